@@ -1,0 +1,196 @@
+"""The loss registry: every GAN loss ganviz knows, defined once.
+
+The UI's loss menu, the CLI's --loss choices, the scenario validator, the docs
+table and the Dirac-GAN game all read `LOSSES`. Losses take raw D outputs
+("logits" for the cross-entropy losses) and are written in softplus form so that
+nothing overflows at |logit| = 100.
+
+Conventions: `d_loss(real, fake, smooth)` and `g_loss(fake)` take tensors whose
+last axis is the batch and return the mean over it (one value per GAN of a
+batched set). Both are minimised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+
+# Beyond this logit the maximum-likelihood loss -exp(logit) is continued linearly
+# (value and slope match at the joint) so that it stays finite in float32.
+ML_LINEAR_FROM = 30.0
+
+
+def _bce_real(r: Tensor, smooth) -> Tensor:
+    # Cross-entropy with target t = 1 - smooth: t*softplus(-r) + (1-t)*softplus(r).
+    if isinstance(smooth, (int, float)) and smooth == 0:
+        return F.softplus(-r)
+    return F.softplus(-r) + smooth * r
+
+
+def _ce_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+    return _bce_real(r, smooth).mean(-1) + F.softplus(f).mean(-1)
+
+
+def _ls_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+    b = 1.0 - 2.0 * smooth  # smoothing by s moves the real target to 1 - s in probability units
+    return 0.5 * ((r - b) ** 2).mean(-1) + 0.5 * ((f + 1.0) ** 2).mean(-1)
+
+
+def _w_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+    return f.mean(-1) - r.mean(-1)
+
+
+def _hinge_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+    return F.relu(1.0 - r).mean(-1) + F.relu(1.0 + f).mean(-1)
+
+
+def _ml_g(f: Tensor) -> Tensor:
+    c = ML_LINEAR_FROM
+    inside = torch.exp(torch.clamp(f, max=c))
+    return -torch.where(f <= c, inside, inside * (1.0 + f - c))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+
+
+def _cross_entropy_d_star(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
+    total = pd + pg
+    return np.divide(pd, total, out=np.full_like(total, 0.5), where=total > 0)
+
+
+def _hinge_d_star(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
+    # The hinge discriminator's optimum is +1 where p_data > p_g and -1 where p_data < p_g.
+    return np.sign(pd - pg)
+
+
+@dataclass(frozen=True)
+class Loss:
+    id: str
+    name: str
+    d_formula: str
+    g_formula: str
+    divergence: str
+    d_loss: Callable[..., Tensor]
+    g_loss_elem: Callable[[Tensor], Tensor]
+    # How to read D's raw output: "sigmoid" (a logit), "ls" (LSGAN's real-valued score in [-1, 1]),
+    # or "critic" (an unbounded Wasserstein / hinge critic with no probability reading).
+    output: str
+    reference: str = ""
+    defaults: dict = field(default_factory=dict)
+    d_star: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        return self.g_loss_elem(fake).mean(-1)
+
+    @property
+    def is_critic(self) -> bool:
+        return self.output == "critic"
+
+    @property
+    def has_probability(self) -> bool:
+        return self.output in ("sigmoid", "ls")
+
+    def to_prob(self, out: np.ndarray) -> np.ndarray:
+        """D's output in probability units (what D(x) means in the lecture notes)."""
+        out = np.asarray(out, dtype=np.float64)
+        if self.output == "sigmoid":
+            return _sigmoid(out)
+        if self.output == "ls":
+            return np.clip(0.5 * (out + 1.0), 0.0, 1.0)
+        return out
+
+    def from_prob(self, d: np.ndarray) -> np.ndarray:
+        d = np.asarray(d, dtype=np.float64)
+        if self.output == "sigmoid":
+            return np.log(d) - np.log1p(-d)
+        if self.output == "ls":
+            return 2.0 * d - 1.0
+        raise ValueError(f"{self.id}: a critic's output has no probability reading")
+
+    def g_of_d(self, d: np.ndarray) -> np.ndarray:
+        """The generator loss as a function of D(G(z)) in (0, 1) (Goodfellow 2016, Fig. 16)."""
+        out = torch.from_numpy(self.from_prob(d))
+        return self.g_loss_elem(out).numpy()
+
+
+_CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
+_JS_NOTE = "At D*: C(G) = -log 4 + 2 JSD(p_data || p_g)"
+
+LOSSES: dict[str, Loss] = {
+    l.id: l
+    for l in [
+        Loss(
+            "minimax", "Minimax (saturating)", _CE_D, "min_G E_z[log(1 - D(G(z)))]",
+            "Jensen-Shannon: " + _JS_NOTE,
+            _ce_d_loss, lambda f: -F.softplus(f), "sigmoid",
+            "Goodfellow et al. 2014", d_star=_cross_entropy_d_star,
+        ),
+        Loss(
+            "ns", "Non-saturating", _CE_D, "min_G -E_z[log D(G(z))]",
+            "KL(p_g || p_data) - 2 JSD(p_data || p_g) at D* (Arjovsky & Bottou 2017); same fixed point as minimax",
+            _ce_d_loss, lambda f: F.softplus(-f), "sigmoid",
+            "Goodfellow et al. 2014, Sec. 3", d_star=_cross_entropy_d_star,
+        ),
+        Loss(
+            "logratio", "Log-ratio -log(D/(1-D))", _CE_D, "min_G -E_z[log(D(G(z)) / (1 - D(G(z))))]",
+            "KL(p_g || p_data) (reverse KL, mode-seeking) at D*",
+            _ce_d_loss, lambda f: -f, "sigmoid",
+            "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star,
+        ),
+        Loss(
+            "ml", "Maximum likelihood -exp(logit D)", _CE_D, "min_G -E_z[exp(sigma^-1(D(G(z))))]",
+            "KL(p_data || p_g) (forward KL, mode-covering) at D*",
+            _ce_d_loss, _ml_g, "sigmoid",
+            "Goodfellow 2016 tutorial, Sec. 3.2.3", d_star=_cross_entropy_d_star,
+        ),
+        Loss(
+            "lsgan", "Least squares (LSGAN)",
+            "min_D 1/2 E_x[(D(x) - 1)^2] + 1/2 E_z[(D(G(z)) + 1)^2]", "min_G 1/2 E_z[D(G(z))^2]",
+            "Pearson chi^2(p_data + p_g || 2 p_g) at D* (a = -1, b = 1, c = 0)",
+            _ls_d_loss, lambda f: 0.5 * f**2, "ls",
+            "Mao et al. 2017", d_star=_cross_entropy_d_star,
+        ),
+        Loss(
+            "wgan", "WGAN (weight clipping)", "max_{||D||_L <= 1} E_x[D(x)] - E_z[D(G(z))]", "min_G -E_z[D(G(z))]",
+            "Wasserstein-1 (earth mover's) distance, Lipschitz by clipping D's weights",
+            _w_d_loss, lambda f: -f, "critic",
+            "Arjovsky et al. 2017", defaults={"clip": 0.01, "k": 5, "optimizer": "rmsprop", "lr_d": 5e-5, "lr_g": 5e-5},
+        ),
+        Loss(
+            "wgan-gp", "WGAN-GP", "max_D E_x[D(x)] - E_z[D(G(z))] - lambda E[(||grad D(x_hat)|| - 1)^2]",
+            "min_G -E_z[D(G(z))]",
+            "Wasserstein-1 distance, Lipschitz by a gradient penalty on interpolates",
+            _w_d_loss, lambda f: -f, "critic",
+            "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9},
+        ),
+        Loss(
+            "hinge", "Hinge", "min_D E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]", "min_G -E_z[D(G(z))]",
+            "Total variation distance at the optimal hinge discriminator (Lim & Ye 2017)",
+            _hinge_d_loss, lambda f: -f, "critic",
+            "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
+        ),
+    ]
+}
+
+
+class UnknownLoss(ValueError):
+    pass
+
+
+def get_loss(loss_id: str) -> Loss:
+    try:
+        return LOSSES[loss_id]
+    except KeyError:
+        raise UnknownLoss(f"unknown loss {loss_id!r}; choose one of {', '.join(LOSSES)}") from None
+
+
+def loss_shape_curves(n: int = 400) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """D in (0, 1) and each probability-reading loss's G objective there (for the loss-shape panel)."""
+    d = np.linspace(1e-3, 1 - 1e-3, n)
+    return d, {lid: l.g_of_d(d) for lid, l in LOSSES.items() if l.has_probability}

@@ -1,0 +1,75 @@
+"""Immutable numpy snapshots: what the training thread publishes and the views draw.
+
+No torch here: the UI imports this module. Every array is a private, read-only
+copy, so a snapshot never changes after it is published.
+
+Shapes use M for the number of GANs trained in lockstep (1 in the main lab,
+up to 8 in the Compare view), n for the number of fixed-z samples shown, d for
+the data dimension (1 or 2), K for the mixture's components and T for the
+length of the metric history.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import numpy as np
+
+# Names of the scalar metrics recorded each evaluation (keys of `history` and `latest`).
+METRIC_KEYS = (
+    "d_loss", "g_loss",
+    "js", "kl_data_g", "kl_g_data", "w1",
+    "d_real", "d_fake", "d_acc",
+    "grad_norm_d", "grad_norm_g",
+    "modes", "hq_frac",
+)
+
+
+def frozen(a, dtype=np.float32) -> np.ndarray:
+    """A private read-only copy (a torch tensor's .numpy() shares memory with it)."""
+    out = np.array(a, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    step: int                      # generator iterations done
+    dim: int                       # 1 or 2
+    loss_ids: tuple                # (M,) loss id of each GAN
+    labels: tuple                  # (M,) short label of each GAN (for legends and panel titles)
+
+    # Evaluation grid. 1D: grid_x (G,), grid_y None. 2D: grid_x (Gx,), grid_y (Gy,), images indexed [iy, ix].
+    grid_x: np.ndarray
+    grid_y: Optional[np.ndarray]
+    p_data: np.ndarray             # exact p_data on the grid: (G,) or (Gy, Gx)
+    p_g: np.ndarray                # estimated p_g: (M, G) or (M, Gy, Gx)
+    d_grid: np.ndarray             # D on the grid in display units (probability where the loss has one): (M, ...)
+    d_star: Optional[np.ndarray]   # optimal D on the grid in the same units, or None (WGAN critics): (M, ...)
+    d_is_prob: tuple               # (M,) bool: d_grid is a probability in [0, 1]
+
+    real: np.ndarray               # (n, d) data samples (a fixed set, redrawn only on data change)
+    real_labels: np.ndarray        # (n,) component index of each real sample
+    fake: np.ndarray               # (M, n, d) G(z) for the fixed latent vectors
+    fake_labels: Optional[np.ndarray]  # (n,) class fed to a conditional G, else None
+    fake_grad: np.ndarray          # (M, n, d) -dL_G/dx at each fake: the direction G's loss pushes it
+    fake_d: np.ndarray             # (M, n) D(G(z)) in display units for the fixed z (loss-shape panel)
+    z: np.ndarray                  # (n, z_dim) the fixed latent vectors
+    manifold: Optional[np.ndarray]  # (M, R, C, d): G applied to a regular grid over the first two z axes
+
+    means: np.ndarray              # (K, d) component means
+    mode_counts: np.ndarray        # (M, K) high-quality samples per mode
+    latest: Mapping[str, np.ndarray]   # metric -> (M,) latest value (NaN where not defined)
+    history_steps: np.ndarray      # (T,)
+    history: Mapping[str, np.ndarray]  # metric -> (M, T)
+
+    diverged: np.ndarray           # (M,) bool
+    message: str = ""              # one sentence for the status bar ("" when all is well)
+    running: bool = False
+    steps_per_sec: float = 0.0
+    device: str = "cpu"
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def n_gans(self) -> int:
+        return len(self.loss_ids)
