@@ -153,9 +153,9 @@ class TorchSampler:
     def __init__(self, mixture: Mixture, device: torch.device, dtype=torch.float32):
         self.mixture = mixture
         self.device = device
-        self.means = torch.as_tensor(mixture.means, dtype=dtype, device=device)
-        self.chol = torch.as_tensor(mixture._chol, dtype=dtype, device=device)
-        self.weights = torch.as_tensor(mixture.weights, dtype=dtype, device=device)
+        self.means = torch.tensor(mixture.means, dtype=dtype, device=device)
+        self.chol = torch.tensor(mixture._chol, dtype=dtype, device=device)
+        self.weights = torch.tensor(mixture.weights, dtype=dtype, device=device)
         self.dim = mixture.dim
         self.isotropic = bool(
             np.allclose(mixture._chol, np.diagonal(mixture._chol, axis1=1, axis2=2)[:, :1, None] * np.eye(mixture.dim))

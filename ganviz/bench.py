@@ -1,0 +1,111 @@
+"""`ganviz bench`: ganviz's trainer against the plain tutorial loop, side by side in one run.
+
+The tutorial loop is the one NOTES.md describes: nn.Sequential MLPs with ReLU,
+batch 256, Adam, BCEWithLogitsLoss with target tensors, separate D passes on
+real and fake, a fresh G forward for the G step. Both train the same model on
+the same data (ring8) with the non-saturating loss and k = 1.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ganviz.core.data import preset
+from ganviz.core.train import ModelSettings, Trainer, TrainSettings
+
+BATCH = 256
+LR = 1e-3
+
+
+def _mlp(i: int, h: int, o: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, o))
+
+
+class TutorialGAN:
+    def __init__(self, hidden: int, device: torch.device, seed: int = 0):
+        torch.manual_seed(seed)
+        self.device = device
+        self.G = _mlp(2, hidden, 2).to(device)
+        self.D = _mlp(2, hidden, 1).to(device)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=LR, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=LR, betas=(0.5, 0.999))
+        self.bce = nn.BCEWithLogitsLoss()
+        self.sampler = preset("ring8").torch_sampler(device)
+        self.gen = torch.Generator(device=device)
+        self.gen.manual_seed(seed)
+        self.ones = torch.ones(BATCH, 1, device=device)
+        self.zeros = torch.zeros(BATCH, 1, device=device)
+
+    def step(self) -> None:
+        real, _ = self.sampler.sample(BATCH, self.gen)
+        z = torch.randn(BATCH, 2, device=self.device, generator=self.gen)
+        fake = self.G(z).detach()
+        d_loss = self.bce(self.D(real), self.ones) + self.bce(self.D(fake), self.zeros)
+        self.opt_d.zero_grad()
+        d_loss.backward()
+        self.opt_d.step()
+        z = torch.randn(BATCH, 2, device=self.device, generator=self.gen)
+        g_loss = self.bce(self.D(self.G(z)), self.ones)
+        self.opt_g.zero_grad()
+        g_loss.backward()
+        self.opt_g.step()
+
+
+def _rate(step, seconds: float, device: torch.device) -> float:
+    """Steps per second of `step` over about `seconds`, after a warm-up."""
+    for _ in range(20):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        for _ in range(10):
+            step()
+        n += 10
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        dt = time.perf_counter() - t0
+        if dt >= seconds:
+            return n / dt
+
+
+@dataclass
+class BenchRow:
+    case: str
+    ganviz: float     # GAN-steps per second
+    tutorial: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ganviz / self.tutorial
+
+
+def engine_trainer(hidden: int, m: int, device: torch.device) -> Trainer:
+    model = ModelSettings(latent_dim=2, g_width=hidden, d_width=hidden, g_layers=2, d_layers=2, activation="relu")
+    settings = [TrainSettings(loss="ns", lr_d=LR, lr_g=LR, batch_size=BATCH) for _ in range(m)]
+    return Trainer(preset("ring8"), model, settings, seed=0, device=device)
+
+
+def run_bench(device: torch.device, seconds: float = 3.0, report=print) -> list[BenchRow]:
+    rows = []
+    for hidden in (32, 128):
+        tr = engine_trainer(hidden, 1, device)
+        tut = TutorialGAN(hidden, device)
+        rows.append(BenchRow(f"M=1, H={hidden}", _rate(tr.step, seconds, device), _rate(tut.step, seconds, device)))
+        report(rows[-1])
+    m = 6
+    tr = engine_trainer(32, m, device)
+    tuts = [TutorialGAN(32, device, seed=i) for i in range(m)]
+
+    def six_sequential() -> None:
+        for t in tuts:
+            t.step()
+
+    # Both sides counted in GAN-steps: one lockstep step advances 6 GANs, as does one pass of the 6 loops.
+    rows.append(BenchRow(f"M={m} lockstep vs {m} sequential, H=32",
+                         m * _rate(tr.step, seconds, device), m * _rate(six_sequential, seconds, device)))
+    report(rows[-1])
+    return rows

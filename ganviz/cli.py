@@ -1,0 +1,235 @@
+"""The `ganviz` command: the app, and headless runs, benchmarks and games.
+
+    ganviz [SCENARIO]                 open the lab (optionally with a scenario)
+    ganviz run SCENARIO [...]         train headless, print metrics
+    ganviz scenarios                  list the built-in scenarios
+    ganviz bench                      ganviz's trainer vs the tutorial loop
+    ganviz game ...                   the bilinear game and the Dirac-GAN
+
+Errors a user can cause print one line and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+import time
+from typing import Callable, Optional, Sequence
+
+EXIT_USAGE = 2
+
+# Subcommands that live in their own modules: name -> module with add_parser(subparsers).
+PLUGINS = {"game": "ganviz.game_cli"}
+
+
+def _fail(msg: str) -> int:
+    print(f"ganviz: error: {msg}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: Optional[bool] = None):
+        self.total = max(total, 1)
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, done: int, extra: str = "") -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self._last < 0.1 and done < self.total):
+            return
+        self._last = now
+        frac = done / self.total
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        rate = done / max(now - self.t0, 1e-9)
+        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {rate:,.0f}/s {extra}   ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# -- ganviz run ------------------------------------------------------------------
+COLUMNS = [("step", "step", "{:>7d}"), ("d_loss", "D loss", "{:>8.4f}"), ("g_loss", "G loss", "{:>8.4f}"),
+           ("js", "JS", "{:>7.4f}"), ("kl_data_g", "KL(d|g)", "{:>8.4f}"), ("kl_g_data", "KL(g|d)", "{:>8.4f}"),
+           ("w1", "W1", "{:>7.4f}"), ("d_real", "D(real)", "{:>7.3f}"), ("d_fake", "D(fake)", "{:>7.3f}"),
+           ("modes", "modes", "{:>5.0f}"), ("hq_frac", "HQ", "{:>5.2f}")]
+
+
+def _fmt(fmt: str, v) -> str:
+    width = int("".join(c for c in fmt.split(":")[1] if c.isdigit()).split(".")[0] or 0) if ":" in fmt else 0
+    if isinstance(v, float) and not math.isfinite(v):
+        return "-".rjust(width)
+    return fmt.format(v)
+
+
+def cmd_run(args) -> int:
+    from ganviz.core import scenario as S
+    from ganviz.core.train import SettingsError
+
+    try:
+        sc = S.load(args.scenario)
+        if args.set:
+            sc = S.apply_overrides(sc, args.set)
+        if args.seed is not None:
+            sc = S.apply_overrides(sc, [f"seed={args.seed}"])
+        if args.device:
+            sc = S.apply_overrides(sc, [f'device="{args.device}"'])
+    except S.ScenarioError as e:
+        return _fail(str(e))
+    steps = sc.steps if args.steps is None else args.steps
+    if steps < 0:
+        return _fail(f"--steps: must be >= 0 (got {steps})")
+    every = args.every or max(1, steps // 10)
+    if every < 1:
+        return _fail(f"--every: must be >= 1 (got {every})")
+
+    import torch
+
+    from ganviz.core.evaluate import Evaluator
+    from ganviz.core.train import Trainer, TrainingDiverged
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    try:
+        trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed, device=sc.device)
+    except SettingsError as e:
+        return _fail(str(e))
+    ev = Evaluator(trainer)
+    labels = sc.panel_labels()
+    if not args.json:
+        print(f"# {sc.name}: {sc.data.label}, {', '.join(labels)}, device {trainer.device.type}, seed {sc.seed}")
+        header = "".join(f"{title:>{len(_fmt(fmt, 0 if key == 'step' else 0.0))+1}}" for key, title, fmt in COLUMNS)
+        if len(labels) > 1:
+            header = f"{'GAN':<16}" + header
+        print(header)
+    progress = Progress(steps)
+
+    def report() -> None:
+        r = ev.metrics()["metrics"]
+        for i, label in enumerate(labels):
+            row = {key: float(r[key][i]) for key, _, _ in COLUMNS if key != "step"}
+            row["step"] = trainer.step_count
+            if args.json:
+                rec = {"step": trainer.step_count, **({"gan": label} if len(labels) > 1 else {}),
+                       **{k: (v if math.isfinite(v) else None) for k, v in row.items() if k != "step"}}
+                print(json.dumps(rec), flush=True)
+            else:
+                line = "".join(" " + _fmt(fmt, row[key] if key != "step" else int(row[key])) for key, _, fmt in COLUMNS)
+                print((f"{label:<16}" if len(labels) > 1 else "") + line, flush=True)
+
+    try:
+        done = 0
+        while done < steps:
+            n = min(every, steps - done)
+            chunk = max(1, min(n, 50))
+            todo = n
+            while todo > 0:
+                c = min(chunk, todo)
+                trainer.step(c)
+                todo -= c
+                done += c
+                progress.update(done)
+            report()
+        progress.close()
+    except TrainingDiverged as e:
+        progress.close()
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        progress.close()
+        print("interrupted", file=sys.stderr)
+        return 130
+    if steps == 0:
+        report()
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    from ganviz.core import scenario as S
+
+    for name in S.builtin_names():
+        sc = S.load(name)
+        print(f"{name:<32} {sc.view or '-':<8} {sc.description or sc.name}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import torch
+
+    from ganviz.bench import run_bench
+    from ganviz.core.train import SettingsError, resolve_device
+
+    try:
+        device = resolve_device(args.device)
+    except SettingsError as e:
+        return _fail(str(e))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"# ganviz bench: device {device}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
+          f"batch 256, Adam, non-saturating loss, k = 1; GAN-steps per second")
+    print(f"{'case':<40}{'ganviz':>10}{'tutorial':>10}{'ratio':>8}")
+    run_bench(device, args.seconds,
+              report=lambda r: print(f"{r.case:<40}{r.ganviz:>10.0f}{r.tutorial:>10.0f}{r.ratio:>7.2f}x", flush=True))
+    return 0
+
+
+def cmd_app(args) -> int:
+    from ganviz.ui.app import run_app
+
+    return run_app(args.scenario)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganviz", description="A desktop lab for watching GANs learn.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="train a scenario headless and print metrics")
+    r.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
+    r.add_argument("--steps", type=int, help="generator steps (default: the scenario's)")
+    r.add_argument("--every", type=int, default=0, help="print metrics every N steps (default: steps/10)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting, e.g. --set train.k=5 --set data.preset=grid25")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--device", help="auto, cpu, cuda or mps")
+    r.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("scenarios", help="list the built-in scenarios")
+    s.set_defaults(func=cmd_scenarios)
+
+    b = sub.add_parser("bench", help="steps/s of ganviz's trainer vs the tutorial loop")
+    b.add_argument("--device", default="auto")
+    b.add_argument("--seconds", type=float, default=3.0, help="measuring time per case")
+    b.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    b.set_defaults(func=cmd_bench)
+
+    for name, module in PLUGINS.items():
+        try:
+            importlib.import_module(module).add_parser(sub)
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        return cmd_app(argparse.Namespace(scenario=argv[0] if argv else None))
+    args = parser.parse_args(argv)
+    func: Callable = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    return func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Optimizers for batched flat weights, with a learning rate per network.
+
+Each update is a pure function (params, grad, state, hyper) -> (params, state), so
+that the same code serves the real step and the differentiable unrolled steps of
+an unrolled GAN (Metz et al. 2016). Hyperparameters are (M, 1) tensors: every GAN
+of a lockstep set has its own learning rate, betas and momentum.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+Tensor = torch.Tensor
+State = dict[str, Tensor]
+
+
+def _sgd(p: Tensor, g: Tensor, st: State, h: dict) -> tuple[Tensor, State]:
+    return p - h["lr"] * g, st
+
+
+def _momentum(p: Tensor, g: Tensor, st: State, h: dict) -> tuple[Tensor, State]:
+    buf = h["momentum"] * st["buf"] + g
+    return p - h["lr"] * buf, {"buf": buf}
+
+
+def _adam(p: Tensor, g: Tensor, st: State, h: dict) -> tuple[Tensor, State]:
+    b1, b2 = h["beta1"], h["beta2"]
+    t = st["t"] + 1
+    m = torch.lerp(g, st["m"], b1)          # b1*m + (1-b1)*g
+    v = torch.lerp(g * g, st["v"], b2)
+    mhat = m / (1 - b1**t)
+    vhat = v / (1 - b2**t)
+    # The tiny floor keeps d sqrt(v)/dv finite at v = 0 when unrolled steps are differentiated.
+    return p - h["lr"] * mhat / ((vhat + 1e-30).sqrt() + 1e-8), {"m": m, "v": v, "t": t}
+
+
+def _rmsprop(p: Tensor, g: Tensor, st: State, h: dict) -> tuple[Tensor, State]:
+    v = torch.lerp(g * g, st["v"], 0.99)
+    return p - h["lr"] * g / ((v + 1e-30).sqrt() + 1e-8), {"v": v}
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    id: str
+    name: str
+    rule: str               # the update rule, as text for tooltips and docs
+    hyper: tuple[str, ...]  # the hyperparameters it reads besides lr
+    state: tuple[str, ...]
+    update: Callable[[Tensor, Tensor, State, dict], tuple[Tensor, State]]
+
+    def init_state(self, p: Tensor) -> State:
+        st = {name: torch.zeros_like(p) for name in self.state}
+        if "t" in st:
+            st["t"] = torch.zeros(p.shape[0], 1, device=p.device, dtype=p.dtype)
+        return st
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.id: o
+    for o in [
+        Optimizer("sgd", "SGD", "theta <- theta - lr * g", (), (), _sgd),
+        Optimizer("momentum", "SGD + momentum", "b <- mu * b + g;  theta <- theta - lr * b  (mu < 0: negative momentum)",
+                  ("momentum",), ("buf",), _momentum),
+        Optimizer("adam", "Adam", "m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  "
+                  "theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)", ("beta1", "beta2"), ("m", "v", "t"), _adam),
+        Optimizer("rmsprop", "RMSprop", "v <- 0.99 v + 0.01 g^2;  theta <- theta - lr * g / (sqrt(v) + eps)",
+                  (), ("v",), _rmsprop),
+    ]
+}
+
+
+class FlatOptimizer:
+    """Keeps the state of one optimizer for a (M, P) weight tensor and applies masked steps."""
+
+    def __init__(self, kind: str, params: Tensor):
+        self.kind = OPTIMIZERS[kind]
+        self.params = params
+        self.state = self.kind.init_state(params.detach())
+
+    def step(self, grad: Tensor, hyper: dict, mask: Tensor | None) -> None:
+        """Update in place; networks whose mask (M, 1) is False keep weights and state."""
+        with torch.no_grad():
+            p = self.params
+            new_p, new_st = self.kind.update(p.detach(), grad, self.state, hyper)
+            if mask is None:
+                p.copy_(new_p)
+                self.state = new_st
+            else:
+                p.copy_(torch.where(mask, new_p, p))
+                self.state = {k: torch.where(mask, v, self.state[k]) for k, v in new_st.items()}
+
+    def reset(self, kind: str | None = None) -> None:
+        if kind is not None:
+            self.kind = OPTIMIZERS[kind]
+        self.state = self.kind.init_state(self.params.detach())

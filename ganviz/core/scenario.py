@@ -1,0 +1,362 @@
+"""Scenarios: everything that defines a run, as a dataclass and as a TOML file.
+
+A scenario file looks like this (every table and key is optional)::
+
+    name = "Mode collapse on ring8"
+    description = "Non-saturating GAN drops modes of the ring"
+    seed = 0
+    device = "auto"        # auto | cpu | cuda | mps
+    steps = 5000
+    view = "2d"            # the view the app opens with: 1d | 2d | compare | game
+
+    [data]
+    preset = "ring8"       # or a mixture of your own:
+    # means = [[0, 0], [2, 2]]   stds = [0.1, 0.2]  (or covs = [[[..]]])   weights = [0.7, 0.3]
+
+    [model]                # ModelSettings: the networks' layout
+    latent_dim = 2
+
+    [train]                # TrainSettings: all live-changeable in the app
+    loss = "ns"
+    k = 1
+
+    [[panels]]             # Compare view / `ganviz compare`: each panel overrides [train]
+    loss = "minimax"
+
+Built-in scenarios live in ganviz/resources/scenarios and can be named without a path.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Optional
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
+from ganviz.core.train import (MODEL_FIELDS, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
+                               TrainSettings, validate_model, validate_train)
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
+VIEWS = ("1d", "2d", "compare", "game")
+TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game")
+DATA_KEYS = ("preset", "means", "stds", "covs", "weights")
+MAX_PANELS = 8
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run; the message is one sentence naming the field."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    preset: Optional[str] = "ring8"
+    means: Optional[list] = None
+    stds: Optional[list] = None
+    covs: Optional[list] = None
+    weights: Optional[list] = None
+
+    def mixture(self) -> Mixture:
+        if self.preset is not None:
+            return preset(self.preset)
+        return mixture_from_spec(self.means, self.stds, self.covs, self.weights)
+
+    @property
+    def label(self) -> str:
+        return self.preset if self.preset is not None else "custom mixture"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "untitled"
+    description: str = ""
+    seed: int = 0
+    device: str = "auto"
+    steps: int = 2000
+    view: str = ""
+    data: DataSpec = DataSpec()
+    model: ModelSettings = ModelSettings()
+    train: TrainSettings = TrainSettings()
+    panels: tuple = ()          # tuple of dicts: overrides of `train`, one per Compare panel
+    game: dict = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return self.data.mixture().dim
+
+    def panel_settings(self) -> list[TrainSettings]:
+        """One TrainSettings per panel (the plain [train] when there are no panels)."""
+        if not self.panels:
+            return [self.train]
+        return [replace(self.train, **{k: v for k, v in p.items() if k != "label"}) for p in self.panels]
+
+    def panel_labels(self) -> list[str]:
+        if not self.panels:
+            return [self.train.loss]
+        return [str(p.get("label") or p.get("loss", self.train.loss)) for p in self.panels]
+
+    def validate(self) -> "Scenario":
+        _check_int(self.seed, "seed", 0)
+        _check_int(self.steps, "steps", 0)
+        if not isinstance(self.device, str) or not (self.device in ("auto", "cpu", "cuda", "mps")
+                                                    or self.device.startswith("cuda:")):
+            raise ScenarioError(f"device: must be auto, cpu, cuda or mps (got {self.device!r})")
+        if self.view and self.view not in VIEWS:
+            raise ScenarioError(f"view: must be one of {', '.join(VIEWS)} (got {self.view!r})")
+        if self.data.preset is not None and self.data.preset not in PRESETS:
+            raise ScenarioError(f"data.preset: unknown preset {self.data.preset!r}; choose one of {', '.join(PRESETS)}")
+        try:
+            self.data.mixture()
+            validate_model(self.model)
+            validate_train(self.train)
+        except (MixtureError, SettingsError) as e:
+            raise ScenarioError(str(e)) from None
+        if len(self.panels) > MAX_PANELS:
+            raise ScenarioError(f"panels: at most {MAX_PANELS} panels (got {len(self.panels)})")
+        for i, p in enumerate(self.panels):
+            for key in p:
+                if key not in TRAIN_FIELDS and key != "label":
+                    raise ScenarioError(f"panels[{i}].{key}: unknown setting; a panel may set {_join(TRAIN_FIELDS)}")
+                if key in SHARED_FIELDS and p[key] != getattr(self.train, key):
+                    raise ScenarioError(f"panels[{i}].{key}: panels train in lockstep and must share {key}; "
+                                        f"set it in [train]")
+        for i, s in enumerate(self.panel_settings() if self.panels else []):
+            try:
+                validate_train(s, f"panels[{i}]")
+            except SettingsError as e:
+                raise ScenarioError(str(e)) from None
+        return self
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        out.update(seed=self.seed, device=self.device, steps=self.steps)
+        if self.view:
+            out["view"] = self.view
+        out["data"] = {k: v for k, v in asdict(self.data).items() if v is not None}
+        out["model"] = asdict(self.model)
+        out["train"] = asdict(self.train)
+        if self.panels:
+            out["panels"] = [dict(p) for p in self.panels]
+        if self.game:
+            out["game"] = dict(self.game)
+        return out
+
+
+def _join(names) -> str:
+    return ", ".join(names)
+
+
+def _check_int(v, name: str, lo: int) -> None:
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise ScenarioError(f"{name}: must be an integer >= {lo} (got {v!r})")
+
+
+def _typed(cls, table: dict, prefix: str):
+    """Build a settings dataclass from a TOML table, checking names and types."""
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{prefix}: must be a table of settings")
+    kinds = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
+    values = {}
+    for key, v in table.items():
+        if key not in kinds:
+            raise ScenarioError(f"{prefix}.{key}: unknown setting; {prefix} may set {_join(kinds)}")
+        values[key] = _coerce(v, kinds[key], f"{prefix}.{key}")
+    return cls(**values)
+
+
+def _coerce(v, kind: type, name: str):
+    if kind is bool:
+        if not isinstance(v, bool):
+            raise ScenarioError(f"{name}: must be true or false (got {v!r})")
+        return v
+    if kind is int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ScenarioError(f"{name}: must be an integer (got {v!r})")
+        return v
+    if kind is float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ScenarioError(f"{name}: must be a number (got {v!r})")
+        return float(v)
+    if kind is str and not isinstance(v, str):
+        raise ScenarioError(f"{name}: must be a string (got {v!r})")
+    return v
+
+
+def from_dict(d: dict, source: str = "scenario") -> Scenario:
+    if not isinstance(d, dict):
+        raise ScenarioError(f"{source}: a scenario must be a TOML table")
+    for key in d:
+        if key not in TOP_KEYS:
+            raise ScenarioError(f"{key}: unknown scenario key; expected one of {_join(TOP_KEYS)}")
+    data = d.get("data", {})
+    if not isinstance(data, dict):
+        raise ScenarioError("data: must be a table")
+    for key in data:
+        if key not in DATA_KEYS:
+            raise ScenarioError(f"data.{key}: unknown key; data may set {_join(DATA_KEYS)}")
+    if "means" in data:
+        if "preset" in data:
+            raise ScenarioError("data.preset: give either a preset or means, not both")
+        spec = DataSpec(None, data["means"], data.get("stds"), data.get("covs"), data.get("weights"))
+    else:
+        for key in ("stds", "covs", "weights"):
+            if key in data:
+                raise ScenarioError(f"data.{key}: a custom mixture needs data.means as well")
+        spec = DataSpec(data.get("preset", "ring8"))
+        if not isinstance(spec.preset, str):
+            raise ScenarioError("data.preset: must be a preset name")
+    panels = d.get("panels", [])
+    if not isinstance(panels, list) or not all(isinstance(p, dict) for p in panels):
+        raise ScenarioError("panels: must be an array of tables ([[panels]])")
+    train_kinds = {f.name: type(getattr(TrainSettings(), f.name)) for f in fields(TrainSettings)}
+    clean_panels = []
+    for i, p in enumerate(panels):
+        cp = {}
+        for key, v in p.items():
+            if key == "label":
+                cp[key] = str(v)
+            elif key in train_kinds:
+                cp[key] = _coerce(v, train_kinds[key], f"panels[{i}].{key}")
+            else:
+                raise ScenarioError(f"panels[{i}].{key}: unknown setting; a panel may set {_join(TRAIN_FIELDS)}")
+        clean_panels.append(cp)
+    game = d.get("game", {})
+    if not isinstance(game, dict):
+        raise ScenarioError("game: must be a table")
+    for key, kind in (("name", str), ("description", str), ("device", str), ("view", str)):
+        if key in d and not isinstance(d[key], kind):
+            raise ScenarioError(f"{key}: must be a string (got {d[key]!r})")
+    sc = Scenario(
+        name=d.get("name", "untitled"), description=d.get("description", ""),
+        seed=d.get("seed", 0), device=d.get("device", "auto"), steps=d.get("steps", 2000),
+        view=d.get("view", ""), data=spec,
+        model=_typed(ModelSettings, d.get("model", {}), "model"),
+        train=_typed(TrainSettings, d.get("train", {}), "train"),
+        panels=tuple(clean_panels), game=game,
+    )
+    return sc.validate()
+
+
+def loads(text: str, source: str = "scenario") -> Scenario:
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{source}: malformed TOML ({e})") from None
+    return from_dict(d, source)
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise ScenarioError(f"{p}: no such scenario file")
+        return p
+    builtin = BUILTIN_DIR / f"{p.name}.toml"
+    if builtin.is_file():
+        return builtin
+    raise ScenarioError(f"{name_or_path}: neither a scenario file nor a built-in scenario "
+                        f"(built-ins: {_join(builtin_names())})")
+
+
+def load(name_or_path: str | os.PathLike) -> Scenario:
+    p = resolve(name_or_path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{p}: cannot be read ({e.__class__.__name__})") from None
+    return loads(text, str(p))
+
+
+def apply_overrides(sc: Scenario, assignments: list[str]) -> Scenario:
+    """Apply `key=value` strings (e.g. train.k=5, data.preset=grid25, seed=3); values are TOML literals."""
+    d = sc.to_dict()
+    for a in assignments:
+        if "=" not in a:
+            raise ScenarioError(f"--set {a}: expected key=value, e.g. train.k=5")
+        key, raw = a.split("=", 1)
+        key = key.strip()
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        parts = key.split(".")
+        target = d
+        for part in parts[:-1]:
+            if part not in ("data", "model", "train", "game"):
+                raise ScenarioError(f"--set {key}: unknown section {part!r}; use data., model., train. or game.")
+            target = target.setdefault(part, {})
+        if parts[0] == "data" and parts[-1] in ("means", "stds", "covs", "weights"):
+            target.pop("preset", None)
+        if parts[0] == "data" and parts[-1] == "preset":
+            for k in ("means", "stds", "covs", "weights"):
+                target.pop(k, None)
+        target[parts[-1]] = value
+    return from_dict(d, "--set")
+
+
+# -- writing ---------------------------------------------------------------------
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isinf(v) or math.isnan(v):
+            raise ScenarioError("a scenario cannot hold NaN or infinite values")
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def dumps(sc: Scenario) -> str:
+    d = sc.to_dict()
+    lines = []
+    for key, v in d.items():
+        if not isinstance(v, (dict, list)) or (isinstance(v, list) and v and not isinstance(v[0], dict)):
+            lines.append(f"{key} = {_toml_value(v)}")
+    for key in ("data", "model", "train", "game"):
+        if key in d and d[key]:
+            lines.append(f"\n[{key}]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in d[key].items())
+    for p in d.get("panels", []):
+        lines.append("\n[[panels]]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in p.items())
+    return "\n".join(lines) + "\n"
+
+
+def save(sc: Scenario, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the same folder, renamed when complete."""
+    path = Path(path)
+    text = dumps(sc)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ScenarioError(f"{path}: the folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot write here ({e.strerror or e})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ScenarioError(f"{path}: could not be written ({e.strerror or e}); nothing was changed") from None

@@ -1,0 +1,571 @@
+"""The training step: M GANs in lockstep, every switch of the lecture notes live.
+
+One `Trainer` holds M generator/discriminator pairs as batched networks. Each GAN
+has its own `TrainSettings` (loss, k, learning rates, regularisers ...), all of
+which can change between steps without touching the weights. The networks'
+layout (`ModelSettings`) is fixed for the life of a trainer.
+
+Random draws all come from one seeded torch.Generator on the training device,
+in an order that does not depend on the settings: the same scenario and seed
+give the same numbers, and a GAN trained in lockstep with others sees exactly
+the batches it would see alone.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+from ganviz.core.data import Mixture
+from ganviz.core.losses import LOSSES, get_loss
+from ganviz.core.nets import ACTIVATIONS, BatchedMLP, Layout
+from ganviz.core.optim import OPTIMIZERS, FlatOptimizer
+
+Tensor = torch.Tensor
+
+UPDATE_ORDERS = ("alternating", "simultaneous")
+PRIORS = ("gaussian", "uniform")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The networks' layout; changing it means new networks."""
+
+    latent_dim: int = 2
+    prior: str = "gaussian"
+    g_layers: int = 2
+    g_width: int = 64
+    d_layers: int = 2
+    d_width: int = 64
+    activation: str = "relu"
+    conditional: bool = False
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything about how one GAN trains; every field may change mid-run."""
+
+    loss: str = "ns"
+    k: int = 1                      # discriminator steps per generator step
+    g_steps: int = 1                # generator steps per iteration
+    optimizer: str = "adam"
+    lr_d: float = 1e-3
+    lr_g: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    momentum: float = 0.9
+    batch_size: int = 256
+    update: str = "alternating"     # or "simultaneous": D and G from the same batches and weights
+    label_smoothing: float = 0.0    # one-sided: real target 1 - s
+    instance_noise: float = 0.0     # std of Gaussian noise added to real and fake samples seen by D
+    noise_anneal: int = 0           # steps over which instance noise decays linearly to 0 (0: constant)
+    gp: float = 0.0                 # gradient penalty weight (WGAN-GP, on interpolates)
+    r1: float = 0.0                 # R1 penalty weight (gamma/2 ||grad D(x_real)||^2)
+    clip: float = 0.0               # weight clipping of D to [-c, c] (0: off)
+    unroll: int = 0                 # unrolled D steps seen by G (Metz et al. 2016)
+    consensus: float = 0.0          # consensus optimisation gamma (Mescheder et al. 2017)
+    minibatch_std: bool = False     # minibatch standard deviation feature in D
+    spectral_norm: bool = False     # spectral normalisation of D's layers
+    freeze_g: bool = False          # train D alone against a fixed G
+
+    @classmethod
+    def for_loss(cls, loss: str, **overrides) -> "TrainSettings":
+        """Settings with the loss's recommended defaults (e.g. WGAN: clipping, k = 5, RMSprop)."""
+        return cls(loss=loss, **{**get_loss(loss).defaults, **overrides})
+
+
+# Fields that must be equal across the GANs of one lockstep set (they shape the shared loop).
+SHARED_FIELDS = ("optimizer", "batch_size", "update")
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainSettings))
+MODEL_FIELDS = tuple(f.name for f in fields(ModelSettings))
+
+
+class SettingsError(ValueError):
+    """A setting out of range; the message names the field."""
+
+
+def validate_train(s: TrainSettings, prefix: str = "train") -> None:
+    def bad(name: str, why: str) -> SettingsError:
+        return SettingsError(f"{prefix}.{name}: {why} (got {getattr(s, name)!r})")
+
+    if s.loss not in LOSSES:
+        raise SettingsError(f"{prefix}.loss: unknown loss {s.loss!r}; choose one of {', '.join(LOSSES)}")
+    if s.optimizer not in OPTIMIZERS:
+        raise SettingsError(f"{prefix}.optimizer: unknown optimizer {s.optimizer!r}; choose one of "
+                            f"{', '.join(OPTIMIZERS)}")
+    if s.update not in UPDATE_ORDERS:
+        raise SettingsError(f"{prefix}.update: must be one of {', '.join(UPDATE_ORDERS)} (got {s.update!r})")
+    for name in ("k", "g_steps", "batch_size"):
+        v = getattr(s, name)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise bad(name, "must be an integer >= 1")
+    for name in ("unroll", "noise_anneal"):
+        v = getattr(s, name)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise bad(name, "must be an integer >= 0")
+    for name in ("lr_d", "lr_g"):
+        v = getattr(s, name)
+        if not _is_number(v) or not v > 0 or not math.isfinite(v):
+            raise bad(name, "must be a positive learning rate")
+    for name in ("label_smoothing", "instance_noise", "gp", "r1", "clip", "consensus"):
+        v = getattr(s, name)
+        if not _is_number(v) or not math.isfinite(v) or v < 0:
+            raise bad(name, "must be a number >= 0")
+    if s.label_smoothing >= 0.5:
+        raise bad("label_smoothing", "must be below 0.5 (the real target is 1 - s)")
+    for name in ("beta1", "beta2"):
+        v = getattr(s, name)
+        if not _is_number(v) or not 0 <= v < 1:
+            raise bad(name, "must lie in [0, 1)")
+    if not _is_number(s.momentum) or not -1 < s.momentum < 1:
+        raise bad("momentum", "must lie in (-1, 1)")
+    for name in ("minibatch_std", "spectral_norm", "freeze_g"):
+        if not isinstance(getattr(s, name), bool):
+            raise bad(name, "must be true or false")
+
+
+def validate_model(s: ModelSettings, prefix: str = "model") -> None:
+    for name in ("latent_dim", "g_layers", "g_width", "d_layers", "d_width"):
+        v = getattr(s, name)
+        lo = 0 if name.endswith("layers") else 1
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > 4096:
+            raise SettingsError(f"{prefix}.{name}: must be an integer in [{lo}, 4096] (got {v!r})")
+    if s.activation not in ACTIVATIONS:
+        raise SettingsError(f"{prefix}.activation: must be one of {', '.join(ACTIVATIONS)} (got {s.activation!r})")
+    if s.prior not in PRIORS:
+        raise SettingsError(f"{prefix}.prior: must be one of {', '.join(PRIORS)} (got {s.prior!r})")
+    if not isinstance(s.conditional, bool):
+        raise SettingsError(f"{prefix}.conditional: must be true or false (got {s.conditional!r})")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+class TrainingDiverged(RuntimeError):
+    """Every GAN of the set produced a non-finite loss or gradient."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' picks cuda, then mps, then cpu; an explicit choice is honoured (or refused clearly)."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name not in ("cpu", "cuda", "mps") and not name.startswith("cuda:"):
+        raise SettingsError(f"device: must be auto, cpu, cuda or mps (got {name!r})")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise SettingsError("device: cuda was asked for but no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise SettingsError("device: mps was asked for but Apple's Metal backend is not available")
+    return torch.device(name)
+
+
+@dataclass
+class StepStats:
+    d_loss: Tensor
+    g_loss: Tensor
+    grad_norm_d: Tensor
+    grad_norm_g: Tensor
+    d_real: Tensor   # mean raw D output on the last real batch
+    d_fake: Tensor
+
+
+class Trainer:
+    def __init__(self, mixture: Mixture, model: ModelSettings = ModelSettings(),
+                 settings: Sequence[TrainSettings] | TrainSettings = TrainSettings(),
+                 seed: int = 0, device: str | torch.device = "cpu", shared_init: bool = True):
+        if isinstance(settings, TrainSettings):
+            settings = [settings]
+        settings = list(settings)
+        if not settings:
+            raise SettingsError("at least one GAN is needed")
+        validate_model(model)
+        for i, s in enumerate(settings):
+            validate_train(s, "train" if len(settings) == 1 else f"panels[{i}]")
+        self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.m = len(settings)
+        self.model = model
+        self.seed = seed
+        self.shared_init = shared_init
+        self.gen = torch.Generator(device=self.device)
+        self.gen.manual_seed(seed)
+        self._set_mixture(mixture)
+        self.dim = mixture.dim
+        n_cls = mixture.n_components if model.conditional else 0
+        self.n_classes = n_cls
+        g_layout = Layout(model.latent_dim + n_cls, mixture.dim, model.g_width, model.g_layers)
+        d_layout = Layout(mixture.dim + n_cls, 1, model.d_width, model.d_layers, extra_last=1)
+        self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, self.gen, shared_init)
+        self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init)
+        self.step_count = 0
+        self.d_step_count = 0
+        self.diverged = torch.zeros(self.m, 1, dtype=torch.bool, device=self.device)
+        zero = torch.zeros(self.m, device=self.device)
+        self.stats = StepStats(zero, zero.clone(), zero.clone(), zero.clone(), zero.clone(), zero.clone())
+        self._mbstd_real = torch.zeros(self.m, 1, 1, device=self.device)
+        self.settings: list[TrainSettings] = []
+        self.opt_d: Optional[FlatOptimizer] = None
+        self.opt_g: Optional[FlatOptimizer] = None
+        self.apply_settings(settings)
+
+    # -- settings, live ------------------------------------------------------
+    def apply_settings(self, settings: Sequence[TrainSettings]) -> None:
+        """Change any training setting; the networks' weights are kept.
+
+        A change of optimizer starts that optimizer with fresh state; all other
+        changes keep the optimizer state too.
+        """
+        settings = list(settings)
+        if len(settings) != self.m:
+            raise SettingsError(f"expected settings for {self.m} GANs, got {len(settings)}")
+        for i, s in enumerate(settings):
+            validate_train(s, "train" if self.m == 1 else f"panels[{i}]")
+        for name in SHARED_FIELDS:
+            if len({getattr(s, name) for s in settings}) > 1:
+                raise SettingsError(f"train.{name}: GANs trained in lockstep must share {name}")
+        first = settings[0]
+        if self.opt_d is None or self.opt_d.kind.id != first.optimizer:
+            self.opt_d = FlatOptimizer(first.optimizer, self.D.flat)
+            self.opt_g = FlatOptimizer(first.optimizer, self.G.flat)
+        self.settings = settings
+        dev = self.device
+
+        def col(name: str, dtype=torch.float32) -> Tensor:
+            return torch.tensor([float(getattr(s, name)) for s in settings], dtype=dtype, device=dev).view(-1, 1)
+
+        def any_(name: str) -> bool:
+            return any(getattr(s, name) for s in settings)
+
+        self._hyper_d = {"lr": col("lr_d"), "beta1": col("beta1"), "beta2": col("beta2"), "momentum": col("momentum")}
+        self._hyper_g = dict(self._hyper_d, lr=col("lr_g"))
+        self._k = [s.k for s in settings]
+        self._g_steps = [0 if s.freeze_g else s.g_steps for s in settings]
+        self._unroll = [s.unroll for s in settings]
+        self._smooth = col("label_smoothing") if any_("label_smoothing") else 0.0
+        self._gp = col("gp").view(-1) if any_("gp") else None
+        self._r1 = col("r1").view(-1) if any_("r1") else None
+        self._clip = col("clip") if any_("clip") else None
+        self._clip_on = (self._clip > 0) if self._clip is not None else None
+        self._consensus = col("consensus").view(-1) if any_("consensus") else None
+        self._sn = col("spectral_norm").bool().view(-1, 1, 1) if any_("spectral_norm") else None
+        self._mbstd = col("minibatch_std").view(-1, 1, 1) if any_("minibatch_std") else None
+        self._noise = [(s.instance_noise, s.noise_anneal) for s in settings]
+        self.batch_size = first.batch_size
+        self.joint = first.update == "simultaneous" or self._consensus is not None
+        # GANs grouped by loss: one loss call per distinct loss.
+        groups: dict[str, list[int]] = {}
+        for i, s in enumerate(settings):
+            groups.setdefault(s.loss, []).append(i)
+        if len(groups) == 1:
+            self._loss_groups = [(get_loss(first.loss), None)]
+            self._loss_order = None
+        else:
+            self._loss_groups = [(get_loss(lid), torch.tensor(idx, device=dev)) for lid, idx in groups.items()]
+            order = [i for idx in groups.values() for i in idx]
+            self._loss_order = torch.tensor(np.argsort(order), device=dev)
+
+    def update_settings(self, index: int = 0, **changes) -> None:
+        new = list(self.settings)
+        new[index] = replace(new[index], **changes)
+        self.apply_settings(new)
+
+    def set_mixture(self, mixture: Mixture) -> None:
+        """Change the data (same dimension and, for a conditional GAN, the same number of classes)."""
+        if mixture.dim != self.dim:
+            raise SettingsError(f"data: a {mixture.dim}D mixture cannot replace the {self.dim}D data of this run")
+        if self.n_classes and mixture.n_components != self.n_classes:
+            raise SettingsError("data: a conditional GAN needs the same number of components to keep its weights")
+        self._set_mixture(mixture)
+
+    def _set_mixture(self, mixture: Mixture) -> None:
+        self.mixture = mixture
+        self.sampler = mixture.torch_sampler(self.device)
+
+    # -- sampling ------------------------------------------------------------
+    def _expand(self, t: Tensor) -> Tensor:
+        return t.unsqueeze(0).expand(self.m, *t.shape)
+
+    def _onehot(self, labels: Tensor) -> Tensor:
+        return torch.nn.functional.one_hot(labels, self.n_classes).to(torch.float32)
+
+    def _real(self, n: int) -> tuple[Tensor, Optional[Tensor]]:
+        x, lab = self.sampler.sample(n, self.gen)
+        return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+
+    def sample_z(self, n: int, gen: Optional[torch.Generator] = None) -> Tensor:
+        gen = self.gen if gen is None else gen
+        if self.model.prior == "uniform":
+            return torch.rand(n, self.model.latent_dim, generator=gen, device=self.device) * 2 - 1
+        return torch.randn(n, self.model.latent_dim, generator=gen, device=self.device)
+
+    def _latent(self, n: int) -> tuple[Tensor, Optional[Tensor]]:
+        z = self._expand(self.sample_z(n))
+        if not self.n_classes:
+            return z, None
+        oh = self._onehot(self.sampler.labels(n, self.gen))
+        return z, oh
+
+    def generate(self, z: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None) -> Tensor:
+        """z (M, N, latent) or (N, latent) -> x (M, N, d)."""
+        if z.dim() == 2:
+            z = self._expand(z)
+        if self.n_classes:
+            if cond is None:
+                raise ValueError("a conditional generator needs class labels")
+            if cond.dim() == 2:
+                cond = self._expand(cond)
+            z = torch.cat([z, cond], dim=2)
+        return self.G(z, flat=flat)
+
+    def discriminate(self, x: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
+                     groups: int = 1, sn_update: bool = False, mbstd_value: Optional[Tensor] = None) -> Tensor:
+        """x (M, N, d) -> raw D output (M, N)."""
+        if self.n_classes:
+            if cond is None:
+                raise ValueError("a conditional discriminator needs class labels")
+            if cond.dim() == 2:
+                cond = self._expand(cond)
+            x = torch.cat([x, cond], dim=2)
+        out = self.D(x, flat=flat, sn=self._sn, sn_update=sn_update, mbstd=self._mbstd, groups=groups,
+                     mbstd_value=mbstd_value)
+        return out.squeeze(2)
+
+    def _noise_std(self) -> Optional[Tensor]:
+        vals = []
+        for std, anneal in self._noise:
+            if anneal > 0:
+                std = std * max(0.0, 1.0 - self.step_count / anneal)
+            vals.append(std)
+        if not any(vals):
+            return None
+        return torch.tensor(vals, device=self.device).view(-1, 1, 1)
+
+    # -- losses --------------------------------------------------------------
+    def _per_gan(self, fn_name: str, *args) -> Tensor:
+        """Apply each GAN's own loss to its rows of the (M, ...) arguments: (M,)."""
+        if self._loss_order is None:
+            return getattr(self._loss_groups[0][0], fn_name)(*args)
+        parts = []
+        for loss, idx in self._loss_groups:
+            parts.append(getattr(loss, fn_name)(*[a.index_select(0, idx) if torch.is_tensor(a) and a.dim() else a
+                                                  for a in args]))
+        return torch.cat(parts).index_select(0, self._loss_order)
+
+    def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf, noise: tuple[Tensor, Tensor, Tensor],
+                     create_graph: bool = False) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """D's loss per GAN (M,) with penalties, and the raw outputs on real and fake."""
+        nr, nf, eps = noise
+        b = xr.shape[1]
+        sigma = self._noise_std()
+        if sigma is not None:
+            xr = xr + sigma * nr
+            xf = xf + sigma * nf
+        x = torch.cat([xr, xf], dim=1)
+        need_r1 = self._r1 is not None
+        if need_r1:
+            x = x.detach().requires_grad_(True)
+        cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+        out = self.discriminate(x, cond, groups=2, sn_update=True)
+        r, f = out[:, :b], out[:, b:]
+        loss = self._per_gan("d_loss", r, f, self._smooth)
+        if self._gp is not None:
+            xh = (eps * xr.detach() + (1 - eps) * xf.detach()).requires_grad_(True)
+            ch = cr if self.n_classes else None
+            oh = self.discriminate(xh, ch, groups=1)
+            (gx,) = torch.autograd.grad(oh.sum(), xh, create_graph=True)
+            loss = loss + self._gp * ((gx.norm(dim=2) - 1) ** 2).mean(1)
+        if need_r1:
+            (gx,) = torch.autograd.grad(r.sum(), x, create_graph=True)
+            loss = loss + 0.5 * self._r1 * (gx[:, :b] ** 2).sum(2).mean(1)
+        return loss, r, f, out
+
+    def _noise_draws(self, b: int) -> tuple[Tensor, Tensor, Tensor]:
+        # Always drawn, whatever the settings, so that the random stream does not depend on them.
+        n = torch.randn(2, b, self.dim, generator=self.gen, device=self.device)
+        eps = torch.rand(b, 1, generator=self.gen, device=self.device)
+        return n[0], n[1], eps
+
+    # -- updates -------------------------------------------------------------
+    def _finite_mask(self, loss: Tensor, grad: Tensor, active: Optional[Tensor]) -> Tensor:
+        ok = torch.isfinite(loss).view(-1, 1) & torch.isfinite(grad).all(dim=1, keepdim=True)
+        mask = ok & ~self.diverged
+        if active is not None:
+            self.diverged |= ~ok & active
+            mask = mask & active
+        else:
+            self.diverged |= ~ok
+        return mask
+
+    def _active(self, counts: list[int], i: int) -> Optional[Tensor]:
+        if all(c > i for c in counts):
+            return None
+        return torch.tensor([c > i for c in counts], device=self.device).view(-1, 1)
+
+    def d_step(self, active: Optional[Tensor] = None) -> None:
+        b = self.batch_size
+        xr, cr = self._real(b)
+        z, cf = self._latent(b)
+        noise = self._noise_draws(b)
+        with torch.no_grad():
+            xf = self.generate(z, cf)
+        loss, r, f, _ = self._d_objective(xr, xf, cr, cf, noise)
+        (g,) = torch.autograd.grad(loss.sum(), self.D.flat)
+        self._apply_d(g, loss, r, f, active)
+
+    def _apply_d(self, g: Tensor, loss: Tensor, r: Tensor, f: Tensor, active: Optional[Tensor]) -> None:
+        mask = self._finite_mask(loss, g, active)
+        self.opt_d.step(g, self._hyper_d, mask)
+        if self._clip is not None:
+            with torch.no_grad():
+                p = self.D.flat
+                p.copy_(torch.where(self._clip_on & mask, torch.clamp(p, -self._clip, self._clip), p))
+        self.d_step_count += 1
+        st = self.stats
+        st.d_loss, st.grad_norm_d = loss.detach(), g.norm(dim=1)
+        st.d_real, st.d_fake = r.detach().mean(1), f.detach().mean(1)
+        if self._mbstd is not None:
+            with torch.no_grad():
+                self._mbstd_real = self._mbstd_feature_real(r.shape[1])
+
+    def _mbstd_feature_real(self, b: int) -> Tensor:
+        # The feature a real batch gives D, reused when D is evaluated on a grid (which is no batch).
+        xr, cr = self._real_eval(b)
+        x = torch.cat([xr, cr], 2) if self.n_classes else xr
+        h = x
+        ws = self.D.weights()
+        for li, (w, bb) in enumerate(ws[:-1]):
+            if self._sn is not None:
+                w = torch.where(self._sn, w / self.D._sn_scale(li, w, False), w)
+            h = self.D.act(torch.baddbmm(bb, h, w))
+        return BatchedMLP.minibatch_std(h, 1)[:, :1, :]
+
+    def _real_eval(self, n: int):
+        x, lab = self.sampler.sample(n, self._eval_gen())
+        return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+
+    def _eval_gen(self) -> torch.Generator:
+        if not hasattr(self, "_egen"):
+            self._egen = torch.Generator(device=self.device)
+            self._egen.manual_seed(self.seed + 7919)
+        return self._egen
+
+    def _unrolled_d(self, active_unroll: list[int]) -> Optional[Tensor]:
+        """D's weights after `unroll` differentiable optimizer steps (Metz et al. 2016)."""
+        n = max(active_unroll)
+        if n == 0:
+            return None
+        flat = self.D.flat
+        st = {k: v.detach() for k, v in self.opt_d.state.items()}
+        b = self.batch_size
+        for i in range(n):
+            xr, cr = self._real(b)
+            z, cf = self._latent(b)
+            noise = self._noise_draws(b)
+            xf = self.generate(z, cf)
+            x = torch.cat([xr, xf], dim=1)
+            cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+            sigma = self._noise_std()
+            if sigma is not None:
+                x = x + sigma * torch.cat([noise[0], noise[1]], 0)
+            out = self.discriminate(x, cond, flat=flat, groups=2)
+            loss = self._per_gan("d_loss", out[:, :b], out[:, b:], self._smooth)
+            (g,) = torch.autograd.grad(loss.sum(), flat, create_graph=True)
+            new_flat, new_st = self.opt_d.kind.update(flat, g, st, self._hyper_d)
+            keep = self._active(active_unroll, i)
+            if keep is None:
+                flat, st = new_flat, new_st
+            else:
+                flat = torch.where(keep, new_flat, flat)
+                st = {k: torch.where(keep, v, st[k]) for k, v in new_st.items()}
+        return flat
+
+    def g_step(self, active: Optional[Tensor] = None) -> None:
+        b = self.batch_size
+        d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
+        z, cf = self._latent(b)
+        noise = self._noise_draws(b)
+        xf = self.generate(z, cf)
+        sigma = self._noise_std()
+        if sigma is not None:
+            xf = xf + sigma * noise[1]
+        f = self.discriminate(xf, cf, flat=d_flat, groups=1, mbstd_value=None)
+        loss = self._per_gan("g_loss", f)
+        (g,) = torch.autograd.grad(loss.sum(), self.G.flat)
+        mask = self._finite_mask(loss, g, active)
+        self.opt_g.step(g, self._hyper_g, mask)
+        self.stats.g_loss, self.stats.grad_norm_g = loss.detach(), g.norm(dim=1)
+
+    def joint_step(self, d_active: Optional[Tensor], g_active: Optional[Tensor]) -> None:
+        """Simultaneous update: D and G from the same batches and the same weights (with consensus, if set)."""
+        b = self.batch_size
+        xr, cr = self._real(b)
+        z, cf = self._latent(b)
+        noise = self._noise_draws(b)
+        xf = self.generate(z, cf)
+        consensus = self._consensus is not None
+        loss_d, r, f, _ = self._d_objective(xr, xf.detach(), cr, cf, noise, create_graph=consensus)
+        sigma = self._noise_std()
+        xf_seen = xf + sigma * noise[1] if sigma is not None else xf
+        f_g = self.discriminate(xf_seen, cf, groups=1)
+        loss_g = self._per_gan("g_loss", f_g)
+        gd = torch.autograd.grad(loss_d.sum(), self.D.flat, create_graph=consensus, retain_graph=True)[0]
+        gg = torch.autograd.grad(loss_g.sum(), self.G.flat, create_graph=consensus)[0]
+        if consensus:
+            # Consensus optimisation: both players also descend L = 1/2 ||v||^2, v the joint gradient field.
+            reg = 0.5 * (self._consensus * ((gd**2).sum(1) + (gg**2).sum(1))).sum()
+            rd, rg = torch.autograd.grad(reg, [self.D.flat, self.G.flat])
+            gd, gg = (gd + rd).detach(), (gg + rg).detach()
+        self._apply_d(gd, loss_d, r, f, d_active)
+        mask = self._finite_mask(loss_g, gg, g_active)
+        self.opt_g.step(gg, self._hyper_g, mask)
+        self.stats.g_loss, self.stats.grad_norm_g = loss_g.detach(), gg.norm(dim=1)
+
+    def step(self, n: int = 1) -> None:
+        """n generator iterations, each with k D steps (per GAN) and g_steps G steps."""
+        for _ in range(n):
+            self._iteration()
+
+    def _iteration(self) -> None:
+        kmax = max(self._k)
+        gmax = max(self._g_steps)
+        if self.joint and gmax > 0:
+            k_alone = [k - 1 for k in self._k]
+            for i in range(kmax - 1):
+                self.d_step(self._active(k_alone, i))
+            self.joint_step(None, self._active(self._g_steps, 0))
+            for j in range(1, gmax):
+                self.g_step(self._active(self._g_steps, j))
+        else:
+            for i in range(kmax):
+                self.d_step(self._active(self._k, i))
+            for j in range(gmax):
+                self.g_step(self._active(self._g_steps, j))
+        self.step_count += 1
+        if self.m == 1 or self.step_count % 16 == 0:
+            self.check_diverged()
+
+    def check_diverged(self) -> None:
+        if bool(self.diverged.all()):
+            s = self.settings[0]
+            raise TrainingDiverged(
+                f"Training diverged at step {self.step_count}: a loss or gradient became NaN or infinite "
+                f"(loss {s.loss}, lr_d {s.lr_d:g}, lr_g {s.lr_g:g}); the last finite weights are kept."
+                if self.m == 1 else
+                f"Training diverged at step {self.step_count}: every GAN produced a NaN or infinite value."
+            )
+
+    # -- state ---------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "G": self.G.flat.detach().clone(), "D": self.D.flat.detach().clone(),
+            "opt_d": {k: v.clone() for k, v in self.opt_d.state.items()},
+            "opt_g": {k: v.clone() for k, v in self.opt_g.state.items()},
+            "step": self.step_count, "gen": self.gen.get_state(),
+        }
