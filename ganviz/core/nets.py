@@ -61,9 +61,9 @@ class BatchedMLP:
             self._slices.append((off, i, o))
             off += i * o + o
         self.flat = self._init(gen, shared_init, dtype).requires_grad_(True)
-        # Power-iteration vectors for spectral normalisation, one per layer and network.
-        self._sn_u = [F.normalize(torch.randn(m, o, device=device, generator=gen, dtype=dtype), dim=1)
-                      for _, _, o in self._slices]
+        # Power-iteration vectors for spectral normalisation, one per layer and network. A fixed start
+        # (no random draw) keeps the random stream independent of M.
+        self._sn_u = [torch.full((m, o), o ** -0.5, device=device, dtype=dtype) for _, _, o in self._slices]
 
     def _init(self, gen: torch.Generator, shared: bool, dtype) -> Tensor:
         # PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.

@@ -569,3 +569,13 @@ class Trainer:
             "opt_g": {k: v.clone() for k, v in self.opt_g.state.items()},
             "step": self.step_count, "gen": self.gen.get_state(),
         }
+
+    def load_state(self, state: dict) -> None:
+        """Restore weights, optimizer state, step count and random stream from `state_dict()`."""
+        with torch.no_grad():
+            self.G.flat.copy_(state["G"])
+            self.D.flat.copy_(state["D"])
+        self.opt_d.state = {k: v.clone() for k, v in state["opt_d"].items()}
+        self.opt_g.state = {k: v.clone() for k, v in state["opt_g"].items()}
+        self.step_count = state["step"]
+        self.gen.set_state(state["gen"])

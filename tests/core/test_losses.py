@@ -1,0 +1,145 @@
+"""Every loss of the registry against its formula, at extreme logits, and its gradient."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ganviz.core.losses import LOSSES, ML_LINEAR_FROM, get_loss, loss_shape_curves
+
+
+def sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# Hand-written from the lecture notes, on D = sigmoid(logit) where the loss reads a probability.
+D_FORMULA = {
+    "minimax": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),
+    "ns": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),
+    "logratio": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),
+    "ml": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),
+    "lsgan": lambda r, f: 0.5 * (r - 1) ** 2 + 0.5 * (f + 1) ** 2,
+    "wgan": lambda r, f: f - r,
+    "wgan-gp": lambda r, f: f - r,
+    "hinge": lambda r, f: max(0.0, 1 - r) + max(0.0, 1 + f),
+}
+G_FORMULA = {
+    "minimax": lambda f: math.log(1 - sig(f)),
+    "ns": lambda f: -math.log(sig(f)),
+    "logratio": lambda f: -math.log(sig(f) / (1 - sig(f))),
+    "ml": lambda f: -(sig(f) / (1 - sig(f))),           # -exp(sigma^-1(D))
+    "lsgan": lambda f: 0.5 * f**2,
+    "wgan": lambda f: -f,
+    "wgan-gp": lambda f: -f,
+    "hinge": lambda f: -f,
+}
+G_DERIVATIVE = {
+    "minimax": lambda f: -sig(f),
+    "ns": lambda f: sig(f) - 1,
+    "logratio": lambda f: -1.0,
+    "ml": lambda f: -math.exp(f),
+    "lsgan": lambda f: f,
+    "wgan": lambda f: -1.0,
+    "wgan-gp": lambda f: -1.0,
+    "hinge": lambda f: -1.0,
+}
+
+
+def test_registry_covers_the_lecture_losses():
+    assert set(LOSSES) == set(D_FORMULA)
+    for loss in LOSSES.values():
+        assert loss.name and loss.d_formula and loss.g_formula and loss.divergence
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+@pytest.mark.parametrize("r,f", [(0.5, -1.0), (2.0, 0.3), (-1.5, 1.2)])
+def test_loss_matches_formula(lid, r, f):
+    loss = get_loss(lid)
+    d = loss.d_loss(torch.tensor([[r]], dtype=torch.float64), torch.tensor([[f]], dtype=torch.float64)).item()
+    g = loss.g_loss(torch.tensor([[f]], dtype=torch.float64)).item()
+    assert d == pytest.approx(D_FORMULA[lid](r, f), rel=1e-9, abs=1e-12)
+    assert g == pytest.approx(G_FORMULA[lid](f), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+def test_loss_is_the_batch_mean(lid):
+    loss = get_loss(lid)
+    r = torch.tensor([[0.3, -2.0, 1.0]], dtype=torch.float64)
+    f = torch.tensor([[1.5, 0.0, -0.7]], dtype=torch.float64)
+    expect_d = np.mean([D_FORMULA[lid](a, 0.0) - D_FORMULA[lid](0.0, 0.0) for a in r[0].tolist()]) \
+        + np.mean([D_FORMULA[lid](0.0, b) for b in f[0].tolist()])
+    assert loss.d_loss(r, f).item() == pytest.approx(expect_d, rel=1e-9)
+    assert loss.g_loss(f).item() == pytest.approx(np.mean([G_FORMULA[lid](b) for b in f[0].tolist()]), rel=1e-9)
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+def test_finite_at_extreme_logits(lid):
+    loss = get_loss(lid)
+    x = torch.tensor([[100.0, -100.0, 0.0, 99.0, -99.0]], requires_grad=True)
+    y = torch.tensor([[-100.0, 100.0, 0.0, 50.0, -50.0]], requires_grad=True)
+    d = loss.d_loss(x, y, 0.1)
+    g = loss.g_loss(y)
+    gx, gy = torch.autograd.grad(d + g, [x, y])
+    for t in (d, g, gx, gy):
+        assert torch.isfinite(t).all(), (lid, t)
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+@pytest.mark.parametrize("f", [-3.0, -0.5, 0.0, 0.8, 4.0])
+def test_gradient_wrt_fake_logit_is_analytic(lid, f):
+    x = torch.tensor([[f]], dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(get_loss(lid).g_loss(x), x)
+    assert grad.item() == pytest.approx(G_DERIVATIVE[lid](f), rel=1e-9, abs=1e-12)
+
+
+def test_ml_loss_is_continued_linearly_beyond_the_joint():
+    ml = get_loss("ml")
+    c = ML_LINEAR_FROM
+    x = torch.tensor([[c + 5.0]], dtype=torch.float64, requires_grad=True)
+    v = ml.g_loss(x)
+    (g,) = torch.autograd.grad(v, x)
+    assert v.item() == pytest.approx(-math.exp(c) * 6.0, rel=1e-12)
+    assert g.item() == pytest.approx(-math.exp(c), rel=1e-12)
+
+
+def test_label_smoothing_moves_the_real_target():
+    # One-sided smoothing: cross-entropy with target 1 - s on real samples only.
+    ns = get_loss("ns")
+    r, f, s = 0.7, -0.2, 0.1
+    got = ns.d_loss(torch.tensor([[r]], dtype=torch.float64), torch.tensor([[f]], dtype=torch.float64), s).item()
+    expect = -(1 - s) * math.log(sig(r)) - s * math.log(1 - sig(r)) - math.log(1 - sig(f))
+    assert got == pytest.approx(expect, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-30, 30), st.floats(-30, 30))
+def test_cross_entropy_optimum_is_d_star(pd_logit, pg_logit):
+    # For fixed densities at one point, the D loss  pd * softplus(-r) + pg * softplus(r)  is minimised
+    # at sigmoid(r) = pd / (pd + pg): the registry's D* formula.
+    pd, pg = math.exp(pd_logit / 10), math.exp(pg_logit / 10)
+    r = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([r], max_iter=100, tolerance_grad=1e-14, tolerance_change=1e-16)
+    ns = get_loss("ns")
+
+    def closure():
+        opt.zero_grad()
+        val = pd * ns.d_loss(r.view(1, 1), torch.full((1, 1), -1e3, dtype=torch.float64)) \
+            + pg * (ns.d_loss(torch.full((1, 1), 1e3, dtype=torch.float64), r.view(1, 1)))
+        val.backward()
+        return val
+
+    opt.step(closure)
+    expect = ns.d_star(np.array([pd]), np.array([pg]))[0]
+    assert sig(r.item()) == pytest.approx(expect, abs=1e-6)
+
+
+def test_loss_shape_curves_follow_goodfellows_figure():
+    d, curves = loss_shape_curves(200)
+    assert set(curves) == {lid for lid, l in LOSSES.items() if l.has_probability}
+    # Saturating: flat where D(G(z)) -> 0; non-saturating: steep there.
+    slope_mm = abs(np.gradient(curves["minimax"], d)[0])
+    slope_ns = abs(np.gradient(curves["ns"], d)[0])
+    assert slope_mm < 2 and slope_ns > 100
+    assert np.all(np.diff(curves["minimax"]) < 0) and np.all(np.diff(curves["ns"]) < 0)

@@ -1,0 +1,185 @@
+"""The trainer: D -> D*, determinism, live changes, lockstep, divergence."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from ganviz.core.data import preset
+from ganviz.core.evaluate import Evaluator
+from ganviz.core.train import (ModelSettings, SettingsError, Trainer, TrainingDiverged, TrainSettings,
+                               resolve_device)
+
+SMALL = ModelSettings(latent_dim=2, g_width=32, d_width=32)
+
+
+def small_trainer(settings=TrainSettings(batch_size=64), data="ring8", seed=0, model=SMALL):
+    return Trainer(preset(data), model, settings, seed=seed)
+
+
+def weights(t):
+    return t.G.flat.detach().clone(), t.D.flat.detach().clone()
+
+
+def test_d_approaches_d_star_with_g_frozen():
+    # A linear G (no hidden layer) frozen at x = 0.6 z + 0.5: p_g = N(0.5, 0.6^2) overlaps both data modes.
+    model = ModelSettings(latent_dim=1, g_layers=0, activation="leaky_relu", d_width=64)
+    t = Trainer(preset("bimodal1d"), model, TrainSettings(lr_d=2e-3, batch_size=1024, freeze_g=True), seed=0)
+    with torch.no_grad():
+        t.G.flat.copy_(torch.tensor([[0.6, 0.5]]))
+    ev = Evaluator(t)
+    for lr in (2e-3, 3e-4, 1e-4):      # a decaying learning rate, so that SGD noise settles
+        t.update_settings(0, lr_d=lr)
+        t.step(1000)
+    assert torch.equal(t.G.flat, torch.tensor([[0.6, 0.5]]))
+    m, f = ev.metrics(), ev.frame()
+    pd, pg = m["p_data"], m["p_g"][0]
+    total = pd + pg
+    where = total > 0.01 * total.max()
+    err = np.abs(f["d_grid"][0] - m["d_star"][0])[where]
+    assert where.sum() > 100
+    assert err.max() <= 0.05
+    # ... and D* itself is right: p_g was estimated well enough.
+    exact_pg = np.exp(-0.5 * ((ev.grid.x - 0.5) / 0.6) ** 2) / (0.6 * np.sqrt(2 * np.pi))
+    assert np.abs(m["d_star"][0] - pd / (pd + exact_pg))[where].max() < 0.03
+
+
+def test_same_seed_same_numbers_on_cpu():
+    def run():
+        t = small_trainer(TrainSettings(batch_size=64, instance_noise=0.05, gp=0.1))
+        t.step(30)
+        ev = Evaluator(t)
+        return ev.metrics()["metrics"], weights(t)
+
+    (m1, w1), (m2, w2) = run(), run()
+    assert torch.equal(w1[0], w2[0]) and torch.equal(w1[1], w2[1])
+    for key in m1:
+        np.testing.assert_array_equal(m1[key], m2[key])
+
+
+def test_different_seed_different_numbers():
+    a, b = small_trainer(seed=0), small_trainer(seed=1)
+    a.step(5), b.step(5)
+    assert not torch.equal(a.G.flat, b.G.flat)
+
+
+CHANGES = [
+    {"loss": "minimax"}, {"loss": "lsgan"}, {"loss": "wgan", "clip": 0.01}, {"loss": "hinge"},
+    {"k": 3}, {"g_steps": 2}, {"lr_d": 3e-3, "lr_g": 1e-4}, {"optimizer": "rmsprop"}, {"optimizer": "momentum"},
+    {"batch_size": 32}, {"update": "simultaneous"}, {"label_smoothing": 0.2}, {"instance_noise": 0.1},
+    {"instance_noise": 0.1, "noise_anneal": 100}, {"gp": 1.0}, {"r1": 1.0}, {"unroll": 2}, {"consensus": 0.1},
+    {"minibatch_std": True}, {"spectral_norm": True}, {"freeze_g": True}, {"beta1": 0.9},
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda c: ",".join(c))
+def test_live_change_takes_effect_on_next_step_and_keeps_weights(change):
+    a = small_trainer()
+    a.step(5)
+    before = weights(a)
+    a.update_settings(0, **change)
+    assert all(torch.equal(x, y) for x, y in zip(before, weights(a)))   # weights kept
+    # A trainer built with the new settings from the same state must take the same next step.
+    b = small_trainer(dataclasses.replace(TrainSettings(batch_size=64), **change))
+    b.load_state(a.state_dict())
+    if "optimizer" in change:    # a new optimizer starts with fresh state in both
+        b.opt_d.reset(), b.opt_g.reset()
+    d0 = a.d_step_count
+    a.step(1)
+    b.step(1)
+    assert torch.allclose(a.G.flat, b.G.flat, atol=1e-6) and torch.allclose(a.D.flat, b.D.flat, atol=1e-6)
+    assert not torch.equal(a.D.flat, before[1])       # D moved
+    assert torch.equal(a.G.flat, before[0]) == bool(change.get("freeze_g"))
+    assert a.d_step_count - d0 == change.get("k", 1)
+
+
+def test_loss_change_changes_the_update():
+    a, b = small_trainer(), small_trainer()
+    a.step(3), b.step(3)
+    b.update_settings(0, loss="minimax")
+    a.step(1), b.step(1)
+    assert not torch.allclose(a.G.flat, b.G.flat)
+
+
+def test_lockstep_gan_matches_the_same_gan_alone():
+    losses = ["ns", "minimax", "lsgan", "hinge"]
+    group = small_trainer([TrainSettings(loss=l, batch_size=64, lr_d=1e-3 * (i + 1)) for i, l in enumerate(losses)])
+    alone = small_trainer(TrainSettings(loss="lsgan", batch_size=64, lr_d=3e-3))
+    # Same initial weights for every panel.
+    assert all(torch.equal(group.G.flat[i], group.G.flat[0]) for i in range(4))
+    assert torch.equal(group.G.flat[2], alone.G.flat[0]) and torch.equal(group.D.flat[2], alone.D.flat[0])
+    group.step(20)
+    alone.step(20)
+    assert torch.allclose(group.G.flat[2], alone.G.flat[0], atol=1e-5)
+    assert torch.allclose(group.D.flat[2], alone.D.flat[0], atol=1e-5)
+    assert not torch.allclose(group.G.flat[0], group.G.flat[2])
+
+
+def test_lockstep_panels_share_data_batches():
+    t = small_trainer([TrainSettings(batch_size=16), TrainSettings(loss="minimax", batch_size=16)])
+    x, _ = t._real(16)
+    assert x.shape == (2, 16, 2) and torch.equal(x[0], x[1])
+
+
+def test_per_gan_k_counts_d_steps():
+    t = small_trainer([TrainSettings(k=1, batch_size=32), TrainSettings(k=3, batch_size=32)])
+    t.step(1)
+    d_first = t.D.flat.detach().clone()
+    t.step(1)
+    assert t.d_step_count == 6   # max k per iteration, masked per GAN
+    assert not torch.equal(d_first[0], t.D.flat[0]) and not torch.equal(d_first[1], t.D.flat[1])
+
+
+def test_weight_clipping_bounds_d():
+    t = small_trainer(TrainSettings.for_loss("wgan", batch_size=32))
+    t.step(3)
+    assert t.D.flat.abs().max().item() <= 0.01 + 1e-7
+
+
+def test_conditional_gan_trains_with_labels():
+    t = small_trainer(TrainSettings(batch_size=32), model=dataclasses.replace(SMALL, conditional=True))
+    t.step(3)
+    ev = Evaluator(t)
+    ev.view_class = 3
+    fr = ev.frame()
+    assert np.isfinite(fr["fake"]).all() and fr["fake"].shape == (1, 512, 2)
+
+
+def test_divergence_is_caught_and_weights_stay_finite():
+    t = small_trainer(TrainSettings(loss="wgan", lr_d=1e30, lr_g=1e30, batch_size=32, optimizer="sgd"))
+    with pytest.raises(TrainingDiverged, match="diverged at step"):
+        t.step(50)
+    assert torch.isfinite(t.G.flat).all() and torch.isfinite(t.D.flat).all()
+    assert t.step_count < 50    # stopped at once, not after the requested steps
+
+
+def test_one_diverging_panel_does_not_stop_the_others():
+    t = small_trainer([TrainSettings(batch_size=32, optimizer="sgd", lr_d=0.01),
+                       TrainSettings(loss="wgan", batch_size=32, optimizer="sgd", lr_d=1e30, lr_g=1e30)])
+    t.step(40)
+    assert t.diverged.view(-1).tolist() == [False, True]
+    assert torch.isfinite(t.D.flat).all()
+
+
+def test_bad_settings_name_the_field():
+    with pytest.raises(SettingsError, match=r"train\.k"):
+        small_trainer(TrainSettings(k=0))
+    with pytest.raises(SettingsError, match=r"train\.lr_d"):
+        small_trainer(TrainSettings(lr_d=-1.0))
+    with pytest.raises(SettingsError, match=r"train\.loss"):
+        small_trainer(TrainSettings(loss="nope"))
+    with pytest.raises(SettingsError, match=r"share batch_size"):
+        small_trainer([TrainSettings(batch_size=32), TrainSettings(batch_size=64)])
+
+
+def test_device_resolution():
+    expect = "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available() and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        expect = "mps"
+    assert resolve_device("auto").type == expect
+    assert resolve_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(SettingsError, match="device: cuda"):
+            resolve_device("cuda")
+    with pytest.raises(SettingsError, match="device"):
+        resolve_device("tpu")
