@@ -1,0 +1,370 @@
+"""Scrolling metric plots against the generator step, stacked with linked x axes.
+
+Curves are created once per (metric, GAN) and then only fed with `setData`;
+NaN entries (a metric not defined at that step) leave gaps rather than lines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+
+from ganviz.engine.snapshot import Snapshot
+from ganviz.ui.loss_panel import font_pt, line_scale, refit, set_title, style_plot, wrap_html
+from ganviz.ui.theme import LIGHT, Theme
+
+# Qt strokes 1-px lines on a fast path; at 1.6 px eight noisy GANs took ~4x longer to draw.
+LINE_WIDTH = 1.0
+# With every GAN drawn, colour says which GAN and the dash says which metric.
+DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+DASH_GLYPHS = ("\u2500\u2500", "\u2013 \u2013", "\u00b7\u00b7\u00b7", "\u2013\u00b7\u2013")
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str                          # a METRIC_KEYS entry
+    name: str                         # legend text (HTML)
+    colour: Callable[[Theme], str]    # its colour when one GAN is drawn
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    id: str
+    title: str
+    series: tuple[Series, ...]
+    log_y: bool = False
+    y_range: Optional[tuple[float, float]] = None
+    step: bool = False
+    only_2d: bool = False
+
+
+PLOTS: tuple[PlotSpec, ...] = (
+    PlotSpec("losses", "Losses", (
+        Series("d_loss", "D", lambda t: t.d),
+        Series("g_loss", "G", lambda t: t.fake),
+    )),
+    # Divergences shrink by orders of magnitude as p_g closes in, and W1 lives on another
+    # scale (data units) than JS (at most log 2): a log axis shows all four.
+    PlotSpec("divergences", "Divergences (log)", (
+        Series("js", "JS", lambda t: t.series(0)),
+        Series("kl_data_g", "KL(p<sub>data</sub>\u2016p<sub>g</sub>)", lambda t: t.series(1)),
+        Series("kl_g_data", "KL(p<sub>g</sub>\u2016p<sub>data</sub>)", lambda t: t.series(2)),
+        Series("w1", "W<sub>1</sub>", lambda t: t.series(4)),
+    ), log_y=True),
+    PlotSpec("d_output", "Mean D output", (
+        Series("d_real", "D(real)", lambda t: t.real),
+        Series("d_fake", "D(fake)", lambda t: t.fake),
+    ), y_range=(0.0, 1.0)),
+    PlotSpec("grad_norms", "Gradient norms (log)", (
+        Series("grad_norm_g", "\u2016\u2207G\u2016", lambda t: t.fake),
+        Series("grad_norm_d", "\u2016\u2207D\u2016", lambda t: t.d),
+    ), log_y=True),
+    PlotSpec("modes", "Modes captured", (
+        Series("modes", "modes", lambda t: t.d),
+    ), step=True, only_2d=True),
+    PlotSpec("hq_frac", "High-quality samples", (
+        Series("hq_frac", "fraction", lambda t: t.real),
+    ), y_range=(0.0, 1.0)),
+)
+
+
+class MetricsPanel(QWidget):
+    """Metric history of one GAN (`index`) or of all GANs (`show_all`), one titled plot per group."""
+
+    def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("metricsPanel")
+        self._theme = theme
+        self._presentation = False
+        self._index = 0
+        self._show_all = False
+        self._snapshot: Optional[Snapshot] = None
+        self._config: Optional[tuple] = None
+        self._probability = True
+        self._fingerprint: Optional[tuple] = None
+        self._title_parts: dict[str, list[str]] = {}
+        self._member_parts: list[str] = []
+        self._titles_width = -1
+        self._drawn: list[tuple[str, int]] = []
+
+        self._view = pg.GraphicsLayoutWidget()
+        # In a short panel (or in presentation mode) the plots keep a readable height
+        # and scroll, rather than squeezing their titles onto each other.
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._scroll)
+        self._view.ci.layout.setVerticalSpacing(2)
+
+        # Which colour is which GAN, shown only when several are drawn.
+        self.member_legend = pg.LabelItem(justify="left")
+        self._view.addItem(self.member_legend, row=0, col=0)
+        self.member_legend.setVisible(False)
+
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[tuple[str, int], pg.PlotDataItem] = {}
+        self._spec_of_key: dict[str, PlotSpec] = {}
+        first: Optional[pg.PlotItem] = None
+        for row, spec in enumerate(PLOTS, start=1):
+            plot = self._view.addPlot(row=row, col=0)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setLogMode(y=spec.log_y)
+            if spec.y_range is not None:
+                plot.setYRange(*spec.y_range, padding=0.02)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            self.plots[spec.id] = plot
+            for s in spec.series:
+                self._spec_of_key[s.key] = spec
+
+        self.equilibrium = pg.InfiniteLine(pos=0.5, angle=0, movable=False, label="\u00bd",
+                                           labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
+        self.plots["d_output"].addItem(self.equilibrium)
+        self.mode_ceiling = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="K = {value:.0f}",
+                                            labelOpts={"position": 0.02, "anchors": [(0, 0), (0, 0)]})
+        self.plots["modes"].addItem(self.mode_ceiling)
+        self._apply_style()
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        """Which GAN of the snapshot (0..M-1) is drawn when `show_all` is off."""
+        return self._index
+
+    @index.setter
+    def index(self, value: int) -> None:
+        if value < 0:
+            raise ValueError(f"index must be 0 or more, not {value}")
+        self._index = int(value)
+        self._redraw()
+
+    @property
+    def show_all(self) -> bool:
+        """Draw every GAN of the snapshot, each in its own colour."""
+        return self._show_all
+
+    @show_all.setter
+    def show_all(self, on: bool) -> None:
+        self._show_all = bool(on)
+        self._redraw()
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        self._snapshot = snap
+        self._redraw()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._apply_style()
+
+    def set_presentation(self, on: bool) -> None:
+        self._presentation = bool(on)
+        self._apply_style()
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _curve(self, key: str, member: int) -> pg.PlotDataItem:
+        """The long-lived curve of metric `key` for GAN `member`, created on first use."""
+        item = self.curves.get((key, member))
+        if item is None:
+            spec = self._spec_of_key[key]
+            item = pg.PlotDataItem(connect="finite", stepMode="left" if spec.step else None)
+            # A long ring buffer in a narrow panel: draw at most about two points per pixel.
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            self.plots[spec.id].addItem(item)
+            self.curves[(key, member)] = item
+        return item
+
+    def _members(self, snap: Snapshot) -> list[int]:
+        if self._show_all:
+            return list(range(snap.n_gans))
+        return [min(self._index, snap.n_gans - 1)]
+
+    def _redraw(self) -> None:
+        snap = self._snapshot
+        if snap is None or snap.n_gans == 0:
+            return
+        members = self._members(snap)
+        probability = all(bool(snap.d_is_prob[m]) for m in members)
+        config = (self._show_all, tuple(members), tuple(snap.labels), snap.dim, len(snap.means), probability)
+        if config != self._config:
+            self._config = config
+            self._probability = probability
+            self._configure(snap, members)
+            self._fingerprint = None
+        # Snapshots come up to 60 times a second but the history grows only at each
+        # evaluation: redrawing unchanged curves would cost most of a frame.
+        fingerprint = self._history_fingerprint(snap)
+        if fingerprint == self._fingerprint:
+            return
+        self._fingerprint = fingerprint
+        x = np.asarray(snap.history_steps, dtype=np.float64)
+        has_data: dict[str, bool] = {spec.id: False for spec in PLOTS}
+        for key, member in self._drawn:
+            values = snap.history.get(key)
+            if values is None or len(x) == 0:
+                self.curves[(key, member)].setData(x=np.empty(0), y=np.empty(0))
+                continue
+            y = np.asarray(values[member], dtype=np.float64)
+            self.curves[(key, member)].setData(x=x, y=y)
+            spec_id = self._spec_of_key[key].id
+            has_data[spec_id] = has_data[spec_id] or bool(np.isfinite(y).any())
+        self._set_plot_visibility(snap, has_data, empty=len(x) == 0)
+
+    def _history_fingerprint(self, snap: Snapshot) -> tuple:
+        steps = np.asarray(snap.history_steps)
+        if len(steps) == 0:
+            return (0,)
+        tails = b"".join(np.asarray(snap.history[key][member][-1:], np.float64).tobytes()
+                         for key, member in self._drawn if key in snap.history)
+        return len(steps), int(steps[0]), int(steps[-1]), tails
+
+    def _configure(self, snap: Snapshot, members: list[int]) -> None:
+        """Pens, titles and which curves are drawn: only when the GANs shown or their kind change."""
+        wanted = [(s.key, m) for spec in PLOTS for s in spec.series for m in members]
+        for key_member, item in self.curves.items():
+            if key_member not in wanted:
+                item.setData(x=np.empty(0), y=np.empty(0))
+                item.setVisible(False)
+        for key, member in wanted:
+            self._curve(key, member).setVisible(True)
+        self._drawn = wanted
+
+        k = len(snap.means)
+        self.mode_ceiling.setValue(k)
+        self.plots["modes"].setYRange(0.0, max(k, 1) * 1.12, padding=0.0)
+        d_output = self.plots["d_output"]
+        if self._probability:
+            self.equilibrium.setVisible(True)
+            d_output.setYRange(0.0, 1.0, padding=0.02)
+        else:
+            # Critic scores are unbounded: there is no 1/2 to reach.
+            self.equilibrium.setVisible(False)
+            d_output.enableAutoRange(axis="y")
+        self._apply_style()
+
+    def _set_plot_visibility(self, snap: Snapshot, has_data: dict[str, bool], empty: bool) -> None:
+        visible = []
+        changed = False
+        for spec in PLOTS:
+            show = not (spec.only_2d and snap.dim != 2) and (empty or has_data[spec.id])
+            plot = self.plots[spec.id]
+            if plot.isVisible() != show:
+                plot.setVisible(show)
+                changed = True
+                if show and spec.id == "modes":
+                    # An InfiniteLine's label skips updates while hidden.
+                    self.mode_ceiling.label.valueChanged()
+            if show:
+                visible.append(plot)
+        # Only the lowest plot carries the step axis: the x axes are linked, so one is enough.
+        for plot in self.plots.values():
+            bottom = plot is (visible[-1] if visible else None)
+            if plot.getAxis("bottom").isVisible() != bottom:
+                plot.showAxis("bottom", bottom)
+        if changed:
+            self._update_min_height()
+
+    def _update_min_height(self) -> None:
+        visible = [plot for plot in self.plots.values() if plot.isVisible()]
+        data_height = 70 * line_scale(self._presentation) ** 0.5
+        total = sum(p.titleLabel.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() + data_height
+                    for p in visible)
+        if visible:
+            total += visible[-1].getAxis("bottom").height()
+        if self.member_legend.isVisible():
+            total += self.member_legend.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        total += 2 * (len(visible) + 1) + 20
+        self._view.setMinimumHeight(int(total))
+
+    def _apply_style(self) -> None:
+        theme, pres = self._theme, self._presentation
+        self._view.setBackground(theme.background)
+        size = font_pt(pres)
+        width = LINE_WIDTH * line_scale(pres)
+        snap = self._snapshot
+        members = self._members(snap) if snap is not None and snap.n_gans else [self._index]
+        several = self._show_all
+
+        for spec in PLOTS:
+            plot = self.plots[spec.id]
+            style_plot(plot, theme, pres)
+            plot.getAxis("left").setWidth(self._axis_width())
+            plot.setLabel("bottom", "step")
+            title = spec.title
+            if spec.id == "d_output" and not self._probability:
+                title = "Mean critic score"
+            parts = [f"<b>{title}</b>"]
+            for j, s in enumerate(spec.series):
+                if len(spec.series) > 1:
+                    parts.append(f"{DASH_GLYPHS[j]} {s.name}" if several
+                                 else f'<span style="color:{s.colour(theme)}">\u2501 {s.name}</span>')
+                for m in members:
+                    if (s.key, m) not in self.curves:
+                        continue
+                    if several:
+                        pen = pg.mkPen(theme.series(m), width=width, style=DASHES[j % len(DASHES)])
+                    else:
+                        pen = pg.mkPen(s.colour(theme), width=width)
+                    self.curves[(s.key, m)].setPen(pen)
+            self._title_parts[spec.id] = parts
+
+        font = QFont()
+        font.setPointSizeF(size)
+        guide = pg.mkPen(theme.foreground, width=line_scale(pres), style=Qt.PenStyle.DashLine)
+        for line in (self.equilibrium, self.mode_ceiling):
+            line.setPen(guide)
+            line.label.setColor(theme.foreground)
+            line.label.setFont(font)
+
+        if several and snap is not None:
+            self._member_parts = [f'<span style="color:{theme.series(m)}">\u2501 {snap.labels[m]}</span>'
+                                  for m in members]
+        else:
+            self._member_parts = []
+        self._update_titles()
+
+    def _update_titles(self) -> None:
+        """Titles and legends, wrapped to the panel's width so that they never widen it."""
+        theme, size = self._theme, font_pt(self._presentation)
+        # The panel's own width (the inner view is resized later, by the layout), less a
+        # scroll bar that may appear.
+        available = max(self.width() - 24 - self._scroll.verticalScrollBar().sizeHint().width(), 120)
+        self._titles_width = self.width()
+        # A plot's title sits over its view box only, to the right of the left axis.
+        title_width = max(available - self._axis_width(), 120)
+        for spec in PLOTS:
+            html = wrap_html(self._title_parts[spec.id], title_width, size)
+            set_title(self.plots[spec.id], html, theme.foreground, size)
+        if self._member_parts:
+            html = wrap_html(self._member_parts, available, size)
+            self.member_legend.setText(html, color=theme.foreground, size=f"{size}pt")
+            self.member_legend.setVisible(True)
+        else:
+            self.member_legend.setText("")
+            self.member_legend.setVisible(False)
+        self._update_min_height()
+        refit(self._view)
+
+    def _axis_width(self) -> int:
+        # Equal left axes keep the stacked plots' x axes aligned to the pixel.
+        return int(round(4.2 * font_pt(self._presentation)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.width() != self._titles_width:
+            self._update_titles()
+
