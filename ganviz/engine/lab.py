@@ -1,0 +1,275 @@
+"""A Lab: one scenario's trainer, evaluator and metric history, driven step by step.
+
+The Lab is synchronous and knows no threads: the app's `Session` runs one on a
+background thread, and the exporter drives one directly with a fixed number of
+steps per frame, so that an export shows exactly what the app shows.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+
+from ganviz.core.data import MixtureError
+from ganviz.core.evaluate import Evaluator
+from ganviz.core.losses import get_loss
+from ganviz.core.scenario import DataSpec, Scenario
+from ganviz.core.train import (MODEL_FIELDS, SettingsError, Trainer, TrainingDiverged, TrainSettings,
+                               validate_model, validate_train)
+from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
+
+HISTORY = 4000   # metric evaluations kept (a ring buffer)
+
+
+class History:
+    """Metric history: a ring buffer of (step, value per GAN) for every metric key."""
+
+    def __init__(self, m: int, size: int = HISTORY):
+        self.m, self.size = m, size
+        self.steps = np.zeros(size, dtype=np.int64)
+        self.values = {k: np.full((m, size), np.nan) for k in METRIC_KEYS}
+        self.n = 0
+
+    def append(self, step: int, metrics: dict) -> None:
+        i = self.n % self.size
+        self.steps[i] = step
+        for k in METRIC_KEYS:
+            v = np.asarray(metrics.get(k, np.full(self.m, np.nan)), dtype=np.float64)
+            self.values[k][:, i] = np.where(np.isfinite(v), v, np.nan)
+        self.n += 1
+
+    def arrays(self) -> tuple[np.ndarray, dict]:
+        if self.n <= self.size:
+            idx = np.arange(self.n)
+        else:
+            idx = (np.arange(self.size) + self.n) % self.size
+        return frozen(self.steps[idx], np.int64), {k: frozen(v[:, idx]) for k, v in self.values.items()}
+
+    def latest(self) -> dict:
+        if self.n == 0:
+            return {k: frozen(np.full(self.m, np.nan)) for k in METRIC_KEYS}
+        i = (self.n - 1) % self.size
+        return {k: frozen(v[:, i]) for k, v in self.values.items()}
+
+
+class Lab:
+    def __init__(self, scenario: Scenario, device: Optional[str] = None):
+        self.scenario = scenario.validate()
+        self.device_name = device or scenario.device
+        self.message = ""
+        self.paused_by_error = False
+        self._last: Optional[Snapshot] = None
+        self._metrics: Optional[dict] = None
+        self.rebuild()
+
+    # -- construction -------------------------------------------------------------
+    def rebuild(self) -> None:
+        """New networks from the scenario (a reset): same seed, same numbers."""
+        sc = self.scenario
+        self.trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed,
+                               device=self.device_name)
+        view_class = getattr(self, "evaluator", None) and self.evaluator.view_class
+        self.evaluator = Evaluator(self.trainer)
+        if view_class and self.trainer.n_classes and view_class < self.trainer.n_classes:
+            self.evaluator.view_class = view_class
+        self.history = History(self.trainer.m)
+        self.message = ""
+        self.paused_by_error = False
+        self._metrics = None
+        self._last = None
+
+    @property
+    def m(self) -> int:
+        return self.trainer.m
+
+    @property
+    def dim(self) -> int:
+        return self.trainer.dim
+
+    @property
+    def step_count(self) -> int:
+        return self.trainer.step_count
+
+    # -- settings -----------------------------------------------------------------
+    def panel_settings(self) -> list[TrainSettings]:
+        return list(self.trainer.settings)
+
+    def set_train(self, index: Optional[int] = None, **changes) -> None:
+        """Change training settings of one GAN (index) or of all; weights are kept."""
+        current = self.trainer.settings
+        new = []
+        for i, s in enumerate(current):
+            if index is None or i == index:
+                s = dataclasses.replace(s, **changes)
+            new.append(s)
+        # Lockstep GANs share these; change them for all.
+        shared = {k: v for k, v in changes.items() if k in ("optimizer", "batch_size", "update")}
+        if shared:
+            new = [dataclasses.replace(s, **shared) for s in new]
+        for i, s in enumerate(new):
+            validate_train(s, "train" if self.m == 1 else f"panels[{i}]")
+        self.trainer.apply_settings(new)
+        self._store_settings(new)
+
+    def _store_settings(self, new: list[TrainSettings]) -> None:
+        sc = self.scenario
+        if not sc.panels:
+            self.scenario = dataclasses.replace(sc, train=new[0])
+        else:
+            base = dataclasses.asdict(sc.train)
+            panels = []
+            for p, s in zip(sc.panels, new):
+                d = {k: v for k, v in dataclasses.asdict(s).items() if v != base[k]}
+                if "label" in p:
+                    d["label"] = p["label"]
+                panels.append(d)
+            self.scenario = dataclasses.replace(sc, panels=tuple(panels))
+
+    def set_model(self, **changes) -> None:
+        """Change the networks' layout: new networks (the weights cannot be kept)."""
+        unknown = [k for k in changes if k not in MODEL_FIELDS]
+        if unknown:
+            raise SettingsError(f"model.{unknown[0]}: unknown setting")
+        model = dataclasses.replace(self.scenario.model, **changes)
+        validate_model(model)
+        self.scenario = dataclasses.replace(self.scenario, model=model)
+        self.rebuild()
+
+    def set_data(self, spec: DataSpec | str) -> None:
+        """Change the data; same dimension keeps the weights, another dimension starts anew."""
+        if isinstance(spec, str):
+            spec = DataSpec(spec)
+        try:
+            mix = spec.mixture()
+        except MixtureError as e:
+            raise SettingsError(str(e)) from None
+        self.scenario = dataclasses.replace(self.scenario, data=spec)
+        if mix.dim != self.dim or (self.trainer.n_classes and mix.n_components != self.trainer.n_classes):
+            self.rebuild()
+            return
+        self.trainer.set_mixture(mix)
+        self.evaluator.set_mixture(mix)
+        self._metrics = None
+
+    def set_seed(self, seed: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SettingsError(f"seed: must be an integer >= 0 (got {seed!r})")
+        self.scenario = dataclasses.replace(self.scenario, seed=seed)
+        self.rebuild()
+
+    def set_view_class(self, c: int) -> None:
+        if not self.trainer.n_classes:
+            return
+        if not 0 <= c < self.trainer.n_classes:
+            raise SettingsError(f"class: must be between 0 and {self.trainer.n_classes - 1} (got {c})")
+        self.evaluator.view_class = c
+        self._metrics = None
+
+    def load(self, scenario: Scenario) -> None:
+        self.scenario = scenario.validate()
+        self.rebuild()
+
+    # -- training -------------------------------------------------------------------
+    def train(self, n: int = 1) -> bool:
+        """n generator iterations; False (and a message) when training diverged."""
+        if self.paused_by_error:
+            return False
+        try:
+            self.trainer.step(n)
+        except TrainingDiverged as e:
+            self._diverged(str(e))
+            return False
+        return True
+
+    def step_d(self) -> bool:
+        return self._single(self.trainer.d_step)
+
+    def step_g(self) -> bool:
+        return self._single(self.trainer.g_step)
+
+    def _single(self, fn) -> bool:
+        if self.paused_by_error:
+            return False
+        fn()
+        try:
+            self.trainer.check_diverged()
+        except TrainingDiverged as e:
+            self._diverged(str(e))
+            return False
+        return True
+
+    def _diverged(self, msg: str) -> None:
+        self.message = msg + " Press Reset (R) to start again, perhaps with a smaller learning rate."
+        self.paused_by_error = True
+
+    # -- evaluation -----------------------------------------------------------------
+    def evaluate_metrics(self) -> None:
+        if self.paused_by_error:
+            return
+        self._metrics = self.evaluator.metrics()
+        self.history.append(self.trainer.step_count, self._metrics["metrics"])
+
+    def snapshot(self, running: bool = False, steps_per_sec: float = 0.0) -> Snapshot:
+        """A new immutable snapshot (the last good one, with the message, after a blow-up)."""
+        if self.paused_by_error and self._last is not None:
+            snap = dataclasses.replace(self._last, message=self.message, running=False, steps_per_sec=0.0)
+            self._last = snap
+            return snap
+        if self._metrics is None:
+            self.evaluate_metrics()
+        fr = self.evaluator.frame()
+        snap = self._build(fr, running, steps_per_sec)
+        self._last = snap
+        return snap
+
+    def _build(self, fr: dict, running: bool, sps: float) -> Snapshot:
+        t, ev, mt = self.trainer, self.evaluator, self._metrics
+        m = t.m
+        prev = self._last
+        bad = fr["diverged"].astype(bool)
+
+        def keep_finite(key: str, a: np.ndarray, prev_arr: Optional[np.ndarray]) -> np.ndarray:
+            # A GAN that blew up keeps its last finite picture; nothing non-finite is ever drawn.
+            a = np.asarray(a, dtype=np.float64)
+            rows = bad | ~np.isfinite(a.reshape(m, -1)).all(axis=1)
+            if rows.any():
+                a = a.copy()
+                for i in np.flatnonzero(rows):
+                    if prev_arr is not None and prev_arr.shape == a.shape:
+                        a[i] = prev_arr[i]
+                    else:
+                        a[i] = np.nan_to_num(a[i], nan=0.0, posinf=0.0, neginf=0.0)
+            return frozen(a)
+
+        p_g = keep_finite("p_g", mt["p_g"], prev.p_g if prev else None)
+        d_grid = keep_finite("d_grid", fr["d_grid"], prev.d_grid if prev else None)
+        d_star = None
+        if all(ds is not None for ds in mt["d_star"]):
+            d_star = keep_finite("d_star", np.stack(mt["d_star"]), prev.d_star if prev else None)
+        fake = keep_finite("fake", fr["fake"], prev.fake if prev else None)
+        grad = keep_finite("grad", fr["fake_grad"], prev.fake_grad if prev else None)
+        fake_d = keep_finite("fake_d", fr["fake_d"], prev.fake_d if prev else None)
+        manifold = None
+        if fr["manifold"] is not None:
+            manifold = keep_finite("manifold", fr["manifold"], prev.manifold if prev and prev.manifold is not None
+                                   else None)
+        hs, hv = self.history.arrays()
+        labels = self.scenario.panel_labels()
+        losses = tuple(s.loss for s in t.settings)
+        g = ev.grid
+        return Snapshot(
+            step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels),
+            grid_x=frozen(g.x), grid_y=None if g.y is None else frozen(g.y),
+            p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star,
+            d_is_prob=tuple(get_loss(l).has_probability for l in losses),
+            real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),
+            fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,
+            fake_grad=grad, fake_d=fake_d, z=frozen(ev.z_fixed.cpu().numpy()), manifold=manifold,
+            means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),
+            latest=self.history.latest(), history_steps=hs, history=hv,
+            diverged=frozen(bad, bool), message=self.message, running=running, steps_per_sec=sps,
+            device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
+                                         "scenario": self.scenario.name, "view_class": ev.view_class,
+                                         "n_classes": t.n_classes},
+        )

@@ -1,0 +1,273 @@
+"""A Session runs a Lab on a background thread: commands in, snapshots out.
+
+Commands go through a thread-safe queue and are applied between training steps.
+Snapshots are published into a lock-protected slot at most `max_fps` times a
+second; the GUI's timer takes the newest (latest wins). A plain thread with a
+queue, not a QThread worker: a busy loop would starve a QThread's event loop
+(see NOTES.md).
+"""
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from typing import Any, Callable, Optional
+
+import torch
+
+from ganviz.core.scenario import DataSpec, Scenario
+from ganviz.core.train import SettingsError, validate_train
+from ganviz.engine.lab import Lab
+from ganviz.engine.snapshot import Snapshot
+
+
+class Session:
+    def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
+                 metrics_hz: float = 4.0, eval_budget: float = 0.2, threads: Optional[int] = 1):
+        self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
+        self.max_fps = max_fps
+        self.metrics_hz = metrics_hz
+        self.eval_budget = eval_budget              # at most this fraction of the time goes to evaluation
+        # One intra-op thread: the GUI needs the other core, and OpenMP's spinning threads
+        # collapse when the cores are shared (measured: 310 vs 215 steps/s under load).
+        self.threads = threads
+        self._cmds: "queue.Queue[tuple[str, tuple, dict]]" = queue.Queue()
+        self._lock = threading.Lock()
+        self._latest: Optional[Snapshot] = None
+        self._published = 0
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.playing = False
+        self.speed: Optional[float] = None          # steps per second cap; None: as fast as possible
+        self.steps_per_sec = 0.0
+        self.error: Optional[str] = None            # the last command error, for the status bar
+        self._pending_steps = 0
+        self._dirty = True
+        self.scenario = self.lab.scenario
+        self.m = self.lab.m
+        self.dim = self.lab.dim
+
+    # -- life cycle -------------------------------------------------------------
+    def start(self) -> "Session":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ganviz-train", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Stop the thread; True when it ended within the timeout."""
+        self._stop.set()
+        self._cmds.put(("_wake", (), {}))
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- commands (any thread) -----------------------------------------------------
+    def send(self, name: str, *args, **kw) -> None:
+        self._cmds.put((name, args, kw))
+
+    def play(self) -> None:
+        self.send("play")
+
+    def pause(self) -> None:
+        self.send("pause")
+
+    def toggle(self) -> None:
+        self.send("toggle")
+
+    def step(self, n: int = 1) -> None:
+        self.send("step", n)
+
+    def step_d(self) -> None:
+        self.send("step_d")
+
+    def step_g(self) -> None:
+        self.send("step_g")
+
+    def reset(self) -> None:
+        self.send("reset")
+
+    def set_speed(self, steps_per_sec: Optional[float]) -> None:
+        self.send("speed", steps_per_sec)
+
+    def set_train(self, index: Optional[int] = None, **changes) -> None:
+        """Validated here, so that a bad value raises in the caller (the UI shows it) and never reaches the thread."""
+        base = self.scenario.panel_settings()
+        for i, s in enumerate(base):
+            if index is None or i == index:
+                validate_train(dataclasses.replace(s, **changes), "train")
+        self.send("train", index, **changes)
+
+    def set_model(self, **changes) -> None:
+        self.send("model", **changes)
+
+    def set_data(self, spec: DataSpec | str) -> None:
+        spec = DataSpec(spec) if isinstance(spec, str) else spec
+        try:
+            spec.mixture()
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
+        self.send("data", spec)
+
+    def set_seed(self, seed: int) -> None:
+        self.send("seed", seed)
+
+    def set_view_class(self, c: int) -> None:
+        self.send("view_class", c)
+
+    def load(self, scenario: Scenario) -> None:
+        self.send("load", scenario.validate())
+
+    def call(self, fn: Callable[[Lab], Any]) -> None:
+        """Run fn(lab) on the training thread, between steps."""
+        self.send("call", fn)
+
+    # -- snapshots (any thread) ------------------------------------------------------
+    def latest(self) -> Optional[Snapshot]:
+        with self._lock:
+            return self._latest
+
+    @property
+    def published(self) -> int:
+        with self._lock:
+            return self._published
+
+    def wait_for(self, pred: Callable[[Snapshot], bool], timeout: float = 5.0) -> Optional[Snapshot]:
+        """Block until a published snapshot satisfies pred (for tests and scripts)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = self.latest()
+            if s is not None and pred(s):
+                return s
+            time.sleep(0.005)
+        return None
+
+    # -- the thread ----------------------------------------------------------------------
+    def _publish(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._latest = snap
+            self._published += 1
+
+    def _apply(self, name: str, args: tuple, kw: dict) -> None:
+        lab = self.lab
+        if name == "play":
+            self.playing = not lab.paused_by_error
+        elif name == "pause":
+            self.playing = False
+        elif name == "toggle":
+            self.playing = not self.playing and not lab.paused_by_error
+        elif name == "step":
+            self._pending_steps += int(args[0])
+        elif name == "step_d":
+            lab.step_d()
+        elif name == "step_g":
+            lab.step_g()
+        elif name == "reset":
+            lab.rebuild()
+            self._pending_steps = 0
+        elif name == "speed":
+            self.speed = args[0]
+        elif name == "train":
+            lab.set_train(args[0], **kw)
+        elif name == "model":
+            lab.set_model(**kw)
+        elif name == "data":
+            lab.set_data(args[0])
+        elif name == "seed":
+            lab.set_seed(args[0])
+        elif name == "view_class":
+            lab.set_view_class(args[0])
+        elif name == "load":
+            lab.load(args[0])
+            self.playing = False
+        elif name == "call":
+            args[0](lab)
+        elif name == "_wake":
+            return
+        else:
+            raise SettingsError(f"unknown command {name!r}")
+        self.scenario = lab.scenario
+        self.m, self.dim = lab.m, lab.dim
+        self._dirty = True
+
+    def _drain(self, block: float = 0.0) -> None:
+        try:
+            item = self._cmds.get(timeout=block) if block > 0 else self._cmds.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            name, args, kw = item
+            try:
+                self._apply(name, args, kw)
+                if name not in ("_wake",):
+                    self.error = None
+            except (SettingsError, ValueError) as e:
+                self.error = str(e)
+                self._dirty = True
+            try:
+                item = self._cmds.get_nowait()
+            except queue.Empty:
+                return
+
+    def _run(self) -> None:
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        torch.set_flush_denormal(True)
+        lab = self.lab
+        last_frame = last_metrics = 0.0
+        frame_cost = metrics_cost = 0.0
+        chunk = 1
+        window_t0, window_steps = time.perf_counter(), 0
+        while not self._stop.is_set():
+            busy = (self.playing or self._pending_steps > 0) and not lab.paused_by_error
+            self._drain(0.0 if busy or self._dirty else 0.05)
+            if self._stop.is_set():
+                break
+            training = (self.playing or self._pending_steps > 0) and not lab.paused_by_error
+            if training:
+                n = 1 if self.speed else chunk
+                if self._pending_steps:
+                    n = min(n, self._pending_steps)
+                t0 = time.perf_counter()
+                ok = lab.train(n)
+                dt = time.perf_counter() - t0
+                self._pending_steps = max(0, self._pending_steps - n)
+                window_steps += n
+                self._dirty = True
+                if not ok:
+                    self.playing = False
+                    self._pending_steps = 0
+                # Chunks of about 4 ms, so that commands are applied promptly.
+                chunk = max(1, min(256, int(0.004 * n / max(dt, 1e-6))))
+                if self.speed:
+                    time.sleep(max(0.0, 1.0 / self.speed - dt))
+            now = time.perf_counter()
+            if now - window_t0 >= 0.5:
+                self.steps_per_sec = window_steps / (now - window_t0)
+                window_t0, window_steps = now, 0
+            # Publish at most max_fps; while training, each kind of evaluation may take at most
+            # eval_budget of the time, so that watching never slows training much.
+            frame_gap = max(1.0 / self.max_fps, frame_cost / self.eval_budget if training else 0.0)
+            if self._dirty and now - last_frame >= frame_gap:
+                metrics_gap = max(1.0 / self.metrics_hz, metrics_cost / self.eval_budget)
+                want_metrics = (not training) or (now - last_metrics >= metrics_gap)
+                t0 = time.perf_counter()
+                if want_metrics:
+                    lab.evaluate_metrics()
+                    t1 = time.perf_counter()
+                    metrics_cost = t1 - t0
+                    last_metrics = t1
+                    t0 = t1
+                snap = lab.snapshot(running=training, steps_per_sec=self.steps_per_sec if training else 0.0)
+                if self.error and not lab.paused_by_error:
+                    snap = dataclasses.replace(snap, message=self.error)
+                self._publish(snap)
+                last_frame = time.perf_counter()
+                frame_cost = last_frame - t0
+                self._dirty = training

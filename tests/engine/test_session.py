@@ -1,0 +1,136 @@
+"""The training thread: commands between steps, immutable snapshots, blow-ups, shutdown."""
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from ganviz.core import scenario as S
+from ganviz.core.train import SettingsError
+from ganviz.engine.lab import Lab
+from ganviz.engine.session import Session
+from ganviz.engine.snapshot import METRIC_KEYS
+
+
+def small(name="ring8", **train):
+    sc = S.load(name)
+    model = dataclasses.replace(sc.model, g_width=32, d_width=32)
+    return dataclasses.replace(sc, model=model, train=dataclasses.replace(sc.train, batch_size=64, **train))
+
+
+@pytest.fixture
+def session():
+    s = Session(small()).start()
+    yield s
+    assert s.stop(2.0)
+
+
+def test_first_snapshot_is_complete_and_read_only(session):
+    snap = session.wait_for(lambda s: True, 10)
+    assert snap is not None and snap.step == 0 and snap.dim == 2
+    assert snap.fake.shape == (1, 512, 2) and snap.d_grid.shape == (1, 96, 96)
+    for a in (snap.fake, snap.d_grid, snap.p_g, snap.real, snap.fake_grad, snap.p_data):
+        assert not a.flags.writeable and np.isfinite(a).all()
+    with pytest.raises(ValueError):
+        snap.fake[0, 0, 0] = 1.0
+    assert set(snap.history) == set(METRIC_KEYS)
+
+
+def test_play_pause_step_reset(session):
+    session.wait_for(lambda s: True, 10)
+    session.play()
+    assert session.wait_for(lambda s: s.step >= 20, 10) is not None
+    session.pause()
+    time.sleep(0.3)
+    paused = session.lab.step_count
+    time.sleep(0.3)
+    assert session.lab.step_count == paused
+    session.step(7)
+    snap = session.wait_for(lambda s: s.step == paused + 7, 5)
+    assert snap is not None and not snap.running
+    d0 = session.lab.trainer.d_step_count
+    g0 = session.lab.trainer.G.flat.detach().clone()
+    session.step_d()
+    session.wait_for(lambda s: session.lab.trainer.d_step_count == d0 + 1, 5)
+    assert torch.equal(session.lab.trainer.G.flat, g0)        # step D leaves G alone
+    session.step_g()
+    time.sleep(0.2)
+    assert not torch.equal(session.lab.trainer.G.flat, g0) and session.lab.trainer.d_step_count == d0 + 1
+    session.reset()
+    assert session.wait_for(lambda s: s.step == 0, 5) is not None
+
+
+def test_live_loss_and_k_change_keeps_weights(session):
+    session.play()
+    session.wait_for(lambda s: s.step >= 10, 10)
+    session.pause()
+    time.sleep(0.2)
+    w = session.lab.trainer.D.flat.detach().clone()
+    session.set_train(loss="hinge", k=4)
+    snap = session.wait_for(lambda s: s.loss_ids == ("hinge",), 2)
+    assert snap is not None
+    assert torch.equal(session.lab.trainer.D.flat, w)
+    assert session.lab.trainer.settings[0].k == 4
+    d0 = session.lab.trainer.d_step_count
+    session.step(1)
+    session.wait_for(lambda s: s.step == snap.step + 1, 5)
+    assert session.lab.trainer.d_step_count - d0 == 4
+
+
+def test_bad_value_is_refused_in_the_caller(session):
+    with pytest.raises(SettingsError, match=r"train\.k"):
+        session.set_train(k=0)
+    with pytest.raises(SettingsError, match=r"data\.stds"):
+        session.set_data(S.DataSpec(None, [[0.0, 0.0]], [-1.0]))
+
+
+def test_blow_up_pauses_with_a_message_and_reset_recovers():
+    s = Session(small(loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30, clip=0.0)).start()
+    try:
+        s.play()
+        snap = s.wait_for(lambda x: "diverged" in x.message, 10)
+        assert snap is not None and not snap.running
+        for a in (snap.fake, snap.d_grid, snap.p_g, snap.fake_grad):
+            assert np.isfinite(a).all()
+        assert not s.playing
+        s.set_train(loss="ns", lr_d=1e-3, lr_g=1e-3, optimizer="adam")
+        s.reset()
+        s.play()
+        assert s.wait_for(lambda x: x.step > 5 and not x.message, 10) is not None
+    finally:
+        assert s.stop(2.0)
+
+
+def test_data_change_keeps_weights_within_a_dimension(session):
+    session.wait_for(lambda s: True, 10)
+    w = session.lab.trainer.G.flat.detach().clone()
+    session.set_data("grid25")
+    snap = session.wait_for(lambda s: len(s.means) == 25, 5)
+    assert snap is not None and torch.equal(session.lab.trainer.G.flat, w)
+    session.set_data("bimodal1d")
+    snap = session.wait_for(lambda s: s.dim == 1, 5)
+    assert snap is not None and snap.d_grid.ndim == 2
+
+
+def test_lab_is_deterministic_and_history_grows():
+    def run():
+        lab = Lab(small())
+        for _ in range(3):
+            lab.train(5)
+            lab.evaluate_metrics()
+        return lab.snapshot()
+
+    a, b = run(), run()
+    assert a.history_steps.tolist() == [5, 10, 15]
+    np.testing.assert_array_equal(a.fake, b.fake)
+    np.testing.assert_array_equal(a.history["js"], b.history["js"])
+
+
+def test_stop_ends_the_thread_while_training():
+    s = Session(small()).start()
+    s.play()
+    s.wait_for(lambda x: x.step > 3, 10)
+    t0 = time.monotonic()
+    assert s.stop(2.0)
+    assert time.monotonic() - t0 < 2.0 and not s.alive
