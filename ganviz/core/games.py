@@ -1,0 +1,539 @@
+"""Two-player games small enough to see why GAN training cycles instead of converging.
+
+A game has two scalar players, x and y, and a *vector field* v(p) = (v_x, v_y)
+that holds each player's descent direction of its own objective: gradient
+descent moves p by +lr * v(p). Every integrator in `INTEGRATORS` reads only v
+(and, for consensus optimisation, its Jacobian), so the same code runs on every
+game.
+
+Bilinear game. V(x, y) = x * y, x minimises and y maximises:
+v(x, y) = (-dV/dx, +dV/dy) = (-y, x), a rotation about the equilibrium (0, 0)
+whose Jacobian [[0, -1], [1, 0]] has eigenvalues +-i. The lecture notes write the
+game as V(x, y) = -xy: minimising -xy is maximising xy, so with the players'
+roles swapped it is this game, and with x still minimising it is the same
+rotation turning clockwise instead of anticlockwise.
+
+Dirac-GAN (Mescheder, Geiger & Nowozin 2018, "Which training methods for GANs
+actually converge?"). p_data is a point mass at 0, the generator a point mass at
+theta, the discriminator D(x) = psi * x; the axes are (x, y) = (theta, psi). Its
+field is computed from the loss registry (`ganviz.core.losses.LOSSES`, the one
+home of every loss formula): D's logit on the real sample is psi * 0, on the fake
+one psi * theta; D minimises the registry's `d_loss` plus a regulariser, G
+minimises `g_loss`, and torch autograd differentiates both. What the paper
+proves, and what this module's tests check numerically:
+
+- Unregularised, every loss has purely imaginary eigenvalues at (0, 0)
+  (+-i f'(0)): no method converges at a linear rate. For the minimax loss and
+  WGAN the flow keeps theta^2 + psi^2 constant (paper, Lemma 2.3), simultaneous
+  gradient descent spirals out, alternating gradient descent circles. The
+  non-saturating loss breaks the symmetry slightly:
+  d(theta^2 + psi^2)/dt = -2 t tanh(t/2) with t = psi theta, a fourth-order
+  term, so its circles tighten only sublinearly (|p| ~ 1/sqrt(time)). WGAN is
+  modelled without weight clipping; clipping psi does not help (paper, Sec. 3).
+- R1 (gamma/2 psi^2), instance noise and the zero-centred gradient penalty give
+  eigenvalues with negative real parts (instance noise only for losses with
+  f''(0) != 0: WGAN's linear loss is blind to it), and small-lr gradient descent
+  converges to (0, 0).
+- WGAN-GP's penalty lambda (|grad_x D| - 1)^2 = lambda (|psi| - 1)^2 pushes |psi|
+  towards 1, not 0: its field jumps by 4 lambda across psi = 0, so (0, 0) is no
+  rest point and its Jacobian there is only one-sided. Numerically the iterates
+  never converge to (0, 0): with a weak penalty they settle on a cycle around
+  it, with a strong one they stall on the theta axis far from the data (for the
+  WGAN loss at theta = +-2 lambda). This is the paper's "WGAN-GP does not always
+  converge". The gradient penalty that converges is the zero-centred one
+  (`gp0`), which for D(x) = psi x is R1 (grad_x D = psi everywhere).
+"""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+import torch
+
+from ganviz.core.losses import Loss, get_loss
+
+# An iterate this far from the equilibrium has diverged; stopping there keeps
+# every number finite (and JSON-safe) instead of running into inf and nan.
+DIVERGED_AT = 1e6
+
+# The flow's RK4 substep. Its error on the rotation is about h^5 / 120 per substep,
+# and it shrinks the radius by ~h^6 / 144 per substep: ~1e-7 over 50 time units.
+FLOW_MAX_SUBSTEP = 0.05
+
+# Gauss-Hermite nodes for instance noise: with 32 the field is exact to ~1e-9 for |psi| <= 2, sigma <= 1
+# (the sigmoid's complex poles limit how fast the quadrature converges).
+NOISE_NODES = 32
+
+
+class Game(ABC):
+    """A two-player game in the plane (see the module docstring for conventions)."""
+
+    id: str
+    name: str
+    axes: tuple[str, str]
+    equilibrium: np.ndarray
+    default_start: tuple[float, float] = (1.0, 1.0)
+    # Half-width of the square around the equilibrium that shows the game well.
+    extent: float = 2.0
+
+    @property
+    def equilibrium_note(self) -> str:
+        """Why the eigenvalues at the equilibrium do or do not tell the whole story."""
+        return ""
+
+    @property
+    def smooth_at_equilibrium(self) -> bool:
+        """False where v is discontinuous at the equilibrium, so its eigenvalues decide nothing."""
+        return True
+
+    @abstractmethod
+    def vector_field(self, p) -> np.ndarray:
+        """Each player's descent direction at p, an array (..., 2) of points; same shape back."""
+
+    def jacobian(self, p) -> np.ndarray:
+        """d v / d p at the point p, a (2, 2) array (central differences unless a game knows better)."""
+        p = np.asarray(p, dtype=np.float64)
+        h = 1e-6 * max(1.0, float(np.abs(p).max()))
+        cols = [(self.vector_field(p + e) - self.vector_field(p - e)) / (2 * h) for e in np.eye(2) * h]
+        return np.stack(cols, axis=-1)
+
+    def field_and_jacobian(self, p) -> tuple[np.ndarray, np.ndarray]:
+        return self.vector_field(p), self.jacobian(p)
+
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of the Jacobian at the equilibrium, sorted by imaginary part."""
+        ev = np.linalg.eigvals(self.jacobian(self.equilibrium))
+        return ev[np.lexsort((ev.real, ev.imag))]
+
+    def distance(self, points) -> np.ndarray:
+        return np.linalg.norm(np.asarray(points, dtype=np.float64) - self.equilibrium, axis=-1)
+
+
+class Bilinear(Game):
+    """V(x, y) = x * y with x minimising and y maximising: v(x, y) = (-y, x)."""
+
+    id = "bilinear"
+    name = "Bilinear game V(x, y) = x y"
+    axes = ("x (minimises V)", "y (maximises V)")
+    equilibrium = np.zeros(2)
+
+    @property
+    def equilibrium_note(self) -> str:
+        return "a pure rotation: the flow keeps |p| constant"
+
+    def vector_field(self, p) -> np.ndarray:
+        p = np.asarray(p, dtype=np.float64)
+        return np.stack([-p[..., 1], p[..., 0]], axis=-1)
+
+    def jacobian(self, p) -> np.ndarray:
+        return np.array([[0.0, -1.0], [1.0, 0.0]])
+
+
+@dataclass(frozen=True)
+class Regulariser:
+    id: str
+    name: str
+    formula: str          # as a general GAN regulariser
+    dirac: str            # what it becomes for D(x) = psi x
+    weight_name: str      # the symbol of its weight
+    default_weight: float
+    reference: str
+    converges: bool       # Mescheder et al. 2018's verdict for the Dirac-GAN
+
+
+REGULARISERS: dict[str, Regulariser] = {
+    r.id: r
+    for r in [
+        Regulariser("none", "None", "-", "-", "-", 0.0, "", False),
+        Regulariser(
+            "r1", "R1 penalty", "gamma/2 E_x~p_data[||grad_x D(x)||^2]", "gamma/2 psi^2", "γ", 1.0,
+            "Mescheder et al. 2018, Sec. 4.1", True,
+        ),
+        Regulariser(
+            "gp0", "Zero-centred gradient penalty", "lambda E_x^[||grad_x D(x^)||^2], x^ between real and fake",
+            "lambda psi^2 (the same field as R1 with gamma = 2 lambda)", "λ", 0.5,
+            "Thanh-Tung et al. 2019; Mescheder et al. 2018", True,
+        ),
+        Regulariser(
+            "gp", "WGAN-GP penalty", "lambda E_x^[(||grad_x D(x^)|| - 1)^2], x^ between real and fake",
+            "lambda (|psi| - 1)^2", "λ", 1.0,
+            "Gulrajani et al. 2017; Mescheder et al. 2018, Sec. 3", False,
+        ),
+        Regulariser(
+            "noise", "Instance noise", "expectation of the losses over real and fake samples + N(0, sigma^2)",
+            "E_e[...] by Gauss-Hermite quadrature", "σ", 1.0,
+            "Sonderby et al. 2016; Arjovsky & Bottou 2017", True,
+        ),
+    ]
+}
+
+
+class DiracGAN(Game):
+    """Mescheder et al. 2018's Dirac-GAN with a loss from the registry and a regulariser.
+
+    `reg=None` means the loss's own regulariser: the WGAN-GP penalty for a loss whose
+    registry defaults name a "gp" weight (wgan-gp, lambda = 10), none otherwise. A
+    missing weight is that default, or the regulariser's own.
+    """
+
+    id = "dirac"
+    axes = ("θ (generator)", "ψ (discriminator)")
+    equilibrium = np.zeros(2)
+
+    def __init__(self, loss: str = "ns", reg: Optional[str] = None, weight: Optional[float] = None) -> None:
+        self.loss: Loss = get_loss(loss)
+        own_gp = self.loss.defaults.get("gp")
+        if reg is None:
+            reg = "none" if own_gp is None else "gp"
+        if reg not in REGULARISERS:
+            raise ValueError(f"unknown regulariser {reg!r}; choose one of {', '.join(REGULARISERS)}")
+        self.reg = REGULARISERS[reg]
+        if weight is None:
+            weight = own_gp if reg == "gp" and own_gp is not None else self.reg.default_weight
+        self.weight = float(weight)
+        if self.weight < 0:
+            raise ValueError(f"the {self.reg.name} weight {self.reg.weight_name} must be >= 0")
+        if reg == "noise":
+            nodes, w = np.polynomial.hermite.hermgauss(NOISE_NODES)
+            # E[f(sigma e)] for e ~ N(0, 1) is sum_i w_i / sqrt(pi) f(sigma sqrt(2) x_i).
+            self._eps = torch.tensor(self.weight * math.sqrt(2.0) * nodes, dtype=torch.float64)
+            self._w = torch.tensor(w / math.sqrt(math.pi), dtype=torch.float64)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        reg = "" if self.reg.id == "none" else f" + {self.reg.name} ({self.reg.weight_name} = {self.weight:g})"
+        # The registry's WGAN clips D's weights; this model does not clip psi.
+        loss = self.loss.name.split(" (")[0] + " (ψ not clipped)" if "clip" in self.loss.defaults else self.loss.name
+        return f"Dirac-GAN, {loss}{reg}"
+
+    @property
+    def smooth_at_equilibrium(self) -> bool:
+        return not (self.reg.id == "gp" and self.weight > 0)
+
+    @property
+    def equilibrium_note(self) -> str:
+        if not self.smooth_at_equilibrium:
+            return ("the penalty's field jumps by 4λ across ψ = 0, so (0, 0) is no rest point: these are "
+                    "one-sided eigenvalues; the iterates cycle around it or stall on the θ axis")
+        if self.reg.id == "none" and self.loss.id == "lsgan":
+            return "every point with θ = 0 is a rest point of the LSGAN field"
+        if self.reg.id == "none" and self.loss.id == "ns":
+            return ("the non-saturating loss tightens the circles only at fourth order, "
+                    "d|p|²/dt = −2t·tanh(t/2) with t = ψθ: |p| shrinks like 1/√t, never linearly")
+        return ""
+
+    # -- objectives -------------------------------------------------------------------------------
+    def _objectives(self, theta: torch.Tensor, psi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(D's loss, G's loss) at each of N points; theta and psi have shape (N,)."""
+        x_real = 0.0
+        if self.reg.id == "noise":
+            eps, w = self._eps, self._w
+            # Real and fake noise are independent: D's expectation runs over all pairs (i, j), each a
+            # batch of one, so that any d_loss of the registry is averaged with the right weights.
+            real = psi[:, None, None, None] * (x_real + eps[None, :, None, None])
+            fake = psi[:, None, None, None] * (theta[:, None, None, None] + eps[None, None, :, None])
+            real, fake = torch.broadcast_tensors(real, fake)
+            d = (self.loss.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
+            g_fake = psi[:, None, None] * (theta[:, None, None] + eps[None, :, None])
+            g = (self.loss.g_loss(g_fake) * w).sum(-1)
+        else:
+            real = (psi * x_real)[:, None]
+            fake = (psi * theta)[:, None]
+            d = self.loss.d_loss(real, fake, 0.0)
+            g = self.loss.g_loss(fake)
+        if self.reg.id == "r1":
+            d = d + 0.5 * self.weight * psi**2
+        elif self.reg.id == "gp0":
+            d = d + self.weight * psi**2
+        elif self.reg.id == "gp":
+            # |psi| written as psi * sign(psi): the same first and second derivatives, but torch's
+            # double backward through abs() imports torch._dynamo (seconds) on first use.
+            d = d + self.weight * (psi * torch.sign(psi).detach() - 1.0) ** 2
+        return d, g
+
+    def _field(self, p, jacobian: bool) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """v at points (..., 2) and, if asked, d v / d p at each of them, (N, 2, 2)."""
+        flat = np.asarray(p, dtype=np.float64).reshape(-1, 2)
+        theta = torch.tensor(flat[:, 0], requires_grad=True)
+        psi = torch.tensor(flat[:, 1], requires_grad=True)
+        with torch.enable_grad():
+            d, g = self._objectives(theta, psi)
+            # Every point's objectives depend on its own (theta, psi) only, so the gradient of the
+            # sum over points is each point's gradient: a whole grid costs one backward pass.
+            (g_theta,) = torch.autograd.grad(g.sum(), theta, create_graph=jacobian, retain_graph=True)
+            (d_psi,) = torch.autograd.grad(d.sum(), psi, create_graph=jacobian)
+            v = torch.stack([-g_theta, -d_psi], dim=-1)
+            jac = None
+            if jacobian:
+                rows = []
+                for comp in (v[:, 0], v[:, 1]):
+                    # A component that is linear in (theta, psi) (WGAN's) has no second-order graph.
+                    grads = (torch.autograd.grad(comp.sum(), (theta, psi), allow_unused=True, retain_graph=True)
+                             if comp.requires_grad else (None, None))
+                    rows.append(torch.stack([torch.zeros_like(theta) if gr is None else gr for gr in grads], -1))
+                jac = torch.stack(rows, dim=-2).detach().numpy()
+        return v.detach().numpy().reshape(np.shape(p)), jac
+
+    def vector_field(self, p) -> np.ndarray:
+        return self._field(p, jacobian=False)[0]
+
+    def eigenvalues(self) -> np.ndarray:
+        if self.smooth_at_equilibrium:
+            return super().eigenvalues()
+        # |psi| has no derivative at 0; the penalty's one-sided Jacobians agree (psi -> 0+ and 0-).
+        ev = np.linalg.eigvals(self.jacobian(self.equilibrium + [0.0, 1e-12]))
+        return ev[np.lexsort((ev.real, ev.imag))]
+
+    def jacobian(self, p) -> np.ndarray:
+        return self._field(p, jacobian=True)[1][0]
+
+    def field_and_jacobian(self, p) -> tuple[np.ndarray, np.ndarray]:
+        v, jac = self._field(p, jacobian=True)
+        return v, jac[0]
+
+
+def format_eigenvalues(ev) -> str:
+    """Eigenvalues as a lecturer writes them: "0 ± 0.5i", "-0.5, -0.5"."""
+    def real(x: float) -> str:
+        return f"{0.0 if abs(x) < 5e-13 else x:.4g}"
+
+    ev = list(ev)
+    if len(ev) == 2 and abs(ev[0].imag) >= 5e-13 and abs(ev[0] - np.conj(ev[1])) < 1e-12:
+        return f"{real(ev[0].real)} ± {abs(ev[0].imag):.4g}i"
+    return ", ".join(real(z.real) for z in ev) if all(abs(z.imag) < 5e-13 for z in ev) else \
+        ", ".join(f"{real(z.real)} {'+' if z.imag >= 0 else '-'} {abs(z.imag):.4g}i" for z in ev)
+
+
+GAMES: dict[str, str] = {
+    "bilinear": "Bilinear game V(x, y) = x y (x minimises, y maximises)",
+    "dirac": "Dirac-GAN (Mescheder et al. 2018): p_data = δ_0, p_g = δ_θ, D(x) = ψ x",
+}
+
+
+def make_game(game: str, loss: str = "ns", reg: Optional[str] = None, weight: Optional[float] = None) -> Game:
+    if game == "bilinear":
+        return Bilinear()
+    if game == "dirac":
+        return DiracGAN(loss, reg, weight)
+    raise ValueError(f"unknown game {game!r}; choose one of {', '.join(GAMES)}")
+
+
+# -- integrators ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hyper:
+    lr: float
+    gamma: float
+    beta: float
+    k: int
+
+
+PARAM_INFO: dict[str, str] = {
+    "lr": "learning rate η (for the flow: the time between samples, t = η i)",
+    "gamma": "consensus weight γ on ∇ ½||v||²",
+    "beta": "momentum β (negative momentum: β < 0)",
+    "k": "discriminator (y) steps per generator (x) step",
+}
+
+
+def _sim_gda(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    while True:
+        p = p + h.lr * game.vector_field(p)
+        yield p
+
+
+def _alt_gda(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    x, y = p
+    while True:
+        for _ in range(h.k):
+            y = y + h.lr * game.vector_field(np.array([x, y]))[1]
+        x = x + h.lr * game.vector_field(np.array([x, y]))[0]
+        yield np.array([x, y])
+
+
+def _extragradient(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    while True:
+        half = p + h.lr * game.vector_field(p)
+        p = p + h.lr * game.vector_field(half)
+        yield p
+
+
+def _optimistic(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    # v(p_-1) = v(p_0): the first step is a plain gradient step (Daskalakis et al. 2018).
+    v_prev = game.vector_field(p)
+    while True:
+        v = game.vector_field(p)
+        p = p + 2.0 * h.lr * v - h.lr * v_prev
+        v_prev = v
+        yield p
+
+
+def _consensus(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    while True:
+        v, jac = game.field_and_jacobian(p)
+        p = p + h.lr * (v - h.gamma * jac.T @ v)
+        yield p
+
+
+def _momentum(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    # Alternating updates: with simultaneous ones no momentum makes the bilinear game converge,
+    # with alternating ones negative momentum does (Gidel et al. 2019).
+    x, y = p
+    mx = my = 0.0
+    while True:
+        for _ in range(h.k):
+            my = h.beta * my + h.lr * game.vector_field(np.array([x, y]))[1]
+            y = y + my
+        mx = h.beta * mx + h.lr * game.vector_field(np.array([x, y]))[0]
+        x = x + mx
+        yield np.array([x, y])
+
+
+def _flow(game: Game, p: np.ndarray, h: Hyper) -> Iterator[np.ndarray]:
+    n = max(1, math.ceil(h.lr / FLOW_MAX_SUBSTEP - 1e-9))
+    dt = h.lr / n
+    f = game.vector_field
+    while True:
+        for _ in range(n):
+            k1 = f(p)
+            k2 = f(p + 0.5 * dt * k1)
+            k3 = f(p + 0.5 * dt * k2)
+            k4 = f(p + dt * k3)
+            p = p + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        yield p
+
+
+@dataclass(frozen=True)
+class Integrator:
+    id: str
+    name: str
+    short: str                    # for legends
+    rule: str                     # the textbook update rule, v = descent field, p = (x, y)
+    params: tuple[str, ...]       # the hyper-parameters it reads (names of `Hyper` fields)
+    reference: str
+    steps: Callable[[Game, np.ndarray, Hyper], Iterator[np.ndarray]] = field(repr=False)
+
+
+INTEGRATORS: dict[str, Integrator] = {
+    i.id: i
+    for i in [
+        Integrator(
+            "flow", "Continuous flow", "flow", "dp/dt = v(p), RK4, sampled at t = η i", ("lr",),
+            "the limit η → 0 of gradient descent", _flow,
+        ),
+        Integrator(
+            "sim_gda", "Simultaneous GDA", "simultaneous", "p_{t+1} = p_t + η v(p_t)", ("lr",),
+            "Mescheder et al. 2017", _sim_gda,
+        ),
+        Integrator(
+            "alt_gda", "Alternating GDA", "alternating",
+            "k times: y ← y + η v_y(x, y); then x ← x + η v_x(x, y)", ("lr", "k"),
+            "Goodfellow et al. 2014, Algorithm 1", _alt_gda,
+        ),
+        Integrator(
+            "extragradient", "Extragradient", "extragradient",
+            "p_{t+½} = p_t + η v(p_t);  p_{t+1} = p_t + η v(p_{t+½})", ("lr",),
+            "Korpelevich 1976; Gidel et al. 2019", _extragradient,
+        ),
+        Integrator(
+            "optimistic", "Optimistic GD", "optimistic",
+            "p_{t+1} = p_t + 2η v(p_t) − η v(p_{t−1})", ("lr",),
+            "Daskalakis et al. 2018", _optimistic,
+        ),
+        Integrator(
+            "consensus", "Consensus optimisation", "consensus",
+            "p_{t+1} = p_t + η (v − γ ∇ ½||v||²)(p_t),  ∇ ½||v||² = Jᵀ v", ("lr", "gamma"),
+            "Mescheder et al. 2017", _consensus,
+        ),
+        Integrator(
+            "momentum", "Alternating GD + momentum", "momentum",
+            "k times: m_y ← β m_y + η v_y, y ← y + m_y; then m_x ← β m_x + η v_x, x ← x + m_x",
+            ("lr", "beta", "k"), "Polyak 1964; negative momentum: Gidel et al. 2019", _momentum,
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    method: str
+    points: np.ndarray      # (n, 2): the start and one row per iteration (n = steps + 1 unless diverged)
+    distance: np.ndarray    # (n,): distance of each row to the equilibrium
+    params: dict            # the hyper-parameters the method used
+    diverged: bool          # stopped early because an iterate left |p| < DIVERGED_AT
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "name": INTEGRATORS[self.method].name,
+            "params": self.params,
+            "diverged": self.diverged,
+            "points": self.points.tolist(),
+            "distance": self.distance.tolist(),
+        }
+
+
+def hyper(method: str, lr: float, gamma: float = 1.0, beta: float = -0.5, k: int = 1) -> Hyper:
+    """Checked hyper-parameters; those the method does not use are accepted and ignored."""
+    if method not in INTEGRATORS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(INTEGRATORS)}")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"the learning rate must be a positive number, not {lr}")
+    if not (gamma >= 0 and math.isfinite(gamma)):
+        raise ValueError(f"gamma must be a number >= 0, not {gamma}")
+    if not -1 < beta < 1:
+        raise ValueError(f"the momentum beta must lie in (-1, 1), not {beta}")
+    if int(k) != k or k < 1:
+        raise ValueError(f"k must be a whole number >= 1, not {k}")
+    return Hyper(lr=float(lr), gamma=float(gamma), beta=float(beta), k=int(k))
+
+
+class Runner:
+    """A trajectory computed a chunk at a time (the view animates it as it grows)."""
+
+    def __init__(self, game: Game, method: str, start, steps: int, lr: float, **params) -> None:
+        if int(steps) != steps or steps < 0:
+            raise ValueError(f"steps must be a whole number >= 0, not {steps}")
+        self.game = game
+        self.method = method
+        self.hyper = hyper(method, lr, **params)
+        self.steps = int(steps)
+        p0 = np.asarray(start, dtype=np.float64).reshape(2)
+        self._points = [p0]
+        self._iterates = INTEGRATORS[method].steps(game, p0.copy(), self.hyper)
+        self.diverged = False
+
+    @property
+    def done(self) -> bool:
+        return self.diverged or len(self._points) > self.steps
+
+    def advance(self, n: int) -> int:
+        """Compute up to n more iterates; returns how many were added."""
+        added = 0
+        while added < n and not self.done:
+            p = next(self._iterates)
+            if not np.all(np.isfinite(p)) or np.abs(p).max() > DIVERGED_AT:
+                self.diverged = True
+                break
+            self._points.append(p)
+            added += 1
+        return added
+
+    def points(self) -> np.ndarray:
+        return np.array(self._points)
+
+    def trajectory(self) -> Trajectory:
+        pts = self.points()
+        params = {name: getattr(self.hyper, name) for name in INTEGRATORS[self.method].params}
+        return Trajectory(self.method, pts, self.game.distance(pts), params, self.diverged)
+
+
+def run(game: Game, method: str, start, steps: int, lr: float, **params) -> Trajectory:
+    """`steps` iterations of `method` on `game` from `start` (params: gamma, beta, k)."""
+    runner = Runner(game, method, start, steps, lr, **params)
+    with np.errstate(over="ignore", invalid="ignore"):
+        runner.advance(runner.steps)
+    return runner.trajectory()

@@ -1,0 +1,175 @@
+"""`ganviz game`: iterate a small game from the command line and print the trajectory.
+
+    ganviz game --game bilinear --method sim_gda,alt_gda --lr 0.1 --steps 100
+    ganviz game --game dirac --loss ns --reg r1 --method flow --method sim_gda --json
+
+`add_parser(subparsers)` registers the sub-command; `run_cli(args)` runs it and
+returns the exit code (2 for a usage error, printed as one line on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ganviz.core.games import (
+    GAMES, INTEGRATORS, REGULARISERS, Game, Trajectory, format_eigenvalues, make_game, run,
+)
+from ganviz.core.losses import LOSSES
+
+TABLE_ROWS = 10
+
+
+class UsageError(ValueError):
+    pass
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "game", help="iterate the bilinear game or the Dirac-GAN and print the trajectory",
+        description="Iterate a two-player game with one or more integrators and print each trajectory "
+                    "and its distance to the equilibrium.",
+    )
+    p.add_argument("--game", default="bilinear", help=f"{' | '.join(GAMES)} (default: bilinear)")
+    p.add_argument("--loss", default="ns", help=f"Dirac-GAN loss: {', '.join(LOSSES)} (default: ns)")
+    p.add_argument(
+        "--reg", default=None,
+        help=f"Dirac-GAN regulariser: {', '.join(REGULARISERS)} (default: gp for the wgan-gp loss, else none)",
+    )
+    p.add_argument(
+        "--reg-weight", default=None, metavar="W",
+        help="the regulariser's weight: gamma (r1), lambda (gp0, gp) or sigma (noise)",
+    )
+    p.add_argument(
+        "--method", action="append", metavar="M",
+        help=f"integrator(s), repeatable or comma-separated: {', '.join(INTEGRATORS)} (default: all)",
+    )
+    p.add_argument("--lr", default="0.1", help="learning rate; for the flow the time between samples (default 0.1)")
+    p.add_argument("--gamma", default="1.0", help="consensus optimisation's gamma (default 1.0)")
+    p.add_argument("--momentum", default="-0.5", help="momentum beta in (-1, 1), negative allowed (default -0.5)")
+    p.add_argument("--k", default="1", help="discriminator (y) steps per generator (x) step (default 1)")
+    p.add_argument("--steps", default="100", help="number of iterations (default 100)")
+    p.add_argument("--start", default=None, metavar="X,Y", help="start point (default 1,1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with every trajectory")
+    p.set_defaults(func=run_cli)
+    return p
+
+
+def _number(option: str, text, *, whole: bool = False) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"{option}: expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option}: expected a finite number, got {text!r}")
+    if whole and value != int(value):
+        raise UsageError(f"{option}: expected a whole number, got {text!r}")
+    return value
+
+
+def _methods(values: Optional[Sequence[str]]) -> list[str]:
+    names = [m.strip() for v in (values or [",".join(INTEGRATORS)]) for m in v.split(",") if m.strip()]
+    for m in names:
+        if m not in INTEGRATORS:
+            raise UsageError(f"--method: unknown method {m!r}; choose from {', '.join(INTEGRATORS)}")
+    if not names:
+        raise UsageError("--method: give at least one method")
+    return list(dict.fromkeys(names))
+
+
+def _start(text: Optional[str], game: Game) -> tuple[float, float]:
+    if text is None:
+        return game.default_start
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise UsageError(f"--start: expected two numbers as X,Y, got {text!r}")
+    x, y = (_number("--start", s) for s in parts)
+    return x, y
+
+
+def _parse(args: argparse.Namespace) -> dict:
+    if args.game not in GAMES:
+        raise UsageError(f"--game: unknown game {args.game!r}; choose from {', '.join(GAMES)}")
+    if args.loss not in LOSSES:
+        raise UsageError(f"--loss: unknown loss {args.loss!r}; choose from {', '.join(LOSSES)}")
+    if args.reg is not None and args.reg not in REGULARISERS:
+        raise UsageError(f"--reg: unknown regulariser {args.reg!r}; choose from {', '.join(REGULARISERS)}")
+    weight = None if args.reg_weight is None else _number("--reg-weight", args.reg_weight)
+    if weight is not None and weight < 0:
+        raise UsageError(f"--reg-weight: must be >= 0, got {args.reg_weight}")
+    steps = _number("--steps", args.steps, whole=True)
+    if steps < 0:
+        raise UsageError(f"--steps: must be >= 0, got {args.steps}")
+    lr = _number("--lr", args.lr)
+    if lr <= 0:
+        raise UsageError(f"--lr: must be > 0, got {args.lr}")
+    gamma = _number("--gamma", args.gamma)
+    if gamma < 0:
+        raise UsageError(f"--gamma: must be >= 0, got {args.gamma}")
+    beta = _number("--momentum", args.momentum)
+    if not -1 < beta < 1:
+        raise UsageError(f"--momentum: must lie strictly between -1 and 1, got {args.momentum}")
+    k = _number("--k", args.k, whole=True)
+    if k < 1:
+        raise UsageError(f"--k: must be >= 1, got {args.k}")
+    methods = _methods(args.method)
+    game = make_game(args.game, args.loss, args.reg, weight)
+    return dict(game=game, methods=methods, start=_start(args.start, game), steps=int(steps), lr=lr,
+                params=dict(gamma=gamma, beta=beta, k=int(k)))
+
+
+def _table(game: Game, trajectories: list[Trajectory]) -> str:
+    lines = [game.name]
+    eq = ", ".join(f"{c:g}" for c in game.equilibrium)
+    lines.append(f"equilibrium ({eq}); eigenvalues of the Jacobian there: "
+                 + format_eigenvalues(game.eigenvalues()))
+    if game.equilibrium_note:
+        lines.append(f"note: {game.equilibrium_note}")
+    ax, ay = game.axes
+    width = max(14, len(ax), len(ay))
+    for tr in trajectories:
+        integ = INTEGRATORS[tr.method]
+        params = ", ".join(f"{k}={v:g}" for k, v in tr.params.items())
+        lines += ["", f"{integ.name} [{tr.method}]  {integ.rule}  ({params})",
+                  f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
+        n = len(tr.points)
+        for i in np.unique(np.linspace(0, n - 1, TABLE_ROWS + 1).round().astype(int)):
+            x, y = tr.points[i]
+            lines.append(f"{i:>7}  {x:>{width}.6g}  {y:>{width}.6g}  {tr.distance[i]:>12.6g}")
+        if tr.diverged:
+            lines.append(f"  diverged: iterate {n} left |p| < 1e6; stopped there")
+    return "\n".join(lines)
+
+
+def _json(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
+    dirac = game.id == "dirac"
+    out = {
+        "game": game.id,
+        "name": game.name,
+        "axes": list(game.axes),
+        "loss": game.loss.id if dirac else None,
+        "reg": game.reg.id if dirac else None,
+        "reg_weight": game.weight if dirac else None,
+        "equilibrium": game.equilibrium.tolist(),
+        "eigenvalues": [[float(z.real), float(z.imag)] for z in game.eigenvalues()],
+        "start": list(cfg["start"]),
+        "steps": cfg["steps"],
+        "trajectories": {tr.method: tr.to_dict() for tr in trajectories},
+    }
+    return json.dumps(out)
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    try:
+        cfg = _parse(args)
+        game = cfg["game"]
+        trajectories = [run(game, m, cfg["start"], cfg["steps"], cfg["lr"], **cfg["params"]) for m in cfg["methods"]]
+    except ValueError as e:  # UsageError, or a core check (e.g. an unknown loss) that names its field
+        print(f"ganviz game: {e}", file=sys.stderr)
+        return 2
+    print(_json(game, cfg, trajectories) if args.json else _table(game, trajectories))
+    return 0

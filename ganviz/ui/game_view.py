@@ -1,0 +1,687 @@
+"""The Game page: why GAN training cycles instead of converging, on the smallest games.
+
+Left, the game's vector field with the trajectories of the checked integrators
+from a start point the user clicks; right, each trajectory's distance to the
+equilibrium on a log scale and the eigenvalues of the Jacobian there. The maths
+lives in `ganviz.core.games`; this module only draws it. Trajectories are
+computed a chunk per timer tick, so they grow on screen as they are computed.
+"""
+from __future__ import annotations
+
+import math
+import time
+from html import escape
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+    QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSlider, QVBoxLayout, QWidget,
+)
+
+from ganviz.core.games import (
+    GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Runner, format_eigenvalues, make_game,
+)
+from ganviz.core.losses import LOSSES
+from ganviz.ui.theme import LIGHT, Theme
+
+# Colour of each method, as an index into the theme's series palette. Yellow (index 6) is
+# skipped: it vanishes on a white projector screen. The flow is the reference, in black.
+COLOUR_INDEX = {"flow": 7, "sim_gda": 1, "alt_gda": 0, "extragradient": 2, "optimistic": 3,
+                "consensus": 4, "momentum": 5}
+DEFAULT_METHODS = ("flow", "sim_gda", "alt_gda", "extragradient")
+
+FIELD_ARROWS = 17            # arrows per side of the visible square
+ARROW_BINS = 4               # magnitude classes, drawn from faint (slow) to dark (fast)
+FRAME_MS = 16                # ~60 frames per second
+ANIMATION_FRAMES = 90        # a whole trajectory appears in about 1.5 s ...
+TICK_BUDGET_S = 0.012        # ... unless computing it takes longer (the Dirac-GAN's autograd)
+PANEL_WIDTH = {False: 330, True: 420}   # by presentation mode
+MIN_DISTANCE = 1e-16         # below this the distance is rounding noise; the log plot needs > 0
+
+LR_SLIDER = (0, 330)         # lr = 10^(v / 100 - 3): 0.001 ... 2
+GAMMA_SCALE = 100            # gamma = v / 100
+MOMENTUM_SCALE = 20          # beta = v / 20, -0.9 ... 0.9
+
+
+def _lr_of(v: int) -> float:
+    return 10.0 ** (v / 100.0 - 3.0)
+
+
+def _swatch(colour: str, dashed: bool = False) -> QIcon:
+    pm = QPixmap(28, 12)
+    pm.fill(QColor(0, 0, 0, 0))
+    p = QPainter(pm)
+    # A grey casing keeps a white (dark-theme) or black swatch visible on any list background.
+    p.setPen(QPen(QColor(128, 128, 128, 160), 5))
+    p.drawLine(2, 6, 26, 6)
+    pen = QPen(QColor(colour), 3)
+    if dashed:
+        pen.setStyle(Qt.DashLine)
+    p.setPen(pen)
+    p.drawLine(2, 6, 26, 6)
+    p.end()
+    return QIcon(pm)
+
+
+class _LogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten.
+
+    pyqtgraph labels every minor tick of a short log axis (0.09, 0.08, ...), and those
+    labels crowd into each other just below each decade.
+    """
+
+    def tickStrings(self, values, scale, spacing):
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode:
+            return strings
+        out = []
+        for v, s in zip(values, strings):
+            mantissa = 10 ** (v - math.floor(v + 1e-9))
+            out.append(s if min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
+        return out
+
+
+class GameView(QWidget):
+    """A self-contained page: game, field, trajectories, distance plot and controls."""
+
+    def __init__(self, parent: Optional[QWidget] = None, theme: Theme = LIGHT) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._presentation = False
+        self._game: Game = make_game("bilinear")
+        self._start = np.array(self._game.default_start, dtype=float)
+        self._runners: dict[str, Runner] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._heads: dict[str, pg.ScatterPlotItem] = {}
+        self._dist_curves: dict[str, pg.PlotDataItem] = {}
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._tick)
+        # Zooming or panning re-samples the field for the new range, once the range settles.
+        self._field_timer = QTimer(self)
+        self._field_timer.setSingleShot(True)
+        self._field_timer.setInterval(60)
+        self._field_timer.timeout.connect(self._draw_field)
+
+        self._build_plots()
+        controls = self._build_controls()
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.dist_plot, 1)
+        rv.addWidget(self.eigen_label, 0)
+        lay = QHBoxLayout(self)
+        lay.addWidget(controls, 0)
+        lay.addWidget(self.field_plot, 5)
+        lay.addWidget(right, 3)
+
+        self.set_theme(theme)
+        self._set_game(redraw_view=True)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_plots(self) -> None:
+        self.field_plot = pg.PlotWidget()
+        self.field_plot.setObjectName("gameFieldPlot")
+        self.field_plot.setMinimumSize(300, 300)
+        self.field_plot.setAspectLocked(True)
+        self.field_plot.showGrid(x=True, y=True)
+        self.field_plot.setToolTip("The vector field v(p): each player's descent direction (arrows, darker = faster).\n"
+                                   "Click to start the trajectories there; drag to pan, wheel to zoom.")
+        pi = self.field_plot.getPlotItem()
+        pi.setMenuEnabled(False)
+        self._arrows = [pg.PlotDataItem(connect="pairs") for _ in range(ARROW_BINS)]
+        for a in self._arrows:
+            pi.addItem(a)
+        self._equilibrium = pg.ScatterPlotItem(symbol="star", size=22)
+        self._start_marker = pg.ScatterPlotItem(symbol="o", size=13)
+        pi.addItem(self._equilibrium)
+        # Below the plot, not over it: inside, it would hide the arrows and the outer spirals.
+        self.legend = pg.LegendItem(offset=None, colCount=4, frame=False)
+        pi.layout.addItem(self.legend, 4, 1, Qt.AlignHCenter)
+        pi.addItem(self._start_marker)
+        self._start_marker.setZValue(20)
+        self._equilibrium.setZValue(19)
+        vb = pi.getViewBox()
+        vb.sigRangeChanged.connect(lambda *_: self._field_timer.start())
+        # Until the user pans or zooms, a resize re-centres the equilibrium (aspect locking alone
+        # would keep the left edge and push the right half of the game off the plot).
+        self._user_view = False
+        self._plot_size = None
+        vb.sigRangeChangedManually.connect(self._on_manual_range)
+        vb.sigResized.connect(self._on_plot_resized)
+        self.field_plot.scene().sigMouseClicked.connect(self._on_click)
+
+        self.dist_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
+        self.dist_plot.setObjectName("gameDistancePlot")
+        self.dist_plot.setMinimumSize(200, 160)
+        self.dist_plot.setLogMode(x=False, y=True)
+        self.dist_plot.showGrid(x=True, y=True)
+        self.dist_plot.getPlotItem().setMenuEnabled(False)
+        self.dist_plot.setToolTip("Distance ||p_t − p*|| to the equilibrium after t iterations (log scale).\n"
+                                  "A straight line down is linear convergence, up is divergence, flat is cycling.\n"
+                                  "The flow is sampled at times t·η.")
+
+        self.eigen_label = QLabel()
+        self.eigen_label.setObjectName("gameEigenLabel")
+        self.eigen_label.setWordWrap(True)
+        self.eigen_label.setTextFormat(Qt.RichText)
+        self.eigen_label.setToolTip("Eigenvalues λ of the Jacobian ∂v/∂p at the equilibrium.\n"
+                                    "Re λ < 0: the flow converges; gradient steps too when |1 + ηλ| < 1.\n"
+                                    "Re λ = 0: the linearised flow circles (Mescheder et al. 2017, 2018).")
+
+    @staticmethod
+    def _combo() -> QComboBox:
+        c = QComboBox()
+        # Sized to the panel, not to the longest loss name.
+        c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(14)
+        return c
+
+    def _slider(self, name: str, lo: int, hi: int, value: int, tip: str) -> QSlider:
+        s = QSlider(Qt.Horizontal)
+        s.setObjectName(name)
+        s.setRange(lo, hi)
+        s.setValue(value)
+        s.setToolTip(tip)
+        s.valueChanged.connect(self._on_slider)
+        return s
+
+    def _build_controls(self) -> QScrollArea:
+        panel = QWidget()
+        v = QVBoxLayout(panel)
+
+        box = QGroupBox("Game")
+        form = QFormLayout(box)
+        self.game_combo = self._combo()
+        self.game_combo.setObjectName("gameCombo")
+        for gid, text in GAMES.items():
+            self.game_combo.addItem("Bilinear  V = xy" if gid == "bilinear" else "Dirac-GAN", gid)
+            self.game_combo.setItemData(self.game_combo.count() - 1, text, Qt.ToolTipRole)
+        self.game_combo.setToolTip("Bilinear: V(x, y) = x·y, x minimises, y maximises; v = (−y, x).\n"
+                                   "Dirac-GAN: p_data = δ₀, p_g = δ_θ, D(x) = ψ·x (Mescheder et al. 2018).")
+        self.game_combo.currentIndexChanged.connect(lambda _: self._set_game(redraw_view=True))
+        form.addRow("Game", self.game_combo)
+
+        self.loss_combo = self._combo()
+        self.loss_combo.setObjectName("gameLossCombo")
+        for lid, loss in LOSSES.items():
+            self.loss_combo.addItem(loss.name, lid)
+            self.loss_combo.setItemData(self.loss_combo.count() - 1, f"D: {loss.d_formula}\nG: {loss.g_formula}",
+                                        Qt.ToolTipRole)
+        self.loss_combo.setCurrentIndex(self.loss_combo.findData("ns"))
+        self.loss_combo.setToolTip("Dirac-GAN loss, from the loss registry: D's logit is ψ·0 on the real\n"
+                                   "sample and ψ·θ on the fake one; autograd gives the field.")
+        self.loss_combo.currentIndexChanged.connect(self._on_loss)
+        form.addRow("Loss", self.loss_combo)
+
+        self.reg_combo = self._combo()
+        self.reg_combo.setObjectName("gameRegCombo")
+        for rid, reg in REGULARISERS.items():
+            self.reg_combo.addItem(reg.name, rid)
+            tip = "no regulariser" if rid == "none" else (
+                f"{reg.formula}\nDirac-GAN: {reg.dirac}\n{reg.reference}; "
+                + ("converges" if reg.converges else "does not converge to (0, 0)"))
+            self.reg_combo.setItemData(self.reg_combo.count() - 1, tip, Qt.ToolTipRole)
+        self.reg_combo.setToolTip("Discriminator regulariser (Mescheder et al. 2018): R1, zero-centred GP and\n"
+                                  "instance noise converge; WGAN-GP's (|ψ| − 1)² penalty does not.")
+        self.reg_combo.currentIndexChanged.connect(self._on_reg)
+        form.addRow("Regulariser", self.reg_combo)
+
+        self.reg_weight = QDoubleSpinBox()
+        self.reg_weight.setObjectName("gameRegWeightSpin")
+        self.reg_weight.setRange(0.0, 100.0)
+        self.reg_weight.setDecimals(2)
+        self.reg_weight.setSingleStep(0.1)
+        self.reg_weight.valueChanged.connect(lambda _: self._set_game())
+        self.reg_weight_label = QLabel("Weight")
+        form.addRow(self.reg_weight_label, self.reg_weight)
+        v.addWidget(box)
+
+        box = QGroupBox("Methods")
+        bl = QVBoxLayout(box)
+        self.method_list = QListWidget()
+        self.method_list.setObjectName("gameMethodList")
+        self.method_list.setToolTip("Integrators to run from the start point (check to show).")
+        for mid, integ in INTEGRATORS.items():
+            item = QListWidgetItem(integ.name)
+            item.setData(Qt.UserRole, mid)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if mid in DEFAULT_METHODS else Qt.Unchecked)
+            params = ", ".join(("η" if p == "lr" else "β" if p == "beta" else "γ" if p == "gamma" else p)
+                               for p in integ.params)
+            item.setToolTip(f"{integ.rule}\nuses {params} — {integ.reference}")
+            self.method_list.addItem(item)
+        self.method_list.itemChanged.connect(lambda _: self._restart())
+        bl.addWidget(self.method_list)
+        v.addWidget(box)
+
+        box = QGroupBox("Parameters")
+        form = QFormLayout(box)
+        self.lr_slider = self._slider("gameLrSlider", *LR_SLIDER, 200, "Learning rate η (log scale, 0.001 to 2): "
+                                      + PARAM_INFO["lr"] + ".\nSimultaneous GDA grows |p| by √(1 + η²) per step.")
+        self.gamma_slider = self._slider("gameGammaSlider", 0, 300, 100, "Consensus optimisation: "
+                                         "p ← p + η (v − γ Jᵀv), the gradient of ½||v||² pulls towards rest points.")
+        self.momentum_slider = self._slider("gameMomentumSlider", -18, 18, -10,
+                                            "Momentum β for alternating GD + momentum: m ← β m + η v, p ← p + m.\n"
+                                            "Negative momentum makes the bilinear game converge (Gidel et al. 2019).")
+        self.k_slider = self._slider("gameKSlider", 1, 10, 1, "k: discriminator (y / ψ) steps per generator "
+                                     "(x / θ) step in the alternating methods.")
+        self.steps_slider = self._slider("gameStepsSlider", 10, 2000, 300, "Number of iterations per trajectory.")
+        self.steps_slider.setSingleStep(10)
+        self.steps_slider.setPageStep(100)
+        self._value_labels: dict[str, QLabel] = {}
+        for text, s in (("η", self.lr_slider), ("γ", self.gamma_slider), ("β", self.momentum_slider),
+                        ("k", self.k_slider), ("steps", self.steps_slider)):
+            row = QWidget()
+            h = QHBoxLayout(row)
+            h.setContentsMargins(0, 0, 0, 0)
+            h.addWidget(s, 1)
+            lab = QLabel()
+            lab.setMinimumWidth(44)
+            lab.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            self._value_labels[s.objectName()] = lab
+            h.addWidget(lab)
+            name = QLabel(text)
+            name.setToolTip(s.toolTip())
+            form.addRow(name, row)
+        v.addWidget(box)
+
+        self.start_label = QLabel()
+        self.start_label.setObjectName("gameStartLabel")
+        self.start_label.setWordWrap(True)
+        self.start_label.setToolTip("Click the field to move the start point.")
+        v.addWidget(self.start_label)
+        replay = QPushButton("Replay")
+        replay.setObjectName("gameReplayButton")
+        replay.setToolTip("Draw the trajectories again from the start.")
+        replay.clicked.connect(self._restart)
+        reset = QPushButton("Reset view")
+        reset.setObjectName("gameResetViewButton")
+        reset.setToolTip("Show the square around the equilibrium again.")
+        reset.clicked.connect(self._reset_view)
+        h = QHBoxLayout()
+        h.addWidget(replay)
+        h.addWidget(reset)
+        v.addLayout(h)
+        v.addStretch(1)
+        self._update_value_labels()
+
+        scroll = QScrollArea()
+        scroll.setWidget(panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFixedWidth(PANEL_WIDTH[False])
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
+        self._panel = scroll
+        return scroll
+
+    # -- public API ---------------------------------------------------------------------------------
+    def set_start(self, x: float, y: float) -> None:
+        """Start every trajectory at (x, y) and draw them again."""
+        self._start = np.array([float(x), float(y)])
+        self._restart()
+
+    def start(self) -> tuple[float, float]:
+        return float(self._start[0]), float(self._start[1])
+
+    def game(self) -> Game:
+        return self._game
+
+    def trajectories(self) -> dict[str, np.ndarray]:
+        """The points computed so far for each checked method, (n, 2) arrays."""
+        return {mid: r.points() for mid, r in self._runners.items()}
+
+    def finish_animation(self) -> None:
+        """Compute and draw every trajectory to its end now."""
+        for r in self._runners.values():
+            r.advance(r.steps)
+        self._timer.stop()
+        self._redraw_trajectories()
+
+    def animating(self) -> bool:
+        return self._timer.isActive()
+
+    def checked_methods(self) -> list[str]:
+        out = []
+        for i in range(self.method_list.count()):
+            item = self.method_list.item(i)
+            if item.checkState() == Qt.Checked:
+                out.append(item.data(Qt.UserRole))
+        return out
+
+    def set_methods(self, methods) -> None:
+        wanted = set(methods)
+        self.method_list.blockSignals(True)
+        for i in range(self.method_list.count()):
+            item = self.method_list.item(i)
+            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in wanted else Qt.Unchecked)
+        self.method_list.blockSignals(False)
+        self._restart()
+
+    def params(self) -> dict:
+        """The sliders' values: lr, gamma, beta, k and steps."""
+        return {
+            "lr": _lr_of(self.lr_slider.value()),
+            "gamma": self.gamma_slider.value() / GAMMA_SCALE,
+            "beta": self.momentum_slider.value() / MOMENTUM_SCALE,
+            "k": self.k_slider.value(),
+            "steps": self.steps_slider.value(),
+        }
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        for plot in (self.field_plot, self.dist_plot):
+            plot.setBackground(theme.background)
+            pi = plot.getPlotItem()
+            for side in ("left", "bottom"):
+                ax = pi.getAxis(side)
+                ax.setPen(pg.mkPen(theme.foreground))
+                ax.setTextPen(pg.mkPen(theme.foreground))
+                ax.setGrid(int(255 * theme.grid_alpha))
+        self.legend.setLabelTextColor(theme.foreground)
+        self._equilibrium.setBrush(pg.mkBrush(theme.highlight))
+        self._equilibrium.setPen(pg.mkPen(theme.background, width=1))
+        self._start_marker.setBrush(pg.mkBrush(theme.background))
+        self._start_marker.setPen(pg.mkPen(theme.foreground, width=2.5))
+        for i in range(self.method_list.count()):
+            item = self.method_list.item(i)
+            mid = item.data(Qt.UserRole)
+            item.setIcon(_swatch(self._colour(mid), dashed=mid == "flow"))
+        self._style_text()
+        self._draw_field()
+        self._rebuild_items()
+
+    def set_presentation(self, on: bool) -> None:
+        """Lecture-hall mode: larger fonts and thicker lines."""
+        self._presentation = bool(on)
+        self._panel.setFixedWidth(PANEL_WIDTH[self._presentation])
+        f = QFont(self.font())
+        f.setPointSize(14 if on else 10)
+        for w in self.findChildren(QWidget):
+            if w is not self.field_plot and w is not self.dist_plot:
+                w.setFont(f)
+        # a rich-text QLabel keeps its old layout height until its text is set again
+        self._update_eigen_label()
+        self._style_text()
+        self._rebuild_items()
+
+    def presentation(self) -> bool:
+        return self._presentation
+
+    # -- reactions ----------------------------------------------------------------------------------
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.LeftButton:
+            return
+        vb = self.field_plot.getPlotItem().getViewBox()
+        pos = ev.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        p = vb.mapSceneToView(pos)
+        ev.accept()
+        self.set_start(p.x(), p.y())
+
+    def _on_manual_range(self, *_) -> None:
+        self._user_view = True
+
+    def _on_plot_resized(self, *_) -> None:
+        # The view box also resizes when its tick labels change width (after a zoom): only a new
+        # widget size re-centres the view.
+        size = self.field_plot.size()
+        if size == self._plot_size:
+            return
+        self._plot_size = size
+        self._fit_legend()
+        if not self._user_view:
+            self._reset_view()
+
+    def _on_slider(self, _value: int) -> None:
+        self._update_value_labels()
+        self._restart()
+
+    def _on_loss(self, _index: int) -> None:
+        lid = self.loss_combo.currentData()
+        # WGAN-GP's penalty is part of the loss: choosing it brings the penalty along.
+        if lid == "wgan-gp":
+            self.reg_combo.blockSignals(True)
+            self.reg_weight.blockSignals(True)
+            self.reg_combo.setCurrentIndex(self.reg_combo.findData("gp"))
+            self.reg_weight.setValue(float(LOSSES[lid].defaults["gp"]))
+            self.reg_combo.blockSignals(False)
+            self.reg_weight.blockSignals(False)
+        self._set_game()
+
+    def _on_reg(self, _index: int) -> None:
+        reg = REGULARISERS[self.reg_combo.currentData()]
+        self.reg_weight.blockSignals(True)
+        self.reg_weight.setValue(reg.default_weight)
+        self.reg_weight.blockSignals(False)
+        self._set_game()
+
+    def _update_value_labels(self) -> None:
+        p = self.params()
+        labels = self._value_labels
+        labels["gameLrSlider"].setText(f"{p['lr']:.3g}")
+        labels["gameGammaSlider"].setText(f"{p['gamma']:.2f}")
+        labels["gameMomentumSlider"].setText(f"{p['beta']:+.2f}")
+        labels["gameKSlider"].setText(str(p["k"]))
+        labels["gameStepsSlider"].setText(str(p["steps"]))
+
+    def _set_game(self, redraw_view: bool = False) -> None:
+        gid = self.game_combo.currentData()
+        dirac = gid == "dirac"
+        reg = REGULARISERS[self.reg_combo.currentData()]
+        for w in (self.loss_combo, self.reg_combo):
+            w.setEnabled(dirac)
+        self.reg_weight.setEnabled(dirac and reg.id != "none")
+        self.reg_weight_label.setText(f"Weight {reg.weight_name}" if reg.id != "none" else "Weight")
+        self.reg_weight.setToolTip(f"{reg.name} weight {reg.weight_name}: {reg.dirac}" if reg.id != "none"
+                                   else "no regulariser selected")
+        new_game = make_game(gid, self.loss_combo.currentData(), reg.id, self.reg_weight.value())
+        changed_kind = new_game.id != self._game.id
+        self._game = new_game
+        if changed_kind:
+            self._start = np.array(new_game.default_start, dtype=float)
+        self._update_eigen_label()
+        self._style_text()
+        if redraw_view or changed_kind:
+            self._reset_view()
+        self._draw_field()
+        self._restart()
+
+    def _reset_view(self) -> None:
+        self._user_view = False
+        e = self._game.extent
+        c = self._game.equilibrium
+        self.field_plot.getPlotItem().getViewBox().setRange(
+            xRange=(c[0] - e, c[0] + e), yRange=(c[1] - e, c[1] + e), padding=0.02)
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def _style_text(self) -> None:
+        size = 15 if self._presentation else 11
+        tick = QFont()
+        tick.setPointSize(size - 1)
+        css = {"color": self._theme.foreground, "font-size": f"{size}pt"}
+        fp, dp = self.field_plot.getPlotItem(), self.dist_plot.getPlotItem()
+        for pi in (fp, dp):
+            for side in ("left", "bottom"):
+                pi.getAxis(side).setStyle(tickFont=tick)
+        ax, ay = self._game.axes
+        fp.setLabel("bottom", ax, **css)
+        fp.setLabel("left", ay, **css)
+        dp.setLabel("bottom", "iteration t", **css)
+        dp.setLabel("left", "distance to equilibrium", **css)
+        # A long Dirac-GAN name (loss + regulariser) breaks before the regulariser, not off the edge.
+        name = self._game.name
+        lines = 2 if len(name) > 40 else 1
+        fp.setTitle(name.replace(" + ", "<br>+ ") if lines == 2 else name, color=self._theme.foreground,
+                    size=f"{size}pt")
+        # setTitle fixes the title row at 30 px, one line of small text
+        height = lines * QFontMetrics(tick).height() * (size + 1) // (size - 1) + 8
+        fp.titleLabel.setMaximumHeight(height)
+        fp.layout.setRowFixedHeight(0, height)
+        dp.setTitle("||p_t − p*||", color=self._theme.foreground, size=f"{size}pt")
+        self.legend.setLabelTextSize(f"{size}pt")
+        for item in self.legend.items:
+            item[1].setText(item[1].text, size=f"{size}pt", color=self._theme.foreground)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit under the field plot.
+
+        A legend wider than the plot's middle column widens the whole plot item past the
+        widget's edge, cutting off the right of the field.
+        """
+        n = len(self.legend.items)
+        if not n:
+            return
+        pi = self.field_plot.getPlotItem()
+        room = self.field_plot.width() - pi.getAxis("left").width() - 24
+        for cols in range(min(n, 4), 0, -1):
+            self.legend.setColumnCount(cols)
+            self.legend.layout.activate()
+            if self.legend.layout.preferredWidth() <= room:
+                break
+        # LegendItem.updateSize() moves the legend to (0, 0) and the plot item keeps a width forced
+        # on it by a wider legend: lay the plot item out again at the view's own size.
+        pg.GraphicsView.resizeEvent(self.field_plot, None)
+        pi.layout.invalidate()
+        pi.layout.activate()
+
+    def _update_eigen_label(self) -> None:
+        ev = self._game.eigenvalues()
+        tol = 1e-9
+        if not self._game.smooth_at_equilibrium:
+            verdict = "The field is discontinuous there, so these eigenvalues predict nothing."
+        elif np.all(np.abs(ev.real) < tol) and np.any(np.abs(ev.imag) > tol):
+            verdict = ("Purely imaginary: the linearised flow circles the equilibrium; "
+                       "plain gradient steps cannot converge.")
+        elif np.all(ev.real < -tol):
+            verdict = "Re λ < 0: the flow converges, and gradient steps too for small η (|1 + ηλ| < 1)."
+        elif np.any(ev.real > tol):
+            verdict = "Re λ > 0: the equilibrium repels."
+        else:
+            verdict = "A zero eigenvalue: the linearisation cannot decide."
+        note = self._game.equilibrium_note
+        text = (f"<b>Jacobian eigenvalues at the equilibrium:</b> "
+                f"<span style='font-size:large'>λ&nbsp;=&nbsp;{format_eigenvalues(ev).replace(' ', '&nbsp;')}</span>"
+                f"<br>{escape(verdict)}")
+        if note:
+            text += f"<br><i>Note: {escape(note)}.</i>"
+        self.eigen_label.setText(text)
+
+    def _draw_field(self) -> None:
+        vb = self.field_plot.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        span = max(x1 - x0, y1 - y0)
+        if not (span > 0 and math.isfinite(span)):
+            return
+        spacing = span / FIELD_ARROWS
+        xs = np.arange(math.floor(x0 / spacing), math.ceil(x1 / spacing) + 1) * spacing
+        ys = np.arange(math.floor(y0 / spacing), math.ceil(y1 / spacing) + 1) * spacing
+        grid = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
+        v = self._game.vector_field(grid)
+        mag = np.hypot(v[:, 0], v[:, 1])
+        top = mag.max() if mag.size else 0.0
+        keep = mag > 1e-12 * max(top, 1e-300)
+        grid, v, mag = grid[keep], v[keep], mag[keep]
+        u = v / mag[:, None]
+        length = 0.75 * spacing
+        tip = grid + 0.5 * length * u
+        tail = grid - 0.5 * length * u
+        head = 0.32 * length
+        c, s = math.cos(math.radians(28)), math.sin(math.radians(28))
+        back = -u
+        left = np.stack([c * back[:, 0] - s * back[:, 1], s * back[:, 0] + c * back[:, 1]], -1)
+        right = np.stack([c * back[:, 0] + s * back[:, 1], -s * back[:, 0] + c * back[:, 1]], -1)
+        segs = np.stack([tail, tip, tip, tip + head * left, tip, tip + head * right], 1)  # (n, 6, 2)
+        rel = mag / top if top > 0 else mag
+        bins = np.minimum((rel * ARROW_BINS).astype(int), ARROW_BINS - 1)
+        base = QColor(self._theme.arrow)
+        width = 2.0 if self._presentation else 1.3
+        for b, item in enumerate(self._arrows):
+            col = QColor(base)
+            col.setAlpha(int(35 + 170 * (b + 1) / ARROW_BINS))
+            pts = segs[bins == b].reshape(-1, 2)
+            item.setPen(pg.mkPen(col, width=width))
+            item.setData(pts[:, 0], pts[:, 1], connect="pairs")
+        eq = self._game.equilibrium
+        self._equilibrium.setData([eq[0]], [eq[1]])
+
+    def _colour(self, mid: str) -> str:
+        return self._theme.series(COLOUR_INDEX[mid])
+
+    def _rebuild_items(self) -> None:
+        """Create the curves of the checked methods (with legend entries) and restart them."""
+        fp, dp = self.field_plot.getPlotItem(), self.dist_plot.getPlotItem()
+        for mid in list(self._curves):
+            fp.removeItem(self._curves.pop(mid))
+            fp.removeItem(self._heads.pop(mid))
+            dp.removeItem(self._dist_curves.pop(mid))
+        self.legend.clear()
+        width = 4.0 if self._presentation else 2.5
+        for mid in self.checked_methods():
+            col = self._colour(mid)
+            style = Qt.DashLine if mid == "flow" else Qt.SolidLine
+            pen = pg.mkPen(col, width=width, style=style)
+            curve = pg.PlotDataItem(pen=pen)
+            curve.setZValue(10)
+            fp.addItem(curve)
+            self.legend.addItem(curve, INTEGRATORS[mid].short)
+            head = pg.ScatterPlotItem(size=12 if self._presentation else 9, brush=pg.mkBrush(col),
+                                      pen=pg.mkPen(self._theme.background, width=1))
+            head.setZValue(11)
+            fp.addItem(head)
+            dcurve = pg.PlotDataItem(pen=pg.mkPen(col, width=width - 0.5, style=style))
+            dp.addItem(dcurve)
+            self._curves[mid], self._heads[mid], self._dist_curves[mid] = curve, head, dcurve
+        self._style_text()
+        self._restart(rebuild=False)
+
+    def _restart(self, rebuild: bool = True) -> None:
+        if rebuild and set(self._curves) != set(self.checked_methods()):
+            self._rebuild_items()
+            return
+        p = self.params()
+        self._runners = {
+            mid: Runner(self._game, mid, self._start, p["steps"], p["lr"],
+                        gamma=p["gamma"], beta=p["beta"], k=p["k"])
+            for mid in self._curves
+        }
+        self._start_marker.setData([self._start[0]], [self._start[1]])
+        ax, ay = (a.split(" (")[0] for a in self._game.axes)
+        self.start_label.setText(f"Start ({ax}, {ay}) = ({self._start[0]:.2f}, {self._start[1]:.2f}); "
+                                 "click the field to move it.")
+        self._redraw_trajectories()
+        if self._runners and not all(r.done for r in self._runners.values()):
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _tick(self) -> None:
+        # Each method gets the same number of new iterates per frame, one at a time in turn, until
+        # the frame's time is up: a slow method (the flow's RK4 on the Dirac-GAN) neither starves the
+        # others nor stalls the GUI, and all trajectories grow in step.
+        chunk = max(1, math.ceil(self.steps_slider.value() / ANIMATION_FRAMES))
+        deadline = time.perf_counter() + TICK_BUDGET_S
+        pending = {mid: chunk for mid, r in self._runners.items() if not r.done}
+        while pending and time.perf_counter() < deadline:
+            for mid in list(pending):
+                pending[mid] -= 1
+                if self._runners[mid].advance(1) == 0 or pending[mid] == 0:
+                    del pending[mid]
+        self._redraw_trajectories()
+        if all(r.done for r in self._runners.values()):
+            self._timer.stop()
+
+    def _redraw_trajectories(self) -> None:
+        for mid, r in self._runners.items():
+            pts = r.points()
+            self._curves[mid].setData(pts[:, 0], pts[:, 1])
+            self._heads[mid].setData([pts[-1, 0]], [pts[-1, 1]])
+            dist = np.maximum(self._game.distance(pts), MIN_DISTANCE)
+            self._dist_curves[mid].setData(np.arange(len(pts)), dist)

@@ -1,0 +1,213 @@
+"""The Game page, driven the way a lecturer drives it: clicks, sliders, combos."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from ganviz.core.games import INTEGRATORS
+from ganviz.ui.game_view import DEFAULT_METHODS, GameView, _lr_of
+from ganviz.ui.theme import DARK
+
+
+@pytest.fixture
+def view(qtbot):
+    w = GameView()
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def click_field(qtbot, view, x, y):
+    """Left-click the field plot at the pixel that shows data point (x, y)."""
+    plot = view.field_plot
+    scene = plot.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(plot.viewport(), Qt.LeftButton, pos=plot.mapFromScene(scene))
+
+
+def pixel(view) -> float:
+    px = view.field_plot.getPlotItem().getViewBox().viewPixelSize()
+    return max(px)
+
+
+def curve_points(view, mid) -> np.ndarray:
+    x, y = view._curves[mid].getData()
+    return np.stack([x, y], -1)
+
+
+def arrow_segments(view) -> np.ndarray:
+    """All drawn arrow points, (n, 6, 2): shaft tail, tip, then the two head strokes."""
+    parts = []
+    for item in view._arrows:
+        x, y = item.getData()
+        if x is not None and len(x):
+            parts.append(np.stack([x, y], -1).reshape(-1, 6, 2))
+    return np.concatenate(parts)
+
+
+def test_clicking_the_field_starts_every_checked_method_there(qtbot, view):
+    click_field(qtbot, view, 0.5, -0.7)
+    x, y = view.start()
+    assert abs(x - 0.5) < 2 * pixel(view) and abs(y + 0.7) < 2 * pixel(view)
+    view.finish_animation()
+    trs = view.trajectories()
+    assert set(trs) == set(DEFAULT_METHODS)
+    for mid in trs:
+        pts = curve_points(view, mid)
+        assert len(pts) > 1
+        np.testing.assert_allclose(pts[0], [x, y])
+        np.testing.assert_allclose(pts, trs[mid])
+
+
+def test_a_click_outside_the_plot_area_is_ignored(qtbot, view):
+    before = view.start()
+    plot = view.field_plot
+    # the bottom-left corner of the widget lies under the axes, outside the view box
+    corner = plot.viewport().rect().bottomLeft() + QPointF(3, -3).toPoint()
+    assert not plot.getPlotItem().getViewBox().sceneBoundingRect().contains(plot.mapToScene(corner))
+    qtbot.mouseClick(plot.viewport(), Qt.LeftButton, pos=corner)
+    assert view.start() == before
+
+
+def test_trajectories_grow_while_they_animate(qtbot, view):
+    view.steps_slider.setValue(600)
+    steps = view.params()["steps"]
+    qtbot.waitUntil(lambda: 1 < len(curve_points(view, "sim_gda")) < steps + 1, timeout=5000)
+    assert view.animating()
+    qtbot.waitUntil(lambda: not view.animating(), timeout=20000)
+    for mid in DEFAULT_METHODS:
+        assert len(curve_points(view, mid)) == steps + 1
+
+
+def test_finish_animation_draws_steps_plus_one_points(view):
+    view.steps_slider.setValue(120)
+    view.finish_animation()
+    assert not view.animating()
+    for mid in DEFAULT_METHODS:
+        assert len(curve_points(view, mid)) == 121
+        d = view._dist_curves[mid].yData  # getData() would give log10 of it (log mode)
+        assert len(d) == 121
+        np.testing.assert_allclose(d, np.hypot(*curve_points(view, mid).T), rtol=1e-12)
+
+
+def test_lr_slider_changes_the_trajectories(view):
+    view.finish_animation()
+    before = view.trajectories()
+    view.lr_slider.setValue(view.lr_slider.value() + 20)
+    view.finish_animation()
+    after = view.trajectories()
+    lr = view.params()["lr"]
+    assert lr == pytest.approx(_lr_of(view.lr_slider.value()))
+    for mid in DEFAULT_METHODS:
+        assert before[mid].shape != after[mid].shape or not np.allclose(before[mid], after[mid])
+    # the new learning rate reaches the integrator: sim. GDA grows by sqrt(1 + lr^2) per step
+    r = np.hypot(*after["sim_gda"].T)
+    np.testing.assert_allclose(r[1:] / r[:-1], math.sqrt(1 + lr**2), rtol=1e-9)
+    np.testing.assert_allclose(curve_points(view, "sim_gda"), after["sim_gda"])
+
+
+@pytest.mark.parametrize("slider,method,untouched", [
+    ("gamma_slider", "consensus", "sim_gda"),
+    ("momentum_slider", "momentum", "alt_gda"),
+    ("k_slider", "alt_gda", "extragradient"),
+])
+def test_each_parameter_slider_reaches_its_methods_only(view, slider, method, untouched):
+    view.set_methods([method, untouched])
+    view.finish_animation()
+    before = view.trajectories()
+    s = getattr(view, slider)
+    s.setValue(s.value() + 3)
+    view.finish_animation()
+    after = view.trajectories()
+    assert not np.allclose(before[method], after[method])
+    np.testing.assert_array_equal(before[untouched], after[untouched])
+
+
+def test_method_list_decides_curves_and_legend(view):
+    view.set_methods(["optimistic", "consensus", "momentum"])
+    view.finish_animation()
+    assert set(view.trajectories()) == {"optimistic", "consensus", "momentum"}
+    assert [label.text for _, label in view.legend.items] == [
+        INTEGRATORS[m].short for m in ("optimistic", "consensus", "momentum")]
+    item = view.method_list.item(0)  # the flow
+    item.setCheckState(Qt.Checked)
+    assert "flow" in view.trajectories()
+    assert len(view.legend.items) == 4
+
+
+def test_arrows_are_unit_length_and_point_along_the_field(view):
+    segs = arrow_segments(view)
+    shaft = segs[:, 1] - segs[:, 0]
+    lengths = np.hypot(*shaft.T)
+    np.testing.assert_allclose(lengths, lengths[0], rtol=1e-9)
+    mid = 0.5 * (segs[:, 0] + segs[:, 1])
+    v = view.game().vector_field(mid)
+    np.testing.assert_allclose(shaft / lengths[:, None], v / np.hypot(*v.T)[:, None], atol=1e-9)
+    assert len(segs) >= 100
+
+
+def test_switching_to_the_dirac_gan_changes_field_axes_and_eigenvalues(qtbot, view):
+    view.steps_slider.setValue(150)
+    label_before = view.eigen_label.text()
+    assert "± 1i" in label_before.replace("&nbsp;", " ")
+    view.game_combo.setCurrentIndex(view.game_combo.findData("dirac"))
+    assert view.game().id == "dirac"
+    segs = arrow_segments(view)
+    mid = 0.5 * (segs[:, 0] + segs[:, 1])
+    shaft = segs[:, 1] - segs[:, 0]
+    # the bilinear field (-y, x) no longer matches the drawn arrows
+    assert not np.allclose(shaft / np.hypot(*shaft.T)[:, None],
+                           np.stack([-mid[:, 1], mid[:, 0]], -1) / np.hypot(*mid.T)[:, None], atol=1e-3)
+    text = view.eigen_label.text().replace("&nbsp;", " ")
+    assert text != label_before and "0 ± 0.5i" in text
+    assert "θ" in view.field_plot.getPlotItem().getAxis("bottom").labelText
+    view.finish_animation()
+    assert all(len(p) == view.params()["steps"] + 1 for p in view.trajectories().values())
+
+    view.reg_combo.setCurrentIndex(view.reg_combo.findData("r1"))
+    assert view.reg_weight.value() == 1.0
+    assert "-0.5, -0.5" in view.eigen_label.text().replace("&nbsp;", " ")
+    view.finish_animation()
+    sim = view.trajectories()["sim_gda"]
+    assert np.hypot(*sim[-1]) < 0.02 * np.hypot(*sim[0])
+
+
+def test_wgan_gp_loss_brings_its_penalty_and_a_warning(view):
+    view.game_combo.setCurrentIndex(view.game_combo.findData("dirac"))
+    view.loss_combo.setCurrentIndex(view.loss_combo.findData("wgan-gp"))
+    assert view.reg_combo.currentData() == "gp" and view.reg_weight.value() == 10.0
+    assert view.game().reg.id == "gp" and view.game().weight == 10.0
+    assert "discontinuous" in view.eigen_label.text()
+
+
+def test_zooming_out_resamples_the_field_over_the_new_range(qtbot, view):
+    view.field_plot.getPlotItem().getViewBox().setRange(xRange=(-8, 8), yRange=(-8, 8), padding=0)
+    qtbot.waitUntil(lambda: np.abs(arrow_segments(view)).max() > 6, timeout=3000)
+
+
+def test_theme_and_presentation_mode(view):
+    view.set_theme(DARK)
+    assert view.field_plot.backgroundBrush().color().name().lower() == DARK.background.lower()
+    assert view.dist_plot.backgroundBrush().color().name().lower() == DARK.background.lower()
+    small = view.eigen_label.font().pointSize()
+    view.set_presentation(True)
+    assert view.presentation() and view.eigen_label.font().pointSize() > small
+    view.finish_animation()
+    assert all(len(curve_points(view, m)) > 1 for m in DEFAULT_METHODS)
+
+
+def test_every_control_has_an_object_name_and_a_tooltip(view):
+    from PySide6.QtWidgets import QWidget
+
+    for name in ("gameCombo", "gameLossCombo", "gameRegCombo", "gameMethodList", "gameLrSlider",
+                 "gameGammaSlider", "gameMomentumSlider", "gameKSlider", "gameStepsSlider", "gameEigenLabel"):
+        w = view.findChild(QWidget, name)
+        assert w is not None, name
+        assert w.toolTip(), name
+    m = view.momentum_slider
+    assert (m.minimum() / 20, m.maximum() / 20) == (-0.9, 0.9)
+    assert (view.k_slider.minimum(), view.k_slider.maximum()) == (1, 10)
