@@ -1,0 +1,58 @@
+"""Start the desktop app, and end it cleanly.
+
+A process that exits while a pyqtgraph GraphicsLayoutWidget is alive can crash in
+the interpreter's final clean-up (NOTES.md): the window is closed, scheduled for
+deletion and the events processed before Python exits.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+import ganviz.ui  # noqa: F401  (reference-count guard before any Qt call)
+
+
+def application() -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtCore.QCoreApplication.setOrganizationName("ganviz")
+        QtCore.QCoreApplication.setApplicationName("ganviz")
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setStyle("Fusion")   # the same look on every platform, and readable in both themes
+    return app
+
+
+def teardown(*widgets: QtWidgets.QWidget) -> None:
+    app = QtWidgets.QApplication.instance()
+    for w in widgets:
+        w.close()
+        w.deleteLater()
+    if app is not None:
+        for _ in range(3):
+            app.processEvents()
+            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+
+
+def run_app(scenario: Optional[str] = None, device: Optional[str] = None) -> int:
+    from ganviz.core import scenario as S
+
+    sc = path = None
+    if scenario:
+        try:
+            sc = S.load(scenario)
+        except S.ScenarioError as e:
+            print(f"ganviz: error: {e}", file=sys.stderr)
+            return 2
+        path = scenario if S.Path(scenario).is_file() else None
+    app = application()
+    from ganviz.ui.main_window import MainWindow
+
+    win = MainWindow(sc, path, device=device)
+    win.show()
+    try:
+        rc = app.exec()
+    finally:
+        teardown(win)
+    return int(rc)

@@ -1,0 +1,535 @@
+"""The lab's main window: views in the middle, controls on the left, theory on the right.
+
+The window owns one training `Session` (a background thread). A 60 Hz timer takes
+the newest snapshot and hands it to the visible views; controls send commands.
+Nothing here computes: every number on screen comes from a snapshot.
+"""
+from __future__ import annotations
+
+import collections
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ganviz.core import scenario as S
+from ganviz.core.train import SettingsError
+from ganviz.engine.session import Session
+from ganviz.engine.snapshot import Snapshot
+from ganviz.ui.controls import ControlPanel
+from ganviz.ui.info_panel import InfoPanel
+from ganviz.ui.loss_panel import LossShapePanel
+from ganviz.ui.metrics_panel import MetricsPanel
+from ganviz.ui.theme import THEMES, Theme
+from ganviz.ui.view1d import View1D
+from ganviz.ui.view2d import View2D
+
+DEFAULT_SCENARIO = "ring8"
+MAX_RECENT = 8
+LAYER_LABELS = {
+    "p_data": "p_data", "p_g": "p_g", "d": "D(x)", "d_star": "D*(x)", "hist": "Histogram of fakes",
+    "real": "Real samples", "mapping": "z \u2192 x mapping", "heatmap": "D heatmap", "contours": "p_data contours",
+    "manifold": "Generator manifold", "grad": "Gradient arrows", "fake": "Fake samples", "trails": "Fixed-z trails",
+}
+
+
+def settings_store() -> QtCore.QSettings:
+    import os
+
+    return QtCore.QSettings(os.environ.get("GANVIZ_SETTINGS_ORG", "ganviz"), "ganviz")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, scenario: Optional[S.Scenario] = None, path: Optional[str] = None,
+                 device: Optional[str] = None, start: bool = True):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.store = settings_store()
+        if scenario is None:
+            scenario, path = self._initial_scenario()
+        self.path: Optional[str] = path
+        self.theme: Theme = THEMES.get(str(self.store.value("theme", "light")), THEMES["light"])
+        self.presentation = False
+        self.session = Session(scenario, device)
+        self._seen = -1
+        self._last_snapshot: Optional[Snapshot] = None
+        self._loss_shown: Optional[str] = None
+        self.frame_times: collections.deque = collections.deque(maxlen=600)
+        self._fps = 0.0
+        self._pending_seed: Optional[int] = None
+
+        self._build_views()
+        self._build_docks()
+        self._build_actions()
+        self._build_status()
+        self.controls.set_scenario(scenario)
+        self._apply_theme()
+        self._update_title()
+        geometry = self.store.value("geometry")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 920)
+        state = self.store.value("windowState")
+        if isinstance(state, QtCore.QByteArray):
+            self.restoreState(state)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setTimerType(QtCore.Qt.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        if start:
+            self.session.start()
+            self.timer.start(16)
+
+    # -- construction ---------------------------------------------------------------
+    def _initial_scenario(self) -> tuple[S.Scenario, Optional[str]]:
+        last = self.store.value("lastScenario")
+        if isinstance(last, str) and last:
+            try:
+                return S.load(last), (last if Path(last).is_file() else None)
+            except S.ScenarioError:
+                pass
+        return S.load(DEFAULT_SCENARIO), None
+
+    def _build_views(self) -> None:
+        self.view1d = View1D(self.theme)
+        self.view2d = View2D(self.theme)
+        self.lab_stack = QtWidgets.QStackedWidget()
+        self.lab_stack.setObjectName("labStack")
+        self.lab_stack.addWidget(self.view1d)
+        self.lab_stack.addWidget(self.view2d)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("viewTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.lab_stack, "Lab")
+        self.game_view = None
+        try:
+            from ganviz.ui.game_view import GameView
+        except ImportError:  # the game lab is optional in a partial install
+            GameView = None
+        if GameView is not None:
+            self.game_view = GameView(theme=self.theme)
+            self.tabs.addTab(self.game_view, "Game dynamics")
+        self.setCentralWidget(self.tabs)
+
+    def _dock(self, title: str, name: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable | QtWidgets.QDockWidget.DockWidgetFloatable
+                         | QtWidgets.QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.controls = ControlPanel()
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.controls)
+        scroll.setMinimumWidth(310)
+        self.controls_dock = self._dock("Controls", "controlsDock", scroll, QtCore.Qt.LeftDockWidgetArea)
+        self.loss_panel = LossShapePanel(self.theme)
+        self.info_panel = InfoPanel(self.theme)
+        self.metrics_panel = MetricsPanel(self.theme)
+        self.loss_dock = self._dock("Generator loss vs D(G(z))", "lossDock", self.loss_panel,
+                                    QtCore.Qt.RightDockWidgetArea)
+        self.info_dock = self._dock("The selected loss", "infoDock", self.info_panel, QtCore.Qt.RightDockWidgetArea)
+        self.metrics_dock = self._dock("Metrics", "metricsDock", self.metrics_panel, QtCore.Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.info_dock, self.metrics_dock)
+        self.loss_dock.raise_()
+        self.metrics_dock.raise_()
+        self.resizeDocks([self.controls_dock, self.loss_dock], [320, 430], QtCore.Qt.Horizontal)
+
+        c = self.controls
+        c.trainChanged.connect(self._on_train)
+        c.modelChanged.connect(lambda d: self._guard(lambda: self.session.set_model(**d)))
+        c.dataChanged.connect(lambda spec: self._guard(lambda: self.session.set_data(spec)))
+        c.seedChanged.connect(self._on_seed)
+        c.speedChanged.connect(self.session.set_speed)
+        c.viewClassChanged.connect(lambda k: self._guard(lambda: self.session.set_view_class(k)))
+
+    def _action(self, text: str, name: str, slot, shortcut=None, checkable=False, tip: str = "") -> QtGui.QAction:
+        a = QtGui.QAction(text, self)
+        a.setObjectName(name)
+        if shortcut:
+            a.setShortcut(QtGui.QKeySequence(shortcut))
+            a.setShortcutContext(QtCore.Qt.WindowShortcut)
+        a.setCheckable(checkable)
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        self.play_action = self._action("Play", "playAction", self._on_play, "Space", checkable=True,
+                                        tip="Train continuously / pause (Space)")
+        self.step_action = self._action("Step", "stepAction", lambda: self.session.step(1), "S",
+                                        tip="One generator iteration: k D steps, then g_steps G steps (S)")
+        self.step_d_action = self._action("Step D", "stepDAction", self.session.step_d, "D",
+                                          tip="One discriminator step only (D)")
+        self.step_g_action = self._action("Step G", "stepGAction", self.session.step_g, "G",
+                                          tip="One generator step only (G)")
+        self.reset_action = self._action("Reset", "resetAction", self._on_reset, "R",
+                                         tip="New networks from the seed; same seed, same run (R)")
+        tb = QtWidgets.QToolBar("Training")
+        tb.setObjectName("trainingToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(QtCore.Qt.ToolButtonTextBesideIcon)
+        style = self.style()
+        self.play_action.setIcon(style.standardIcon(QtWidgets.QStyle.SP_MediaPlay))
+        self.step_action.setIcon(style.standardIcon(QtWidgets.QStyle.SP_MediaSkipForward))
+        self.reset_action.setIcon(style.standardIcon(QtWidgets.QStyle.SP_BrowserReload))
+        for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
+            tb.addAction(a)
+        self.play_button = tb.widgetForAction(self.play_action)
+        self.play_button.setObjectName("playButton")
+        tb.widgetForAction(self.step_action).setObjectName("stepButton")
+        tb.widgetForAction(self.step_d_action).setObjectName("stepDButton")
+        tb.widgetForAction(self.step_g_action).setObjectName("stepGButton")
+        tb.widgetForAction(self.reset_action).setObjectName("resetButton")
+        tb.addSeparator()
+        self.heat_combo = QtWidgets.QComboBox()
+        self.heat_combo.setObjectName("heatSourceCombo")
+        self.heat_combo.addItem("Heatmap: D(x)", "d")
+        self.heat_combo.addItem("Heatmap: D*(x)", "d_star")
+        self.heat_combo.setToolTip("2D view: colour by the trained D or by the optimal D* = p_data / (p_data + p_g)")
+        self.heat_combo.currentIndexChanged.connect(
+            lambda _: self.view2d.set_heat_source(self.heat_combo.currentData()))
+        tb.addWidget(self.heat_combo)
+        self.addToolBar(QtCore.Qt.TopToolBarArea, tb)
+        self.toolbar = tb
+
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        self.open_action = self._action("&Open scenario\u2026", "openAction", self.open_dialog, QtGui.QKeySequence.Open)
+        self.save_action = self._action("&Save scenario", "saveAction", self.save, QtGui.QKeySequence.Save)
+        self.save_as_action = self._action("Save scenario &as\u2026", "saveAsAction", self.save_as,
+                                           QtGui.QKeySequence.SaveAs)
+        fm.addAction(self.open_action)
+        self.builtin_menu = fm.addMenu("Built-in scenarios")
+        for name in S.builtin_names():
+            a = self.builtin_menu.addAction(name)
+            a.triggered.connect(lambda _=False, n=name: self.open_scenario(n))
+        self.recent_menu = fm.addMenu("Open &recent")
+        self._refresh_recent()
+        fm.addSeparator()
+        fm.addAction(self.save_action)
+        fm.addAction(self.save_as_action)
+        fm.addSeparator()
+        fm.addAction(self._action("&Quit", "quitAction", self.close, QtGui.QKeySequence.Quit))
+
+        tm = mb.addMenu("&Training")
+        for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
+            tm.addAction(a)
+
+        vm = mb.addMenu("&View")
+        self.layer_menu1 = vm.addMenu("1D layers")
+        self.layer_menu2 = vm.addMenu("2D layers")
+        self.layer_actions: dict[tuple[str, str], QtGui.QAction] = {}
+        for menu, view, key in ((self.layer_menu1, self.view1d, "1d"), (self.layer_menu2, self.view2d, "2d")):
+            for layer in view.LAYERS:
+                a = menu.addAction(LAYER_LABELS.get(layer, layer))
+                a.setCheckable(True)
+                a.setChecked(view.layer_visible(layer))
+                a.setObjectName(f"layer_{key}_{layer}")
+                a.toggled.connect(lambda on, v=view, l=layer: v.set_layer_visible(l, on))
+                self.layer_actions[(key, layer)] = a
+            view.layerToggled.connect(lambda l, on, k=key: self._sync_layer_action(k, l, on))
+        vm.addSeparator()
+        self.dark_action = self._action("&Dark theme", "darkAction", self._on_dark, "Ctrl+T", checkable=True)
+        self.dark_action.setChecked(self.theme.name == "dark")
+        self.presentation_action = self._action("&Presentation mode", "presentationAction", self.set_presentation,
+                                                "F5", checkable=True,
+                                                tip="Large fonts, controls hidden, full screen (F5; Esc leaves)")
+        vm.addAction(self.dark_action)
+        vm.addAction(self.presentation_action)
+        vm.addSeparator()
+        for dock in (self.controls_dock, self.loss_dock, self.info_dock, self.metrics_dock):
+            vm.addAction(dock.toggleViewAction())
+        self._action("Leave presentation", "leavePresentationAction",
+                     lambda: self.presentation and self.presentation_action.trigger(), "Esc")
+
+        hm = mb.addMenu("&Help")
+        hm.addAction(self._action("&About ganviz", "aboutAction", self._about))
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.status_message = QtWidgets.QLabel("")
+        self.status_message.setObjectName("statusMessage")
+        self.status_message.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+        self.status_step = QtWidgets.QLabel("step 0")
+        self.status_step.setObjectName("statusStep")
+        self.status_rate = QtWidgets.QLabel("")
+        self.status_rate.setObjectName("statusRate")
+        self.status_device = QtWidgets.QLabel(f"device: {self.session.lab.trainer.device}")
+        self.status_device.setObjectName("statusDevice")
+        sb.addWidget(self.status_message, 1)
+        for w in (self.status_step, self.status_rate, self.status_device):
+            sb.addPermanentWidget(w)
+
+    # -- the frame loop -------------------------------------------------------------------
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.frame_times.append(now)
+        n = self.session.published
+        if n != self._seen:
+            snap = self.session.latest()
+            if snap is not None:
+                self._seen = n
+                self.show_snapshot(snap)
+        if len(self.frame_times) >= 2 and now - getattr(self, "_rate_t", 0.0) > 0.5:
+            self._rate_t = now
+            span = self.frame_times[-1] - self.frame_times[max(0, len(self.frame_times) - 31)]
+            count = min(30, len(self.frame_times) - 1)
+            self._fps = count / span if span > 0 else 0.0
+            snap = self._last_snapshot
+            sps = snap.steps_per_sec if snap is not None and snap.running else 0.0
+            self.status_rate.setText(f"{sps:,.0f} steps/s \u00b7 {self._fps:.0f} frames/s")
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._last_snapshot = snap
+        view = self.view1d if snap.dim == 1 else self.view2d
+        if self.lab_stack.currentWidget() is not view:
+            self.lab_stack.setCurrentWidget(view)
+        if self.tabs.currentWidget() is self.lab_stack:
+            view.set_snapshot(snap)
+        loss = snap.loss_ids[0]
+        if loss != self._loss_shown:
+            self._loss_shown = loss
+            self.loss_panel.set_loss(loss)
+            self.info_panel.set_loss(loss)
+        if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
+            self.loss_panel.set_snapshot(snap)
+        self.info_panel.set_snapshot(snap)
+        self.metrics_panel.set_snapshot(snap)
+        self.status_step.setText(f"step {snap.step:,}")
+        msg = snap.message or self.session.error or ""
+        self._set_message(msg, error=bool(msg))
+        if self.play_action.isChecked() != (snap.running or self.session.playing):
+            self._set_playing(snap.running or self.session.playing)
+
+    # -- commands -------------------------------------------------------------------------
+    def _guard(self, fn) -> bool:
+        try:
+            fn()
+        except (SettingsError, S.ScenarioError, ValueError) as e:
+            self.show_error(str(e))
+            return False
+        return True
+
+    def _on_train(self, changes: dict) -> None:
+        if self._guard(lambda: self.session.set_train(None, **changes)):
+            self.controls.set_error("")
+
+    def _on_seed(self, seed: int) -> None:
+        self._pending_seed = seed
+        self._set_message(f"Seed {seed} takes effect on Reset (R).")
+
+    def _on_reset(self) -> None:
+        if self._pending_seed is not None:
+            self.session.set_seed(self._pending_seed)
+            self._pending_seed = None
+        else:
+            self.session.reset()
+        self._set_message("")
+
+    def _on_play(self, checked: bool) -> None:
+        if checked:
+            self.session.play()
+        else:
+            self.session.pause()
+        self._set_playing(checked)
+
+    def _set_playing(self, on: bool) -> None:
+        self.play_action.blockSignals(True)
+        self.play_action.setChecked(on)
+        self.play_action.blockSignals(False)
+        self.play_action.setText("Pause" if on else "Play")
+        self.play_action.setIcon(self.style().standardIcon(
+            QtWidgets.QStyle.SP_MediaPause if on else QtWidgets.QStyle.SP_MediaPlay))
+
+    def _sync_layer_action(self, key: str, layer: str, on: bool) -> None:
+        a = self.layer_actions.get((key, layer))
+        if a is not None and a.isChecked() != on:
+            a.blockSignals(True)
+            a.setChecked(on)
+            a.blockSignals(False)
+
+    def _set_message(self, text: str, error: bool = False) -> None:
+        self.status_message.setText(text)
+        color = self.theme.highlight if error else self.theme.foreground
+        self.status_message.setStyleSheet(f"color: {color};" + (" font-weight: bold;" if error else ""))
+
+    def show_error(self, text: str) -> None:
+        """One sentence in the status bar; the run goes on."""
+        self._set_message(text, error=True)
+        self.controls.set_error(text)
+
+    # -- files --------------------------------------------------------------------------------
+    def open_scenario(self, name_or_path: str) -> bool:
+        """Load a scenario; a bad file leaves the current run untouched and says why."""
+        try:
+            sc = S.load(name_or_path)
+        except S.ScenarioError as e:
+            self.show_error(str(e))
+            return False
+        self.session.load(sc)
+        self.controls.set_scenario(sc)
+        self.controls.set_error("")
+        is_file = Path(str(name_or_path)).is_file()
+        self.path = str(Path(name_or_path).resolve()) if is_file else None
+        self.store.setValue("lastScenario", self.path or str(name_or_path))
+        if is_file:
+            self._add_recent(self.path)
+        self._seen = -1
+        self._set_playing(False)
+        self._set_message(f"Opened {sc.name}.")
+        self._update_title(sc)
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", self._folder(), "Scenarios (*.toml)")
+        if path:
+            self.open_scenario(path)
+
+    def save(self) -> None:
+        if self.path is None:
+            self.save_as()
+        else:
+            self.save_to(self.path)
+
+    def save_as(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save scenario", self._folder(), "Scenarios (*.toml)")
+        if path:
+            if not path.endswith(".toml"):
+                path += ".toml"
+            self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        sc = self.session.scenario
+        try:
+            S.save(sc, path)
+        except S.ScenarioError as e:
+            self.show_error(str(e))
+            return False
+        self.path = str(Path(path).resolve())
+        self.store.setValue("lastScenario", self.path)
+        self._add_recent(self.path)
+        self._set_message(f"Saved {self.path}.")
+        self._update_title(sc)
+        return True
+
+    def _folder(self) -> str:
+        return str(Path(self.path).parent) if self.path else str(Path.home())
+
+    def _recent(self) -> list[str]:
+        v = self.store.value("recentFiles", [])
+        if isinstance(v, str):
+            v = [v]
+        return [p for p in (v or []) if isinstance(p, str)]
+
+    def _add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self._recent() if p != path]
+        self.store.setValue("recentFiles", items[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self._recent()
+        for p in items:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, q=p: self.open_scenario(q))
+        self.recent_menu.setEnabled(bool(items))
+
+    def _update_title(self, sc: Optional[S.Scenario] = None) -> None:
+        sc = sc or self.session.scenario
+        where = f" \u2014 {Path(self.path).name}" if self.path else ""
+        self.setWindowTitle(f"ganviz \u2014 {sc.name}{where}")
+
+    def dragEnterEvent(self, e: QtGui.QDragEnterEvent) -> None:
+        if any(u.toLocalFile().endswith(".toml") for u in e.mimeData().urls()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QtGui.QDropEvent) -> None:
+        for u in e.mimeData().urls():
+            if u.toLocalFile().endswith(".toml"):
+                self.open_scenario(u.toLocalFile())
+                e.acceptProposedAction()
+                return
+
+    # -- look ------------------------------------------------------------------------------------
+    def _on_dark(self, on: bool) -> None:
+        self.theme = THEMES["dark" if on else "light"]
+        self.store.setValue("theme", self.theme.name)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        t = self.theme
+        for w in self._themed():
+            w.set_theme(t)
+        pal = QtGui.QPalette()
+        if t.name == "dark":
+            bg, fg, base = QtGui.QColor("#202328"), QtGui.QColor(t.foreground), QtGui.QColor("#16181C")
+            for role, c in ((QtGui.QPalette.Window, bg), (QtGui.QPalette.WindowText, fg),
+                            (QtGui.QPalette.Base, base), (QtGui.QPalette.AlternateBase, bg),
+                            (QtGui.QPalette.Text, fg), (QtGui.QPalette.Button, bg),
+                            (QtGui.QPalette.ButtonText, fg), (QtGui.QPalette.ToolTipBase, base),
+                            (QtGui.QPalette.ToolTipText, fg), (QtGui.QPalette.Highlight, QtGui.QColor(t.d)),
+                            (QtGui.QPalette.HighlightedText, QtGui.QColor("#FFFFFF"))):
+                pal.setColor(role, c)
+        else:
+            pal = QtWidgets.QApplication.style().standardPalette()
+        QtWidgets.QApplication.instance().setPalette(pal)
+
+    def _themed(self):
+        ws = [self.view1d, self.view2d, self.loss_panel, self.info_panel, self.metrics_panel, self.controls]
+        if self.game_view is not None:
+            ws.append(self.game_view)
+        return ws
+
+    def set_presentation(self, on: bool) -> None:
+        """Large fonts, controls hidden, full screen: for the lecture hall."""
+        self.presentation = bool(on)
+        for w in self._themed():
+            w.set_presentation(self.presentation)
+        self.controls_dock.setVisible(not on)
+        self.menuBar().setVisible(not on)
+        f = self.font()
+        f.setPointSizeF(15 if on else 10)
+        self.toolbar.setFont(f)
+        self.statusBar().setFont(f)
+        if on:
+            self._was_maximized = self.isMaximized()
+            self.showFullScreen()
+        else:
+            self.showMaximized() if getattr(self, "_was_maximized", False) else self.showNormal()
+        if self.presentation_action.isChecked() != on:
+            self.presentation_action.setChecked(on)
+
+    def _about(self) -> None:
+        from ganviz import __version__
+
+        QtWidgets.QMessageBox.about(
+            self, "About ganviz",
+            f"<b>ganviz {__version__}</b><br>A desktop lab for watching GANs learn: p_data, p_g, D and D*, "
+            "the gradients that move the fakes, game dynamics and mode collapse, live.")
+
+    # -- shutdown ------------------------------------------------------------------------------
+    def closeEvent(self, e: QtGui.QCloseEvent) -> None:
+        self.timer.stop()
+        self.session.stop(1.5)
+        if not self.presentation:
+            self.store.setValue("geometry", self.saveGeometry())
+            self.store.setValue("windowState", self.saveState())
+        self.store.sync()
+        super().closeEvent(e)
+
+    # -- measurements for benchmarks and tests -----------------------------------------------------
+    def frame_intervals_ms(self) -> np.ndarray:
+        t = np.asarray(self.frame_times)
+        return np.diff(t) * 1000.0

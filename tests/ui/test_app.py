@@ -1,0 +1,217 @@
+"""The main window driven as a user would: controls, buttons, files, blow-ups, shutdown."""
+import dataclasses
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import torch
+from PySide6 import QtCore, QtWidgets
+
+from ganviz.core import scenario as S
+from ganviz.ui.main_window import MainWindow
+
+
+def small(name: str, **train) -> S.Scenario:
+    sc = S.load(name)
+    return dataclasses.replace(sc, model=dataclasses.replace(sc.model, g_width=32, d_width=32),
+                               train=dataclasses.replace(sc.train, batch_size=64, **train))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANVIZ_SETTINGS_ORG", f"ganviz-test-{os.getpid()}")
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, str(tmp_path))
+    wins = []
+
+    def make(sc):
+        w = MainWindow(sc)
+        qtbot.addWidget(w)
+        w.resize(1280, 800)
+        w.show()
+        wins.append(w)
+        return w
+
+    yield make
+    for w in wins:
+        w.session.stop(2.0)
+
+
+def wait_snapshot(qtbot, w, pred, timeout=5000):
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and pred(w._last_snapshot), timeout=timeout)
+    return w._last_snapshot
+
+
+def test_loss_and_k_controls_reach_the_running_session(qtbot, window):
+    w = window(small("ring8"))
+    w.play_action.trigger()
+    wait_snapshot(qtbot, w, lambda s: s.step > 5)
+    combo = w.findChild(QtWidgets.QComboBox, "lossCombo")
+    slider = w.findChild(QtWidgets.QSlider, "kSlider")
+    assert combo is not None and slider is not None
+    w.controls.findChild(QtWidgets.QCheckBox, "lossDefaultsCheck").setChecked(False)
+    t0 = time.monotonic()
+    combo.setCurrentIndex(combo.findData("hinge"))
+    slider.setValue(4)
+    qtbot.waitUntil(lambda: w.session.lab.trainer.settings[0].loss == "hinge"
+                    and w.session.lab.trainer.settings[0].k == 4, timeout=1000)
+    assert time.monotonic() - t0 < 0.2 + 0.15   # within 200 ms, plus the poll interval of waitUntil
+    step = w.session.lab.step_count
+    d_before = w.session.lab.trainer.d_step_count
+    wait_snapshot(qtbot, w, lambda s: s.loss_ids == ("hinge",) and s.step > step + 3)   # training goes on
+    assert (w.session.lab.trainer.d_step_count - d_before) >= 4 * 3
+
+
+def test_weights_are_kept_when_the_loss_changes(qtbot, window):
+    w = window(small("ring8"))
+    wait_snapshot(qtbot, w, lambda s: True)
+    w.session.step(5)
+    wait_snapshot(qtbot, w, lambda s: s.step == 5)
+    before = w.session.lab.trainer.G.flat.detach().clone()
+    combo = w.findChild(QtWidgets.QComboBox, "lossCombo")
+    combo.setCurrentIndex(combo.findData("lsgan"))
+    qtbot.waitUntil(lambda: w.session.lab.trainer.settings[0].loss == "lsgan", timeout=1000)
+    assert torch.equal(w.session.lab.trainer.G.flat, before)
+
+
+def test_play_pause_step_buttons(qtbot, window):
+    w = window(small("ring8"))
+    wait_snapshot(qtbot, w, lambda s: True)
+    qtbot.mouseClick(w.findChild(QtWidgets.QToolButton, "stepButton"), QtCore.Qt.LeftButton)
+    wait_snapshot(qtbot, w, lambda s: s.step == 1)
+    qtbot.keyClick(w, QtCore.Qt.Key_S)
+    wait_snapshot(qtbot, w, lambda s: s.step == 2)
+    tr = w.session.lab.trainer
+    d0, g0 = tr.d_step_count, tr.G.flat.detach().clone()
+    qtbot.mouseClick(w.findChild(QtWidgets.QToolButton, "stepDButton"), QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: tr.d_step_count == d0 + 1, timeout=2000)
+    assert torch.equal(tr.G.flat, g0)
+    qtbot.mouseClick(w.findChild(QtWidgets.QToolButton, "stepGButton"), QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not torch.equal(tr.G.flat, g0), timeout=2000)
+    assert tr.d_step_count == d0 + 1 and tr.step_count == 2
+    play = w.findChild(QtWidgets.QToolButton, "playButton")
+    qtbot.mouseClick(play, QtCore.Qt.LeftButton)
+    wait_snapshot(qtbot, w, lambda s: s.step > 20 and s.running)
+    assert w.play_action.text() == "Pause"
+    qtbot.mouseClick(play, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not w.session.playing, timeout=1000)
+    time.sleep(0.1)
+    s1 = w.session.lab.step_count
+    qtbot.wait(200)
+    assert w.session.lab.step_count == s1
+    qtbot.mouseClick(w.findChild(QtWidgets.QToolButton, "resetButton"), QtCore.Qt.LeftButton)
+    wait_snapshot(qtbot, w, lambda s: s.step == 0)
+
+
+@pytest.mark.parametrize("name,dim", [("goodfellow-fig1", 1), ("ring8", 2)])
+def test_every_view_holds_finite_data_after_training(qtbot, window, name, dim):
+    w = window(small(name))
+    w.session.step(30)
+    snap = wait_snapshot(qtbot, w, lambda s: s.step == 30 and s.history_steps.size > 0)
+    qtbot.wait(50)
+    view = w.view1d if dim == 1 else w.view2d
+    assert w.lab_stack.currentWidget() is view
+    items = [it for it in view.findChildren(QtWidgets.QGraphicsView)]
+    assert items, "the view has a plot"
+    from pyqtgraph import ImageItem, PlotDataItem, ScatterPlotItem
+
+    def drawn(widget):
+        out = []
+        for gv in widget.findChildren(QtWidgets.QGraphicsView):
+            for it in gv.scene().items():
+                if isinstance(it, PlotDataItem) and it.isVisible():
+                    x, y = it.getData()
+                    if x is not None and len(x):
+                        out.append(np.concatenate([np.asarray(x, float), np.asarray(y, float)]))
+                elif isinstance(it, ImageItem) and it.image is not None:
+                    out.append(np.asarray(it.image, float).ravel())
+                elif isinstance(it, ScatterPlotItem) and it.isVisible() and len(it.data):
+                    out.append(np.concatenate([it.data["x"], it.data["y"]]).astype(float))
+        return out
+
+    for widget in (view, w.loss_panel, w.metrics_panel):
+        arrays = drawn(widget)
+        assert arrays, f"{widget.objectName()} draws nothing"
+        assert all(a.size for a in arrays)
+        finite = np.concatenate([a[np.isfinite(a)] for a in arrays])
+        assert finite.size > 0
+    assert str(snap.step) in w.info_panel.plain_text() or "30" in w.info_panel.plain_text()
+
+
+def test_blow_up_shows_a_message_and_reset_recovers(qtbot, window):
+    w = window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30))
+    w.play_action.trigger()
+    wait_snapshot(qtbot, w, lambda s: "diverged" in s.message, timeout=10000)
+    qtbot.waitUntil(lambda: "diverged" in w.status_message.text(), timeout=2000)
+    assert not w.session.playing and not w.play_action.isChecked()
+    # Still responsive: a settings change goes through and Reset starts again.
+    w.session.set_train(loss="ns", lr_d=1e-3, lr_g=1e-3, optimizer="adam")
+    qtbot.keyClick(w, QtCore.Qt.Key_R)
+    w.play_action.trigger()
+    wait_snapshot(qtbot, w, lambda s: s.step > 5 and not s.message, timeout=10000)
+    assert "diverged" not in w.status_message.text()
+
+
+def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, window, tmp_path):
+    w = window(small("ring8"))
+    w.session.step(5)
+    wait_snapshot(qtbot, w, lambda s: s.step == 5)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[train]\nloss = 'ns'\nk = 0\n")
+    assert not w.open_scenario(str(bad))
+    assert "train.k" in w.status_message.text()
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[train\nk = 1\n")
+    assert not w.open_scenario(str(broken))
+    assert "malformed TOML" in w.status_message.text()
+    assert w.session.lab.step_count == 5 and w.session.scenario.data.preset == "ring8"
+
+
+def test_save_and_open_round_trip(qtbot, window, tmp_path):
+    w = window(small("goodfellow-fig1"))
+    slider = w.findChild(QtWidgets.QSlider, "kSlider")
+    slider.setValue(3)
+    qtbot.waitUntil(lambda: w.session.scenario.train.k == 3, timeout=2000)
+    out = tmp_path / "mine.toml"
+    assert w.save_to(str(out))
+    assert S.load(str(out)).train.k == 3
+    assert w.open_scenario(str(out))
+    assert w.session.scenario.train.k == 3 and str(out.resolve()) in w._recent()
+
+
+CLOSE_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["GANVIZ_SETTINGS_ORG"] = "ganviz-close-test"
+    from PySide6 import QtCore
+    from ganviz.ui.app import application, teardown
+    from ganviz.ui.main_window import MainWindow
+    from ganviz.core import scenario as S
+    app = application()
+    w = MainWindow(S.load("ring8"))
+    w.show()
+    w.session.play()
+    def close():
+        print("closing", w.session.lab.step_count, flush=True)
+        print("t_close", time.monotonic(), flush=True)
+        w.close()
+    QtCore.QTimer.singleShot(1500, close)
+    rc = app.exec()
+    teardown(w)
+    sys.exit(rc)
+""")
+
+
+def test_closing_while_training_exits_cleanly_within_two_seconds(tmp_path):
+    p = subprocess.Popen([sys.executable, "-c", CLOSE_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=tmp_path)
+    out, err = p.communicate(timeout=60)
+    t_end = time.monotonic()
+    assert p.returncode == 0, err
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert int(lines["closing"]) > 0          # it was training when closed
+    assert t_end - float(lines["t_close"]) < 2.0
