@@ -10,6 +10,7 @@ import dataclasses
 from typing import Optional
 
 import numpy as np
+import torch
 
 from ganviz.core.data import MixtureError
 from ganviz.core.evaluate import Evaluator
@@ -125,6 +126,39 @@ class Lab:
                     d["label"] = p["label"]
                 panels.append(d)
             self.scenario = dataclasses.replace(sc, panels=tuple(panels))
+
+    def set_panels(self, panels: list[dict], keep: Optional[list[Optional[int]]] = None) -> None:
+        """Replace the set of GANs trained in lockstep (the Compare view's panels).
+
+        panels: overrides of the scenario's [train], one dict per GAN (may hold a "label").
+        keep[i] = j carries GAN j's weights and optimizer state into new GAN i (None: fresh
+        weights, the shared initial weights of the seed), so that adding or removing a panel
+        does not restart the others.
+        """
+        old = self.trainer
+        sc = dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels))
+        try:
+            sc = sc.validate()
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
+        self.scenario = sc
+        self.rebuild()
+        if keep is None:
+            return
+        new = self.trainer
+        if new.opt_d.kind.id != old.opt_d.kind.id:
+            return
+        with torch.no_grad():
+            for i, j in enumerate(keep):
+                if j is None or not 0 <= j < old.m:
+                    continue
+                new.G.flat[i].copy_(old.G.flat[j])
+                new.D.flat[i].copy_(old.D.flat[j])
+                for mine, theirs in ((new.opt_d, old.opt_d), (new.opt_g, old.opt_g)):
+                    for k in mine.state:
+                        mine.state[k][i].copy_(theirs.state[k][j])
+        new.step_count = old.step_count
+        new.gen.set_state(old.gen.get_state())
 
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""

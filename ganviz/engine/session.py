@@ -118,6 +118,11 @@ class Session:
     def set_seed(self, seed: int) -> None:
         self.send("seed", seed)
 
+    def set_panels(self, panels: list[dict], keep: Optional[list[Optional[int]]] = None) -> None:
+        """Replace the lockstep GANs (Compare view); validated here so that errors reach the caller."""
+        dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels)).validate()
+        self.send("panels", panels, keep)
+
     def set_view_class(self, c: int) -> None:
         self.send("view_class", c)
 
@@ -181,6 +186,8 @@ class Session:
             lab.set_data(args[0])
         elif name == "seed":
             lab.set_seed(args[0])
+        elif name == "panels":
+            lab.set_panels(args[0], args[1])
         elif name == "view_class":
             lab.set_view_class(args[0])
         elif name == "load":
