@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 EXIT_USAGE = 2
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
-PLUGINS = {"game": "ganviz.game_cli"}
+PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli"}
 
 
 def _fail(msg: str) -> int:

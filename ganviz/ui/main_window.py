@@ -125,12 +125,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.controls = ControlPanel()
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.controls)
-        scroll.setMinimumWidth(310)
-        self.controls_dock = self._dock("Controls", "controlsDock", scroll, QtCore.Qt.LeftDockWidgetArea)
+        self.controls = ControlPanel(self.theme)     # scrolls by itself
+        self.controls_dock = self._dock("Controls", "controlsDock", self.controls, QtCore.Qt.LeftDockWidgetArea)
         self.loss_panel = LossShapePanel(self.theme)
         self.info_panel = InfoPanel(self.theme)
         self.metrics_panel = MetricsPanel(self.theme)
