@@ -1,0 +1,252 @@
+"""Small pyqtgraph helpers shared by the views: themed plots, pens, colour maps.
+
+Everything here is built once per widget (or once per theme / presentation
+change), never per frame, except `StableRange.update` and `CornerText.set_text`,
+which are cheap enough to call on every snapshot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ganviz.ui.theme import Theme
+
+
+# Coordinates beyond this many view widths off-screen are pinned there before drawing:
+# Qt's raster engine misdraws paths with coordinates near float32 overflow.
+OFFSCREEN_WIDTHS = 4.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Font sizes (pt), line widths (px) and marker sizes (px) for one display mode."""
+    tick_pt: int
+    label_pt: int
+    legend_pt: int
+    text_pt: int
+    line: float
+    thin: float
+    marker: float
+    small_marker: float
+    axis_width: int
+    axis_height: int
+
+
+NORMAL = Sizes(tick_pt=10, label_pt=11, legend_pt=10, text_pt=11, line=2.0, thin=1.0,
+               marker=7.0, small_marker=4.0, axis_width=56, axis_height=40)
+PRESENTATION = Sizes(tick_pt=15, label_pt=17, legend_pt=15, text_pt=17, line=3.5, thin=1.8,
+                     marker=11.0, small_marker=6.0, axis_width=82, axis_height=58)
+
+
+def sizes(presentation: bool) -> Sizes:
+    return PRESENTATION if presentation else NORMAL
+
+
+def qcolor(color: str | tuple, alpha: float = 1.0) -> QtGui.QColor:
+    c = QtGui.QColor(color) if isinstance(color, str) else QtGui.QColor(*color)
+    c.setAlphaF(alpha)
+    return c
+
+
+def mix(color: str | tuple, over: str | tuple, alpha: float) -> QtGui.QColor:
+    """The opaque colour that `color` at `alpha` makes on top of `over`."""
+    a, b = qcolor(color), qcolor(over)
+    return QtGui.QColor.fromRgbF(*(alpha * x + (1 - alpha) * y for x, y in
+                                   zip(a.getRgbF()[:3], b.getRgbF()[:3])))
+
+
+def pen(color: str | tuple, width: float = 1.0, style: QtCore.Qt.PenStyle = QtCore.Qt.PenStyle.SolidLine,
+        alpha: float = 1.0, over: str | tuple | None = None) -> QtGui.QPen:
+    """A cosmetic pen; with `over`, a translucent colour is pre-mixed into an opaque one.
+
+    Qt's raster engine draws translucent lines several times slower than opaque ones
+    (tens of ms for a plot's grid or a few thousand arrows), so line items use `over`.
+    """
+    p = QtGui.QPen(qcolor(color, alpha) if over is None else mix(color, over, alpha))
+    p.setWidthF(width)
+    p.setStyle(style)
+    p.setCosmetic(True)
+    # Round caps make Qt stroke every antialiased segment wider than 1 px the slow way
+    # (~10x slower for a mesh of a few hundred lines).
+    p.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    return p
+
+
+def brush(color: str | tuple, alpha: float = 1.0) -> QtGui.QBrush:
+    return QtGui.QBrush(qcolor(color, alpha))
+
+
+def font(pt: int, bold: bool = False) -> QtGui.QFont:
+    f = QtGui.QFont()
+    f.setPointSize(pt)
+    f.setBold(bold)
+    return f
+
+
+def heat_colormap(theme: Theme, strength: float | None = None) -> pg.ColorMap:
+    """The theme's diverging D map (0 fake, 1/2 neutral, 1 real), washed towards the background.
+
+    Full-strength heat colours equal the sample colours (green real dots would vanish on
+    a green region), so the map is blended towards the background and the dots stay vivid.
+    A dark theme's heat colours are already dim, so they are washed less.
+    """
+    bg = np.array(qcolor(theme.background).getRgb()[:3], float)
+    if strength is None:
+        strength = 0.5 if bg.mean() > 127 else 0.8
+    stops = [bg + strength * (np.array(c, float) - bg) for c in theme.heat]
+    colors = np.clip(np.round(stops), 0, 255).astype(np.uint8)
+    return pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]), color=colors)
+
+
+def segmented(item: pg.PlotDataItem) -> pg.PlotDataItem:
+    """Draw `item` with QPainter.drawLines instead of one QPainterPath.
+
+    For many separate segments (arrows, rugs, mesh lines) Qt strokes a path drawn with a
+    translucent or antialiased pen as one shape, at tens of milliseconds per frame for a
+    few thousand segments; separate lines cost a small fraction of that.
+    """
+    item.curve.setSegmentedLineMode("on")
+    return item
+
+
+def make_plot(theme: Theme, presentation: bool = False) -> pg.PlotItem:
+    """A PlotItem that a lecturer cannot pan or zoom by accident, styled for `theme`."""
+    plot = pg.PlotItem()
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=False, y=False)
+    plot.vb.disableAutoRange()
+    style_plot(plot, theme, presentation)
+    return plot
+
+
+def style_axis(axis: pg.AxisItem, theme: Theme, presentation: bool) -> None:
+    s = sizes(presentation)
+    axis.setPen(pen(theme.foreground, 1.0, alpha=0.7, over=theme.background))
+    axis.setTextPen(pen(theme.foreground))
+    axis.setStyle(tickFont=font(s.tick_pt), tickTextOffset=4 if not presentation else 6,
+                  tickLength=-6 if not presentation else -9)
+    axis.enableAutoSIPrefix(False)  # "density (x0.001)" confuses a lecture audience
+    axis.labelStyle = {"color": theme.foreground, "font-size": f"{s.label_pt}pt"}
+    axis._updateLabel()  # labelStyle has no public setter that keeps the current text
+
+
+def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
+    """Axes in the theme's colours and sizes.
+
+    No grid: pyqtgraph draws grid lines translucent across the whole plot, ~5 ms per axis
+    and frame at 1280x720; a view that wants one pays for it knowingly.
+    """
+    for name in ("left", "bottom", "right", "top"):
+        style_axis(plot.getAxis(name), theme, presentation)
+
+
+def style_legend(legend: pg.LegendItem, theme: Theme, presentation: bool, frame_alpha: float = 0.8) -> None:
+    legend.setBrush(brush(theme.background, frame_alpha))
+    legend.setPen(pen(theme.foreground, 1.0, alpha=0.25 if frame_alpha else 0.0))
+    legend.setLabelTextColor(theme.foreground)
+    legend.setLabelTextSize(f"{sizes(presentation).legend_pt}pt")
+    for _, label in legend.items:
+        label.setText(label.text)  # LabelItem re-measures only on setText
+    legend.updateSize()
+
+
+def pin(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Finite float64 values clipped to [lo - k*w, hi + k*w]: far off-screen but drawable."""
+    pad = OFFSCREEN_WIDTHS * (hi - lo)
+    return np.clip(np.nan_to_num(np.asarray(a, np.float64), nan=hi + pad, posinf=hi + pad, neginf=lo - pad),
+                   lo - pad, hi + pad)
+
+
+class StableRange:
+    """An axis range that follows the data without twitching every frame.
+
+    Grows at once when the data outgrow it, shrinks only when the data fill less than
+    `shrink_below` of it, so a wobbling peak does not make the axis breathe.
+    """
+
+    def __init__(self, floor: tuple[float, float] | None = None, cap: tuple[float, float] | None = None,
+                 pad: float = 0.1, shrink_below: float = 0.5) -> None:
+        self.floor = floor      # the range never shrinks inside this one
+        self.cap = cap          # nor grows beyond this one
+        self.pad = pad
+        self.shrink_below = shrink_below
+        self.lo, self.hi = floor if floor else (0.0, 1.0)
+        self._fresh = True
+
+    def reset(self, floor: tuple[float, float] | None = None, cap: tuple[float, float] | None = None) -> None:
+        self.floor, self.cap = floor, cap
+        self.lo, self.hi = floor if floor else (0.0, 1.0)
+        self._fresh = True
+
+    def update(self, lo: float, hi: float) -> bool:
+        """Fold in the data's extent; True when the range changed."""
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return False
+        if hi <= lo:
+            half = max(abs(lo), 1.0) * 0.5
+            lo, hi = lo - half, hi + half
+        span = hi - lo
+        want_lo, want_hi = lo - self.pad * span, hi + self.pad * span
+        if self.floor:
+            want_lo, want_hi = min(want_lo, self.floor[0]), max(want_hi, self.floor[1])
+        if self.cap:
+            want_lo, want_hi = max(want_lo, self.cap[0]), min(want_hi, self.cap[1])
+        if not self._fresh:
+            if want_lo < self.lo or want_hi > self.hi:
+                want_lo, want_hi = min(want_lo, self.lo), max(want_hi, self.hi)
+            elif want_hi - want_lo >= self.shrink_below * (self.hi - self.lo):
+                return False
+        changed = (want_lo, want_hi) != (self.lo, self.hi)
+        self.lo, self.hi, self._fresh = want_lo, want_hi, False
+        return changed
+
+
+class CornerText(QtWidgets.QGraphicsRectItem):
+    """Text pinned to a corner of a ViewBox, in pixels, on a translucent plate.
+
+    Cheaper than a LabelItem for per-frame text: it never asks the layout to re-flow.
+    """
+
+    def __init__(self, vb: pg.ViewBox, corner: str = "top-left", margin: float = 8.0) -> None:
+        super().__init__()
+        self._vb = vb
+        self._corner = corner
+        self._margin = margin
+        self._pad = 5.0
+        self.text_item = QtWidgets.QGraphicsSimpleTextItem(self)
+        self.text_item.setPos(self._pad, self._pad * 0.6)
+        self.setParentItem(vb)
+        self.setZValue(1e6)
+        vb.sigResized.connect(self._place)
+
+    def text(self) -> str:
+        return self.text_item.text()
+
+    def set_text(self, text: str) -> None:
+        if text == self.text_item.text():
+            return
+        self.text_item.setText(text)
+        r = self.text_item.boundingRect()
+        self.setRect(0, 0, r.width() + 2 * self._pad, r.height() + 1.2 * self._pad)
+        self._place()
+        self.setVisible(bool(text))
+
+    def set_style(self, theme: Theme, pt: int, plate_alpha: float = 0.75) -> None:
+        self.text_item.setFont(font(pt))
+        self.text_item.setBrush(brush(theme.foreground))
+        self.setBrush(brush(theme.background, plate_alpha))
+        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        text = self.text_item.text()
+        self.text_item.setText("")  # forces set_text to re-measure with the new font
+        self.set_text(text)
+
+    def _place(self, *_) -> None:
+        vr = self._vb.rect()
+        r = self.rect()
+        x = self._margin if "left" in self._corner else vr.width() - r.width() - self._margin
+        y = self._margin if "top" in self._corner else vr.height() - r.height() - self._margin
+        self.setPos(x, y)

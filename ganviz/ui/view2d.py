@@ -1,0 +1,412 @@
+"""The 2D lab view: D heatmap, real and fake samples, the push on each fake, G's manifold.
+
+All pyqtgraph items are created once in the constructor; `set_snapshot` only
+calls setData / setImage on them. The axis range follows the evaluation grid and
+never autoscales, so the picture stays still while the points move.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ganviz.engine.snapshot import Snapshot
+from ganviz.ui import plotting as P
+from ganviz.ui.theme import LIGHT, Theme
+
+HEAT_SOURCES = ("d", "d_star")
+
+
+class View2D(QtWidgets.QWidget):
+    """A square, layered picture of one 2D GAN, in the manner of GAN Lab."""
+
+    LAYERS = ("heatmap", "contours", "manifold", "real", "grad", "fake")
+    DEFAULT_VISIBLE = {"heatmap": True, "contours": False, "manifold": True, "real": True,
+                       "grad": True, "fake": True}
+    # Emitted when a click on a legend entry shows or hides a layer, so checkboxes can follow.
+    layerToggled = QtCore.Signal(str, bool)
+
+    ARROW_FRACTION = 0.08       # the longest arrow, as a fraction of the view width
+    HEAD_FRACTION = 0.018       # arrowhead barb length cap, as a fraction of the view width
+    HEAD_ANGLE = np.deg2rad(28.0)
+    CONTOUR_LEVELS = (0.05, 0.35, 0.75)   # fractions of p_data's peak
+
+    def __init__(self, theme: Theme = LIGHT, presentation: bool = False,
+                 parent: Optional[QtWidgets.QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("view2d")
+        self._theme = theme
+        self._presentation = presentation
+        self._index = 0
+        self._snap: Optional[Snapshot] = None
+        self._visible = dict(self.DEFAULT_VISIBLE)
+        self._heat_source = "d"
+        self._heat_shown = "d"
+        self._grid_key: tuple = ()
+        self._extent = (0.0, 1.0, 0.0, 1.0)
+        self._rect_shape: Optional[tuple] = None
+        self._real_key: Optional[np.ndarray] = None
+        self._pdata_key: Optional[np.ndarray] = None
+        self._manifold_connect: Optional[np.ndarray] = None
+        self._levels: tuple[float, float] = (np.nan, np.nan)
+        self._heat_prob: Optional[bool] = None
+        self._level_range = P.StableRange(pad=0.05, shrink_below=0.4)
+        self._cbar_label = ""
+
+        self.canvas = pg.GraphicsLayoutWidget(self)
+        self.canvas.setObjectName("view2dCanvas")
+        # Bilinear scaling turns the coarse D grid into the smooth field it approximates.
+        self.canvas.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+        layout = self.canvas.ci
+        layout.setContentsMargins(10, 16, 10, 8)
+        self.plot = P.make_plot(theme, presentation)
+        self.plot.setAspectLocked(True)
+        layout.addItem(self.plot, row=0, col=0, rowspan=2)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), interactive=False, colorMapMenu=False, width=18)
+        self.colorbar.setMenuEnabled(False)
+        layout.addItem(self.colorbar, row=0, col=1, rowspan=2)
+        self.legend = pg.LegendItem(verSpacing=2)
+        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._legend_below: Optional[bool] = None
+        self._place_legend(below=False)
+
+        self.item: dict[str, pg.GraphicsObject] = {}
+        it = self.item
+        it["heatmap"] = pg.ImageItem(axisOrder="row-major")
+        it["contours"] = P.segmented(pg.PlotDataItem(name="p_data contours", antialias=True))
+        it["manifold"] = P.segmented(pg.PlotDataItem(name="G manifold", antialias=True, skipFiniteCheck=True))
+        it["real"] = pg.ScatterPlotItem(name="real samples", pxMode=True, antialias=True)
+        it["grad"] = P.segmented(pg.PlotDataItem(name="push on fakes", connect="pairs", antialias=True,
+                                                 skipFiniteCheck=True))
+        it["fake"] = pg.ScatterPlotItem(name="fakes G(z)", pxMode=True, antialias=True)
+        for z, key in enumerate(("heatmap", "contours", "manifold", "real", "grad", "fake")):
+            it[key].setZValue(z * 10 - 100)
+            self.plot.addItem(it[key])
+        self._legend_entries = (("real", "real samples"), ("fake", "fakes G(z)"),
+                                ("grad", "push on fakes (\u2212\u2207L_G)"), ("manifold", "G manifold"),
+                                ("contours", "p_data contours"))
+        for key, text in self._legend_entries:
+            self.legend.addItem(it[key], text)
+        self.legend.sigSampleClicked.connect(self._legend_clicked)
+
+        self.plot.setLabel("bottom", "x\u2081")
+        self.plot.setLabel("left", "x\u2082")
+        self.step_text = P.CornerText(self.plot.vb, "top-left")
+        # Re-fitting from inside the layout pass that resized the plot would nest resize
+        # events, so it waits for the event loop.
+        self._fit_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self._fit_canvas)
+        self.plot.vb.sigResized.connect(self._fit_timer.start)
+        self._restyle()
+        self._set_levels((0.0, 1.0), "D(x)   0 = fake, 1 = real", prob=True)
+        self._apply_visibility()
+
+    # ---------------------------------------------------------------- public API
+    @classmethod
+    def layer_names(cls) -> tuple[str, ...]:
+        return cls.LAYERS
+
+    @property
+    def index(self) -> int:
+        """Which of the snapshot's M GANs is drawn (clamped to M - 1 when drawing)."""
+        return self._index
+
+    @index.setter
+    def index(self, i: int) -> None:
+        if i < 0:
+            raise ValueError(f"GAN index must be 0 or more, got {i}.")
+        self._index = int(i)
+        self._redraw()
+
+    def snapshot(self) -> Optional[Snapshot]:
+        return self._snap
+
+    def heat_source(self) -> str:
+        """What the user asked the heatmap to show: 'd' or 'd_star'."""
+        return self._heat_source
+
+    def heat_shown(self) -> str:
+        """What the heatmap shows now: 'd_star' falls back to 'd' where D* is not available."""
+        return self._heat_shown
+
+    def set_heat_source(self, source: str) -> None:
+        if source not in HEAT_SOURCES:
+            raise ValueError(f"Heatmap source must be 'd' or 'd_star', got {source!r}.")
+        self._heat_source = source
+        self._redraw()
+
+    def layer_visible(self, name: str) -> bool:
+        self._check_layer(name)
+        return self._visible[name]
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        self._check_layer(name)
+        self._visible[name] = bool(visible)
+        self._apply_visibility()
+        if name == "contours" and visible and self._snap is not None:
+            self._update_contours(self._snap.p_data)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._restyle()
+        self.update()
+
+    def set_presentation(self, on: bool) -> None:
+        self._presentation = bool(on)
+        self._restyle()
+
+    def set_snapshot(self, snap: Snapshot) -> None:
+        if snap.dim != 2 or snap.grid_y is None:
+            raise ValueError(f"The 2D view cannot draw a snapshot with dim={snap.dim}.")
+        self._snap = snap
+        i = min(self._index, snap.n_gans - 1)
+        self._update_grid(snap.grid_x, snap.grid_y)
+        it = self.item
+
+        self._update_heat(snap, i)
+        if self._visible["contours"]:
+            # isocurve costs milliseconds per level; p_data rarely changes and is cached.
+            self._update_contours(snap.p_data)
+        self._update_manifold(None if snap.manifold is None else snap.manifold[i])
+
+        real = snap.real
+        if self._real_key is None or self._real_key.shape != real.shape or not np.array_equal(self._real_key, real):
+            self._real_key = np.array(real)
+            it["real"].setData(pos=self._pin_xy(real))
+        fake = self._pin_xy(snap.fake[i])
+        it["fake"].setData(pos=fake)
+        self._update_arrows(fake, np.asarray(snap.fake_grad[i], np.float64).reshape(-1, 2))
+
+        lines = [f"step {snap.step:,}"]
+        if snap.n_gans > 1:
+            lines[0] += f"   {snap.labels[i]}"
+        if bool(np.asarray(snap.diverged)[i]):
+            lines[0] += "   (diverged)"
+        if self._heat_source == "d_star" and self._heat_shown == "d":
+            lines.append("D* is not defined for this loss: showing D")
+        self.step_text.set_text("\n".join(lines))
+
+    # ---------------------------------------------------------------- drawing helpers
+    def _redraw(self) -> None:
+        if self._snap is not None:
+            self.set_snapshot(self._snap)
+
+    def _pin_xy(self, xy: np.ndarray) -> np.ndarray:
+        x0, x1, y0, y1 = self._extent
+        xy = np.asarray(xy, np.float64).reshape(-1, 2)
+        return np.column_stack([P.pin(xy[:, 0], x0, x1), P.pin(xy[:, 1], y0, y1)])
+
+    def _update_grid(self, gx: np.ndarray, gy: np.ndarray) -> None:
+        key = (len(gx), float(gx[0]), float(gx[-1]), len(gy), float(gy[0]), float(gy[-1]))
+        if key == self._grid_key:
+            return
+        self._grid_key = key
+        # Pixel centres sit on the grid points, so the image reaches half a cell beyond them.
+        dx = (float(gx[-1]) - float(gx[0])) / max(len(gx) - 1, 1) or 1.0
+        dy = (float(gy[-1]) - float(gy[0])) / max(len(gy) - 1, 1) or 1.0
+        x0, x1 = float(gx[0]) - dx / 2, float(gx[-1]) + dx / 2
+        y0, y1 = float(gy[0]) - dy / 2, float(gy[-1]) + dy / 2
+        self._extent = (x0, x1, y0, y1)
+        self._cell = (dx, dy)
+        self._rect_shape = None
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._real_key = None
+        self._pdata_key = None
+
+    def _update_heat(self, snap: Snapshot, i: int) -> None:
+        use_star = self._heat_source == "d_star" and snap.d_star is not None
+        self._heat_shown = "d_star" if use_star else "d"
+        img = np.asarray(snap.d_star[i] if use_star else snap.d_grid[i])
+        name = "D*(x)" if use_star else "D(x)"
+        prob = bool(snap.d_is_prob[i])
+        if prob:
+            self._set_levels((0.0, 1.0), f"{name}   0 = fake, 1 = real", prob=True)
+        else:
+            if self._heat_prob is not False:
+                self._level_range.reset()
+            finite = np.abs(img[np.isfinite(img)])
+            self._level_range.update(0.0, max(float(finite.max()) if finite.size else 1.0, 1e-6))
+            # Symmetric levels keep a critic's 0 on the neutral middle colour.
+            a = self._level_range.hi
+            self._set_levels((-a, a), f"critic {name}   low = fake, high = real", prob=False)
+        self._heat_prob = prob
+        heat = self.item["heatmap"]
+        heat.setImage(img, autoLevels=False, levels=self._levels)
+        if self._rect_shape != img.shape:
+            # ImageItem maps a rect through the image's pixel size, so it is set after the image.
+            self._rect_shape = img.shape
+            x0, x1, y0, y1 = self._extent
+            heat.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def _set_levels(self, levels: tuple[float, float], label: str, prob: bool) -> None:
+        if levels != self._levels:
+            self._levels = levels
+            self.colorbar.setLevels(levels)
+            self.item["heatmap"].setLevels(levels)
+            self.colorbar.axis.setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]] if prob else None)
+        if label != self._cbar_label:
+            self._cbar_label = label
+            self.colorbar.getAxis("left").setLabel(label)
+
+    def _update_contours(self, p_data: np.ndarray) -> None:
+        if self._pdata_key is not None and self._pdata_key.shape == p_data.shape and np.array_equal(self._pdata_key, p_data):
+            return
+        self._pdata_key = np.array(p_data)
+        data = np.nan_to_num(np.asarray(p_data, np.float64))
+        peak = float(data.max()) if data.size else 0.0
+        x0, _, y0, _ = self._extent
+        dx, dy = self._cell
+        parts: list[np.ndarray] = []
+        if peak > 0:
+            for frac in self.CONTOUR_LEVELS:
+                for line in pg.isocurve(data, frac * peak, connected=True):
+                    # isocurve's coordinates are array indices + 1/2 (row, column).
+                    a = np.asarray(line, np.float64)
+                    parts.append(np.column_stack([x0 + a[:, 1] * dx, y0 + a[:, 0] * dy]))
+                    parts.append(np.full((1, 2), np.nan))
+        xy = np.concatenate(parts) if parts else np.zeros((0, 2))
+        self.item["contours"].setData(xy[:, 0], xy[:, 1], connect="finite")
+
+    def _update_manifold(self, grid: Optional[np.ndarray]) -> None:
+        it = self.item["manifold"]
+        if grid is None or grid.ndim != 3 or grid.shape[0] * grid.shape[1] == 0:
+            it.setData([], [])
+            return
+        r, c, _ = grid.shape
+        pts = np.concatenate([grid.reshape(-1, 2), grid.transpose(1, 0, 2).reshape(-1, 2)])
+        if self._manifold_connect is None or len(self._manifold_connect) != len(pts):
+            # Rows of C points, then columns of R points; never join one line to the next.
+            rows = np.ones((r, c), bool)
+            rows[:, -1] = False
+            cols = np.ones((c, r), bool)
+            cols[:, -1] = False
+            self._manifold_connect = np.concatenate([rows.ravel(), cols.ravel()])
+        xy = self._pin_xy(pts)
+        it.setData(xy[:, 0], xy[:, 1], connect=self._manifold_connect)
+
+    def _update_arrows(self, fake: np.ndarray, grad: np.ndarray) -> None:
+        """Arrow k is points 6k..6k+5: shaft (tail at the fake, tip), then two barbs from the tip."""
+        it = self.item["grad"]
+        n = min(len(fake), len(grad))
+        if n == 0:
+            it.setData([], [])
+            return
+        g = np.nan_to_num(grad[:n], nan=0.0, posinf=0.0, neginf=0.0)
+        length = np.hypot(g[:, 0], g[:, 1])
+        peak = float(length.max())
+        if not np.isfinite(peak) or peak <= 0.0:
+            it.setData([], [])
+            return
+        width = self._extent[1] - self._extent[0]
+        vec = g * (self.ARROW_FRACTION * width / peak)
+        vlen = length * (self.ARROW_FRACTION * width / peak)
+        tail = fake[:n]
+        tip = tail + vec
+        unit = np.divide(vec, vlen[:, None], out=np.zeros_like(vec), where=vlen[:, None] > 0)
+        head = np.minimum(0.4 * vlen, self.HEAD_FRACTION * width)[:, None]
+        cos, sin = np.cos(self.HEAD_ANGLE), np.sin(self.HEAD_ANGLE)
+        back = -unit
+        perp = np.column_stack([-back[:, 1], back[:, 0]])
+        barb1 = tip + head * (cos * back + sin * perp)
+        barb2 = tip + head * (cos * back - sin * perp)
+        pts = np.stack([tail, tip, tip, barb1, tip, barb2], axis=1).reshape(-1, 2)
+        it.setData(pts[:, 0], pts[:, 1])
+
+    # ---------------------------------------------------------------- layout
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self._fit_canvas()
+
+    def _place_legend(self, below: bool) -> None:
+        """Legend beside the colour bar in a wide widget, under the plot in a tall one."""
+        if below == self._legend_below:
+            return
+        grid = self.canvas.ci.layout
+        if self._legend_below is not None:
+            grid.removeItem(self.legend)
+        self._legend_below = below
+        if below:
+            self.legend.setColumnCount(3)
+            grid.addItem(self.legend, 2, 0, 1, 2)
+            grid.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        else:
+            self.legend.setColumnCount(1)
+            grid.addItem(self.legend, 0, 2)
+            grid.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignTop)
+        grid.setRowStretchFactor(1, 1)
+
+    def _fit_canvas(self, *_) -> None:
+        """Size the canvas so that the plot is square, centred in the widget."""
+        w, h = self.width(), self.height()
+        self._place_legend(below=w < 1.3 * h)
+        vb = self.plot.vb.size()
+        if vb.width() > 1 and vb.height() > 1 and self.canvas.width() > 1:
+            extra_w = self.canvas.width() - vb.width()
+            extra_h = self.canvas.height() - vb.height()
+        else:
+            s = P.sizes(self._presentation)
+            extra_w, extra_h = s.axis_width + 280, s.axis_height + 20
+        side = max(60.0, min(w - extra_w, h - extra_h))
+        cw, ch = int(min(w, side + extra_w)), int(min(h, side + extra_h))
+        rect = QtCore.QRect((w - cw) // 2, (h - ch) // 2, cw, ch)
+        if rect != self.canvas.geometry():
+            self.canvas.setGeometry(rect)
+
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
+        # The margins around the square canvas must match the theme, in the app and in grabs.
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), P.qcolor(self._theme.background))
+        p.end()
+
+    # ---------------------------------------------------------------- layers, theme
+    def _check_layer(self, name: str) -> None:
+        if name not in self.LAYERS:
+            raise ValueError(f"Unknown layer {name!r}; the 2D view has {', '.join(self.LAYERS)}.")
+
+    def _apply_visibility(self) -> None:
+        for key in self.LAYERS:
+            self.item[key].setVisible(self._visible[key])
+        self.colorbar.setVisible(self._visible["heatmap"])
+        self.legend.update()
+
+    def _legend_clicked(self, item: pg.GraphicsObject) -> None:
+        for key, _ in self._legend_entries:
+            if self.item[key] is item:
+                # The legend has already flipped the item; make the layer's state agree.
+                self.set_layer_visible(key, item.isVisible())
+                self.layerToggled.emit(key, self._visible[key])
+                return
+
+    def _restyle(self) -> None:
+        t, s, pres = self._theme, P.sizes(self._presentation), self._presentation
+        self.canvas.setBackground(t.background)
+        P.style_plot(self.plot, t, pres)
+        self.plot.getAxis("left").setWidth(s.axis_width)
+        self.plot.getAxis("bottom").setHeight(s.axis_height)
+        for side in ("left", "right", "top", "bottom"):
+            P.style_axis(self.colorbar.getAxis(side), t, pres)
+        self.colorbar.axis.setWidth(s.axis_width - 10)
+        self.colorbar.getAxis("left").setWidth(s.label_pt * 2 + 6)
+        # Same top and bottom insets as the plot, so the bar spans exactly the heatmap's height.
+        self.colorbar.getAxis("bottom").setHeight(s.axis_height)
+        self.colorbar.getAxis("top").setHeight(1)
+        cmap = P.heat_colormap(t)
+        self.colorbar.setColorMap(cmap)
+        self.item["heatmap"].setLookupTable(cmap.getLookupTable(nPts=256, alpha=False))
+        P.style_legend(self.legend, t, pres, frame_alpha=0.0)
+        self.step_text.set_style(t, s.text_pt)
+
+        it = self.item
+        it["real"].setPen(None)
+        it["real"].setBrush(P.brush(t.real, 0.9))
+        it["real"].setSize(s.small_marker + 1)
+        it["fake"].setPen(P.pen(t.background, 1.0 if not pres else 1.5))
+        it["fake"].setBrush(P.brush(t.fake))
+        it["fake"].setSize(s.marker)
+        it["grad"].setPen(P.pen(t.arrow, s.thin * 1.3, alpha=0.85, over=t.background))
+        it["manifold"].setPen(P.pen(t.manifold, s.thin, alpha=0.9, over=t.background))
+        it["contours"].setPen(P.pen(t.p_data, s.thin, QtCore.Qt.PenStyle.DashLine, alpha=0.8, over=t.background))
+        self.canvas.ci.layout.invalidate()
+        self._fit_canvas()
