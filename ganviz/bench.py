@@ -7,6 +7,7 @@ the same data (ring8) with the non-saturating loss and k = 1.
 """
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -54,22 +55,46 @@ class TutorialGAN:
         self.opt_g.step()
 
 
-def _rate(step, seconds: float, device: torch.device) -> float:
-    """Steps per second of `step` over about `seconds`, after a warm-up."""
-    for _ in range(20):
-        step()
+def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
-    n, t0 = 0, time.perf_counter()
-    while True:
-        for _ in range(10):
-            step()
-        n += 10
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        dt = time.perf_counter() - t0
-        if dt >= seconds:
-            return n / dt
+
+
+def bench_clock(device: torch.device):
+    """CPU time of this thread when all the work runs in it (CPU device, one torch thread): then other
+    processes on the machine do not disturb the figures. Wall-clock time otherwise."""
+    if device.type == "cpu" and torch.get_num_threads() == 1:
+        return time.thread_time
+    return time.perf_counter
+
+
+def _compare(step_a, step_b, seconds: float, device: torch.device) -> tuple[float, float]:
+    """Steps per second of two step functions, measured in alternating slices.
+
+    Alternating short slices (about 0.2 s each) and taking the median rate of each
+    side makes the ratio robust to other load on the machine, which a long run of
+    one side after the other is not.
+    """
+    clock = bench_clock(device)
+    for fn in (step_a, step_b):
+        for _ in range(20):
+            fn()
+    _sync(device)
+    rates: tuple[list, list] = ([], [])
+    end = time.perf_counter() + 2 * seconds
+    while time.perf_counter() < end or len(rates[0]) < 3:
+        for fn, out in ((step_a, rates[0]), (step_b, rates[1])):
+            n, t0 = 0, clock()
+            while True:
+                for _ in range(5):
+                    fn()
+                n += 5
+                _sync(device)
+                dt = clock() - t0
+                if dt >= 0.2:
+                    out.append(n / dt)
+                    break
+    return float(statistics.median(rates[0])), float(statistics.median(rates[1]))
 
 
 @dataclass
@@ -94,7 +119,7 @@ def run_bench(device: torch.device, seconds: float = 3.0, report=print) -> list[
     for hidden in (32, 128):
         tr = engine_trainer(hidden, 1, device)
         tut = TutorialGAN(hidden, device)
-        rows.append(BenchRow(f"M=1, H={hidden}", _rate(tr.step, seconds, device), _rate(tut.step, seconds, device)))
+        rows.append(BenchRow(f"M=1, H={hidden}", *_compare(tr.step, tut.step, seconds, device)))
         report(rows[-1])
     m = 6
     tr = engine_trainer(32, m, device)
@@ -105,7 +130,7 @@ def run_bench(device: torch.device, seconds: float = 3.0, report=print) -> list[
             t.step()
 
     # Both sides counted in GAN-steps: one lockstep step advances 6 GANs, as does one pass of the 6 loops.
-    rows.append(BenchRow(f"M={m} lockstep vs {m} sequential, H=32",
-                         m * _rate(tr.step, seconds, device), m * _rate(six_sequential, seconds, device)))
+    a, b = _compare(tr.step, six_sequential, seconds, device)
+    rows.append(BenchRow(f"M={m} lockstep vs {m} sequential, H=32", m * a, m * b))
     report(rows[-1])
     return rows

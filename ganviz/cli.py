@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 EXIT_USAGE = 2
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
-PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli"}
+PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli"}
 
 
 def _fail(msg: str) -> int:
@@ -170,8 +170,11 @@ def cmd_bench(args) -> int:
         return _fail(str(e))
     if args.threads:
         torch.set_num_threads(args.threads)
+    from ganviz.bench import bench_clock
+
+    clock = "thread CPU time" if bench_clock(device) is time.thread_time else "wall-clock time"
     print(f"# ganviz bench: device {device}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
-          f"batch 256, Adam, non-saturating loss, k = 1; GAN-steps per second")
+          f"batch 256, Adam, non-saturating loss, k = 1; GAN-steps per second of {clock}")
     print(f"{'case':<40}{'ganviz':>10}{'tutorial':>10}{'ratio':>8}")
     run_bench(device, args.seconds,
               report=lambda r: print(f"{r.case:<40}{r.ganviz:>10.0f}{r.tutorial:>10.0f}{r.ratio:>7.2f}x", flush=True))

@@ -49,6 +49,28 @@ def _hinge_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
     return F.relu(1.0 - r).mean(-1) + F.relu(1.0 + f).mean(-1)
 
 
+# Analytic gradients with respect to the raw outputs, per sample (the batch mean's 1/N is applied by
+# the caller). They let the trainer skip autograd on the loss; tests check them against autograd.
+def _ce_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+    return torch.sigmoid(r) - (1.0 - smooth), torch.sigmoid(f)
+
+
+def _ls_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+    return r - (1.0 - 2.0 * smooth), f + 1.0
+
+
+def _w_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+    return torch.full_like(r, -1.0), torch.ones_like(f)
+
+
+def _hinge_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+    return -(r < 1.0).to(r.dtype), (f > -1.0).to(f.dtype)
+
+
+def _ml_g_grad(f: Tensor) -> Tensor:
+    return -torch.exp(torch.clamp(f, max=ML_LINEAR_FROM))
+
+
 def _ml_g(f: Tensor) -> Tensor:
     c = ML_LINEAR_FROM
     inside = torch.exp(torch.clamp(f, max=c))
@@ -84,6 +106,8 @@ class Loss:
     reference: str = ""
     defaults: dict = field(default_factory=dict)
     d_star: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+    d_grad: Optional[Callable[..., tuple[Tensor, Tensor]]] = None   # per-sample d(d_loss)/d(real, fake)
+    g_grad: Optional[Callable[[Tensor], Tensor]] = None               # per-sample d(g_loss)/d(fake)
 
     def g_loss(self, fake: Tensor) -> Tensor:
         return self.g_loss_elem(fake).mean(-1)
@@ -130,24 +154,28 @@ LOSSES: dict[str, Loss] = {
             "Jensen-Shannon: " + _JS_NOTE,
             _ce_d_loss, lambda f: -F.softplus(f), "sigmoid",
             "Goodfellow et al. 2014", d_star=_cross_entropy_d_star,
+            d_grad=_ce_d_grad, g_grad=lambda f: -torch.sigmoid(f),
         ),
         Loss(
             "ns", "Non-saturating", _CE_D, "min_G -E_z[log D(G(z))]",
             "KL(p_g || p_data) - 2 JSD(p_data || p_g) at D* (Arjovsky & Bottou 2017); same fixed point as minimax",
             _ce_d_loss, lambda f: F.softplus(-f), "sigmoid",
             "Goodfellow et al. 2014, Sec. 3", d_star=_cross_entropy_d_star,
+            d_grad=_ce_d_grad, g_grad=lambda f: torch.sigmoid(f) - 1.0,
         ),
         Loss(
             "logratio", "Log-ratio -log(D/(1-D))", _CE_D, "min_G -E_z[log(D(G(z)) / (1 - D(G(z))))]",
             "KL(p_g || p_data) (reverse KL, mode-seeking) at D*",
             _ce_d_loss, lambda f: -f, "sigmoid",
             "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star,
+            d_grad=_ce_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "ml", "Maximum likelihood -exp(logit D)", _CE_D, "min_G -E_z[exp(sigma^-1(D(G(z))))]",
             "KL(p_data || p_g) (forward KL, mode-covering) at D*",
             _ce_d_loss, _ml_g, "sigmoid",
             "Goodfellow 2016 tutorial, Sec. 3.2.3", d_star=_cross_entropy_d_star,
+            d_grad=_ce_d_grad, g_grad=_ml_g_grad,
         ),
         Loss(
             "lsgan", "Least squares (LSGAN)",
@@ -155,12 +183,14 @@ LOSSES: dict[str, Loss] = {
             "Pearson chi^2(p_data + p_g || 2 p_g) at D* (a = -1, b = 1, c = 0)",
             _ls_d_loss, lambda f: 0.5 * f**2, "ls",
             "Mao et al. 2017", d_star=_cross_entropy_d_star,
+            d_grad=_ls_d_grad, g_grad=lambda f: f.clone(),
         ),
         Loss(
             "wgan", "WGAN (weight clipping)", "max_{||D||_L <= 1} E_x[D(x)] - E_z[D(G(z))]", "min_G -E_z[D(G(z))]",
             "Wasserstein-1 (earth mover's) distance, Lipschitz by clipping D's weights",
             _w_d_loss, lambda f: -f, "critic",
             "Arjovsky et al. 2017", defaults={"clip": 0.01, "k": 5, "optimizer": "rmsprop", "lr_d": 5e-5, "lr_g": 5e-5},
+            d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "wgan-gp", "WGAN-GP", "max_D E_x[D(x)] - E_z[D(G(z))] - lambda E[(||grad D(x_hat)|| - 1)^2]",
@@ -168,12 +198,14 @@ LOSSES: dict[str, Loss] = {
             "Wasserstein-1 distance, Lipschitz by a gradient penalty on interpolates",
             _w_d_loss, lambda f: -f, "critic",
             "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9},
+            d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "hinge", "Hinge", "min_D E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]", "min_G -E_z[D(G(z))]",
             "Total variation distance at the optimal hinge discriminator (Lim & Ye 2017)",
             _hinge_d_loss, lambda f: -f, "critic",
             "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
+            d_grad=_hinge_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
     ]
 }

@@ -43,6 +43,24 @@ class Layout:
         return sum(i * o + o for i, o in self.shapes())
 
 
+# d act / d pre, applied to an incoming gradient: (grad, pre-activation, activation output) -> grad.
+# These are the kernels autograd itself calls; calling them directly skips the autograd engine.
+ACTIVATION_GRADS: dict[str, Callable[[Tensor, Tensor, Tensor], Tensor]] = {
+    "relu": lambda g, pre, out: torch.ops.aten.threshold_backward(g, pre, 0.0),
+    "leaky_relu": lambda g, pre, out: torch.ops.aten.leaky_relu_backward(g, pre, 0.2, False),
+    "tanh": lambda g, pre, out: torch.ops.aten.tanh_backward(g, out),
+}
+
+
+def _linear(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
+    """h (M, N, in) @ w (M, in, out) + b (M, 1, out)."""
+    if h.shape[0] == 1:
+        # One network: addmm and its backward are several times cheaper than their batched forms.
+        # (squeeze/unsqueeze are views with free backward passes; indexing [0] would allocate in backward)
+        return torch.addmm(b.squeeze(0), h.squeeze(0), w.squeeze(0)).unsqueeze(0)
+    return torch.baddbmm(b, h, w)
+
+
 class BatchedMLP:
     """M MLPs with identical layout; weights in `self.flat` (M, P), a leaf tensor."""
 
@@ -54,13 +72,20 @@ class BatchedMLP:
         self.m = m
         self.layout = layout
         self.act = ACTIVATIONS[activation]
+        self.act_grad = ACTIVATION_GRADS[activation]
         self.device = device
         self._slices = []
         off = 0
         for i, o in layout.shapes():
             self._slices.append((off, i, o))
             off += i * o + o
-        self.flat = self._init(gen, shared_init, dtype).requires_grad_(True)
+        # Storage for all weights; the layers' tensors are views into it and are the autograd leaves,
+        # so that backward writes one small gradient per layer (a slice of a leaf would allocate and
+        # sum a full-size gradient per layer), while the optimizer updates `flat` in a few ops.
+        self.flat = self._init(gen, shared_init, dtype)
+        self.params = []
+        for w, b in self._views(self.flat):
+            self.params += [w.requires_grad_(True), b.requires_grad_(True)]
         # Power-iteration vectors for spectral normalisation, one per layer and network. A fixed start
         # (no random draw) keeps the random stream independent of M.
         self._sn_u = [torch.full((m, o), o ** -0.5, device=device, dtype=dtype) for _, _, o in self._slices]
@@ -81,7 +106,11 @@ class BatchedMLP:
         return len(self._slices)
 
     def weights(self, flat: Optional[Tensor] = None) -> list[tuple[Tensor, Tensor]]:
-        flat = self.flat if flat is None else flat
+        if flat is None:
+            return list(zip(self.params[::2], self.params[1::2]))
+        return self._views(flat)
+
+    def _views(self, flat: Tensor) -> list[tuple[Tensor, Tensor]]:
         out = []
         for off, i, o in self._slices:
             w = flat[:, off:off + i * o].view(self.m, i, o)
@@ -120,12 +149,12 @@ class BatchedMLP:
                 w = torch.where(sn, w / self._sn_scale(li, w, sn_update), w)
             if li == last and self.layout.extra_last:
                 hid = self.layout.hidden if self.layout.layers else self.layout.in_dim
-                out = torch.baddbmm(b, h, w[:, :hid])
+                out = _linear(h, w[:, :hid], b)
                 if mbstd is not None:
                     feat = mbstd_value if mbstd_value is not None else self.minibatch_std(h, groups)
                     out = out + (mbstd * feat) * w[:, hid:hid + 1]
                 return out
-            h = torch.baddbmm(b, h, w)
+            h = _linear(h, w, b)
             if li < last:
                 h = self.act(h)
         return h
@@ -137,6 +166,57 @@ class BatchedMLP:
         # sqrt(var + eps) as in Karras et al. 2018: std's gradient at zero spread would be NaN.
         s = (g.var(dim=2, unbiased=False) + 1e-8).sqrt().mean(dim=2, keepdim=True)  # (M, groups, 1)
         return s.unsqueeze(2).expand(m, groups, n // groups, 1).reshape(m, n, 1)
+
+    # -- the plain MLP with hand-written backward -------------------------------------------
+    # Without spectral norm, minibatch features or penalties on input gradients, an MLP's backward
+    # pass is a few matrix products; calling them directly instead of going through the autograd
+    # engine halves the cost of a training step at these sizes (see `ganviz bench`).
+    @torch.no_grad()
+    def forward_cached(self, x: Tensor) -> tuple[Tensor, list]:
+        """x (M, N, in) -> (output, cache for `backward_cached`)."""
+        ws = self.weights()
+        last = len(ws) - 1
+        cache = []
+        h = x
+        for li, (w, b) in enumerate(ws):
+            if li == last and self.layout.extra_last:
+                w = w[:, :w.shape[1] - self.layout.extra_last]
+            pre = _linear(h, w, b)
+            out = self.act(pre) if li < last else pre
+            cache.append((h, w, pre, out))
+            h = out
+        return h, cache
+
+    @torch.no_grad()
+    def backward_cached(self, cache: list, g: Tensor, weights: bool = True,
+                        inputs: bool = False) -> tuple[Optional[Tensor], Optional[Tensor]]:
+        """From d loss / d output (M, N, out): (flat weight gradient (M, P) or None, input gradient or None)."""
+        parts: list[Tensor] = []
+        m = self.m
+        n_layers = len(cache)
+        for li in range(n_layers - 1, -1, -1):
+            h, w, pre, out = cache[li]
+            if li < n_layers - 1:
+                g = self.act_grad(g, pre, out)
+            if weights:
+                if m == 1:
+                    gw = torch.mm(h.squeeze(0).t(), g.squeeze(0)).unsqueeze(0)
+                else:
+                    gw = torch.bmm(h.transpose(1, 2), g)
+                if li == n_layers - 1 and self.layout.extra_last:
+                    gw = torch.cat([gw, gw.new_zeros(m, self.layout.extra_last, gw.shape[2])], dim=1)
+                parts.append(g.sum(dim=1))
+                parts.append(gw.reshape(m, -1))
+            if li > 0 or inputs:
+                g = torch.bmm(g, w.transpose(1, 2)) if m > 1 else \
+                    torch.mm(g.squeeze(0), w.squeeze(0).t()).unsqueeze(0)
+        flat = torch.cat(parts[::-1], dim=1) if weights else None
+        return flat, (g if inputs else None)
+
+    def flat_grad(self, loss: Tensor, create_graph: bool = False, retain_graph: Optional[bool] = None) -> Tensor:
+        """d loss / d weights as one (M, P) tensor in the layout of `flat`."""
+        grads = torch.autograd.grad(loss, self.params, create_graph=create_graph, retain_graph=retain_graph)
+        return torch.cat([g.reshape(self.m, -1) for g in grads], dim=1)
 
     def __call__(self, x: Tensor, **kw) -> Tensor:
         return self.forward(x, **kw)

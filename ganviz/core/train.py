@@ -167,14 +167,27 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-@dataclass
 class StepStats:
-    d_loss: Tensor
-    g_loss: Tensor
-    grad_norm_d: Tensor
-    grad_norm_g: Tensor
-    d_real: Tensor   # mean raw D output on the last real batch
-    d_fake: Tensor
+    """The last step's losses, gradients and D outputs, reduced only when someone reads them."""
+
+    def __init__(self, m: int, device: torch.device):
+        zero = torch.zeros(m, device=device)
+        self._d_loss = self._g_loss = zero
+        self._gd = self._gg = zero.view(m, 1)
+        self._r = self._f = zero.view(m, 1)
+
+    def record_d(self, loss: Tensor, grad: Tensor, real: Tensor, fake: Tensor) -> None:
+        self._d_loss, self._gd, self._r, self._f = loss.detach(), grad, real.detach(), fake.detach()
+
+    def record_g(self, loss: Tensor, grad: Tensor) -> None:
+        self._g_loss, self._gg = loss.detach(), grad
+
+    d_loss = property(lambda self: self._d_loss)
+    g_loss = property(lambda self: self._g_loss)
+    grad_norm_d = property(lambda self: self._gd.norm(dim=1))
+    grad_norm_g = property(lambda self: self._gg.norm(dim=1))
+    d_real = property(lambda self: self._r.mean(1))   # mean raw D output on the last real batch
+    d_fake = property(lambda self: self._f.mean(1))
 
 
 class Trainer:
@@ -207,10 +220,10 @@ class Trainer:
         self.step_count = 0
         self.d_step_count = 0
         self.diverged = torch.zeros(self.m, 1, dtype=torch.bool, device=self.device)
-        zero = torch.zeros(self.m, device=self.device)
-        self.stats = StepStats(zero, zero.clone(), zero.clone(), zero.clone(), zero.clone(), zero.clone())
+        self.stats = StepStats(self.m, self.device)
         self._mbstd_real = torch.zeros(self.m, 1, 1, device=self.device)
         self.settings: list[TrainSettings] = []
+        self.fast = True    # use the hand-written MLP backward where it applies (tests compare both)
         self.opt_d: Optional[FlatOptimizer] = None
         self.opt_g: Optional[FlatOptimizer] = None
         self.apply_settings(settings)
@@ -245,6 +258,15 @@ class Trainer:
 
         self._hyper_d = {"lr": col("lr_d"), "beta1": col("beta1"), "beta2": col("beta2"), "momentum": col("momentum")}
         self._hyper_g = dict(self._hyper_d, lr=col("lr_g"))
+
+        def uniform(lr: str) -> Optional[dict]:
+            # Python numbers when every GAN shares them: the optimizer's fused kernel can then be used.
+            vals = {k: {float(getattr(s, n)) for s in settings} for k, n in (("lr", lr), ("beta1", "beta1"),
+                                                                               ("beta2", "beta2"))}
+            return {k: v.pop() for k, v in vals.items()} if all(len(v) == 1 for v in vals.values()) else None
+
+        self._hyper_d["uniform"] = uniform("lr_d")
+        self._hyper_g["uniform"] = uniform("lr_g")
         self._k = [s.k for s in settings]
         self._g_steps = [0 if s.freeze_g else s.g_steps for s in settings]
         self._unroll = [s.unroll for s in settings]
@@ -270,6 +292,13 @@ class Trainer:
             self._loss_groups = [(get_loss(lid), torch.tensor(idx, device=dev)) for lid, idx in groups.items()]
             order = [i for idx in groups.values() for i in idx]
             self._loss_order = torch.tensor(np.argsort(order), device=dev)
+        # The hand-written backward covers the plain MLP; anything that needs second derivatives or
+        # batch-coupled features goes through autograd.
+        plain = self._sn is None and self._mbstd is None and self._gp is None and self._r1 is None
+        self._fast_d = self.fast and plain
+        self._fast_g = self.fast and plain and not any(self._unroll)
+        self._fast_joint = self._fast_g and self._consensus is None
+        self._analytic = all(l.d_grad is not None and l.g_grad is not None for l, _ in self._loss_groups)
 
     def update_settings(self, index: int = 0, **changes) -> None:
         new = list(self.settings)
@@ -312,6 +341,15 @@ class Trainer:
         oh = self._onehot(self.sampler.labels(n, self.gen))
         return z, oh
 
+    def _with_cond(self, x: Tensor, cond: Optional[Tensor]) -> Tensor:
+        if not self.n_classes:
+            return x
+        if cond is None:
+            raise ValueError("a conditional GAN needs class labels")
+        if cond.dim() == 2:
+            cond = self._expand(cond)
+        return torch.cat([x, cond], dim=2)
+
     def generate(self, z: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None) -> Tensor:
         """z (M, N, latent) or (N, latent) -> x (M, N, d)."""
         if z.dim() == 2:
@@ -348,15 +386,21 @@ class Trainer:
         return torch.tensor(vals, device=self.device).view(-1, 1, 1)
 
     # -- losses --------------------------------------------------------------
-    def _per_gan(self, fn_name: str, *args) -> Tensor:
-        """Apply each GAN's own loss to its rows of the (M, ...) arguments: (M,)."""
+    def _grouped(self, fn, *args):
+        """fn(loss, *rows) applied to each loss group's rows of the (M, ...) arguments, reassembled in
+        GAN order; fn may return a tensor or a tuple of tensors with a leading GAN axis."""
         if self._loss_order is None:
-            return getattr(self._loss_groups[0][0], fn_name)(*args)
-        parts = []
+            return fn(self._loss_groups[0][0], *args)
+        outs = []
         for loss, idx in self._loss_groups:
-            parts.append(getattr(loss, fn_name)(*[a.index_select(0, idx) if torch.is_tensor(a) and a.dim() else a
-                                                  for a in args]))
-        return torch.cat(parts).index_select(0, self._loss_order)
+            outs.append(fn(loss, *[a.index_select(0, idx) if torch.is_tensor(a) and a.dim() else a for a in args]))
+        if isinstance(outs[0], tuple):
+            return tuple(torch.cat(parts).index_select(0, self._loss_order) for parts in zip(*outs))
+        return torch.cat(outs).index_select(0, self._loss_order)
+
+    def _per_gan(self, fn_name: str, *args) -> Tensor:
+        """Each GAN's own loss on its rows of the (M, ...) arguments: (M,)."""
+        return self._grouped(lambda loss, *a: getattr(loss, fn_name)(*a), *args)
 
     def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf, noise: tuple[Tensor, Tensor, Tensor],
                      create_graph: bool = False) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -394,7 +438,8 @@ class Trainer:
 
     # -- updates -------------------------------------------------------------
     def _finite_mask(self, loss: Tensor, grad: Tensor, active: Optional[Tensor]) -> Tensor:
-        ok = torch.isfinite(loss).view(-1, 1) & torch.isfinite(grad).all(dim=1, keepdim=True)
+        # A sum is non-finite when any term is (or when it overflows, which is no better): one cheap check.
+        ok = torch.isfinite(loss.detach() + grad.sum(dim=1)).view(-1, 1)
         mask = ok & ~self.diverged
         if active is not None:
             self.diverged |= ~ok & active
@@ -408,6 +453,39 @@ class Trainer:
             return None
         return torch.tensor([c > i for c in counts], device=self.device).view(-1, 1)
 
+    def _seen(self, xr: Tensor, xf: Tensor, noise) -> tuple[Tensor, Tensor]:
+        sigma = self._noise_std()
+        if sigma is None:
+            return xr, xf
+        return xr + sigma * noise[0], xf + sigma * noise[1]
+
+    def _logit_grads(self, out: Tensor, b: int, which: str) -> tuple[Tensor, Tensor]:
+        """Loss per GAN and its gradient with respect to D's raw outputs (M, N).
+
+        which "d": D's loss on out = [real (b) | fake]; "g": G's loss on the fake part (out[:, b:]).
+        The registry's analytic gradients are used when every loss has them; otherwise autograd
+        differentiates the registry's loss alone.
+        """
+        o = out.detach()
+        if self._analytic:
+            if which == "d":
+                r, f = o[:, :b], o[:, b:]
+                loss = self._per_gan("d_loss", r, f, self._smooth)
+                gr, gf = self._grouped(lambda l, *a: l.d_grad(*a), r, f, self._smooth)
+                return loss, torch.cat([gr / r.shape[1], gf / f.shape[1]], dim=1)
+            f = o[:, b:]
+            loss = self._per_gan("g_loss", f)
+            gf = self._grouped(lambda l, x: l.g_grad(x), f) / f.shape[1]
+            return loss, (torch.cat([torch.zeros_like(o[:, :b]), gf], dim=1) if b else gf)
+        o = o.requires_grad_(True)
+        with torch.enable_grad():
+            if which == "d":
+                loss = self._per_gan("d_loss", o[:, :b], o[:, b:], self._smooth)
+            else:
+                loss = self._per_gan("g_loss", o[:, b:])
+            (go,) = torch.autograd.grad(loss.sum(), o)
+        return loss.detach(), go
+
     def d_step(self, active: Optional[Tensor] = None) -> None:
         b = self.batch_size
         xr, cr = self._real(b)
@@ -415,21 +493,28 @@ class Trainer:
         noise = self._noise_draws(b)
         with torch.no_grad():
             xf = self.generate(z, cf)
+        if self._fast_d:
+            xr_s, xf_s = self._seen(xr, xf, noise)
+            cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+            out, cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
+            out = out.squeeze(2)
+            loss, go = self._logit_grads(out, b, "d")
+            g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
+            self._apply_d(g, loss, out[:, :b], out[:, b:], active)
+            return
         loss, r, f, _ = self._d_objective(xr, xf, cr, cf, noise)
-        (g,) = torch.autograd.grad(loss.sum(), self.D.flat)
+        g = self.D.flat_grad(loss.sum())
         self._apply_d(g, loss, r, f, active)
 
     def _apply_d(self, g: Tensor, loss: Tensor, r: Tensor, f: Tensor, active: Optional[Tensor]) -> None:
         mask = self._finite_mask(loss, g, active)
-        self.opt_d.step(g, self._hyper_d, mask)
+        self.opt_d.step(g, self._hyper_d, mask, exact=active is not None)
         if self._clip is not None:
             with torch.no_grad():
                 p = self.D.flat
                 p.copy_(torch.where(self._clip_on & mask, torch.clamp(p, -self._clip, self._clip), p))
         self.d_step_count += 1
-        st = self.stats
-        st.d_loss, st.grad_norm_d = loss.detach(), g.norm(dim=1)
-        st.d_real, st.d_fake = r.detach().mean(1), f.detach().mean(1)
+        self.stats.record_d(loss, g, r, f)
         if self._mbstd is not None:
             with torch.no_grad():
                 self._mbstd_real = self._mbstd_feature_real(r.shape[1])
@@ -461,7 +546,7 @@ class Trainer:
         n = max(active_unroll)
         if n == 0:
             return None
-        flat = self.D.flat
+        flat = self.D.flat.detach().requires_grad_(True)
         st = {k: v.detach() for k, v in self.opt_d.state.items()}
         b = self.batch_size
         for i in range(n):
@@ -486,8 +571,25 @@ class Trainer:
                 st = {k: torch.where(keep, v, st[k]) for k, v in new_st.items()}
         return flat
 
+    def _g_fast(self, b: int) -> tuple[Tensor, Tensor]:
+        z, cf = self._latent(b)
+        noise = self._noise_draws(b)
+        xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
+        _, xf_s = self._seen(xf, xf, noise)
+        out, d_cache = self.D.forward_cached(self._with_cond(xf_s, cf))
+        loss, go = self._logit_grads(out.squeeze(2), 0, "g")
+        _, gx = self.D.backward_cached(d_cache, go.unsqueeze(2), weights=False, inputs=True)
+        g, _ = self.G.backward_cached(g_cache, gx[:, :, :self.dim].contiguous())
+        return loss, g
+
     def g_step(self, active: Optional[Tensor] = None) -> None:
         b = self.batch_size
+        if self._fast_g:
+            loss, g = self._g_fast(b)
+            mask = self._finite_mask(loss, g, active)
+            self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
+            self.stats.record_g(loss, g)
+            return
         d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
@@ -497,10 +599,10 @@ class Trainer:
             xf = xf + sigma * noise[1]
         f = self.discriminate(xf, cf, flat=d_flat, groups=1, mbstd_value=None)
         loss = self._per_gan("g_loss", f)
-        (g,) = torch.autograd.grad(loss.sum(), self.G.flat)
+        g = self.G.flat_grad(loss.sum())
         mask = self._finite_mask(loss, g, active)
-        self.opt_g.step(g, self._hyper_g, mask)
-        self.stats.g_loss, self.stats.grad_norm_g = loss.detach(), g.norm(dim=1)
+        self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
+        self.stats.record_g(loss, g)
 
     def joint_step(self, d_active: Optional[Tensor], g_active: Optional[Tensor]) -> None:
         """Simultaneous update: D and G from the same batches and the same weights (with consensus, if set)."""
@@ -508,6 +610,9 @@ class Trainer:
         xr, cr = self._real(b)
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
+        if self._fast_joint:
+            self._joint_fast(b, xr, cr, z, cf, noise, d_active, g_active)
+            return
         xf = self.generate(z, cf)
         consensus = self._consensus is not None
         loss_d, r, f, _ = self._d_objective(xr, xf.detach(), cr, cf, noise, create_graph=consensus)
@@ -515,17 +620,35 @@ class Trainer:
         xf_seen = xf + sigma * noise[1] if sigma is not None else xf
         f_g = self.discriminate(xf_seen, cf, groups=1)
         loss_g = self._per_gan("g_loss", f_g)
-        gd = torch.autograd.grad(loss_d.sum(), self.D.flat, create_graph=consensus, retain_graph=True)[0]
-        gg = torch.autograd.grad(loss_g.sum(), self.G.flat, create_graph=consensus)[0]
+        gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
+        gg = self.G.flat_grad(loss_g.sum(), create_graph=consensus)
         if consensus:
             # Consensus optimisation: both players also descend L = 1/2 ||v||^2, v the joint gradient field.
             reg = 0.5 * (self._consensus * ((gd**2).sum(1) + (gg**2).sum(1))).sum()
-            rd, rg = torch.autograd.grad(reg, [self.D.flat, self.G.flat])
+            rd = self.D.flat_grad(reg, retain_graph=True)
+            rg = self.G.flat_grad(reg)
             gd, gg = (gd + rd).detach(), (gg + rg).detach()
         self._apply_d(gd, loss_d, r, f, d_active)
         mask = self._finite_mask(loss_g, gg, g_active)
-        self.opt_g.step(gg, self._hyper_g, mask)
-        self.stats.g_loss, self.stats.grad_norm_g = loss_g.detach(), gg.norm(dim=1)
+        self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
+        self.stats.record_g(loss_g, gg)
+
+    def _joint_fast(self, b, xr, cr, z, cf, noise, d_active, g_active) -> None:
+        xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
+        xr_s, xf_s = self._seen(xr, xf, noise)
+        cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+        out, d_cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
+        out = out.squeeze(2)
+        loss_d, go_d = self._logit_grads(out, b, "d")
+        loss_g, go_g = self._logit_grads(out, b, "g")
+        gd, _ = self.D.backward_cached(d_cache, go_d.unsqueeze(2))
+        # G's loss reads only the fake half (go_g is zero on the real half): backpropagate to D's input.
+        _, gx = self.D.backward_cached(d_cache, go_g.unsqueeze(2), weights=False, inputs=True)
+        gg, _ = self.G.backward_cached(g_cache, gx[:, b:, :self.dim].contiguous())
+        self._apply_d(gd, loss_d, out[:, :b], out[:, b:], d_active)
+        mask = self._finite_mask(loss_g, gg, g_active)
+        self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
+        self.stats.record_g(loss_g, gg)
 
     def step(self, n: int = 1) -> None:
         """n generator iterations, each with k D steps (per GAN) and g_steps G steps."""

@@ -143,3 +143,17 @@ def test_loss_shape_curves_follow_goodfellows_figure():
     slope_ns = abs(np.gradient(curves["ns"], d)[0])
     assert slope_mm < 2 and slope_ns > 100
     assert np.all(np.diff(curves["minimax"]) < 0) and np.all(np.diff(curves["ns"]) < 0)
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+def test_analytic_gradients_match_autograd(lid):
+    loss = get_loss(lid)
+    r = torch.tensor([[-3.0, -0.5, 0.2, 0.99, 1.5, 40.0]], dtype=torch.float64, requires_grad=True)
+    f = torch.tensor([[-40.0, -1.5, -0.9, 0.1, 2.0, 35.0]], dtype=torch.float64, requires_grad=True)
+    for smooth in (0.0, 0.1):
+        gr, gf = torch.autograd.grad(loss.d_loss(r, f, smooth), [r, f])
+        ar, af = loss.d_grad(r.detach(), f.detach(), smooth)
+        assert torch.allclose(ar / r.shape[1], gr, rtol=1e-9, atol=1e-12)
+        assert torch.allclose(af / f.shape[1], gf, rtol=1e-9, atol=1e-12)
+    (gg,) = torch.autograd.grad(loss.g_loss(f), f)
+    assert torch.allclose(loss.g_grad(f.detach()) / f.shape[1], gg, rtol=1e-9, atol=1e-12)
