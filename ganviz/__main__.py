@@ -1,3 +1,5 @@
 from ganviz.cli import main
 
-raise SystemExit(main())
+# Guarded: the training process is started with "spawn", which imports the main module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,7 +24,8 @@ from ganviz.engine.snapshot import Snapshot
 
 class Session:
     def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
-                 metrics_hz: float = 4.0, eval_budget: float = 0.2, threads: Optional[int] = 1):
+                 metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1,
+                 commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None):
         self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
         self.max_fps = max_fps
         self.metrics_hz = metrics_hz
@@ -32,7 +33,10 @@ class Session:
         # One intra-op thread: the GUI needs the other core, and OpenMP's spinning threads
         # collapse when the cores are shared (measured: 310 vs 215 steps/s under load).
         self.threads = threads
-        self._cmds: "queue.Queue[tuple[str, tuple, dict]]" = queue.Queue()
+        # Any queue with put/get(timeout)/get_nowait: a multiprocessing queue when the session runs in a
+        # child process (see ganviz.engine.process).
+        self._cmds = queue.Queue() if commands is None else commands
+        self._on_publish = on_publish
         self._lock = threading.Lock()
         self._latest: Optional[Snapshot] = None
         self._published = 0
@@ -67,6 +71,10 @@ class Session:
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def step_count(self) -> int:
+        return self.lab.step_count
 
     # -- commands (any thread) -----------------------------------------------------
     def send(self, name: str, *args, **kw) -> None:
@@ -158,6 +166,8 @@ class Session:
         with self._lock:
             self._latest = snap
             self._published += 1
+        if self._on_publish is not None:
+            self._on_publish(self, snap)
 
     def _apply(self, name: str, args: tuple, kw: dict) -> None:
         lab = self.lab
@@ -195,7 +205,9 @@ class Session:
             self.playing = False
         elif name == "call":
             args[0](lab)
-        elif name == "_wake":
+        elif name in ("_wake", "_stop"):
+            if name == "_stop":
+                self._stop.set()
             return
         else:
             raise SettingsError(f"unknown command {name!r}")
@@ -221,6 +233,10 @@ class Session:
                 item = self._cmds.get_nowait()
             except queue.Empty:
                 return
+
+    def run_here(self) -> None:
+        """Run the loop in the calling thread until stopped (a child process's main loop)."""
+        self._run()
 
     def _run(self) -> None:
         if self.threads:

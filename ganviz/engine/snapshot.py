@@ -73,3 +73,16 @@ class Snapshot:
     @property
     def n_gans(self) -> int:
         return len(self.loss_ids)
+
+
+def refreeze(snap: Snapshot) -> Snapshot:
+    """Mark the arrays of a snapshot that came through pickle (from a child process) read-only again."""
+    for f in snap.__dataclass_fields__:
+        v = getattr(snap, f)
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+        elif isinstance(v, dict):
+            for a in v.values():
+                if isinstance(a, np.ndarray):
+                    a.setflags(write=False)
+    return snap

@@ -43,7 +43,9 @@ def settings_store() -> QtCore.QSettings:
 
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, scenario: Optional[S.Scenario] = None, path: Optional[str] = None,
-                 device: Optional[str] = None, start: bool = True):
+                 device: Optional[str] = None, start: bool = True, in_process: bool = False):
+        """in_process: train on a thread of this process (tests reach into it) instead of a child
+        process (the app: drawing and training then never compete for Python's GIL)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
@@ -53,7 +55,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.path: Optional[str] = path
         self.theme: Theme = THEMES.get(str(self.store.value("theme", "light")), THEMES["light"])
         self.presentation = False
-        self.session = Session(scenario, device)
+        if in_process:
+            self.session = Session(scenario, device)
+        else:
+            from ganviz.engine.process import ProcessSession
+
+            self.session = ProcessSession(scenario, device)
         self._seen = -1
         self._last_snapshot: Optional[Snapshot] = None
         self._loss_shown: Optional[str] = None
@@ -262,7 +269,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_step.setObjectName("statusStep")
         self.status_rate = QtWidgets.QLabel("")
         self.status_rate.setObjectName("statusRate")
-        self.status_device = QtWidgets.QLabel(f"device: {self.session.lab.trainer.device}")
+        self.status_device = QtWidgets.QLabel("device: …")
         self.status_device.setObjectName("statusDevice")
         sb.addWidget(self.status_message, 1)
         for w in (self.status_step, self.status_rate, self.status_device):
@@ -304,6 +311,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.info_panel.set_snapshot(snap)
         self.metrics_panel.set_snapshot(snap)
         self.status_step.setText(f"step {snap.step:,}")
+        self.status_device.setText(f"device: {snap.device}")
         msg = snap.message or self.session.error or ""
         self._set_message(msg, error=bool(msg))
         if self.play_action.isChecked() != (snap.running or self.session.playing):

@@ -29,7 +29,7 @@ def window(qtbot, tmp_path, monkeypatch):
     wins = []
 
     def make(sc):
-        w = MainWindow(sc)
+        w = MainWindow(sc, in_process=True)     # training on a thread, so that tests can look inside
         qtbot.addWidget(w)
         w.resize(1280, 800)
         w.show()
@@ -194,12 +194,14 @@ CLOSE_SCRIPT = textwrap.dedent("""
     app = application()
     w = MainWindow(S.load("ring8"))
     w.show()
+    w.session.wait_for(lambda s: True, 60)
     w.session.play()
+    w.session.wait_for(lambda s: s.step > 0, 60)
     def close():
-        print("closing", w.session.lab.step_count, flush=True)
+        print("closing", w.session.step_count, flush=True)
         print("t_close", time.monotonic(), flush=True)
         w.close()
-    QtCore.QTimer.singleShot(1500, close)
+    QtCore.QTimer.singleShot(500, close)
     rc = app.exec()
     teardown(w)
     sys.exit(rc)

@@ -1,0 +1,219 @@
+"""A training session in a child process: the GUI and training never share Python's GIL.
+
+On a 2-core machine a training thread inside the GUI process loses about half its
+speed to the GUI thread's drawing, because both run Python. `ProcessSession`
+runs the same `Session` loop in a child process (started with "spawn", safe with
+CUDA) and mirrors its public interface: commands go through a multiprocessing
+queue, snapshots come back pickled and are re-frozen here.
+
+What the GUI cannot do through a process boundary: reach into the Lab (there is
+no `lab` attribute) or send `call(fn)` commands.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing as mp
+import queue
+import sys
+import threading
+import time
+from typing import Callable, Optional
+
+from ganviz.core.scenario import DataSpec, Scenario
+from ganviz.core.train import SettingsError, validate_train
+from ganviz.engine.snapshot import Snapshot, refreeze
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start a spawned child without re-importing the parent's main script.
+
+    "spawn" runs the parent's __main__ again in the child unless the script guards itself with
+    `if __name__ == "__main__"`; a lecturer's own script often does not, and would open a second
+    window. The child needs nothing from __main__ (its entry point lives in this module), so the
+    main module's file and spec are hidden from multiprocessing while the child starts.
+    """
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__spec__ = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+            if "__spec__" not in saved:
+                main.__dict__.pop("__spec__", None)
+
+
+def _state(s) -> dict:
+    return {"scenario": s.scenario, "m": s.m, "dim": s.dim, "playing": s.playing, "error": s.error,
+            "steps_per_sec": s.steps_per_sec, "step": s.lab.step_count, "device": str(s.lab.trainer.device)}
+
+
+def _child(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -> None:
+    from ganviz.engine.session import Session
+
+    try:
+        s = Session(scenario, device, commands=cmds, on_publish=lambda ses, snap: out.put(("snap", snap, _state(ses))),
+                    **options)
+    except Exception as e:  # a scenario that fails on this device: say so in the parent
+        out.put(("error", f"{type(e).__name__}: {e}", None))
+        return
+    out.put(("ready", None, _state(s)))
+    s.run_here()
+    out.put(("stopped", None, _state(s)))
+
+
+class ProcessSession:
+    def __init__(self, scenario: Scenario, device: Optional[str] = None, **options):
+        self.scenario = scenario.validate()
+        self.m = len(scenario.panel_settings())
+        self.dim = scenario.dim
+        self.playing = False
+        self.steps_per_sec = 0.0
+        self.error: Optional[str] = None
+        self.step_count = 0
+        self.device = device or scenario.device
+        ctx = mp.get_context("spawn")
+        self._cmds = ctx.Queue()
+        self._out = ctx.Queue()
+        self._proc = ctx.Process(target=_child, args=(scenario, device, options, self._cmds, self._out),
+                                 name="ganviz-train", daemon=True)
+        self._lock = threading.Lock()
+        self._latest: Optional[Snapshot] = None
+        self._published = 0
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="ganviz-snapshots", daemon=True)
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> "ProcessSession":
+        if not self._proc.is_alive() and self._proc.exitcode is None:
+            with _main_module_hidden():
+                self._proc.start()
+            self._reader.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        end = time.monotonic() + timeout
+        if self._closing.is_set() or self._proc.pid is None:   # never started, or stopped already
+            self._closing.set()
+            return not self._proc.is_alive()
+        self._closing.set()
+        self._cmds.put(("_stop", (), {}))
+        self._proc.join(max(0.0, end - time.monotonic() - 0.3))
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(0.3)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(0.2)
+        self._reader.join(max(0.05, end - time.monotonic()))
+        for q in (self._cmds, self._out):
+            q.cancel_join_thread()
+            q.close()
+        return not self._proc.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.is_alive()
+
+    def _read(self) -> None:
+        while not self._closing.is_set() or not self._out.empty():
+            try:
+                kind, snap, state = self._out.get(timeout=0.1)
+            except (queue.Empty, EOFError, OSError):
+                if not self._proc.is_alive() and self._out.empty():
+                    return
+                continue
+            if kind == "error":
+                self.error = snap
+                return
+            for k, v in (state or {}).items():
+                setattr(self, k if k != "step" else "step_count", v)
+            if kind == "snap":
+                snap = refreeze(snap)
+                with self._lock:
+                    self._latest = snap
+                    self._published += 1
+
+    # -- commands, as Session's ----------------------------------------------------------------
+    def send(self, name: str, *args, **kw) -> None:
+        self._cmds.put((name, args, kw))
+
+    def play(self) -> None:
+        self.playing = True
+        self.send("play")
+
+    def pause(self) -> None:
+        self.playing = False
+        self.send("pause")
+
+    def toggle(self) -> None:
+        self.send("toggle")
+
+    def step(self, n: int = 1) -> None:
+        self.send("step", n)
+
+    def step_d(self) -> None:
+        self.send("step_d")
+
+    def step_g(self) -> None:
+        self.send("step_g")
+
+    def reset(self) -> None:
+        self.send("reset")
+
+    def set_speed(self, steps_per_sec: Optional[float]) -> None:
+        self.send("speed", steps_per_sec)
+
+    def set_train(self, index: Optional[int] = None, **changes) -> None:
+        for i, s in enumerate(self.scenario.panel_settings()):
+            if index is None or i == index:
+                validate_train(dataclasses.replace(s, **changes), "train")
+        self.send("train", index, **changes)
+
+    def set_model(self, **changes) -> None:
+        self.send("model", **changes)
+
+    def set_data(self, spec: DataSpec | str) -> None:
+        spec = DataSpec(spec) if isinstance(spec, str) else spec
+        try:
+            spec.mixture()
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
+        self.send("data", spec)
+
+    def set_seed(self, seed: int) -> None:
+        self.send("seed", seed)
+
+    def set_view_class(self, c: int) -> None:
+        self.send("view_class", c)
+
+    def set_panels(self, panels: list[dict], keep=None) -> None:
+        dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels)).validate()
+        self.send("panels", panels, keep)
+
+    def load(self, scenario: Scenario) -> None:
+        self.send("load", scenario.validate())
+
+    # -- snapshots ------------------------------------------------------------------------------
+    def latest(self) -> Optional[Snapshot]:
+        with self._lock:
+            return self._latest
+
+    @property
+    def published(self) -> int:
+        with self._lock:
+            return self._published
+
+    def wait_for(self, pred: Callable[[Snapshot], bool], timeout: float = 5.0) -> Optional[Snapshot]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = self.latest()
+            if s is not None and pred(s):
+                return s
+            time.sleep(0.005)
+        return None

@@ -1,0 +1,39 @@
+"""The training session in a child process: same commands, snapshots back, clean stop."""
+import time
+
+import numpy as np
+
+from ganviz.core import scenario as S
+from ganviz.engine.process import ProcessSession
+from tests.engine.test_session import small
+
+
+def test_process_session_trains_takes_commands_and_stops():
+    s = ProcessSession(small()).start()
+    try:
+        first = s.wait_for(lambda x: True, 60)
+        assert first is not None and first.step == 0 and not first.fake.flags.writeable
+        s.step(4)
+        assert s.wait_for(lambda x: x.step == 4, 10) is not None
+        s.set_train(loss="hinge", k=2)
+        snap = s.wait_for(lambda x: x.loss_ids == ("hinge",), 5)
+        assert snap is not None and snap.extra["settings"][0]["k"] == 2
+        assert s.scenario.train.loss == "hinge"          # the mirrored scenario follows
+        s.play()
+        moving = s.wait_for(lambda x: x.step > 20 and x.running, 10)
+        assert moving is not None and np.isfinite(moving.fake).all()
+    finally:
+        t0 = time.monotonic()
+        assert s.stop(2.0)
+        assert time.monotonic() - t0 < 2.0 and not s.alive
+
+
+def test_bad_settings_are_refused_in_the_parent():
+    s = ProcessSession(small())
+    try:
+        s.set_train(k=0)
+    except ValueError as e:
+        assert "train.k" in str(e)
+    else:
+        raise AssertionError("k = 0 was accepted")
+    assert s.stop()
