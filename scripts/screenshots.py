@@ -66,7 +66,7 @@ def main() -> int:
             time.sleep(0.02)
         path = out / fname
         w.grab().save(str(path))
-        print(f"wrote {path} (step {w.session.lab.step_count})")
+        print(f"wrote {path} (step {w.session.step_count})")
         w.session.stop(2.0)
         teardown(w)
     return 0

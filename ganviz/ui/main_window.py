@@ -121,6 +121,26 @@ class MainWindow(QtWidgets.QMainWindow):
             self.game_view = GameView(theme=self.theme)
             self.tabs.addTab(self.game_view, "Game dynamics")
         self.setCentralWidget(self.tabs)
+        self._lab_docks_visible: Optional[dict] = None
+        self.tabs.currentChanged.connect(self._on_tab)
+
+    def _lab_docks(self) -> list:
+        return [self.controls_dock, self.loss_dock, self.info_dock, self.metrics_dock]
+
+    def _on_tab(self, _index: int) -> None:
+        """The lab's docks belong to the Lab (and Compare) tabs; the game lab has its own controls
+        and needs the room."""
+        lab_like = self.tabs.currentWidget() is not self.game_view
+        if not lab_like and self._lab_docks_visible is None:
+            self._lab_docks_visible = {d: d.isVisible() for d in self._lab_docks()}
+            for d in self._lab_docks():
+                d.hide()
+        elif lab_like and self._lab_docks_visible is not None:
+            for d, vis in self._lab_docks_visible.items():
+                d.setVisible(vis and not (self.presentation and d is self.controls_dock))
+            self._lab_docks_visible = None
+        if lab_like and self._last_snapshot is not None:
+            self.show_snapshot(self._last_snapshot)
 
     def _dock(self, title: str, name: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
