@@ -83,6 +83,9 @@ def cmd_run(args) -> int:
             sc = S.apply_overrides(sc, [f'device="{args.device}"'])
     except S.ScenarioError as e:
         return _fail(str(e))
+    if sc.view == "game":
+        return _fail(f"{args.scenario}: a game-lab scenario has no GAN to train; open it in the app, "
+                     f"export it, or use `ganviz game`")
     steps = sc.steps if args.steps is None else args.steps
     if steps < 0:
         return _fail(f"--steps: must be >= 0 (got {steps})")

@@ -1,0 +1,70 @@
+"""`ganviz run` and friends: tables, JSON, and one-line errors with exit status 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ganviz.cli import main
+
+SMALL = ["--set", "model.g_width=16", "--set", "model.d_width=16", "--set", "train.batch_size=32"]
+
+
+def test_run_prints_a_metrics_table(capsys):
+    assert main(["run", "ring8", "--steps", "20", "--every", "10", *SMALL]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("# Ring of 8")
+    assert "JS" in out[1] and "modes" in out[1]
+    rows = [line.split() for line in out[2:]]
+    assert [int(r[0]) for r in rows] == [10, 20]
+
+
+def test_run_json_lines_are_finite_and_deterministic(capsys):
+    assert main(["run", "goodfellow-fig1", "--steps", "30", "--every", "15", "--json", *SMALL]) == 0
+    first = capsys.readouterr().out
+    assert main(["run", "goodfellow-fig1", "--steps", "30", "--every", "15", "--json", *SMALL]) == 0
+    assert capsys.readouterr().out == first
+    recs = [json.loads(line) for line in first.splitlines()]
+    assert [r["step"] for r in recs] == [15, 30]
+    assert all(isinstance(r["js"], float) and 0 <= r["js"] <= 0.7 for r in recs)
+
+
+@pytest.mark.parametrize("args,field", [
+    (["--set", "train.loss=nope"], "train.loss"),
+    (["--set", "train.k=0"], "train.k"),
+    (["--set", "train.lr_d=-1"], "train.lr_d"),
+    (["--set", "data.weights=[1, -1]", "--set", "data.means=[[0, 0], [1, 1]]"], "data.weights"),
+    (["--set", "data.means=[[0, 0, 0]]"], "data.means"),
+])
+def test_bad_settings_exit_2_with_one_line(capsys, args, field):
+    assert main(["run", "ring8", "--steps", "5", *args]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""                           # nothing written
+    lines = cap.err.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and "Traceback" not in cap.err
+
+
+def test_malformed_file_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[train\nk = 1\n")
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "malformed TOML" in err and len(err.strip().splitlines()) == 1
+
+
+def test_blow_up_stops_with_a_message_not_a_traceback():
+    p = subprocess.run([sys.executable, "-m", "ganviz", "run", "ring8", "--steps", "200", "--json", *SMALL,
+                        "--set", "train.loss=wgan", "--set", "train.optimizer=sgd",
+                        "--set", "train.lr_d=1e30", "--set", "train.lr_g=1e30"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2
+    assert "diverged" in p.stderr and "Traceback" not in p.stderr
+    assert "NaN" not in p.stdout and "nan" not in p.stdout
+
+
+def test_scenarios_lists_the_builtins(capsys):
+    from ganviz.core.scenario import builtin_names
+
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in builtin_names())
