@@ -1,0 +1,363 @@
+"""The Compare view: one panel per GAN, captions and charts from the snapshot, trails, and
+adding, removing and editing panels of a live Session."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+import torch
+from PySide6 import QtCore, QtWidgets
+
+from ganviz.core import scenario as S
+from ganviz.core.scenario import MAX_PANELS
+from ganviz.engine.session import Session
+from ganviz.engine.snapshot import frozen
+from ganviz.ui.compare_view import N_TRAIL, TRAIL_LENGTH, CompareView
+from ganviz.ui.theme import DARK, LIGHT
+from ganviz.ui.trails import Trails
+from tests.ui.synth import synthetic_snapshot
+
+
+def replace(snap, **fields):
+    return dataclasses.replace(snap, **{k: frozen(v, np.asarray(v).dtype) if isinstance(v, np.ndarray) else v
+                                        for k, v in fields.items()})
+
+
+def small_compare(n_panels: int = 3) -> S.Scenario:
+    sc = S.load("compare-losses-ring8")
+    model = dataclasses.replace(sc.model, g_width=32, d_width=32)
+    return dataclasses.replace(sc, model=model, train=dataclasses.replace(sc.train, batch_size=64),
+                               panels=sc.panels[:n_panels])
+
+
+@pytest.fixture
+def view(qtbot):
+    w = CompareView()
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def session():
+    s = Session(small_compare(3)).start()
+    yield s
+    assert s.stop(5.0)
+
+
+def scatter_xy(item: pg.ScatterPlotItem) -> np.ndarray:
+    return np.column_stack([item.data["x"], item.data["y"]]).astype(float)
+
+
+def rev_kl(counts, weights) -> float:
+    q = np.asarray(counts, float) / np.sum(counts)
+    p = np.asarray(weights, float) / np.sum(weights)
+    nz = q > 0
+    return float(np.sum(q[nz] * np.log(q[nz] / p[nz])))
+
+
+# ------------------------------------------------------------------------------ synthetic snapshots
+def test_panel_count_follows_the_number_of_gans_and_items_are_reused(view, qtbot):
+    view.set_snapshot(synthetic_snapshot(dim=2, m=3))
+    assert len(view.panels) == 3 and len(view.mode_curves) == 3 and len(view.bar_items) == 3
+    assert view.findChild(QtWidgets.QFrame, "comparePanel_2") is view.panels[2]
+    first, fake_item = view.panels[0], view.panels[0].fake
+
+    view.set_snapshot(synthetic_snapshot(dim=2, m=3, step=101, seed=1))
+    assert view.panels[0] is first and first.fake is fake_item      # same M: setData only
+
+    view.set_snapshot(synthetic_snapshot(dim=2, m=6, step=102))
+    assert len(view.panels) == 6 and view.grid.count() == 6
+    assert view.panels[0] is first
+    view.set_snapshot(synthetic_snapshot(dim=2, m=2, step=103))
+    qtbot.wait(1)
+    assert len(view.panels) == 2 and view.grid.count() == 2 and len(view.bar_items) == 2
+    assert view.findChild(QtWidgets.QFrame, "comparePanel_5") is None
+
+
+def test_panels_draw_each_gans_fakes_and_the_shared_real_samples(view):
+    snap = synthetic_snapshot(dim=2, m=3, n=300)
+    view.set_snapshot(snap)
+    for i, p in enumerate(view.panels):
+        np.testing.assert_allclose(scatter_xy(p.fake), snap.fake[i])
+        np.testing.assert_allclose(scatter_xy(p.real), snap.real)
+        assert p.title.text() == snap.labels[i]
+    assert "Non-saturating" in view.panels[0].subtitle.text()
+
+
+def test_captions_show_modes_hq_and_reverse_kl(view):
+    base = synthetic_snapshot(dim=2, m=2)
+    counts = np.array([[10, 10, 10, 10, 10, 10, 10, 10], [80, 0, 0, 0, 0, 0, 0, 0]])
+    latest = dict(base.latest)
+    latest["modes"] = frozen([8.0, 1.0])
+    latest["hq_frac"] = frozen([0.734, 0.05])
+    snap = replace(base, latest=latest, mode_counts=np.asarray(counts, np.int64))
+    view.set_snapshot(snap)
+    c0, c1 = (p.caption.text() for p in view.panels)
+    assert "modes 8/8" in c0 and "HQ 73%" in c0 and "rev-KL 0.00" in c0
+    assert "modes 1/8" in c1 and "HQ 5.0%" in c1 and f"rev-KL {math.log(8):.2f}" in c1
+    assert view.findChild(QtWidgets.QLabel, "compareCaption_1") is view.panels[1].caption
+
+    # With the mixture's weights in the snapshot, rev-KL is measured against them.
+    weights = np.array([0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    view.set_snapshot(dataclasses.replace(snap, extra={"weights": weights}))
+    assert f"rev-KL {rev_kl(counts[0], weights):.2f}" in view.panels[0].caption.text()
+    assert f"rev-KL {rev_kl(counts[1], weights):.2f}" in view.panels[1].caption.text()
+
+
+def test_a_diverged_panel_says_so(view):
+    base = synthetic_snapshot(dim=2, m=3)
+    view.set_snapshot(replace(base, diverged=np.array([False, True, False])))
+    assert view.panels[1].caption.text().startswith("DIVERGED")
+    assert view.panels[1].banner.isVisible() and view.panels[1].banner.text() == "diverged"
+    assert not view.panels[0].banner.isVisible() and "DIVERGED" not in view.panels[0].caption.text()
+    view.set_snapshot(replace(base, step=101, diverged=np.array([False, False, False])))
+    assert not view.panels[1].banner.isVisible()
+
+
+def test_bar_chart_holds_the_mode_counts(view):
+    snap = synthetic_snapshot(dim=2, m=3)
+    view.set_snapshot(snap)
+    k = snap.mode_counts.shape[1]
+    xs = []
+    for i, bars in enumerate(view.bar_items):
+        np.testing.assert_array_equal(np.asarray(bars.opts["height"], float), snap.mode_counts[i])
+        xs.append(np.asarray(bars.opts["x"], float))
+    # Grouped: mode j's bars sit side by side around j + 1, in panel order.
+    groups = np.stack(xs)
+    np.testing.assert_allclose(groups.mean(axis=0), np.arange(1, k + 1))
+    assert np.all(np.diff(groups, axis=0) > 0)
+    assert view.findChild(QtWidgets.QWidget, "compareBarsPlot") is view.bars_widget
+
+
+def test_modes_chart_holds_the_history_and_redraws_only_when_it_moves_on(view):
+    snap = synthetic_snapshot(dim=2, m=3, t=40)
+    view.set_snapshot(snap)
+    for i, curve in enumerate(view.mode_curves):
+        x, y = curve.getOriginalDataset()
+        np.testing.assert_allclose(x, snap.history_steps)
+        np.testing.assert_allclose(y, snap.history["modes"][i])
+    assert view.findChild(QtWidgets.QWidget, "compareModesPlot") is view.modes_widget
+
+    other = dict(snap.history)
+    other["modes"] = frozen(np.full((3, 40), 5.0))
+    view.set_snapshot(replace(snap, step=101, history=other))        # same history_steps: not redrawn
+    np.testing.assert_allclose(view.mode_curves[0].getOriginalDataset()[1], snap.history["modes"][0])
+    view.set_snapshot(replace(snap, step=102, history=other, history_steps=snap.history_steps + 10))
+    np.testing.assert_allclose(view.mode_curves[0].getOriginalDataset()[1], 5.0)
+
+
+def test_trails_grow_with_distinct_steps_and_reset_when_the_step_goes_back(view):
+    base = synthetic_snapshot(dim=2, m=2, n=200)
+    fake = np.array(base.fake)
+    trails = None
+    for s in range(5):
+        view.set_snapshot(replace(base, step=100 + s, fake=fake + 0.01 * s))
+        trails = view.panels[1].trails
+    assert len(trails) == 5
+    view.set_snapshot(replace(base, step=104, fake=fake + 0.5))       # same step: no new position
+    assert len(trails) == 5
+    pos = trails.positions()
+    assert pos.shape == (5, N_TRAIL, 2)
+    np.testing.assert_allclose(pos[-1], fake[1, :N_TRAIL] + 0.5)     # the newest is the current fakes
+    np.testing.assert_allclose(pos[0], fake[1, :N_TRAIL])
+    for s in range(5, 5 + 2 * TRAIL_LENGTH):
+        view.set_snapshot(replace(base, step=100 + s, fake=fake))
+    assert len(trails) == TRAIL_LENGTH
+    view.set_snapshot(replace(base, step=3, fake=fake))               # a reset
+    assert len(trails) == 1
+
+
+def test_toggles_show_trails_and_the_d_heatmap(view, qtbot):
+    snap = synthetic_snapshot(dim=2, m=2)
+    view.set_snapshot(snap)
+    p = view.panels[1]
+    assert p.trails.visible() and not p.heat.isVisible()
+    view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(False)
+    assert not p.trails.visible()
+    view.findChild(QtWidgets.QCheckBox, "compareHeatmapCheck").setChecked(True)
+    assert p.heat.isVisible()
+    np.testing.assert_allclose(p.heat.image, snap.d_grid[1])
+
+
+def test_1d_panels_draw_densities(view):
+    snap = synthetic_snapshot(dim=1, m=2)
+    view.set_snapshot(snap)
+    for i, p in enumerate(view.panels):
+        x, y = p.p_g.getOriginalDataset()
+        np.testing.assert_allclose(x, snap.grid_x)
+        np.testing.assert_allclose(y, snap.p_g[i])
+        np.testing.assert_allclose(p.p_data.getOriginalDataset()[1], snap.p_data)
+        assert p.p_g.isVisible() and not p.fake.isVisible() and not p.trails.visible()
+
+
+def test_theme_and_presentation_restyle_the_panels(view):
+    view.set_snapshot(synthetic_snapshot(dim=2, m=2))
+    p = view.panels[0]
+    assert p.canvas.backgroundBrush().color().name().upper() == LIGHT.background.upper()
+    view.set_theme(DARK)
+    assert p.canvas.backgroundBrush().color().name().upper() == DARK.background.upper()
+    img = view.grab().toImage()
+    assert img.pixelColor(2, img.height() - 2).name().upper() == DARK.background.upper()
+    before = view.captions.pt, p.title.font().pointSize()
+    view.set_presentation(True)
+    assert view.captions.pt > before[0] and p.title.font().pointSize() > before[1]
+    assert len({q.caption.font().pointSize() for q in view.panels}) == 1    # side by side, one size
+
+
+def test_arrangement_uses_at_most_four_columns_and_two_rows(view):
+    for m in (1, 3, 6, 8):
+        view.set_snapshot(synthetic_snapshot(dim=2, m=m))
+        rows = {view.grid.getItemPosition(view.grid.indexOf(p))[0] for p in view.panels}
+        cols = {view.grid.getItemPosition(view.grid.indexOf(p))[1] for p in view.panels}
+        assert len(rows) <= 2 and len(cols) <= 4 and len(view.panels) == m
+
+
+def test_trails_on_a_plain_plot(qtbot):
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    t = Trails(w.getPlotItem(), "#7B3FB5", n=4, length=3)
+    pts = np.arange(8.0).reshape(4, 2)
+    t.push(pts, 1)
+    t.push(pts + 1, 2)
+    t.push(pts + 2, 3)
+    t.push(pts + 3, 4)
+    assert len(t) == 3
+    np.testing.assert_allclose(t.positions()[:, 0], [[1, 2], [2, 3], [3, 4]])
+    r = t.item.boundingRect()
+    assert (r.left(), r.top(), r.right(), r.bottom()) == (1.0, 2.0, 9.0, 10.0)   # oldest kept is pts + 1, newest pts + 3
+    t.push(pts[:2], 5)                                                # fewer points: starts again
+    assert len(t) == 1 and t.positions().shape == (1, 2, 2)
+    t.set_visible(False)
+    assert not t.item.isVisible()
+    t.clear()
+    assert len(t) == 0 and t.item.boundingRect().isNull()
+    with pytest.raises(ValueError):
+        Trails(w.getPlotItem(), "#000000", n=0)
+
+
+# ------------------------------------------------------------------------------ a live Session
+def on_thread(session: Session, fn) -> dict:
+    """Queue fn(lab) on the training thread and return the dict it fills."""
+    out: dict = {}
+    session.call(lambda lab: out.update(fn(lab)))
+    return out
+
+
+def gated(session: Session):
+    """Hold the training thread at a command; what is queued meanwhile then runs with no step between."""
+    gate = threading.Event()
+    before: dict = {}
+
+    def hold(lab):
+        gate.wait(10)
+        before.update(G=lab.trainer.G.flat.detach().clone(), step=lab.step_count, m=lab.m)
+
+    session.call(hold)
+    return gate, before
+
+
+def weights_now(lab) -> dict:
+    return {"G": lab.trainer.G.flat.detach().clone(), "step": lab.step_count, "m": lab.m,
+            "losses": [s.loss for s in lab.trainer.settings]}
+
+
+def live_view(view, session, qtbot, m: int):
+    view.attach(session)
+    session.play()
+    snap = session.wait_for(lambda s: s.step >= 5 and s.n_gans == m, 20)
+    assert snap is not None
+    view.set_snapshot(snap)
+    return snap
+
+
+def test_add_panel_while_training_keeps_the_others_weights(view, session, qtbot):
+    live_view(view, session, qtbot, 3)
+    combo = view.findChild(QtWidgets.QComboBox, "compareAddLossCombo")
+    combo.setCurrentIndex(combo.findData("hinge"))
+    gate, before = gated(session)
+    qtbot.mouseClick(view.findChild(QtWidgets.QPushButton, "compareAddButton"), QtCore.Qt.MouseButton.LeftButton)
+    after = on_thread(session, weights_now)
+    gate.set()
+    qtbot.waitUntil(lambda: "G" in after, timeout=10000)
+    assert view.error_label.text() == ""
+    assert after["m"] == 4 and before["m"] == 3 and after["step"] == before["step"]
+    assert torch.equal(after["G"][:3], before["G"])
+    assert not any(torch.equal(after["G"][3], before["G"][j]) for j in range(3))   # fresh weights
+    assert after["losses"][3] == "hinge" and len(session.scenario.panels) == 4
+
+    snap = session.wait_for(lambda s: s.n_gans == 4 and s.step > after["step"], 20)
+    assert snap is not None
+    view.set_snapshot(snap)
+    assert len(view.panels) == 4 and view.panels[3].subtitle.text().startswith("Hinge")
+
+
+def test_remove_panel_while_training_keeps_the_others_weights(view, session, qtbot):
+    live_view(view, session, qtbot, 3)
+    gate, before = gated(session)
+    qtbot.mouseClick(view.findChild(QtWidgets.QToolButton, "compareRemove_1"), QtCore.Qt.MouseButton.LeftButton)
+    after = on_thread(session, weights_now)
+    gate.set()
+    qtbot.waitUntil(lambda: "G" in after, timeout=10000)
+    assert after["m"] == 2 and after["step"] == before["step"]
+    assert torch.equal(after["G"][0], before["G"][0]) and torch.equal(after["G"][1], before["G"][2])
+    assert session.scenario.panel_labels() == ["ns", "lsgan"]
+    snap = session.wait_for(lambda s: s.n_gans == 2, 20)
+    view.set_snapshot(snap)
+    assert len(view.panels) == 2 and [p.title.text() for p in view.panels] == ["ns", "lsgan"]
+
+
+def test_editing_a_panels_loss_changes_only_that_gan_live(view, session, qtbot):
+    live_view(view, session, qtbot, 3)
+    panel = view.panels[1]
+    qtbot.mouseClick(panel.title, QtCore.Qt.MouseButton.LeftButton)
+    assert panel.editor.isVisible() and panel.edit_button.isChecked()
+    combo = view.findChild(QtWidgets.QComboBox, "compareLossCombo_1")
+    gate, before = gated(session)
+    idx = combo.findData("hinge")
+    combo.setCurrentIndex(idx)
+    combo.activated.emit(idx)                                         # what a user's pick emits
+    after = on_thread(session, weights_now)
+    gate.set()
+    qtbot.waitUntil(lambda: "G" in after, timeout=10000)
+    assert view.error_label.text() == ""
+    assert after["losses"] == ["ns", "hinge", "lsgan"] and before["m"] == 3
+    assert after["step"] == before["step"] and torch.equal(after["G"], before["G"])   # no restart
+    snap = session.wait_for(lambda s: s.loss_ids[1] == "hinge" and s.step > after["step"], 20)
+    assert snap is not None and snap.step > before["step"]                 # training went on
+    view.set_snapshot(snap)
+    assert view.panels[1].subtitle.text().startswith("Hinge")
+
+
+def test_editing_k_applies_to_one_panel(view, session, qtbot):
+    live_view(view, session, qtbot, 3)
+    view.panels[2].set_editor_visible(True)
+    spin = view.findChild(QtWidgets.QSpinBox, "compareKSpin_2")
+    spin.setValue(3)
+    qtbot.waitUntil(lambda: [s.k for s in session.lab.trainer.settings] == [1, 1, 3], timeout=10000)
+
+
+def test_errors_show_in_the_view_and_limits_disable_buttons(view):
+    s = Session(small_compare(2))                  # never started: commands are only validated
+    try:
+        view.attach(s)
+        view.set_snapshot(synthetic_snapshot(dim=2, m=2))
+        assert view.add_button.isEnabled() and view.panels[0].remove_button.isEnabled()
+        assert not view.edit_panel(0, lr_d=-1.0)
+        assert "lr_d" in view.findChild(QtWidgets.QLabel, "compareError").text()
+        assert view.edit_panel(0, lr_d=1e-4) and view.error_label.text() == ""
+
+        view.set_snapshot(synthetic_snapshot(dim=2, m=MAX_PANELS))
+        assert not view.add_button.isEnabled()
+        view.set_snapshot(synthetic_snapshot(dim=2, m=1))
+        assert view.add_button.isEnabled() and not view.panels[0].remove_button.isEnabled()
+        view.attach(None)
+        assert not view.add_button.isVisible() and not view.panels[0].remove_button.isVisible()
+        assert not view.add_panel("ns") and not view.edit_panel(0, k=2)
+    finally:
+        assert s.stop()
