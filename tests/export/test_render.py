@@ -1,0 +1,199 @@
+"""The export renderer: exact frame counts and sizes, determinism, cancel and errors that leave nothing behind."""
+from __future__ import annotations
+
+import errno
+import io
+import os
+import xml.etree.ElementTree as ET
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from ganviz.core import scenario as S
+from ganviz.export import render as R
+from ganviz.export import writers
+from ganviz.export.render import Cancelled, ExportError, ExportJob, OptionError, Renderer, export
+from tests.ui.synth import synthetic_snapshot
+
+SMALL = ["model.g_width=32", "model.d_width=32", 'device="cpu"']
+SIZE = (320, 240)
+
+
+def small(name: str = "ring8", *extra: str) -> S.Scenario:
+    return S.apply_overrides(S.load(name), SMALL + list(extra))
+
+
+def mp4_frames(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        return [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+
+
+def gif_frames(path) -> list[np.ndarray]:
+    with Image.open(path) as im:
+        assert im.info.get("loop") == 0  # loops forever
+        return [np.array(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+
+
+def leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+class FillingFile(io.BytesIO):
+    """Takes `room` bytes, then fails the way a full disk does."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(data)
+
+
+def test_mp4_decodes_to_exactly_the_requested_frames_and_size(tmp_path):
+    out = export(small(), tmp_path / "ring.mp4", frames=6, size=SIZE, steps_per_frame=2)
+    frames = mp4_frames(out)
+    assert len(frames) == 6
+    assert all(f.shape == (240, 320, 3) for f in frames)
+    # Training moves the fakes: the clip is not one picture repeated.
+    assert not np.array_equal(frames[0], frames[-1])
+
+
+def test_gif_decodes_to_exactly_the_requested_frames_and_an_odd_size(tmp_path):
+    out = export(small("goodfellow-fig1"), tmp_path / "fig1.gif", frames=5, size=(321, 241), steps_per_frame=2)
+    frames = gif_frames(out)
+    assert len(frames) == 5
+    assert all(f.shape == (241, 321, 3) for f in frames)
+
+
+def test_two_exports_of_a_scenario_give_identical_frames(tmp_path):
+    a = mp4_frames(export(small(), tmp_path / "a.mp4", frames=4, size=SIZE, steps_per_frame=3))
+    b = mp4_frames(export(small(), tmp_path / "b.mp4", frames=4, size=SIZE, steps_per_frame=3))
+    assert len(a) == len(b) == 4
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_training_in_a_child_process_gives_the_same_frames_as_on_a_thread(tmp_path):
+    common = dict(frames=4, size=SIZE, steps_per_frame=3)
+    a = export(small(), tmp_path / "thread.gif", trainer="thread", **common)
+    b = export(small(), tmp_path / "process.gif", trainer="process", **common)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_cancel_midway_raises_and_leaves_no_file(tmp_path):
+    seen = []
+    with pytest.raises(Cancelled):
+        export(small(), tmp_path / "c.mp4", frames=40, size=SIZE, steps_per_frame=1,
+               progress=lambda done, total: seen.append(done), cancel=lambda: bool(seen) and seen[-1] >= 2)
+    assert seen[-1] >= 2
+    assert leftovers(tmp_path) == []
+
+
+def test_an_unwritable_path_fails_before_anything_is_trained(tmp_path, monkeypatch):
+    built = []
+    monkeypatch.setattr(R, "Lab", lambda *a, **k: built.append(a))
+    with pytest.raises(ExportError, match="folder does not exist"):
+        export(small(), tmp_path / "missing" / "x.mp4", frames=3, size=SIZE)
+    with pytest.raises(ExportError, match="even width and height"):
+        export(small(), tmp_path / "odd.mp4", frames=3, size=(321, 240))
+    with pytest.raises(ExportError, match="Unsupported output format"):
+        export(small(), tmp_path / "x.avi", frames=3, size=SIZE)
+    with pytest.raises(OptionError, match="frames"):
+        export(small(), tmp_path / "x.gif", frames=0, size=SIZE)
+    assert built == []
+    assert leftovers(tmp_path) == []
+
+
+def test_a_full_disk_during_the_export_stops_it_with_a_clear_message_and_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(writers, "_open_binary", lambda path: FillingFile(15_000))  # a few frames fit
+    with pytest.raises(ExportError, match="the disk is full; nothing was written"):
+        export(small(), tmp_path / "full.gif", frames=12, size=SIZE, steps_per_frame=1)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_run_that_diverges_stops_with_a_clear_message_and_no_file(tmp_path):
+    sc = small("ring8", 'train.optimizer="sgd"', "train.lr_d=1e8", "train.lr_g=1e8")
+    with pytest.raises(ExportError, match=r"diverged at step \d+.*nothing was written"):
+        export(sc, tmp_path / "boom.gif", frames=6, size=SIZE, steps_per_frame=2)
+    assert leftovers(tmp_path) == []
+
+
+def test_png_sequence_until_a_step_ends_on_that_step_and_a_png_still_is_its_last_frame(tmp_path):
+    # until_step=5 at 2 steps per frame: frames at steps 0, 2, 4 and 5.
+    folder = export(small(), tmp_path / "frames", until_step=5, size=SIZE, steps_per_frame=2)
+    names = leftovers(folder)
+    assert names == [f"frame_{i:05d}.png" for i in range(4)]
+    last = np.array(Image.open(folder / names[-1]).convert("RGB"))
+    assert last.shape == (240, 320, 3)
+
+    still = export(small(), tmp_path / "still.png", until_step=5, size=SIZE, steps_per_frame=2)
+    with Image.open(still) as im:
+        assert im.format == "PNG" and im.size == SIZE
+        np.testing.assert_array_equal(np.array(im.convert("RGB")), last)
+
+
+def test_svg_still_is_a_valid_drawing_of_the_requested_size(tmp_path):
+    from PySide6.QtSvg import QSvgRenderer
+
+    out = export(small(), tmp_path / "ring.svg", until_step=4, size=SIZE, steps_per_frame=2)
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    assert root.get("viewBox") == "0 0 320 240"
+    texts = "".join(root.itertext())
+    assert "step 4" in texts  # the caption, as text
+    assert QSvgRenderer(str(out)).isValid()
+
+
+def test_a_still_cannot_have_several_frames(tmp_path):
+    with pytest.raises(OptionError, match="holds one still"):
+        ExportJob(small(), tmp_path / "x.png", frames=3, size=SIZE)
+    assert leftovers(tmp_path) == []
+
+
+def test_captions_are_drawn_in_the_strip_across_the_top():
+    snap = synthetic_snapshot(dim=2, step=100)
+    later = synthetic_snapshot(dim=2, step=2_500)
+    with Renderer("2d", SIZE, captions=True, title="Ring of 8") as r:
+        bar = r.caption.height()
+        r.show(snap)
+        a = r.frame()
+        r.show(later)
+        b = r.frame()
+    with Renderer("2d", SIZE, captions=False) as plain:
+        plain.show(snap)
+        c = plain.frame()
+    assert a.shape == b.shape == c.shape == (240, 320, 3)
+    # The step counter changes the strip; without captions the strip is plot background, not text.
+    assert not np.array_equal(a[:bar], b[:bar])
+    strip = a[: bar - 1]
+    assert len(np.unique(strip.reshape(-1, 3), axis=0)) > 10  # antialiased text on the band
+    assert not np.array_equal(a[: bar - 1], c[: bar - 1])
+
+
+def test_every_view_renders_at_the_requested_size():
+    snap = synthetic_snapshot(dim=2, m=2, step=50)
+    for view in [v for v in R.VIEWS if v not in ("1d", "game")]:
+        with Renderer(view, (480, 320), dim=2) as r:
+            r.show(snap)
+            frame = r.frame()
+        assert frame.shape == (320, 480, 3), view
+        assert frame.std() > 0, view  # something is drawn
+
+
+def test_a_game_scenario_animates_its_trajectories(tmp_path):
+    sc = S.from_dict({"name": "Dirac-GAN", "view": "game",
+                      "game": {"game": "dirac", "loss": "ns", "reg": "r1", "methods": ["sim_gda", "alt_gda"],
+                               "lr": 0.1, "steps": 40, "start": [1.0, 0.5]}})
+    out = export(sc, tmp_path / "game.gif", frames=3, size=(640, 480), steps_per_frame=20)
+    frames = gif_frames(out)
+    assert len(frames) == 3
+    assert not np.array_equal(frames[1], frames[2])
+    with pytest.raises(OptionError, match="game.lr"):
+        ExportJob(S.from_dict({"view": "game", "game": {"lr": 50}}), tmp_path / "bad.gif", frames=2)
