@@ -305,5 +305,5 @@ class Lab:
             diverged=frozen(bad, bool), message=self.message, running=running, steps_per_sec=sps,
             device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
                                          "scenario": self.scenario.name, "view_class": ev.view_class,
-                                         "n_classes": t.n_classes},
+                                         "n_classes": t.n_classes, "weights": frozen(ev.mixture.weights)},
         )

@@ -329,6 +329,36 @@ class GameView(QWidget):
     def start(self) -> tuple[float, float]:
         return float(self._start[0]), float(self._start[1])
 
+    def load_game(self, table: dict) -> None:
+        """Set every control from a scenario's [game] table (validated by ganviz.core.scenario) and
+        start the trajectories again."""
+        def pick(combo, value) -> None:
+            i = combo.findData(value)
+            if i >= 0:
+                combo.setCurrentIndex(i)
+
+        pick(self.game_combo, table.get("game", "bilinear"))
+        if "loss" in table:
+            pick(self.loss_combo, table["loss"])
+        if "reg" in table:
+            pick(self.reg_combo, table["reg"])
+        if "reg_weight" in table:
+            self.reg_weight.setValue(float(table["reg_weight"]))
+        if "lr" in table:
+            self.lr_slider.setValue(round((math.log10(table["lr"]) + 3.0) * 100))
+        if "gamma" in table:
+            self.gamma_slider.setValue(round(table["gamma"] * GAMMA_SCALE))
+        if "beta" in table:
+            self.momentum_slider.setValue(round(table["beta"] * MOMENTUM_SCALE))
+        if "k" in table:
+            self.k_slider.setValue(int(table["k"]))
+        if "steps" in table:
+            self.steps_slider.setValue(int(table["steps"]))
+        if "methods" in table:
+            self.set_methods(table["methods"])
+        start = table.get("start") or self.game().default_start
+        self.set_start(*start)
+
     def game(self) -> Game:
         return self._game
 

@@ -73,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_actions()
         self._build_status()
         self.controls.set_scenario(scenario)
+        self.show_view_of(scenario)
         self._apply_theme()
         self._update_title()
         geometry = self.store.value("geometry")
@@ -112,6 +113,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setObjectName("viewTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.lab_stack, "Lab")
+        from ganviz.ui.compare_view import CompareView
+
+        self.compare_view = CompareView(self.theme)
+        self.compare_view.attach(self.session)
+        self.tabs.addTab(self.compare_view, "Compare")
         self.game_view = None
         try:
             from ganviz.ui.game_view import GameView
@@ -319,8 +325,11 @@ class MainWindow(QtWidgets.QMainWindow):
         view = self.view1d if snap.dim == 1 else self.view2d
         if self.lab_stack.currentWidget() is not view:
             self.lab_stack.setCurrentWidget(view)
-        if self.tabs.currentWidget() is self.lab_stack:
+        current = self.tabs.currentWidget()
+        if current is self.lab_stack:
             view.set_snapshot(snap)
+        elif current is self.compare_view:
+            self.compare_view.set_snapshot(snap)
         loss = snap.loss_ids[0]
         if loss != self._loss_shown:
             self._loss_shown = loss
@@ -412,9 +421,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self._add_recent(self.path)
         self._seen = -1
         self._set_playing(False)
+        self.show_view_of(sc)
         self._set_message(f"Opened {sc.name}.")
         self._update_title(sc)
         return True
+
+    def show_view_of(self, sc: S.Scenario) -> None:
+        """The tab a scenario asks for (its `view`); a game scenario also sets up the game lab."""
+        if sc.view == "game" and self.game_view is not None:
+            if sc.game and hasattr(self.game_view, "load_game"):
+                self.game_view.load_game(sc.game)
+            self.tabs.setCurrentWidget(self.game_view)
+        elif sc.view == "compare" or len(sc.panels) > 1:
+            self.tabs.setCurrentWidget(self.compare_view)
+        else:
+            self.tabs.setCurrentWidget(self.lab_stack)
 
     def open_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", self._folder(), "Scenarios (*.toml)")
@@ -511,7 +532,8 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.instance().setPalette(pal)
 
     def _themed(self):
-        ws = [self.view1d, self.view2d, self.loss_panel, self.info_panel, self.metrics_panel, self.controls]
+        ws = [self.view1d, self.view2d, self.compare_view, self.loss_panel, self.info_panel, self.metrics_panel,
+              self.controls]
         if self.game_view is not None:
             ws.append(self.game_view)
         return ws

@@ -115,6 +115,9 @@ class Trails:
     def push(self, points: np.ndarray, step: int) -> None:
         """Record the positions of the first `n` points at training step `step`."""
         pts = np.asarray(points, np.float64).reshape(-1, 2)[:self.n]
+        if len(pts) == 0:       # no fakes to follow (an empty sample set)
+            self.clear()
+            return
         step = int(step)
         if self._step is not None and (step < self._step or len(pts) != self._points):
             self.clear()

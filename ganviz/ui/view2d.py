@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
 from ganviz.ui.theme import LIGHT, Theme
+from ganviz.ui.trails import Trails
 
 HEAT_SOURCES = ("d", "d_star")
 
@@ -22,9 +23,10 @@ HEAT_SOURCES = ("d", "d_star")
 class View2D(QtWidgets.QWidget):
     """A square, layered picture of one 2D GAN, in the manner of GAN Lab."""
 
-    LAYERS = ("heatmap", "contours", "manifold", "real", "grad", "fake")
-    DEFAULT_VISIBLE = {"heatmap": True, "contours": False, "manifold": True, "real": True,
+    LAYERS = ("heatmap", "contours", "manifold", "real", "trails", "grad", "fake")
+    DEFAULT_VISIBLE = {"heatmap": True, "contours": False, "manifold": True, "real": True, "trails": False,
                        "grad": True, "fake": True}
+    N_TRAILS = 64
     # Emitted when a click on a legend entry shows or hides a layer, so checkboxes can follow.
     layerToggled = QtCore.Signal(str, bool)
 
@@ -87,6 +89,11 @@ class View2D(QtWidgets.QWidget):
         self._legend_entries = (("real", "real samples"), ("fake", "fakes G(z)"),
                                 ("grad", "push on fakes (\u2212\u2207L_G)"), ("manifold", "G manifold"),
                                 ("contours", "p_data contours"))
+        # Fixed-z trails: where the first fixed latent vectors' images have been, fading with age,
+        # so that mode hopping and collapse show as motion.
+        self.trails = Trails(self.plot, theme.fake, n=self.N_TRAILS, length=24, background=theme.background)
+        self.trails.item.setZValue(-65)          # above the real samples (-70), below the arrows (-60)
+        it["trails"] = self.trails.item
         for key, text in self._legend_entries:
             self.legend.addItem(it[key], text)
         self.legend.sigSampleClicked.connect(self._legend_clicked)
@@ -117,6 +124,8 @@ class View2D(QtWidgets.QWidget):
     def index(self, i: int) -> None:
         if i < 0:
             raise ValueError(f"GAN index must be 0 or more, got {i}.")
+        if int(i) != self._index:
+            self.trails.clear()
         self._index = int(i)
         self._redraw()
 
@@ -177,6 +186,7 @@ class View2D(QtWidgets.QWidget):
             it["real"].setData(pos=self._pin_xy(real))
         fake = self._pin_xy(snap.fake[i])
         it["fake"].setData(pos=fake)
+        self.trails.push(fake[:self.N_TRAILS], snap.step)
         self._update_arrows(fake, np.asarray(snap.fake_grad[i], np.float64).reshape(-1, 2))
 
         lines = [f"step {snap.step:,}"]
@@ -367,7 +377,10 @@ class View2D(QtWidgets.QWidget):
 
     def _apply_visibility(self) -> None:
         for key in self.LAYERS:
-            self.item[key].setVisible(self._visible[key])
+            if key == "trails":
+                self.trails.set_visible(self._visible[key])
+            else:
+                self.item[key].setVisible(self._visible[key])
         self.colorbar.setVisible(self._visible["heatmap"])
         self.legend.update()
 
@@ -408,5 +421,7 @@ class View2D(QtWidgets.QWidget):
         it["grad"].setPen(P.pen(t.arrow, s.thin * 1.3, alpha=0.85, over=t.background))
         it["manifold"].setPen(P.pen(t.manifold, s.thin, alpha=0.9, over=t.background))
         it["contours"].setPen(P.pen(t.p_data, s.thin, QtCore.Qt.PenStyle.DashLine, alpha=0.8, over=t.background))
+        self.trails.set_color(t.fake, t.background)
+        self.trails.set_width(1.0 if not pres else s.thin)
         self.canvas.ci.layout.invalidate()
         self._fit_canvas()

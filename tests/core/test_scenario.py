@@ -63,7 +63,7 @@ def test_panels_inherit_train_and_keep_labels():
     sc = S.load("compare-losses-ring8")
     settings = sc.panel_settings()
     assert len(settings) == 6 and settings[0].lr_d == sc.train.lr_d
-    assert settings[5].unroll == 5 and sc.panel_labels()[5] == "ns + unrolled (5)"
+    assert settings[5].loss == "logratio" and sc.panel_labels()[4] == "wgan-gp"
     assert dataclasses.replace(sc, panels=()).panel_settings() == [sc.train]
 
 

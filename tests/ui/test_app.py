@@ -217,3 +217,29 @@ def test_closing_while_training_exits_cleanly_within_two_seconds(tmp_path):
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert int(lines["closing"]) > 0          # it was training when closed
     assert t_end - float(lines["t_close"]) < 2.0
+
+
+def test_scenarios_open_in_their_own_tab(qtbot, window):
+    w = window(small("ring8"))
+    assert w.tabs.currentWidget() is w.lab_stack
+    assert w.open_scenario("bilinear-methods")
+    assert w.tabs.currentWidget() is w.game_view
+    assert set(w.game_view.checked_methods()) == set(S.load("bilinear-methods").game["methods"])
+    assert w.game_view.start() == (1.0, 0.5)
+    assert not w.controls_dock.isVisible()          # the game lab has its own controls
+    assert w.open_scenario("k1-vs-k5")
+    assert w.tabs.currentWidget() is w.compare_view and w.controls_dock.isVisible()
+    snap = wait_snapshot(qtbot, w, lambda s: s.n_gans == 2)
+    qtbot.waitUntil(lambda: len(w.compare_view.panels) == 2, timeout=3000)
+    assert snap.labels == ("k = 1", "k = 5")
+
+
+def test_fixed_z_trails_follow_the_fakes(qtbot, window):
+    w = window(small("ring8"))
+    w.view2d.set_layer_visible("trails", True)
+    for n in (1, 2, 3):
+        w.session.step(1)
+        wait_snapshot(qtbot, w, lambda s, n=n: s.step == n)
+    assert len(w.view2d.trails) == 4              # steps 0, 1, 2 and 3
+    newest = w.view2d.trails.positions()[-1]
+    np.testing.assert_allclose(newest, w._last_snapshot.fake[0, :len(newest)], atol=1e-4)
