@@ -12,16 +12,15 @@ no `lab` attribute) or send `call(fn)` commands.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import multiprocessing as mp
 import queue
 import sys
 import threading
 import time
-from typing import Callable, Optional
+from typing import Optional
 
-from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.train import SettingsError, validate_train
+from ganviz.core.scenario import Scenario
+from ganviz.engine.session import SessionAPI
 from ganviz.engine.snapshot import Snapshot, refreeze
 
 
@@ -67,7 +66,7 @@ def _child(scenario: Scenario, device: Optional[str], options: dict, cmds, out) 
     out.put(("stopped", None, _state(s)))
 
 
-class ProcessSession:
+class ProcessSession(SessionAPI):
     def __init__(self, scenario: Scenario, device: Optional[str] = None, **options):
         self.scenario = scenario.validate()
         self.m = len(scenario.panel_settings())
@@ -139,81 +138,3 @@ class ProcessSession:
                     self._latest = snap
                     self._published += 1
 
-    # -- commands, as Session's ----------------------------------------------------------------
-    def send(self, name: str, *args, **kw) -> None:
-        self._cmds.put((name, args, kw))
-
-    def play(self) -> None:
-        self.playing = True
-        self.send("play")
-
-    def pause(self) -> None:
-        self.playing = False
-        self.send("pause")
-
-    def toggle(self) -> None:
-        self.send("toggle")
-
-    def step(self, n: int = 1) -> None:
-        self.send("step", n)
-
-    def step_d(self) -> None:
-        self.send("step_d")
-
-    def step_g(self) -> None:
-        self.send("step_g")
-
-    def reset(self) -> None:
-        self.send("reset")
-
-    def set_speed(self, steps_per_sec: Optional[float]) -> None:
-        self.send("speed", steps_per_sec)
-
-    def set_train(self, index: Optional[int] = None, **changes) -> None:
-        for i, s in enumerate(self.scenario.panel_settings()):
-            if index is None or i == index:
-                validate_train(dataclasses.replace(s, **changes), "train")
-        self.send("train", index, **changes)
-
-    def set_model(self, **changes) -> None:
-        self.send("model", **changes)
-
-    def set_data(self, spec: DataSpec | str) -> None:
-        spec = DataSpec(spec) if isinstance(spec, str) else spec
-        try:
-            spec.mixture()
-        except ValueError as e:
-            raise SettingsError(str(e)) from None
-        self.send("data", spec)
-
-    def set_seed(self, seed: int) -> None:
-        self.send("seed", seed)
-
-    def set_view_class(self, c: int) -> None:
-        self.send("view_class", c)
-
-    def set_panels(self, panels: list[dict], keep=None) -> None:
-        dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels)).validate()
-        self.send("panels", panels, keep)
-
-    def load(self, scenario: Scenario) -> None:
-        self.send("load", scenario.validate())
-
-    # -- snapshots ------------------------------------------------------------------------------
-    def latest(self) -> Optional[Snapshot]:
-        with self._lock:
-            return self._latest
-
-    @property
-    def published(self) -> int:
-        with self._lock:
-            return self._published
-
-    def wait_for(self, pred: Callable[[Snapshot], bool], timeout: float = 5.0) -> Optional[Snapshot]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            s = self.latest()
-            if s is not None and pred(s):
-                return s
-            time.sleep(0.005)
-        return None

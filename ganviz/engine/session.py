@@ -22,61 +22,18 @@ from ganviz.engine.lab import Lab
 from ganviz.engine.snapshot import Snapshot
 
 
-class Session:
-    def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
-                 metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1,
-                 commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None):
-        self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
-        self.max_fps = max_fps
-        self.metrics_hz = metrics_hz
-        self.eval_budget = eval_budget              # at most this fraction of the time goes to evaluation
-        # One intra-op thread: the GUI needs the other core, and OpenMP's spinning threads
-        # collapse when the cores are shared (measured: 310 vs 215 steps/s under load).
-        self.threads = threads
-        # Any queue with put/get(timeout)/get_nowait: a multiprocessing queue when the session runs in a
-        # child process (see ganviz.engine.process).
-        self._cmds = queue.Queue() if commands is None else commands
-        self._on_publish = on_publish
-        self._lock = threading.Lock()
-        self._latest: Optional[Snapshot] = None
-        self._published = 0
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-        self.playing = False
-        self.speed: Optional[float] = None          # steps per second cap; None: as fast as possible
-        self.steps_per_sec = 0.0
-        self.error: Optional[str] = None            # the last command error, for the status bar
-        self._pending_steps = 0
-        self._dirty = True
-        self.scenario = self.lab.scenario
-        self.m = self.lab.m
-        self.dim = self.lab.dim
+class SessionAPI:
+    """Commands and snapshot access shared by the in-process `Session` and the child-process
+    `ProcessSession`: commands go into `self._cmds`; snapshots are read from `self._latest` under
+    `self._lock`. Bad values are refused here, in the caller's thread, so that the UI can show them
+    and the training loop never sees them."""
 
-    # -- life cycle -------------------------------------------------------------
-    def start(self) -> "Session":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="ganviz-train", daemon=True)
-            self._thread.start()
-        return self
+    _cmds: Any
+    _lock: threading.Lock
+    _latest: Optional[Snapshot]
+    _published: int
+    scenario: Scenario
 
-    def stop(self, timeout: float = 2.0) -> bool:
-        """Stop the thread; True when it ended within the timeout."""
-        self._stop.set()
-        self._cmds.put(("_wake", (), {}))
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def step_count(self) -> int:
-        return self.lab.step_count
-
-    # -- commands (any thread) -----------------------------------------------------
     def send(self, name: str, *args, **kw) -> None:
         self._cmds.put((name, args, kw))
 
@@ -137,10 +94,6 @@ class Session:
     def load(self, scenario: Scenario) -> None:
         self.send("load", scenario.validate())
 
-    def call(self, fn: Callable[[Lab], Any]) -> None:
-        """Run fn(lab) on the training thread, between steps."""
-        self.send("call", fn)
-
     # -- snapshots (any thread) ------------------------------------------------------
     def latest(self) -> Optional[Snapshot]:
         with self._lock:
@@ -160,6 +113,65 @@ class Session:
                 return s
             time.sleep(0.005)
         return None
+
+
+class Session(SessionAPI):
+    def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
+                 metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1,
+                 commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None):
+        self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
+        self.max_fps = max_fps
+        self.metrics_hz = metrics_hz
+        self.eval_budget = eval_budget              # at most this fraction of the time goes to evaluation
+        # One intra-op thread: the GUI needs the other core, and OpenMP's spinning threads
+        # collapse when the cores are shared (measured: 310 vs 215 steps/s under load).
+        self.threads = threads
+        # Any queue with put/get(timeout)/get_nowait: a multiprocessing queue when the session runs in a
+        # child process (see ganviz.engine.process).
+        self._cmds = queue.Queue() if commands is None else commands
+        self._on_publish = on_publish
+        self._lock = threading.Lock()
+        self._latest: Optional[Snapshot] = None
+        self._published = 0
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.playing = False
+        self.speed: Optional[float] = None          # steps per second cap; None: as fast as possible
+        self.steps_per_sec = 0.0
+        self.error: Optional[str] = None            # the last command error, for the status bar
+        self._pending_steps = 0
+        self._dirty = True
+        self.scenario = self.lab.scenario
+        self.m = self.lab.m
+        self.dim = self.lab.dim
+
+    # -- life cycle -------------------------------------------------------------
+    def start(self) -> "Session":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="ganviz-train", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Stop the thread; True when it ended within the timeout."""
+        self._stop.set()
+        self._cmds.put(("_wake", (), {}))
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def step_count(self) -> int:
+        return self.lab.step_count
+
+    def call(self, fn: Callable[[Lab], Any]) -> None:
+        """Run fn(lab) on the training thread, between steps."""
+        self.send("call", fn)
 
     # -- the thread ----------------------------------------------------------------------
     def _publish(self, snap: Snapshot) -> None:
