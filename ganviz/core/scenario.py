@@ -40,7 +40,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.train import (MODEL_FIELDS, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
+from ganviz.core.train import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
                                TrainSettings, validate_model, validate_train)
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "scenarios"

@@ -3,7 +3,6 @@ import time
 
 import numpy as np
 
-from ganviz.core import scenario as S
 from ganviz.engine.process import ProcessSession
 from tests.engine.test_session import small
 
