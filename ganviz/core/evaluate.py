@@ -121,13 +121,21 @@ class Evaluator:
         d_raw = self._d_on(g.points, cond_grid).reshape((t.m,) + g.shape)
         z = self.z_fixed.unsqueeze(0).expand(t.m, *self.z_fixed.shape)
         cond_show = self._cond(N_SHOW)
-        with torch.enable_grad():
-            with torch.no_grad():
-                xf = t.generate(z, cond_show)
-            xf = xf.detach().requires_grad_(True)
-            f = t.discriminate(xf, cond_show, mbstd_value=self._mbstd())
-            loss = t._per_gan("g_loss", f) * f.shape[1]
-            (gx,) = torch.autograd.grad(loss.sum(), xf)
+        with torch.no_grad():
+            xf = t.generate(z, cond_show)
+        if t._fast_g:
+            # The plain MLP: the trainer's hand-written backward, about 4x cheaper than autograd here.
+            out, cache = t.D.forward_cached(t._with_cond(xf, cond_show))
+            f = out.squeeze(2)
+            _, go = t._logit_grads(f, 0, "g")
+            _, gx = t.D.backward_cached(cache, go.unsqueeze(2) * f.shape[1], weights=False, inputs=True)
+            gx = gx[:, :, :t.dim]
+        else:
+            with torch.enable_grad():
+                xg = xf.detach().requires_grad_(True)
+                f = t.discriminate(xg, cond_show, mbstd_value=self._mbstd())
+                loss = t._per_gan("g_loss", f) * f.shape[1]
+                (gx,) = torch.autograd.grad(loss.sum(), xg)
         fake = xf.detach().cpu().numpy()
         out = {
             "step": t.step_count,

@@ -204,3 +204,15 @@ def test_hand_written_backward_matches_autograd(kw, model, m):
     b.step(5)
     assert torch.allclose(a.G.flat, b.G.flat, atol=1e-5) and torch.allclose(a.D.flat, b.D.flat, atol=1e-5)
     assert torch.allclose(a.stats.grad_norm_g, b.stats.grad_norm_g, rtol=1e-4)
+
+
+def test_evaluator_fake_gradients_match_autograd():
+    a = small_trainer(TrainSettings(batch_size=32, loss="minimax"))
+    a.step(3)
+    ev = Evaluator(a)
+    fast = ev.frame()["fake_grad"]
+    a.fast = False
+    a.apply_settings(a.settings)
+    slow = ev.frame()["fake_grad"]
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6)
+    assert np.abs(fast).max() > 0
