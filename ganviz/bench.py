@@ -60,22 +60,24 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def bench_clock(device: torch.device):
+def bench_clock(device: torch.device, threads: tuple[int, int]):
     """CPU time of this thread when all the work runs in it (CPU device, one torch thread): then other
     processes on the machine do not disturb the figures. Wall-clock time otherwise."""
-    if device.type == "cpu" and torch.get_num_threads() == 1:
+    if device.type == "cpu" and threads == (1, 1):
         return time.thread_time
     return time.perf_counter
 
 
-def _compare(step_a, step_b, seconds: float, device: torch.device) -> tuple[float, float]:
+def _compare(step_a, step_b, seconds: float, device: torch.device,
+             threads: tuple[int, int] = (0, 0)) -> tuple[float, float]:
     """Steps per second of two step functions, measured in alternating slices.
 
     Alternating short slices (about 0.2 s each) and taking the median rate of each
     side makes the ratio robust to other load on the machine, which a long run of
-    one side after the other is not.
+    one side after the other is not. threads: torch intra-op threads for each side
+    (0: leave as it is).
     """
-    clock = bench_clock(device)
+    clock = bench_clock(device, threads)
     for fn in (step_a, step_b):
         for _ in range(20):
             fn()
@@ -83,7 +85,9 @@ def _compare(step_a, step_b, seconds: float, device: torch.device) -> tuple[floa
     rates: tuple[list, list] = ([], [])
     end = time.perf_counter() + 2 * seconds
     while time.perf_counter() < end or len(rates[0]) < 3:
-        for fn, out in ((step_a, rates[0]), (step_b, rates[1])):
+        for fn, out, nt in ((step_a, rates[0], threads[0]), (step_b, rates[1], threads[1])):
+            if nt:
+                torch.set_num_threads(nt)
             n, t0 = 0, clock()
             while True:
                 for _ in range(5):
@@ -114,12 +118,14 @@ def engine_trainer(hidden: int, m: int, device: torch.device) -> Trainer:
     return Trainer(preset("ring8"), model, settings, seed=0, device=device)
 
 
-def run_bench(device: torch.device, seconds: float = 3.0, report=print) -> list[BenchRow]:
+def run_bench(device: torch.device, seconds: float = 3.0, report=print,
+              threads: tuple[int, int] = (0, 0)) -> list[BenchRow]:
+    """threads: torch intra-op threads for (ganviz, tutorial); 0 leaves the current setting."""
     rows = []
     for hidden in (32, 128):
         tr = engine_trainer(hidden, 1, device)
         tut = TutorialGAN(hidden, device)
-        rows.append(BenchRow(f"M=1, H={hidden}", *_compare(tr.step, tut.step, seconds, device)))
+        rows.append(BenchRow(f"M=1, H={hidden}", *_compare(tr.step, tut.step, seconds, device, threads)))
         report(rows[-1])
     m = 6
     tr = engine_trainer(32, m, device)
@@ -130,7 +136,7 @@ def run_bench(device: torch.device, seconds: float = 3.0, report=print) -> list[
             t.step()
 
     # Both sides counted in GAN-steps: one lockstep step advances 6 GANs, as does one pass of the 6 loops.
-    a, b = _compare(tr.step, six_sequential, seconds, device)
+    a, b = _compare(tr.step, six_sequential, seconds, device, threads)
     rows.append(BenchRow(f"M={m} lockstep vs {m} sequential, H=32", m * a, m * b))
     report(rows[-1])
     return rows
