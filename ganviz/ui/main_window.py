@@ -250,6 +250,10 @@ class MainWindow(QtWidgets.QMainWindow):
         fm.addAction(self.save_action)
         fm.addAction(self.save_as_action)
         fm.addSeparator()
+        self.export_action = self._action("&Export animation\u2026", "exportAction", self.export_dialog, "Ctrl+E",
+                                          tip="Render the current scenario to MP4, GIF, PNG frames or a still (Ctrl+E)")
+        fm.addAction(self.export_action)
+        fm.addSeparator()
         fm.addAction(self._action("&Quit", "quitAction", self.close, QtGui.QKeySequence.Quit))
 
         tm = mb.addMenu("&Training")
@@ -436,6 +440,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tabs.setCurrentWidget(self.compare_view)
         else:
             self.tabs.setCurrentWidget(self.lab_stack)
+
+    def export_dialog(self):
+        """The Export dialog, on a copy of the running scenario with its current settings; it renders
+        without touching the live run."""
+        from ganviz.ui.export_dialog import ExportDialog
+
+        dlg = ExportDialog(self.session.scenario, self.theme, self)
+        dlg.exported.connect(lambda path: self._set_message(f"Exported {path}."))
+        dlg.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     def open_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", self._folder(), "Scenarios (*.toml)")

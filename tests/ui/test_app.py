@@ -243,3 +243,14 @@ def test_fixed_z_trails_follow_the_fakes(qtbot, window):
     assert 3 <= len(w.view2d.trails) <= 4         # steps 1, 2, 3 (and 0 when that snapshot was drawn)
     newest = w.view2d.trails.positions()[-1]
     np.testing.assert_allclose(newest, w._last_snapshot.fake[0, :len(newest)], atol=1e-4)
+
+
+def test_export_dialog_opens_on_a_copy_of_the_running_scenario(qtbot, window):
+    w = window(small("ring8"))
+    slider = w.findChild(QtWidgets.QSlider, "kSlider")
+    slider.setValue(3)
+    qtbot.waitUntil(lambda: w.session.scenario.train.k == 3, timeout=2000)
+    dlg = w.export_dialog()
+    assert dlg.objectName() == "exportDialog" and dlg.isVisible()
+    assert dlg._scenario.train.k == 3 and dlg._scenario is not w.session.scenario
+    dlg.reject()
