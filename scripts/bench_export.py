@@ -30,6 +30,7 @@ def main() -> int:
     p.add_argument("--steps-per-frame", type=int, default=10)
     p.add_argument("--view", default=None)
     p.add_argument("--trainer", default="auto", help="auto, thread or process (default auto: a process here)")
+    p.add_argument("--preset", default="veryfast", help="x264 speed preset (default veryfast)")
     p.add_argument("--out", default=None, help="output file (default: a temporary .mp4, deleted afterwards)")
     args = p.parse_args()
 
@@ -38,7 +39,7 @@ def main() -> int:
     out = Path(args.out) if args.out else Path(folder.name) / "bench.mp4"
     load = os.getloadavg()
     job = ExportJob(sc, out, view=args.view, frames=args.frames, size=parse_size(args.size),
-                    steps_per_frame=args.steps_per_frame, trainer=args.trainer)
+                    steps_per_frame=args.steps_per_frame, trainer=args.trainer, preset=args.preset)
     t0 = time.perf_counter()
     with job:
         job.start()
@@ -66,7 +67,7 @@ def main() -> int:
             ("draw", "drawing thread: views and captions updated"),
             ("grab", "drawing thread: rendered and copied into RGB"),
             ("wait", "drawing thread: waiting for a snapshot"),
-            ("encode", "encoding thread: H.264 (libx264, veryfast) and muxing")]
+            ("encode", f"encoding thread: H.264 (libx264, {args.preset}) and muxing")]
     for key, what in rows:
         s = seconds.get(key, 0.0)
         print(f"{key:<14} {1000 * s / n:7.1f} ms/frame   {what}")

@@ -27,7 +27,7 @@ _POLL_S = 0.05
 FLAGS = {
     "view": "--view", "frames": "--frames", "until_step": "--until-step", "fps": "--fps", "size": "--size",
     "steps_per_frame": "--steps-per-frame", "metrics_every": "--metrics-every", "theme": "--theme",
-    "captions": "--captions",
+    "captions": "--captions", "preset": "--preset",
 }
 
 
@@ -38,6 +38,7 @@ def _help_values() -> dict[str, str]:
         "fps": f"{R.DEFAULT_FPS:g}", "spf": str(R.DEFAULT_STEPS_PER_FRAME), "metrics": str(R.METRICS_STEPS),
         "size": "{}x{}".format(*R.DEFAULT_SIZE), "presets": ", ".join(R.SIZE_PRESETS),
         "views": "\n".join(f"  {k:<12} {v}" for k, v in R.VIEWS.items()),
+        "preset": R.DEFAULT_PRESET,
     }
 
 
@@ -75,6 +76,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="evaluate metrics every N frames (default: every frame for 1D data, every ~{metrics} "
                         "steps for 2D)")
     p.add_argument("--theme", default="light", help="light or dark (default light)")
+    p.add_argument("--preset", help="x264 speed preset for MP4, ultrafast ... veryslow (default {preset}); "
+                                    "ultrafast encodes about twice as fast for files about twice as large")
     p.add_argument("--captions", action=argparse.BooleanOptionalAction, default=True,
                    help="burn in a caption bar: title, loss, k and step (default: on)")
     p.add_argument("--title", help="caption title (default: the scenario's name)")
@@ -136,6 +139,8 @@ def run_cli(args: argparse.Namespace) -> int:
             options["steps_per_frame"] = _whole("--steps-per-frame", args.steps_per_frame)
         if args.fps is not None:
             options["fps"] = _number("--fps", args.fps)
+        if args.preset is not None:
+            options["preset"] = args.preset
         metrics_every = _whole("--metrics-every", args.metrics_every)
         seed = _whole("--seed", args.seed)
         sc = S.load(args.scenario)

@@ -36,6 +36,7 @@ IN_PROCESS_ERRORS = {
     "frames and until": (["ring8", "-o", "{dir}/x.gif", "--frames", "2", "--until-step", "9"], "--until-step"),
     "unknown view": (["ring8", "-o", "{dir}/x.gif", "--view", "sideways"], "--view"),
     "bad override": (["ring8", "-o", "{dir}/x.gif", "--set", "train.k=0"], "train.k"),
+    "unknown preset": (["ring8", "-o", "{dir}/x.mp4", "--preset", "quick"], "--preset"),
 }
 
 
