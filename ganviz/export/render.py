@@ -515,7 +515,7 @@ class Renderer:
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         if fields:
-            self.caption = CaptionBar(self.theme, max(22, round(height * 0.06)), fields)
+            self.caption = CaptionBar(self.theme, max(24, round(height * 0.06)), fields)
             outer.addWidget(self.caption)
         body = QtWidgets.QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
