@@ -309,10 +309,11 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _finished(self, path: Path) -> None:
         job, self._job = self._job, None
+        assert job is not None
         self._timer.stop()
         self.last_path = path
         self.progress.setValue(self.progress.maximum())
-        what = "a still" if job is not None and job.still else f"{job.frames_done if job else 0} frames"
+        what = "a still" if job.still else f"{job.frames_done} frames"
         self.status_label.setText(f"Saved {what} to {path}.")
         self._update_enabled()
         self.exported.emit(str(path))
