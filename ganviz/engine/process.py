@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import queue
 import sys
 import threading
@@ -62,6 +63,14 @@ def _child(scenario: Scenario, device: Optional[str], options: dict, cmds, out) 
         out.put(("error", f"{type(e).__name__}: {e}", None))
         return
     out.put(("ready", None, _state(s)))
+
+    def orphaned() -> None:
+        # A parent that dies without stopping us (killed, crashed) must not leave us training forever.
+        # Exit at once: a normal exit would wait on queue feeder threads that nobody reads any more.
+        mp.parent_process().join()
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="ganviz-parent-watch", daemon=True).start()
     s.run_here()
     out.put(("stopped", None, _state(s)))
 

@@ -36,3 +36,50 @@ def test_bad_settings_are_refused_in_the_parent():
     else:
         raise AssertionError("k = 0 was accepted")
     assert s.stop()
+
+
+ORPHAN = """
+import os, sys, time
+from ganviz.core import scenario as S
+from ganviz.engine.process import ProcessSession
+from tests.engine.test_session import small
+s = ProcessSession(small()).start()
+s.wait_for(lambda x: True, 60)
+s.play()
+print(s._proc.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_training_child_ends_when_its_parent_is_killed():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        child = int(p.stdout.readline())
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # A zombie (dead, not yet reaped by init) counts as ended.
+            try:
+                with open(f"/proc/{child}/stat") as f:
+                    if f.read().split()[2] == "Z":
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the training child outlived its parent")
+    finally:
+        if p.poll() is None:
+            p.kill()

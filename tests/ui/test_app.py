@@ -211,7 +211,12 @@ CLOSE_SCRIPT = textwrap.dedent("""
 def test_closing_while_training_exits_cleanly_within_two_seconds(tmp_path):
     p = subprocess.Popen([sys.executable, "-c", CLOSE_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, cwd=tmp_path)
-    out, err = p.communicate(timeout=60)
+    try:
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:      # a hung app must not outlive the test (its training child follows it)
+            p.kill()
+            p.communicate()
     t_end = time.monotonic()
     assert p.returncode == 0, err
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
