@@ -425,20 +425,7 @@ class _GameDriver:
         panel = getattr(v, "_panel", None)
         if panel is not None:
             panel.setVisible(False)  # the controls are the app's, not the lecture's
-        v.game_combo.setCurrentIndex(v.game_combo.findData(spec.game))
-        v.loss_combo.setCurrentIndex(v.loss_combo.findData(spec.loss))
-        if spec.reg is not None:
-            v.reg_combo.setCurrentIndex(v.reg_combo.findData(spec.reg))
-        if spec.reg_weight is not None:
-            v.reg_weight.setValue(spec.reg_weight)
-        v.lr_slider.setValue(round((math.log10(spec.lr) + 3.0) * 100))
-        v.gamma_slider.setValue(round(spec.gamma * 100))
-        v.momentum_slider.setValue(round(spec.beta * 20))
-        v.k_slider.setValue(spec.k)
-        v.steps_slider.setValue(spec.steps)
-        v.set_methods(spec.methods)
-        start = spec.start if spec.start is not None else v.game().default_start
-        v.set_start(*start)
+        v.load_game({k: val for k, val in dataclasses.asdict(spec).items() if val is not None})
         v._timer.stop()
         self.steps = int(v.params()["steps"])
         self.shown = 0
