@@ -38,6 +38,7 @@ def main() -> int:
         # (file, scenario, steps, tab, setup)
         ("app-1d.png", "goodfellow-fig1", 600, "Lab", None),
         ("app-2d.png", "ring8", 1500, "Lab", None),
+        ("app-compare.png", "compare-losses-ring8", 1500, "Compare", None),
         ("app-game.png", "ring8", 0, "Game dynamics", "game"),
     ]
     for fname, name, steps, tab, setup in shots:

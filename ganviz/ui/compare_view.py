@@ -569,7 +569,7 @@ class CompareView(QtWidgets.QWidget):
         self.add_button.clicked.connect(self.add_panel)
         self.trails_check = QtWidgets.QCheckBox("Fixed-z trails")
         self.trails_check.setObjectName("compareTrailsCheck")
-        self.trails_check.setChecked(True)
+        self.trails_check.setChecked(False)   # on demand: early training makes a tangle
         self.trails_check.setToolTip(f"Where {N_TRAIL} fixed latent vectors' images have been over the last "
                                      f"{TRAIL_LENGTH} frames: mode hopping and collapse show as motion")
         self.trails_check.toggled.connect(self._apply_toggles)

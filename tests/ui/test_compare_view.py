@@ -177,7 +177,9 @@ def test_toggles_show_trails_and_the_d_heatmap(view, qtbot):
     snap = synthetic_snapshot(dim=2, m=2)
     view.set_snapshot(snap)
     p = view.panels[1]
-    assert p.trails.visible() and not p.heat.isVisible()
+    assert not p.trails.visible() and not p.heat.isVisible()     # both on demand
+    view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(True)
+    assert p.trails.visible()
     view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(False)
     assert not p.trails.visible()
     view.findChild(QtWidgets.QCheckBox, "compareHeatmapCheck").setChecked(True)
