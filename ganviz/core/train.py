@@ -402,15 +402,12 @@ class Trainer:
         """Each GAN's own loss on its rows of the (M, ...) arguments: (M,)."""
         return self._grouped(lambda loss, *a: getattr(loss, fn_name)(*a), *args)
 
-    def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf, noise: tuple[Tensor, Tensor, Tensor],
-                     create_graph: bool = False) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf,
+                     noise: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
         """D's loss per GAN (M,) with penalties, and the raw outputs on real and fake."""
-        nr, nf, eps = noise
+        eps = noise[2]
         b = xr.shape[1]
-        sigma = self._noise_std()
-        if sigma is not None:
-            xr = xr + sigma * nr
-            xf = xf + sigma * nf
+        xr, xf = self._seen(xr, xf, noise)
         x = torch.cat([xr, xf], dim=1)
         need_r1 = self._r1 is not None
         if need_r1:
@@ -428,7 +425,7 @@ class Trainer:
         if need_r1:
             (gx,) = torch.autograd.grad(r.sum(), x, create_graph=True)
             loss = loss + 0.5 * self._r1 * (gx[:, :b] ** 2).sum(2).mean(1)
-        return loss, r, f, out
+        return loss, r, f
 
     def _noise_draws(self, b: int) -> tuple[Tensor, Tensor, Tensor]:
         # Always drawn, whatever the settings, so that the random stream does not depend on them.
@@ -453,11 +450,12 @@ class Trainer:
             return None
         return torch.tensor([c > i for c in counts], device=self.device).view(-1, 1)
 
-    def _seen(self, xr: Tensor, xf: Tensor, noise) -> tuple[Tensor, Tensor]:
+    def _seen(self, xr: Optional[Tensor], xf: Tensor, noise) -> tuple[Optional[Tensor], Tensor]:
+        """Real and fake samples as D sees them: with instance noise, when it is on."""
         sigma = self._noise_std()
         if sigma is None:
             return xr, xf
-        return xr + sigma * noise[0], xf + sigma * noise[1]
+        return (None if xr is None else xr + sigma * noise[0]), xf + sigma * noise[1]
 
     def _logit_grads(self, out: Tensor, b: int, which: str) -> tuple[Tensor, Tensor]:
         """Loss per GAN and its gradient with respect to D's raw outputs (M, N).
@@ -502,7 +500,7 @@ class Trainer:
             g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
             self._apply_d(g, loss, out[:, :b], out[:, b:], active)
             return
-        loss, r, f, _ = self._d_objective(xr, xf, cr, cf, noise)
+        loss, r, f = self._d_objective(xr, xf, cr, cf, noise)
         g = self.D.flat_grad(loss.sum())
         self._apply_d(g, loss, r, f, active)
 
@@ -554,11 +552,8 @@ class Trainer:
             z, cf = self._latent(b)
             noise = self._noise_draws(b)
             xf = self.generate(z, cf)
-            x = torch.cat([xr, xf], dim=1)
+            x = torch.cat(self._seen(xr, xf, noise), dim=1)
             cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
-            sigma = self._noise_std()
-            if sigma is not None:
-                x = x + sigma * torch.cat([noise[0], noise[1]], 0)
             out = self.discriminate(x, cond, flat=flat, groups=2)
             loss = self._per_gan("d_loss", out[:, :b], out[:, b:], self._smooth)
             (g,) = torch.autograd.grad(loss.sum(), flat, create_graph=True)
@@ -575,7 +570,7 @@ class Trainer:
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
         xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
-        _, xf_s = self._seen(xf, xf, noise)
+        _, xf_s = self._seen(None, xf, noise)
         out, d_cache = self.D.forward_cached(self._with_cond(xf_s, cf))
         loss, go = self._logit_grads(out.squeeze(2), 0, "g")
         _, gx = self.D.backward_cached(d_cache, go.unsqueeze(2), weights=False, inputs=True)
@@ -593,11 +588,8 @@ class Trainer:
         d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
-        xf = self.generate(z, cf)
-        sigma = self._noise_std()
-        if sigma is not None:
-            xf = xf + sigma * noise[1]
-        f = self.discriminate(xf, cf, flat=d_flat, groups=1, mbstd_value=None)
+        _, xf = self._seen(None, self.generate(z, cf), noise)
+        f = self.discriminate(xf, cf, flat=d_flat, groups=1)
         loss = self._per_gan("g_loss", f)
         g = self.G.flat_grad(loss.sum())
         mask = self._finite_mask(loss, g, active)
@@ -615,9 +607,8 @@ class Trainer:
             return
         xf = self.generate(z, cf)
         consensus = self._consensus is not None
-        loss_d, r, f, _ = self._d_objective(xr, xf.detach(), cr, cf, noise, create_graph=consensus)
-        sigma = self._noise_std()
-        xf_seen = xf + sigma * noise[1] if sigma is not None else xf
+        loss_d, r, f = self._d_objective(xr, xf.detach(), cr, cf, noise)
+        _, xf_seen = self._seen(None, xf, noise)
         f_g = self.discriminate(xf_seen, cf, groups=1)
         loss_g = self._per_gan("g_loss", f_g)
         gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
