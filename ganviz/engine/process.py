@@ -15,6 +15,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -55,6 +56,9 @@ def _state(s) -> dict:
 
 def _child(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -> None:
     from ganviz.engine.session import Session
+
+    # Ctrl+C in a terminal reaches the whole process group: the parent closes the window and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     try:
         s = Session(scenario, device, commands=cmds, on_publish=lambda ses, snap: out.put(("snap", snap, _state(ses))),

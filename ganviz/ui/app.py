@@ -6,6 +6,7 @@ deletion and the events processed before Python exits.
 """
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Optional
 
@@ -51,6 +52,12 @@ def run_app(scenario: Optional[str] = None, device: Optional[str] = None) -> int
 
     win = MainWindow(sc, path, device=device)
     win.show()
+    # Ctrl+C in the terminal closes the window cleanly (stopping training) instead of a traceback;
+    # a timer lets the interpreter run now and then, since Qt's event loop does not deliver signals.
+    signal.signal(signal.SIGINT, lambda *_: win.close())
+    tick = QtCore.QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
     try:
         rc = app.exec()
     finally:
