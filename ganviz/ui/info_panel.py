@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from ganviz.core.losses import Loss, get_loss
 from ganviz.engine.snapshot import Snapshot
+from ganviz.ui.plotting import GanIndexed
 from ganviz.ui.theme import LIGHT, Theme
 
 FONT_PT = 10.0
@@ -83,7 +84,7 @@ LIVE_ROWS = (
 )
 
 
-class InfoPanel(QWidget):
+class InfoPanel(GanIndexed, QWidget):
     """The selected loss's objectives, divergence and reference, and the latest snapshot's numbers."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
@@ -155,16 +156,7 @@ class InfoPanel(QWidget):
 
     # -- public API -------------------------------------------------------------------------
 
-    @property
-    def index(self) -> int:
-        """Which GAN of the snapshot (0..M-1) the numbers are of."""
-        return self._index
-
-    @index.setter
-    def index(self, value: int) -> None:
-        if value < 0:
-            raise ValueError(f"index must be 0 or more, not {value}")
-        self._index = int(value)
+    def _on_index(self, changed: bool) -> None:
         if self._snapshot is not None:
             self.set_snapshot(self._snapshot)
 

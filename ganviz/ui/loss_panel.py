@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganviz.core.losses import LOSSES, get_loss, loss_shape_curves
 from ganviz.engine.snapshot import Snapshot
+from ganviz.ui.plotting import GanIndexed
 from ganviz.ui.theme import LIGHT, Theme
 
 # The ML loss -D/(1-D) reaches -1000 near D = 1 and the log losses +-6.9 at the
@@ -89,7 +90,7 @@ def refit(view: pg.GraphicsLayoutWidget) -> None:
     view.ci.setGeometry(QRectF(0, 0, view.width(), view.height()))
 
 
-class LossShapePanel(QWidget):
+class LossShapePanel(GanIndexed, QWidget):
     """Generator cost against D(G(z)) for every probability-reading loss, with the live fakes on it."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
@@ -157,16 +158,7 @@ class LossShapePanel(QWidget):
 
     # -- public API -------------------------------------------------------------------------
 
-    @property
-    def index(self) -> int:
-        """Which GAN of the snapshot (0..M-1) the markers show."""
-        return self._index
-
-    @index.setter
-    def index(self, value: int) -> None:
-        if value < 0:
-            raise ValueError(f"index must be 0 or more, not {value}")
-        self._index = int(value)
+    def _on_index(self, changed: bool) -> None:
         self._draw_markers()
 
     @property

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.loss_panel import font_pt, line_scale, refit, set_title, style_plot, wrap_html
+from ganviz.ui.plotting import GanIndexed
 from ganviz.ui.theme import LIGHT, Theme
 
 # Qt strokes 1-px lines on a fast path; at 1.6 px eight noisy GANs took ~4x longer to draw.
@@ -73,7 +74,7 @@ PLOTS: tuple[PlotSpec, ...] = (
 )
 
 
-class MetricsPanel(QWidget):
+class MetricsPanel(GanIndexed, QWidget):
     """Metric history of one GAN (`index`) or of all GANs (`show_all`), one titled plot per group."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
@@ -139,16 +140,7 @@ class MetricsPanel(QWidget):
 
     # -- public API -------------------------------------------------------------------------
 
-    @property
-    def index(self) -> int:
-        """Which GAN of the snapshot (0..M-1) is drawn when `show_all` is off."""
-        return self._index
-
-    @index.setter
-    def index(self, value: int) -> None:
-        if value < 0:
-            raise ValueError(f"index must be 0 or more, not {value}")
-        self._index = int(value)
+    def _on_index(self, changed: bool) -> None:
         self._redraw()
 
     @property

@@ -250,3 +250,29 @@ class CornerText(QtWidgets.QGraphicsRectItem):
         x = self._margin if "left" in self._corner else vr.width() - r.width() - self._margin
         y = self._margin if "top" in self._corner else vr.height() - r.height() - self._margin
         self.setPos(x, y)
+
+
+class GanIndexed:
+    """The `index` of the GAN (of a snapshot's M) that a widget shows; a change redraws it.
+
+    Mix in before the Qt base class; the widget sets `self._index = 0` and implements
+    `_on_index(changed)`.
+    """
+
+    _index: int = 0
+
+    @property
+    def index(self) -> int:
+        """Which of the snapshot's M GANs is shown (clamped to M - 1 when drawing)."""
+        return self._index
+
+    @index.setter
+    def index(self, value: int) -> None:
+        if value < 0:
+            raise ValueError(f"GAN index must be 0 or more, got {value}.")
+        changed = int(value) != self._index
+        self._index = int(value)
+        self._on_index(changed)
+
+    def _on_index(self, changed: bool) -> None:
+        raise NotImplementedError

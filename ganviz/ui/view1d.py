@@ -19,7 +19,7 @@ _DASH = QtCore.Qt.PenStyle.DashLine
 _DOT = QtCore.Qt.PenStyle.DotLine
 
 
-class View1D(QtWidgets.QWidget):
+class View1D(P.GanIndexed, QtWidgets.QWidget):
     """Densities, discriminator and generator mapping of one 1D GAN."""
 
     LAYERS = ("p_data", "p_g", "d", "d_star", "hist", "real", "mapping")
@@ -136,16 +136,7 @@ class View1D(QtWidgets.QWidget):
     def layer_names(cls) -> tuple[str, ...]:
         return cls.LAYERS
 
-    @property
-    def index(self) -> int:
-        """Which of the snapshot's M GANs is drawn (clamped to M - 1 when drawing)."""
-        return self._index
-
-    @index.setter
-    def index(self, i: int) -> None:
-        if i < 0:
-            raise ValueError(f"GAN index must be 0 or more, got {i}.")
-        self._index = int(i)
+    def _on_index(self, changed: bool) -> None:
         if self._snap is not None:
             self.set_snapshot(self._snap)
 

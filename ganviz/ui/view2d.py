@@ -20,7 +20,7 @@ from ganviz.ui.trails import Trails
 HEAT_SOURCES = ("d", "d_star")
 
 
-class View2D(QtWidgets.QWidget):
+class View2D(P.GanIndexed, QtWidgets.QWidget):
     """A square, layered picture of one 2D GAN, in the manner of GAN Lab."""
 
     LAYERS = ("heatmap", "contours", "manifold", "real", "trails", "grad", "fake")
@@ -115,18 +115,9 @@ class View2D(QtWidgets.QWidget):
     def layer_names(cls) -> tuple[str, ...]:
         return cls.LAYERS
 
-    @property
-    def index(self) -> int:
-        """Which of the snapshot's M GANs is drawn (clamped to M - 1 when drawing)."""
-        return self._index
-
-    @index.setter
-    def index(self, i: int) -> None:
-        if i < 0:
-            raise ValueError(f"GAN index must be 0 or more, got {i}.")
-        if int(i) != self._index:
+    def _on_index(self, changed: bool) -> None:
+        if changed:
             self.trails.clear()
-        self._index = int(i)
         self._redraw()
 
     def snapshot(self) -> Optional[Snapshot]:
