@@ -59,9 +59,8 @@ import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import ganviz.ui  # noqa: F401  (its reference-count guard, before any Qt call)
-from ganviz.core.games import GAMES, INTEGRATORS, REGULARISERS
 from ganviz.core.losses import LOSSES
-from ganviz.core.scenario import Scenario
+from ganviz.core.scenario import Scenario, ScenarioError, validate_game
 from ganviz.engine.lab import Lab
 from ganviz.engine.snapshot import Snapshot
 from ganviz.export.writers import (
@@ -367,32 +366,23 @@ class GameSpec:
 
     @classmethod
     def from_table(cls, table: dict) -> "GameSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in table:
-            if key not in known:
-                raise OptionError(f"game.{key}", f"unknown setting; [game] may set {', '.join(sorted(known))}")
-        d = dict(table)
+        # Names, types and memberships are the scenario's rules (one home); an export adds only
+        # the ranges of the app's sliders below.
+        try:
+            d = validate_game(dict(table))
+        except ScenarioError as e:
+            option, _, detail = str(e).partition(": ")
+            raise OptionError(option, detail) from None
 
         def number(key: str, low: float, high: float) -> None:
             v = d.get(key)
             if v is None:
                 return
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high:
+            if not low <= v <= high:
                 raise OptionError(f"game.{key}", f"must be a number from {low:g} to {high:g} (got {v!r})")
             d[key] = float(v)
 
-        if d.get("game", "bilinear") not in GAMES:
-            raise OptionError("game.game", f"unknown game {d['game']!r}; choose from {', '.join(GAMES)}")
-        if d.get("loss", "ns") not in LOSSES:
-            raise OptionError("game.loss", f"unknown loss {d['loss']!r}; choose from {', '.join(LOSSES)}")
-        if d.get("reg") is not None and d["reg"] not in REGULARISERS:
-            raise OptionError("game.reg", f"unknown regulariser {d['reg']!r}; choose from {', '.join(REGULARISERS)}")
         methods = d.get("methods", cls.methods)
-        if isinstance(methods, str):
-            methods = [methods]
-        if not isinstance(methods, (list, tuple)) or not methods or any(m not in INTEGRATORS for m in methods):
-            raise OptionError("game.methods", f"must be a list of methods from {', '.join(INTEGRATORS)} "
-                                              f"(got {methods!r})")
         d["methods"] = tuple(dict.fromkeys(methods))
         # The app's sliders set these; an export draws what the app would draw.
         number("lr", 0.001, 2.0)
@@ -403,12 +393,7 @@ class GameSpec:
             if key in d:
                 d[key] = _whole(f"game.{key}", d[key], low, high)
         if d.get("start") is not None:
-            s = d["start"]
-            if (not isinstance(s, (list, tuple)) or len(s) != 2
-                    or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
-                               for c in s)):
-                raise OptionError("game.start", f"must be two numbers [x, y] (got {s!r})")
-            d["start"] = (float(s[0]), float(s[1]))
+            d["start"] = (float(d["start"][0]), float(d["start"][1]))
         return cls(**d)
 
 
