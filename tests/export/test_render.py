@@ -1,9 +1,6 @@
 """The export renderer: exact frame counts and sizes, determinism, cancel and errors that leave nothing behind."""
 from __future__ import annotations
 
-import errno
-import io
-import os
 import xml.etree.ElementTree as ET
 
 import av
@@ -15,6 +12,7 @@ from ganviz.core import scenario as S
 from ganviz.export import render as R
 from ganviz.export import writers
 from ganviz.export.render import Cancelled, ExportError, ExportJob, OptionError, Renderer, export
+from tests.export.fakes import FillingFile
 from tests.ui.synth import synthetic_snapshot
 
 SMALL = ["model.g_width=32", "model.d_width=32", 'device="cpu"']
@@ -41,19 +39,6 @@ def gif_frames(path) -> list[np.ndarray]:
 
 def leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
-
-
-class FillingFile(io.BytesIO):
-    """Takes `room` bytes, then fails the way a full disk does."""
-
-    def __init__(self, room: int) -> None:
-        super().__init__()
-        self.room = room
-
-    def write(self, data) -> int:
-        if self.tell() + len(data) > self.room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return super().write(data)
 
 
 def test_mp4_decodes_to_exactly_the_requested_frames_and_size(tmp_path):

@@ -1,9 +1,7 @@
 """The export file writers: formats decode with the exact frame count, nothing half-written survives."""
 from __future__ import annotations
 
-import errno
 import gc
-import io
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 from PIL import Image
 
 from ganviz.export import writers
+from tests.export.fakes import FillingFile
 from ganviz.export.writers import (
     FORMATS,
     ExportError,
@@ -332,19 +331,6 @@ def test_check_output_leaves_nothing(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- full disk
-
-
-class FillingFile(io.BytesIO):
-    """Takes `room` bytes, then fails the way a full disk does."""
-
-    def __init__(self, room: int) -> None:
-        super().__init__()
-        self.room = room
-
-    def write(self, data) -> int:
-        if self.tell() + len(data) > self.room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return super().write(data)
 
 
 @pytest.mark.parametrize("name, room", [("run.gif", 0), ("run.gif", 600), ("frames", 0)])
