@@ -164,6 +164,8 @@ class TorchSampler:
             np.allclose(mixture._chol, np.diagonal(mixture._chol, axis1=1, axis2=2)[:, :1, None] * np.eye(mixture.dim))
         )
         self.std = self.chol[:, 0, 0].unsqueeze(1) if self.isotropic else None
+        # Means and stds side by side: one gather per batch instead of two.
+        self._mean_std = torch.cat([self.means, self.std], dim=1) if self.isotropic else None
 
     def labels(self, n: int, gen: torch.Generator) -> torch.Tensor:
         if self.equal_weights:
@@ -176,7 +178,8 @@ class TorchSampler:
         labels = self.labels(n, gen)
         eps = torch.randn(n, self.dim, generator=gen, device=self.device, dtype=self.means.dtype)
         if self.isotropic:
-            x = torch.addcmul(self.means[labels], self.std[labels], eps)
+            ms = self._mean_std[labels]
+            x = torch.addcmul(ms[:, :self.dim], ms[:, self.dim:], eps)
         else:
             x = self.means[labels] + torch.bmm(self.chol[labels], eps.unsqueeze(2)).squeeze(2)
         return x, labels

@@ -125,11 +125,12 @@ class Evaluator:
             xf = t.generate(z, cond_show)
         if t._fast_g:
             # The plain MLP: the trainer's hand-written backward, about 4x cheaper than autograd here.
-            out, cache = t.D.forward_cached(t._with_cond(xf, cond_show))
-            f = out.squeeze(2)
-            _, go = t._logit_grads(f, 0, "g")
-            _, gx = t.D.backward_cached(cache, go.unsqueeze(2) * f.shape[1], weights=False, inputs=True)
-            gx = gx[:, :, :t.dim]
+            with torch.no_grad():
+                out, cache = t.D.forward_cached(t._with_cond(xf, cond_show))
+                f = out.squeeze(2)
+                _, go = t._logit_grads(f, 0, "g")
+                _, gx = t.D.backward_cached(cache, go.unsqueeze(2) * f.shape[1], weights=False, inputs=True)
+                gx = gx[:, :, :t.dim]
         else:
             with torch.enable_grad():
                 xg = xf.detach().requires_grad_(True)

@@ -5,10 +5,13 @@ has its own `TrainSettings` (loss, k, learning rates, regularisers ...), all of
 which can change between steps without touching the weights. The networks'
 layout (`ModelSettings`) is fixed for the life of a trainer.
 
-Random draws all come from one seeded torch.Generator on the training device,
-in an order that does not depend on the settings: the same scenario and seed
-give the same numbers, and a GAN trained in lockstep with others sees exactly
-the batches it would see alone.
+Data batches and latent vectors come from one seeded torch.Generator on the
+training device, in an order that does not depend on the settings: the same
+scenario and seed give the same numbers, and a GAN trained in lockstep with
+others sees exactly the batches it would see alone. Instance noise and the
+gradient penalty's interpolation weights come from a second generator, drawn
+only while some GAN of the set uses them, so that they cost nothing otherwise
+and never shift the data stream.
 """
 from __future__ import annotations
 
@@ -209,6 +212,8 @@ class Trainer:
         self.shared_init = shared_init
         self.gen = torch.Generator(device=self.device)
         self.gen.manual_seed(seed)
+        self.noise_gen = torch.Generator(device=self.device)
+        self.noise_gen.manual_seed(seed + 104729)
         self._set_mixture(mixture)
         self.dim = mixture.dim
         n_cls = mixture.n_components if model.conditional else 0
@@ -219,7 +224,7 @@ class Trainer:
         self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init)
         self.step_count = 0
         self.d_step_count = 0
-        self.diverged = torch.zeros(self.m, 1, dtype=torch.bool, device=self.device)
+        self._healthy = torch.ones(self.m, 1, dtype=torch.bool, device=self.device)
         self.stats = StepStats(self.m, self.device)
         self._mbstd_real = torch.zeros(self.m, 1, 1, device=self.device)
         self.settings: list[TrainSettings] = []
@@ -279,6 +284,7 @@ class Trainer:
         self._sn = col("spectral_norm").bool().view(-1, 1, 1) if any_("spectral_norm") else None
         self._mbstd = col("minibatch_std").view(-1, 1, 1) if any_("minibatch_std") else None
         self._noise = [(s.instance_noise, s.noise_anneal) for s in settings]
+        self._draw_noise = any_("instance_noise") or self._gp is not None
         self.batch_size = first.batch_size
         self.joint = first.update == "simultaneous" or self._consensus is not None
         # GANs grouped by loss: one loss call per distinct loss.
@@ -405,7 +411,6 @@ class Trainer:
     def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf,
                      noise: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
         """D's loss per GAN (M,) with penalties, and the raw outputs on real and fake."""
-        eps = noise[2]
         b = xr.shape[1]
         xr, xf = self._seen(xr, xf, noise)
         x = torch.cat([xr, xf], dim=1)
@@ -417,6 +422,7 @@ class Trainer:
         r, f = out[:, :b], out[:, b:]
         loss = self._per_gan("d_loss", r, f, self._smooth)
         if self._gp is not None:
+            eps = noise[2]
             xh = (eps * xr.detach() + (1 - eps) * xf.detach()).requires_grad_(True)
             ch = cr if self.n_classes else None
             oh = self.discriminate(xh, ch, groups=1)
@@ -427,23 +433,31 @@ class Trainer:
             loss = loss + 0.5 * self._r1 * (gx[:, :b] ** 2).sum(2).mean(1)
         return loss, r, f
 
-    def _noise_draws(self, b: int) -> tuple[Tensor, Tensor, Tensor]:
-        # Always drawn, whatever the settings, so that the random stream does not depend on them.
-        n = torch.randn(2, b, self.dim, generator=self.gen, device=self.device)
-        eps = torch.rand(b, 1, generator=self.gen, device=self.device)
+    def _noise_draws(self, b: int) -> Optional[tuple[Tensor, Tensor, Tensor]]:
+        """Instance noise for real and fake, and the gradient penalty's interpolation weights; None when no
+        GAN uses them. From their own generator, so that the data stream does not depend on the settings."""
+        if not self._draw_noise:
+            return None
+        n = torch.randn(2, b, self.dim, generator=self.noise_gen, device=self.device)
+        eps = torch.rand(b, 1, generator=self.noise_gen, device=self.device)
         return n[0], n[1], eps
 
     # -- updates -------------------------------------------------------------
+    @property
+    def diverged(self) -> Tensor:
+        """(M, 1) bool: the GANs that produced a NaN or infinite loss or gradient (their weights are frozen)."""
+        return ~self._healthy
+
     def _finite_mask(self, loss: Tensor, grad: Tensor, active: Optional[Tensor]) -> Tensor:
         # A sum is non-finite when any term is (or when it overflows, which is no better): one cheap check.
-        ok = torch.isfinite(loss.detach() + grad.sum(dim=1)).view(-1, 1)
-        mask = ok & ~self.diverged
-        if active is not None:
-            self.diverged |= ~ok & active
-            mask = mask & active
-        else:
-            self.diverged |= ~ok
-        return mask
+        # s - s is 0 for finite s and NaN for inf or NaN: two ops, where torch.isfinite takes five.
+        s = loss.detach() + grad.sum(dim=1)
+        ok = (s - s == 0).view(-1, 1)
+        if active is None:
+            self._healthy &= ok
+            return self._healthy
+        self._healthy &= ok | ~active
+        return self._healthy & active
 
     def _active(self, counts: list[int], i: int) -> Optional[Tensor]:
         if all(c > i for c in counts):
@@ -470,7 +484,8 @@ class Trainer:
                 r, f = o[:, :b], o[:, b:]
                 loss = self._per_gan("d_loss", r, f, self._smooth)
                 gr, gf = self._grouped(lambda l, *a: l.d_grad(*a), r, f, self._smooth)
-                return loss, torch.cat([gr / r.shape[1], gf / f.shape[1]], dim=1)
+                # Real and fake batches have the same size b: one scaling for both halves.
+                return loss, torch.cat([gr, gf], dim=1).mul_(1.0 / b)
             f = o[:, b:]
             loss = self._per_gan("g_loss", f)
             gf = self._grouped(lambda l, x: l.g_grad(x), f) / f.shape[1]
@@ -489,17 +504,19 @@ class Trainer:
         xr, cr = self._real(b)
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
+        if self._fast_d:
+            with torch.no_grad():
+                xf = self.G.forward_cached(self._with_cond(z, cf))[0]
+                xr_s, xf_s = self._seen(xr, xf, noise)
+                cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+                out, cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
+                out = out.squeeze(2)
+                loss, go = self._logit_grads(out, b, "d")
+                g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
+                self._apply_d(g, loss, out[:, :b], out[:, b:], active)
+            return
         with torch.no_grad():
             xf = self.generate(z, cf)
-        if self._fast_d:
-            xr_s, xf_s = self._seen(xr, xf, noise)
-            cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
-            out, cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
-            out = out.squeeze(2)
-            loss, go = self._logit_grads(out, b, "d")
-            g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
-            self._apply_d(g, loss, out[:, :b], out[:, b:], active)
-            return
         loss, r, f = self._d_objective(xr, xf, cr, cf, noise)
         g = self.D.flat_grad(loss.sum())
         self._apply_d(g, loss, r, f, active)
@@ -566,6 +583,7 @@ class Trainer:
                 st = {k: torch.where(keep, v, st[k]) for k, v in new_st.items()}
         return flat
 
+    @torch.no_grad()
     def _g_fast(self, b: int) -> tuple[Tensor, Tensor]:
         z, cf = self._latent(b)
         noise = self._noise_draws(b)
@@ -574,7 +592,7 @@ class Trainer:
         out, d_cache = self.D.forward_cached(self._with_cond(xf_s, cf))
         loss, go = self._logit_grads(out.squeeze(2), 0, "g")
         _, gx = self.D.backward_cached(d_cache, go.unsqueeze(2), weights=False, inputs=True)
-        g, _ = self.G.backward_cached(g_cache, gx[:, :, :self.dim].contiguous())
+        g, _ = self.G.backward_cached(g_cache, gx[:, :, :self.dim].contiguous() if self.n_classes else gx)
         return loss, g
 
     def g_step(self, active: Optional[Tensor] = None) -> None:
@@ -624,6 +642,7 @@ class Trainer:
         self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
         self.stats.record_g(loss_g, gg)
 
+    @torch.no_grad()
     def _joint_fast(self, b, xr, cr, z, cf, noise, d_active, g_active) -> None:
         xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
         xr_s, xf_s = self._seen(xr, xf, noise)
@@ -681,7 +700,7 @@ class Trainer:
             "G": self.G.flat.detach().clone(), "D": self.D.flat.detach().clone(),
             "opt_d": {k: v.clone() for k, v in self.opt_d.state.items()},
             "opt_g": {k: v.clone() for k, v in self.opt_g.state.items()},
-            "step": self.step_count, "gen": self.gen.get_state(),
+            "step": self.step_count, "gen": self.gen.get_state(), "noise_gen": self.noise_gen.get_state(),
         }
 
     def load_state(self, state: dict) -> None:
@@ -693,3 +712,4 @@ class Trainer:
         self.opt_g.state = {k: v.clone() for k, v in state["opt_g"].items()}
         self.step_count = state["step"]
         self.gen.set_state(state["gen"])
+        self.noise_gen.set_state(state["noise_gen"])

@@ -159,6 +159,7 @@ class Lab:
                         mine.state[k][i].copy_(theirs.state[k][j])
         new.step_count = old.step_count
         new.gen.set_state(old.gen.get_state())
+        new.noise_gen.set_state(old.noise_gen.get_state())
 
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""

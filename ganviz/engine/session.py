@@ -282,6 +282,9 @@ class Session(SessionAPI):
                 chunk = max(1, min(256, int(0.004 * n / max(dt, 1e-6))))
                 if self.speed:
                     time.sleep(max(0.0, 1.0 / self.speed - dt))
+            # Whether training goes on after this chunk: a snapshot taken after the last of n requested
+            # steps must say "not running".
+            still = (self.playing or self._pending_steps > 0) and not lab.paused_by_error
             now = time.perf_counter()
             if now - window_t0 >= 0.5:
                 self.steps_per_sec = window_steps / (now - window_t0)
@@ -299,10 +302,10 @@ class Session(SessionAPI):
                     metrics_cost = t1 - t0
                     last_metrics = t1
                     t0 = t1
-                snap = lab.snapshot(running=training, steps_per_sec=self.steps_per_sec if training else 0.0)
+                snap = lab.snapshot(running=still, steps_per_sec=self.steps_per_sec if still else 0.0)
                 if self.error and not lab.paused_by_error:
                     snap = dataclasses.replace(snap, message=self.error)
                 self._publish(snap)
                 last_frame = time.perf_counter()
                 frame_cost = last_frame - t0
-                self._dirty = training
+                self._dirty = still

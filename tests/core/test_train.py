@@ -115,6 +115,20 @@ def test_lockstep_gan_matches_the_same_gan_alone():
     assert not torch.allclose(group.G.flat[0], group.G.flat[2])
 
 
+def test_instance_noise_elsewhere_in_the_set_leaves_a_gan_unchanged():
+    # Noise and penalty draws come from their own generator, only while some GAN uses them: a plain GAN
+    # in lockstep with a noisy one gets the same batches, hence the same weights, as that GAN alone.
+    group = small_trainer([TrainSettings(batch_size=64), TrainSettings(batch_size=64, instance_noise=0.2, gp=1.0)])
+    alone = small_trainer(TrainSettings(batch_size=64))
+    assert group._draw_noise and not alone._draw_noise
+    group.step(10)
+    alone.step(10)
+    assert torch.allclose(group.G.flat[0], alone.G.flat[0], atol=1e-5)
+    assert torch.allclose(group.D.flat[0], alone.D.flat[0], atol=1e-5)
+    assert not torch.allclose(group.D.flat[1], alone.D.flat[0], atol=1e-3)
+    assert torch.equal(group.gen.get_state(), alone.gen.get_state())
+
+
 def test_lockstep_panels_share_data_batches():
     t = small_trainer([TrainSettings(batch_size=16), TrainSettings(loss="minimax", batch_size=16)])
     x, _ = t._real(16)

@@ -55,8 +55,8 @@ def test_play_pause_step_reset(session):
     session.wait_for(lambda s: session.lab.trainer.d_step_count == d0 + 1, 5)
     assert torch.equal(session.lab.trainer.G.flat, g0)        # step D leaves G alone
     session.step_g()
-    time.sleep(0.2)
-    assert not torch.equal(session.lab.trainer.G.flat, g0) and session.lab.trainer.d_step_count == d0 + 1
+    assert session.wait_for(lambda s: not torch.equal(session.lab.trainer.G.flat, g0), 5) is not None
+    assert session.lab.trainer.d_step_count == d0 + 1
     session.reset()
     assert session.wait_for(lambda s: s.step == 0, 5) is not None
 
