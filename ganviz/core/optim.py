@@ -124,6 +124,14 @@ class FlatOptimizer:
                 p.copy_(torch.where(mask, new_p, p))
                 self.state = {k: torch.where(mask, v, self.state[k]) for k, v in new_st.items()}
 
+    def state_changed(self) -> None:
+        """Call after writing `state` from outside (e.g. carrying GANs over into a new set): the fused
+        Adam kernel may be used only while every GAN has taken the same number of steps."""
+        self.state.pop("t0", None)
+        if "t" in self.state:
+            t = self.state["t"]
+            self._t_uniform = bool((t == t.reshape(-1)[0]).all())
+
     def reset(self, kind: str | None = None) -> None:
         if kind is not None:
             self.kind = OPTIMIZERS[kind]

@@ -47,6 +47,17 @@ class History:
             idx = (np.arange(self.size) + self.n) % self.size
         return frozen(self.steps[idx], np.int64), {k: frozen(v[:, idx]) for k, v in self.values.items()}
 
+    def carried(self, m: int, keep: list) -> "History":
+        """A history for a new set of m GANs: new GAN i continues old GAN keep[i]'s rows (None: no past)."""
+        new = History(m, self.size)
+        new.steps[:] = self.steps
+        new.n = self.n
+        for i, j in enumerate(keep):
+            if j is not None and 0 <= j < self.m:
+                for k in METRIC_KEYS:
+                    new.values[k][i] = self.values[k][j]
+        return new
+
     def latest(self) -> dict:
         if self.n == 0:
             return {k: frozen(np.full(self.m, np.nan)) for k in METRIC_KEYS}
@@ -135,7 +146,7 @@ class Lab:
         weights, the shared initial weights of the seed), so that adding or removing a panel
         does not restart the others.
         """
-        old = self.trainer
+        old, old_history = self.trainer, self.history
         sc = dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels))
         try:
             sc = sc.validate()
@@ -156,10 +167,15 @@ class Lab:
                 new.D.flat[i].copy_(old.D.flat[j])
                 for mine, theirs in ((new.opt_d, old.opt_d), (new.opt_g, old.opt_g)):
                     for k in mine.state:
-                        mine.state[k][i].copy_(theirs.state[k][j])
+                        if k in theirs.state:
+                            mine.state[k][i].copy_(theirs.state[k][j])
+        for opt in (new.opt_d, new.opt_g):
+            opt.state_changed()
         new.step_count = old.step_count
         new.gen.set_state(old.gen.get_state())
         new.noise_gen.set_state(old.noise_gen.get_state())
+        # The kept panels keep their curves in the modes-vs-step chart; new panels start from here.
+        self.history = old_history.carried(new.m, keep)
 
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""
