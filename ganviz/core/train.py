@@ -537,13 +537,7 @@ class Trainer:
     def _mbstd_feature_real(self, b: int) -> Tensor:
         # The feature a real batch gives D, reused when D is evaluated on a grid (which is no batch).
         xr, cr = self._real_eval(b)
-        x = torch.cat([xr, cr], 2) if self.n_classes else xr
-        h = x
-        ws = self.D.weights()
-        for li, (w, bb) in enumerate(ws[:-1]):
-            if self._sn is not None:
-                w = torch.where(self._sn, w / self.D._sn_scale(li, w, False), w)
-            h = self.D.act(torch.baddbmm(bb, h, w))
+        h = self.D.features(self._with_cond(xr, cr), sn=self._sn)
         return BatchedMLP.minibatch_std(h, 1)[:, :1, :]
 
     def _real_eval(self, n: int):

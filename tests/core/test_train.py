@@ -159,6 +159,20 @@ def test_conditional_gan_trains_with_labels():
     assert np.isfinite(fr["fake"]).all() and fr["fake"].shape == (1, 512, 2)
 
 
+def test_conditional_gan_with_minibatch_std_feature():
+    # The feature for evaluation on a grid comes from a labelled real batch through D's own hidden layers.
+    model = dataclasses.replace(SMALL, conditional=True)
+    t = small_trainer(TrainSettings(batch_size=32, minibatch_std=True), model=model)
+    t.step(1)
+    state = t._eval_gen().get_state()
+    t.step(1)
+    t._eval_gen().set_state(state)     # the real batch behind the last feature, drawn again
+    x, cond = t._real_eval(32)
+    h = t.D.features(t._with_cond(x, cond))
+    assert torch.allclose(t._mbstd_real, t.D.minibatch_std(h, 1)[:, :1])
+    assert np.isfinite(Evaluator(t).frame()["d_grid"]).all()
+
+
 def test_divergence_is_caught_and_weights_stay_finite():
     t = small_trainer(TrainSettings(loss="wgan", lr_d=1e30, lr_g=1e30, batch_size=32, optimizer="sgd"))
     with pytest.raises(TrainingDiverged, match="diverged at step"):
