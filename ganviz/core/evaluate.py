@@ -111,9 +111,10 @@ class Evaluator:
     # -- per frame -------------------------------------------------------------
     @torch.no_grad()
     def _d_on(self, pts: np.ndarray, cond) -> np.ndarray:
+        # With packing: D on a pack of copies of each grid point (Trainer.discriminate_points).
         x = torch.as_tensor(pts, dtype=torch.float32, device=self.t.device)
         x = x.unsqueeze(0).expand(self.t.m, *x.shape)
-        return self.t.discriminate(x, cond, mbstd_value=self._mbstd()).cpu().numpy()
+        return self.t.discriminate_points(x, cond, mbstd_value=self._mbstd()).cpu().numpy()
 
     def frame(self) -> dict:
         t, g = self.t, self.grid
@@ -134,7 +135,7 @@ class Evaluator:
         else:
             with torch.enable_grad():
                 xg = xf.detach().requires_grad_(True)
-                f = t.discriminate(xg, cond_show, mbstd_value=self._mbstd())
+                f = t.discriminate_points(xg, cond_show, mbstd_value=self._mbstd())
                 loss = t._per_gan("g_loss", f) * f.shape[1]
                 (gx,) = torch.autograd.grad(loss.sum(), xg)
         fake = xf.detach().cpu().numpy()
@@ -165,7 +166,13 @@ class Evaluator:
             u[..., 0], u[..., 1] = uu, vv
         r, c = u.shape[:2]
         z = torch.as_tensor(u.reshape(r * c, zd), dtype=torch.float32, device=t.device)
-        x = t.generate(z, self._cond(r * c)).cpu().numpy()
+        if not t.model.g_batchnorm:
+            x = t.generate(z, self._cond(r * c)).cpu().numpy()
+            return x.reshape(t.m, r, c, t.dim)
+        # Batch norm takes its statistics from the batch, and a grid of z is no sample of the prior:
+        # normalise the grid with the statistics of the fixed sample behind the fakes shown.
+        z = torch.cat([self.z_fixed, z])
+        x = t.generate(z, self._cond(len(z)), norm_ref=N_SHOW)[:, N_SHOW:].cpu().numpy()
         return x.reshape(t.m, r, c, t.dim)
 
     # -- a few times a second ----------------------------------------------------
@@ -181,11 +188,12 @@ class Evaluator:
                                                  "d_real", "d_fake", "d_acc")}
         p_g = np.empty((m,) + g.shape)
         counts = np.zeros((m, mix.n_components), dtype=np.int64)
+        # D's statistics on what it is trained on: packs of independent samples, when packing.
         real_t = torch.as_tensor(self.real_ref, dtype=torch.float32, device=t.device)
-        real_t = real_t.unsqueeze(0).expand(m, *real_t.shape)
-        d_real = t.discriminate(real_t, self._cond(len(self.real_ref)), mbstd_value=self._mbstd()).cpu().numpy()
-        fk = torch.as_tensor(xs[:, :N_MODES], dtype=torch.float32, device=t.device)
-        d_fake = t.discriminate(fk, self._cond(N_MODES), mbstd_value=self._mbstd()).cpu().numpy()
+        real_t = t.pack_samples(real_t.unsqueeze(0).expand(m, *real_t.shape))
+        d_real = t.discriminate(real_t, self._cond(real_t.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
+        fk = t.pack_samples(torch.as_tensor(xs[:, :N_MODES], dtype=torch.float32, device=t.device))
+        d_fake = t.discriminate(fk, self._cond(fk.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
         for i in range(m):
             x = xs[i]
             if not np.all(np.isfinite(x)):

@@ -35,7 +35,22 @@ PRIORS = ("gaussian", "uniform")
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """The networks' layout; changing it means new networks."""
+    """The networks' layout; changing it means new networks.
+
+    g_batchnorm, d_maxout and pack give PacGAN's networks (Lin et al. 2018, Table 1: G with batch
+    norm, D of maxout units with 5 pieces, fed packs of 2 to 4 samples).
+
+    g_batchnorm: batch normalisation of G's hidden layers before the activation, with a learnt scale
+    and shift; always with the statistics of the batch at hand, also in evaluation (no running
+    averages: a GAN toy draws thousands of samples at once). Batch norm's shift replaces the hidden
+    layers' biases (as in PacGAN's code); they stay in the weights, unused, so that the layout and
+    the initial weights are those of the same G without batch norm.
+    d_maxout: k >= 2 pieces per maxout unit of D's hidden layers (instead of `activation`).
+    pack: D reads packs of `pack` samples (dim * pack inputs): real packs of independent real
+    samples, fake packs of independent fakes. As in PacGAN's code, `batch_size` counts packs, so a D
+    step sees batch_size * pack samples per side: D gets as many decisions per step as without
+    packing, and each decision sees more samples.
+    """
 
     latent_dim: int = 2
     prior: str = "gaussian"
@@ -45,6 +60,9 @@ class ModelSettings:
     d_width: int = 64
     activation: str = "relu"
     conditional: bool = False
+    g_batchnorm: bool = False
+    d_maxout: int = 0
+    pack: int = 1
 
 
 @dataclass(frozen=True)
@@ -142,10 +160,24 @@ def validate_model(s: ModelSettings, prefix: str = "model") -> None:
         raise SettingsError(f"{prefix}.prior: must be one of {', '.join(PRIORS)} (got {s.prior!r})")
     if not isinstance(s.conditional, bool):
         raise SettingsError(f"{prefix}.conditional: must be true or false (got {s.conditional!r})")
+    if not isinstance(s.g_batchnorm, bool):
+        raise SettingsError(f"{prefix}.g_batchnorm: must be true or false (got {s.g_batchnorm!r})")
+    if not _is_int(s.d_maxout) or not (s.d_maxout == 0 or 2 <= s.d_maxout <= 16):
+        raise SettingsError(f"{prefix}.d_maxout: must be 0 (no maxout) or a number of pieces in [2, 16] "
+                            f"(got {s.d_maxout!r})")
+    if not _is_int(s.pack) or not 1 <= s.pack <= 8:
+        raise SettingsError(f"{prefix}.pack: must be an integer in [1, 8] (got {s.pack!r})")
+    if s.pack > 1 and s.conditional:
+        raise SettingsError(f"{prefix}.pack: packing is not supported for a conditional GAN; "
+                            f"set pack = 1 or conditional = false")
 
 
 def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 class TrainingDiverged(RuntimeError):
@@ -218,8 +250,11 @@ class Trainer:
         self.dim = mixture.dim
         n_cls = mixture.n_components if model.conditional else 0
         self.n_classes = n_cls
-        g_layout = Layout(model.latent_dim + n_cls, mixture.dim, model.g_width, model.g_layers)
-        d_layout = Layout(mixture.dim + n_cls, 1, model.d_width, model.d_layers, extra_last=1)
+        self.pack = model.pack
+        g_layout = Layout(model.latent_dim + n_cls, mixture.dim, model.g_width, model.g_layers,
+                          batchnorm=model.g_batchnorm)
+        d_layout = Layout(mixture.dim * model.pack + n_cls, 1, model.d_width, model.d_layers, extra_last=1,
+                          pieces=max(1, model.d_maxout))
         self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, self.gen, shared_init)
         self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init)
         self.step_count = 0
@@ -249,6 +284,8 @@ class Trainer:
             if len({getattr(s, name) for s in settings}) > 1:
                 raise SettingsError(f"train.{name}: GANs trained in lockstep must share {name}")
         first = settings[0]
+        if self.model.g_batchnorm and first.batch_size * self.pack < 2:
+            raise SettingsError("train.batch_size: batch norm in G needs at least 2 samples per batch (got 1)")
         if self.opt_d is None or self.opt_d.kind.id != first.optimizer:
             self.opt_d = FlatOptimizer(first.optimizer, self.D.flat)
             self.opt_g = FlatOptimizer(first.optimizer, self.G.flat)
@@ -301,6 +338,8 @@ class Trainer:
         # The hand-written backward covers the plain MLP; anything that needs second derivatives or
         # batch-coupled features goes through autograd.
         plain = self._sn is None and self._mbstd is None and self._gp is None and self._r1 is None
+        m = self.model
+        plain = plain and not (m.g_batchnorm or m.d_maxout or m.pack > 1)
         self._fast_d = self.fast and plain
         self._fast_g = self.fast and plain and not any(self._unroll)
         self._fast_joint = self._fast_g and self._consensus is None
@@ -356,8 +395,12 @@ class Trainer:
             cond = self._expand(cond)
         return torch.cat([x, cond], dim=2)
 
-    def generate(self, z: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None) -> Tensor:
-        """z (M, N, latent) or (N, latent) -> x (M, N, d)."""
+    def generate(self, z: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
+                 norm_ref: int | None = None) -> Tensor:
+        """z (M, N, latent) or (N, latent) -> x (M, N, d).
+
+        norm_ref: with g_batchnorm, normalise with the statistics of the first `norm_ref` rows only.
+        """
         if z.dim() == 2:
             z = self._expand(z)
         if self.n_classes:
@@ -366,11 +409,11 @@ class Trainer:
             if cond.dim() == 2:
                 cond = self._expand(cond)
             z = torch.cat([z, cond], dim=2)
-        return self.G(z, flat=flat)
+        return self.G(z, flat=flat, norm_ref=norm_ref)
 
     def discriminate(self, x: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
                      groups: int = 1, sn_update: bool = False, mbstd_value: Optional[Tensor] = None) -> Tensor:
-        """x (M, N, d) -> raw D output (M, N)."""
+        """x (M, N, d * pack), N packs (see `pack_samples`) -> raw D output (M, N)."""
         if self.n_classes:
             if cond is None:
                 raise ValueError("a conditional discriminator needs class labels")
@@ -380,6 +423,26 @@ class Trainer:
         out = self.D(x, flat=flat, sn=self._sn, sn_update=sn_update, mbstd=self._mbstd, groups=groups,
                      mbstd_value=mbstd_value)
         return out.squeeze(2)
+
+    def pack_samples(self, x: Tensor) -> Tensor:
+        """Samples (M, N, d) -> packs (M, N // pack, d * pack) of consecutive samples; a remainder is dropped.
+
+        Consecutive draws are independent, so a pack holds `pack` independent samples of one kind.
+        """
+        if self.pack == 1:
+            return x
+        n = x.shape[1] // self.pack
+        return x[:, :n * self.pack].reshape(x.shape[0], n, self.pack * x.shape[2])
+
+    def discriminate_points(self, x: Tensor, cond: Tensor | None = None,
+                            mbstd_value: Tensor | None = None) -> Tensor:
+        """D's reading of each point x (M, N, d) as a pack of `pack` copies of it: (M, N).
+
+        With packing, D scores packs, not points; a pack of identical points is how a heatmap or a
+        single fake can be put to it (and D may well find such a pack suspicious: packing is there
+        to catch a lack of variety).
+        """
+        return self.discriminate(x.repeat(1, 1, self.pack), cond, mbstd_value=mbstd_value)
 
     def _noise_std(self) -> Optional[Tensor]:
         vals = []
@@ -410,9 +473,10 @@ class Trainer:
 
     def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf,
                      noise: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
-        """D's loss per GAN (M,) with penalties, and the raw outputs on real and fake."""
-        b = xr.shape[1]
+        """D's loss per GAN (M,) with penalties, and the raw outputs on real and fake packs."""
         xr, xf = self._seen(xr, xf, noise)
+        xr, xf = self.pack_samples(xr), self.pack_samples(xf)
+        b = xr.shape[1]
         x = torch.cat([xr, xf], dim=1)
         need_r1 = self._r1 is not None
         if need_r1:
@@ -422,7 +486,7 @@ class Trainer:
         r, f = out[:, :b], out[:, b:]
         loss = self._per_gan("d_loss", r, f, self._smooth)
         if self._gp is not None:
-            eps = noise[2]
+            eps = noise[2][::self.pack]     # one interpolation weight per pack: GP's points lie between packs
             xh = (eps * xr.detach() + (1 - eps) * xf.detach()).requires_grad_(True)
             ch = cr if self.n_classes else None
             oh = self.discriminate(xh, ch, groups=1)
@@ -501,9 +565,10 @@ class Trainer:
 
     def d_step(self, active: Optional[Tensor] = None) -> None:
         b = self.batch_size
-        xr, cr = self._real(b)
-        z, cf = self._latent(b)
-        noise = self._noise_draws(b)
+        n = b * self.pack               # batch_size counts packs
+        xr, cr = self._real(n)
+        z, cf = self._latent(n)
+        noise = self._noise_draws(n)
         if self._fast_d:
             with torch.no_grad():
                 xf = self.G.forward_cached(self._with_cond(z, cf))[0]
@@ -535,9 +600,9 @@ class Trainer:
                 self._mbstd_real = self._mbstd_feature_real(r.shape[1])
 
     def _mbstd_feature_real(self, b: int) -> Tensor:
-        # The feature a real batch gives D, reused when D is evaluated on a grid (which is no batch).
-        xr, cr = self._real_eval(b)
-        h = self.D.features(self._with_cond(xr, cr), sn=self._sn)
+        # The feature a real batch of b packs gives D, reused when D is evaluated on a grid (which is no batch).
+        xr, cr = self._real_eval(b * self.pack)
+        h = self.D.features(self._with_cond(self.pack_samples(xr), cr), sn=self._sn)
         return BatchedMLP.minibatch_std(h, 1)[:, :1, :]
 
     def _real_eval(self, n: int):
@@ -559,11 +624,11 @@ class Trainer:
         st = {k: v.detach() for k, v in self.opt_d.state.items()}
         b = self.batch_size
         for i in range(n):
-            xr, cr = self._real(b)
-            z, cf = self._latent(b)
-            noise = self._noise_draws(b)
+            xr, cr = self._real(b * self.pack)
+            z, cf = self._latent(b * self.pack)
+            noise = self._noise_draws(b * self.pack)
             xf = self.generate(z, cf)
-            x = torch.cat(self._seen(xr, xf, noise), dim=1)
+            x = torch.cat([self.pack_samples(v) for v in self._seen(xr, xf, noise)], dim=1)
             cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
             out = self.discriminate(x, cond, flat=flat, groups=2)
             loss = self._per_gan("d_loss", out[:, :b], out[:, b:], self._smooth)
@@ -598,10 +663,10 @@ class Trainer:
             self.stats.record_g(loss, g)
             return
         d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
-        z, cf = self._latent(b)
-        noise = self._noise_draws(b)
+        z, cf = self._latent(b * self.pack)
+        noise = self._noise_draws(b * self.pack)
         _, xf = self._seen(None, self.generate(z, cf), noise)
-        f = self.discriminate(xf, cf, flat=d_flat, groups=1)
+        f = self.discriminate(self.pack_samples(xf), cf, flat=d_flat, groups=1)
         loss = self._per_gan("g_loss", f)
         g = self.G.flat_grad(loss.sum())
         mask = self._finite_mask(loss, g, active)
@@ -611,9 +676,10 @@ class Trainer:
     def joint_step(self, d_active: Optional[Tensor], g_active: Optional[Tensor]) -> None:
         """Simultaneous update: D and G from the same batches and the same weights (with consensus, if set)."""
         b = self.batch_size
-        xr, cr = self._real(b)
-        z, cf = self._latent(b)
-        noise = self._noise_draws(b)
+        n = b * self.pack               # batch_size counts packs
+        xr, cr = self._real(n)
+        z, cf = self._latent(n)
+        noise = self._noise_draws(n)
         if self._fast_joint:
             self._joint_fast(b, xr, cr, z, cf, noise, d_active, g_active)
             return
@@ -621,7 +687,7 @@ class Trainer:
         consensus = self._consensus is not None
         loss_d, r, f = self._d_objective(xr, xf.detach(), cr, cf, noise)
         _, xf_seen = self._seen(None, xf, noise)
-        f_g = self.discriminate(xf_seen, cf, groups=1)
+        f_g = self.discriminate(self.pack_samples(xf_seen), cf, groups=1)
         loss_g = self._per_gan("g_loss", f_g)
         gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
         gg = self.G.flat_grad(loss_g.sum(), create_graph=consensus)
