@@ -16,6 +16,16 @@ def test_every_builtin_loads_and_round_trips(tmp_path):
         assert S.load(path) == sc, name
 
 
+def test_pacgan_model_keys_round_trip(tmp_path):
+    text = ("[data]\npreset = 'grid25'\n[model]\ng_layers = 4\ng_width = 400\nd_layers = 3\nd_width = 200\n"
+            "g_batchnorm = true\nd_maxout = 5\npack = 4\n")
+    sc = S.loads(text)
+    assert (sc.model.g_batchnorm, sc.model.d_maxout, sc.model.pack) == (True, 5, 4)
+    S.save(sc, tmp_path / "pacgan.toml")
+    assert S.load(tmp_path / "pacgan.toml") == sc
+    assert S.apply_overrides(sc, ["model.pack=2"]).model.pack == 2
+
+
 def test_custom_mixture_round_trip(tmp_path):
     sc = S.loads('[data]\nmeans = [[0.0, 0.0], [2.0, 1.0]]\nstds = [0.1, 0.3]\nweights = [0.7, 0.3]\n')
     mix = sc.data.mixture()
@@ -36,6 +46,13 @@ def test_custom_mixture_round_trip(tmp_path):
     ("[data]\nmeans = [[0.0, 0.0, 0.0]]\n", "data.means"),
     ("[data]\npreset = 'ring9'\n", "data.preset"),
     ("[model]\nactivation = 'gelu'\n", "model.activation"),
+    ("[model]\ng_batchnorm = 1\n", "model.g_batchnorm"),
+    ("[model]\nd_maxout = 1\n", "model.d_maxout"),
+    ("[model]\nd_maxout = 17\n", "model.d_maxout"),
+    ("[model]\npack = 0\n", "model.pack"),
+    ("[model]\npack = 9\n", "model.pack"),
+    ("[model]\npack = 2.5\n", "model.pack"),
+    ("[model]\npack = 2\nconditional = true\n", "model.pack"),
     ("seed = -1\n", "seed"),
     ("steps = 'many'\n", "steps"),
     ("[[panels]]\nloss = 'ns'\n[[panels]]\nbatch_size = 32\n", "panels[1].batch_size"),
