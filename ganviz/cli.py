@@ -5,6 +5,8 @@
     ganviz scenarios                  list the built-in scenarios
     ganviz bench                      ganviz's trainer vs the tutorial loop
     ganviz game ...                   the bilinear game and the Dirac-GAN
+    ganviz compare SCENARIO [...]     several losses in lockstep over seeds: mode coverage
+    ganviz study [ID] [...]           the VEEGAN / PacGAN tables, rerun under their protocols
 
 Errors a user can cause print one line and exit with status 2.
 """
@@ -21,7 +23,8 @@ from typing import Callable, Optional, Sequence
 EXIT_USAGE = 2
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
-PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli"}
+PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli",
+           "study": "ganviz.study_cli"}
 
 
 def _fail(msg: str) -> int:

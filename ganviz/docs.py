@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-BLOCKS = ("losses", "presets", "optimizers", "integrators")
+BLOCKS = ("losses", "presets", "optimizers", "integrators", "studies")
+ROOT = Path(__file__).resolve().parent.parent
+STUDY_RESULTS = ROOT / "docs" / "studies"     # JSON written by `ganviz study ... --out`
 
 
 def losses_table() -> str:
@@ -47,6 +49,58 @@ def integrators_table() -> str:
     return "\n".join(rows)
 
 
+def _study_runs(study_id: str) -> list[dict]:
+    import json
+
+    runs = []
+    for path in sorted(STUDY_RESULTS.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("study") == study_id:
+            runs += data["runs"]
+    return runs
+
+
+def studies_table() -> str:
+    """Each study's published table next to ganviz's runs (from docs/studies/*.json)."""
+    from ganviz.core.studies import STUDIES, get_study
+    from ganviz.study_cli import cells
+
+    def cell(mean, err, f, unit=""):
+        if mean is None:
+            return "–"
+        return f.format(mean) + unit + (f" ± {f.format(err)}" if err else "")
+
+    out = []
+    for sid in STUDIES:
+        st = get_study(sid)
+        spread = {"se": "mean ± standard error", "std": "mean ± std"}.get(st.spread, "mean")
+        ours = "standard error" if st.spread == "se" else "std"
+        out += [f"**{st.name}** ({spread} in the paper; ganviz: mean ± {ours} over its runs). "
+                f"Protocol: {st.protocol}", "",
+                "| data | method | modes: paper | modes: ganviz | HQ %: paper | HQ %: ganviz "
+                "| rev KL: paper | rev KL: ganviz | ganviz runs × iterations |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        rows = {(r["arm"], r["dataset"]): r for r in cells(st, _study_runs(sid))}
+        for arm in st.arms:
+            for ds, label in st.datasets.items():
+                p = arm.published.get(ds)
+                r = rows.get((arm.id, ds))
+                paper = [cell(p.modes, p.modes_err, "{:.1f}"), cell(p.hq, p.hq_err, "{:.1f}"),
+                         cell(p.rev_kl, p.rev_kl_err, "{:.2f}")] if p else ["–"] * 3
+                if r:
+                    mine = [cell(r["modes"]["mean"], r["modes"]["spread"], "{:.1f}"),
+                            cell(r["hq"]["mean"], r["hq"]["spread"], "{:.1f}"),
+                            cell(r["rev_kl"]["mean"], r["rev_kl"]["spread"], "{:.2f}")]
+                    steps = "/".join(f"{s:,}" for s in r["steps"])
+                    budget = f"{r['runs']} × {steps}" + (f" ({r['diverged']} diverged)" if r["diverged"] else "")
+                else:
+                    mine, budget = ["not run"] * 3, "–"
+                out.append(f"| {label} | {arm.label} | {paper[0]} | {mine[0]} | {paper[1]} | {mine[1]} "
+                           f"| {paper[2]} | {mine[2]} | {budget} |")
+        out += ["", f"Where ganviz differs from the paper: {st.deviations}", ""]
+    return "\n".join(out).rstrip()
+
+
 def render(text: str) -> str:
     for name in BLOCKS:
         start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
@@ -61,7 +115,7 @@ def render(text: str) -> str:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    readme = Path(__file__).resolve().parent.parent / "README.md"
+    readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     new = render(text)
     if "--check" in argv:

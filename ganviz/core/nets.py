@@ -99,7 +99,7 @@ class BatchedMLP:
     """
 
     def __init__(self, m: int, layout: Layout, activation: str, device: torch.device,
-                 gen: torch.Generator, shared_init: bool = True, dtype=torch.float32):
+                 gen: torch.Generator, shared_init: bool = True, dtype=torch.float32, init_std: float = 0.0):
         if activation not in ACTIVATIONS:
             raise ValueError(f"model.activation: unknown activation {activation!r}; choose one of "
                              f"{', '.join(ACTIVATIONS)}")
@@ -117,7 +117,7 @@ class BatchedMLP:
         # Storage for all weights; the layers' tensors are views into it and are the autograd leaves,
         # so that backward writes one small gradient per layer (a slice of a leaf would allocate and
         # sum a full-size gradient per layer), while the optimizer updates `flat` in a few ops.
-        self.flat = self._init(gen, shared_init, dtype)
+        self.flat = self._init(gen, shared_init, dtype, init_std)
         self.params = []
         for w, b in self._views(self.flat):
             self.params += [w.requires_grad_(True), b.requires_grad_(True)]
@@ -144,11 +144,16 @@ class BatchedMLP:
             out.append((w, flat[0, off + i * o:off + i * o + o]))
         return out
 
-    def _init(self, gen: torch.Generator, shared: bool, dtype) -> Tensor:
-        # PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.
+    def _init(self, gen: torch.Generator, shared: bool, dtype, init_std: float = 0.0) -> Tensor:
+        # PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases; or, with
+        # init_std > 0, weights N(0, init_std^2) and zero biases (the DCGAN / PacGAN convention).
         rows = 1 if shared else self.m
         parts = []
         for _, i, o in self._slices:
+            if init_std > 0:
+                w = torch.randn(rows, i * o, device=self.device, generator=gen, dtype=dtype) * init_std
+                parts.append(torch.cat([w, torch.zeros(rows, o, device=self.device, dtype=dtype)], dim=1))
+                continue
             bound = 1.0 / math.sqrt(i)
             w = torch.rand(rows, i * o + o, device=self.device, generator=gen, dtype=dtype)
             parts.append((w * 2 - 1) * bound)

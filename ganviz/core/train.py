@@ -63,6 +63,7 @@ class ModelSettings:
     g_batchnorm: bool = False
     d_maxout: int = 0
     pack: int = 1
+    init_std: float = 0.0           # > 0: weights N(0, init_std^2) and biases 0 (PacGAN: 0.02); 0: PyTorch's default
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,9 @@ def validate_model(s: ModelSettings, prefix: str = "model") -> None:
                             f"(got {s.d_maxout!r})")
     if not _is_int(s.pack) or not 1 <= s.pack <= 8:
         raise SettingsError(f"{prefix}.pack: must be an integer in [1, 8] (got {s.pack!r})")
+    if not _is_number(s.init_std) or not math.isfinite(s.init_std) or not 0 <= s.init_std <= 10:
+        raise SettingsError(f"{prefix}.init_std: must be 0 (PyTorch's default initialisation) or a standard "
+                            f"deviation in (0, 10] (got {s.init_std!r})")
     if s.pack > 1 and s.conditional:
         raise SettingsError(f"{prefix}.pack: packing is not supported for a conditional GAN; "
                             f"set pack = 1 or conditional = false")
@@ -255,8 +259,10 @@ class Trainer:
                           batchnorm=model.g_batchnorm)
         d_layout = Layout(mixture.dim * model.pack + n_cls, 1, model.d_width, model.d_layers, extra_last=1,
                           pieces=max(1, model.d_maxout))
-        self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, self.gen, shared_init)
-        self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init)
+        self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, self.gen, shared_init,
+                            init_std=model.init_std)
+        self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init,
+                            init_std=model.init_std)
         self.step_count = 0
         self.d_step_count = 0
         self._healthy = torch.ones(self.m, 1, dtype=torch.bool, device=self.device)

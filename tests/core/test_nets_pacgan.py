@@ -241,6 +241,8 @@ def test_heatmap_reads_packs_of_copies_and_metrics_read_real_packs():
     ({"d_maxout": True}, "model.d_maxout"),
     ({"pack": 0}, "model.pack"), ({"pack": 9}, "model.pack"), ({"pack": "2"}, "model.pack"),
     ({"pack": 2, "conditional": True}, "model.pack"),
+    ({"init_std": -0.1}, "model.init_std"), ({"init_std": float("nan")}, "model.init_std"),
+    ({"init_std": True}, "model.init_std"),
 ])
 def test_bad_values_name_the_field(change, field):
     with pytest.raises(SettingsError, match=field.replace(".", r"\.")) as e:
@@ -252,3 +254,15 @@ def test_batchnorm_needs_two_samples_per_batch():
     with pytest.raises(SettingsError, match=r"train\.batch_size"):
         trainer(dataclasses.replace(SMALL, g_batchnorm=True), TrainSettings(batch_size=1))
     trainer(PAC, TrainSettings(batch_size=1)).step(1)     # one pack of two samples is a batch of two
+
+
+def test_init_std_draws_gaussian_weights_and_zero_biases():
+    # PacGAN's (and DCGAN's) initialisation: weights N(0, 0.02^2), biases 0.
+    model = ModelSettings(latent_dim=2, g_width=400, d_width=200, g_layers=2, d_layers=2, init_std=0.02)
+    t = Trainer(preset("ring8"), model, TrainSettings(batch_size=16))
+    for w, b in t.G.weights() + t.D.weights():
+        assert torch.count_nonzero(b) == 0
+    w = t.G.weights()[1][0]
+    assert abs(float(w.std()) - 0.02) < 0.001 and abs(float(w.mean())) < 0.001
+    default = Trainer(preset("ring8"), dataclasses.replace(model, init_std=0.0), TrainSettings(batch_size=16))
+    assert torch.count_nonzero(default.G.weights()[0][1]) > 0      # PyTorch's default: uniform biases too

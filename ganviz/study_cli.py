@@ -1,0 +1,179 @@
+"""`ganviz study`: the VEEGAN and PacGAN mode-collapse tables, rerun under their own protocols.
+
+    ganviz study                                   list the studies and their protocols
+    ganviz study veegan                            the full protocol: every arm, dataset and run
+    ganviz study pacgan --arms gan,pac2 --data ring8-veegan --runs 3 --steps 20000 --out pacgan.json
+
+Each run is an independent GAN (its own seed, initial weights and batches), as in
+the papers. The table puts the paper's numbers next to ganviz's. --out writes the
+runs as JSON (cells already in the file for other arms or datasets are kept), which
+`python -m ganviz.docs` turns into the README's reproduction tables.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from ganviz.cli import Progress, _fail
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("study", help="rerun the VEEGAN / PacGAN mode-collapse tables; print published vs ganviz")
+    p.add_argument("study", nargs="?", help="study id (omit to list them)")
+    p.add_argument("--arms", help="comma-separated arm ids (default: all)")
+    p.add_argument("--data", help="comma-separated dataset ids (default: all of the study's)")
+    p.add_argument("--runs", type=int, help="independent runs per arm and dataset (default: the paper's)")
+    p.add_argument("--steps", type=int, help="generator iterations per run (default: the paper's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first run; run i uses seed + i")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument("--out", help="also write the runs to this JSON file (merged with the cells already there)")
+    p.set_defaults(func=run_cli)
+
+
+def _list() -> int:
+    from ganviz.core.studies import STUDIES, get_study
+
+    for sid in STUDIES:
+        st = get_study(sid)
+        arms = ", ".join(f"{a.id} ({a.label})" for a in st.arms)
+        print(f"{sid}: {st.name}\n  {st.reference}\n  protocol: {st.protocol}\n  arms: {arms}\n"
+              f"  datasets: {', '.join(st.datasets)}\n")
+    return 0
+
+
+def _pick(text, allowed: list[str], what: str) -> list[str]:
+    if text is None:
+        return list(allowed)
+    out = [s.strip() for s in text.split(",") if s.strip()]
+    if not out:
+        raise ValueError(f"--{what}: give at least one of {', '.join(allowed)}")
+    for s in out:
+        if s not in allowed:
+            raise ValueError(f"--{what}: unknown {what[:-1] if what.endswith('s') else what} {s!r}; choose from "
+                             f"{', '.join(allowed)}")
+    return out
+
+
+def cells(study, runs: list[dict]) -> list[dict]:
+    """Published and ganviz numbers per (arm, dataset), in the study's order."""
+    from ganviz.core.studies import summarise
+
+    out = []
+    for arm in study.arms:
+        for ds in study.datasets:
+            mine = [r for r in runs if r["arm"] == arm.id and r["dataset"] == ds]
+            if not mine:
+                continue
+            pub = arm.published.get(ds)
+            row = {"arm": arm.id, "label": arm.label, "dataset": ds, "data_label": study.datasets[ds],
+                   "runs": len(mine), "steps": sorted({r["steps"] for r in mine}),
+                   "seeds": [r["seed"] for r in mine], "diverged": sum(bool(r["diverged"]) for r in mine),
+                   "published": dataclasses.asdict(pub) if pub else None}
+            for key, scale in (("modes", 1.0), ("hq", 100.0), ("rev_kl", 1.0)):
+                mean, spread = summarise([r[key] * scale for r in mine], study.spread)
+                row[key] = {"mean": mean, "spread": spread}
+            out.append(row)
+    return out
+
+
+def format_table(study, rows: list[dict]) -> str:
+    spread = {"se": "± standard error", "std": "± std"}.get(study.spread, "")
+    ours_spread = "± standard error" if study.spread == "se" else "± std"
+    lines = [f"# {study.name}: published ({spread or 'mean'}) vs ganviz (mean {ours_spread} over runs)",
+             f"{'data':<9}{'method':<24}{'modes paper':>12}{'ganviz':>13}{'HQ % paper':>13}{'ganviz':>15}"
+             f"{'rev KL paper':>14}{'ganviz':>14}  runs x steps"]
+
+    def fmt(mean, err, f):
+        if mean is None:
+            return "-"
+        return f.format(mean) + (f" ± {f.format(err)}" if err else "")
+
+    for r in rows:
+        p = r["published"] or {}
+        steps = "/".join(f"{s:,}" for s in r["steps"])
+        note = f", {r['diverged']} diverged" if r["diverged"] else ""
+        lines.append(
+            f"{r['data_label']:<9}{r['label']:<24}"
+            f"{fmt(p.get('modes'), p.get('modes_err'), '{:.1f}'):>12}{fmt(r['modes']['mean'], r['modes']['spread'], '{:.1f}'):>13}"
+            f"{fmt(p.get('hq'), p.get('hq_err'), '{:.1f}'):>13}{fmt(r['hq']['mean'], r['hq']['spread'], '{:.1f}'):>15}"
+            f"{fmt(p.get('rev_kl'), p.get('rev_kl_err'), '{:.2f}'):>14}"
+            f"{fmt(r['rev_kl']['mean'], r['rev_kl']['spread'], '{:.2f}'):>14}  {r['runs']} x {steps}{note}")
+    return "\n".join(lines)
+
+
+def _merge(path: Path, study_id: str, new_runs: list[dict]) -> list[dict]:
+    if not path.exists():
+        return new_runs
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"--out: {path} exists but is not a study result file ({e})") from None
+    if not isinstance(old, dict) or old.get("study") != study_id:
+        raise ValueError(f"--out: {path} holds results of another study; give a new file")
+    replaced = {(r["arm"], r["dataset"]) for r in new_runs}
+    return [r for r in old.get("runs", []) if (r["arm"], r["dataset"]) not in replaced] + new_runs
+
+
+def run_cli(args) -> int:
+    if not args.study:
+        return _list()
+    import torch
+
+    from ganviz.core.studies import get_study, run_one
+    from ganviz.core.train import SettingsError, resolve_device
+    from ganviz.export.writers import ExportError, write_bytes_atomic
+
+    try:
+        study = get_study(args.study)
+        arms = [study.arm(a) for a in _pick(args.arms, [a.id for a in study.arms], "arms")]
+        datasets = _pick(args.data, list(study.datasets), "data")
+        device = resolve_device(args.device)
+    except (SettingsError, ValueError) as e:
+        return _fail(str(e))
+    runs = study.runs if args.runs is None else args.runs
+    steps = study.steps if args.steps is None else args.steps
+    if runs < 1:
+        return _fail(f"--runs: must be >= 1 (got {runs})")
+    if steps < 0:
+        return _fail(f"--steps: must be >= 0 (got {steps})")
+    out_path = Path(args.out) if args.out else None
+    if out_path is not None:
+        if not out_path.parent.is_dir():
+            return _fail(f"--out: the folder {out_path.parent} does not exist")
+        try:
+            _merge(out_path, study.id, [])
+        except ValueError as e:
+            return _fail(str(e))
+
+    total = len(arms) * len(datasets) * runs * max(steps, 1)
+    progress = Progress(total)
+    results = []
+    done_before = 0
+    for arm in arms:
+        for ds in datasets:
+            for i in range(runs):
+                seed = args.seed + i
+                r = run_one(study, arm, ds, seed, steps, device,
+                            on_progress=lambda d, base=done_before: progress.update(base + d, f"{arm.id} {ds}"))
+                done_before += max(steps, 1)
+                results.append(dataclasses.asdict(r))
+    progress.close()
+    meta = {"study": study.id, "name": study.name, "reference": study.reference, "protocol": study.protocol,
+            "deviations": study.deviations, "device": str(device), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "samples": study.samples}
+    if out_path is not None:
+        try:
+            merged = _merge(out_path, study.id, results)
+            write_bytes_atomic(out_path, json.dumps({**meta, "runs": merged}, indent=1) + "\n")
+        except (OSError, ValueError, ExportError) as e:
+            return _fail(f"--out: {e}")
+    rows = cells(study, results)
+    if args.json:
+        print(json.dumps({**meta, "cells": rows, "runs": results}))
+    else:
+        print(format_table(study, rows))
+    sys.stdout.flush()
+    return 0
