@@ -108,11 +108,12 @@ def cmd_run(args) -> int:
         return _fail(str(e))
     ev = Evaluator(trainer)
     labels = sc.panel_labels()
+    width = max(16, max(len(lab) for lab in labels) + 2)    # the GAN column fits the longest label
     if not args.json:
         print(f"# {sc.name}: {sc.data.label}, {', '.join(labels)}, device {trainer.device.type}, seed {sc.seed}")
         header = "".join(f"{title:>{len(_fmt(fmt, 0 if key == 'step' else 0.0))+1}}" for key, title, fmt in COLUMNS)
         if len(labels) > 1:
-            header = f"{'GAN':<16}" + header
+            header = f"{'GAN':<{width}}" + header
         print(header)
     progress = Progress(steps)
 
@@ -127,7 +128,7 @@ def cmd_run(args) -> int:
                 print(json.dumps(rec), flush=True)
             else:
                 line = "".join(" " + _fmt(fmt, row[key] if key != "step" else int(row[key])) for key, _, fmt in COLUMNS)
-                print((f"{label:<16}" if len(labels) > 1 else "") + line, flush=True)
+                print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
 
     try:
         done = 0

@@ -6,10 +6,10 @@ out=docs/lecture
 mkdir -p "$out"
 run() { ganviz export "$@" --fps 20 --size 560x350; }
 run goodfellow-fig1             -o $out/goodfellow-fig1.gif   --frames 50 --steps-per-frame 12
-run saturating-vs-nonsaturating -o $out/saturating-vs-ns.gif  --frames 40 --steps-per-frame 25
+run saturating-vs-nonsaturating -o $out/saturating-vs-ns.gif  --frames 60 --steps-per-frame 25
 run k1-vs-k5                    -o $out/k1-vs-k5.gif          --frames 40 --steps-per-frame 25
 run ring8                       -o $out/ring8-collapse.gif    --frames 50 --steps-per-frame 40
-run wgan-vs-gan-disjoint        -o $out/wgan-vs-gan.gif       --frames 40 --steps-per-frame 25
+run wgan-vs-gan-disjoint        -o $out/wgan-vs-gan.gif       --frames 60 --steps-per-frame 40
 run conditional-ring8           -o $out/conditional-ring8.png --until-step 2000
 run bilinear-methods            -o $out/bilinear-methods.gif  --frames 50
 run dirac-gan                   -o $out/dirac-gan.gif         --frames 50

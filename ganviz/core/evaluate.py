@@ -23,6 +23,7 @@ N_SHOW = 512          # fixed latent vectors drawn as fake samples
 N_EVAL = 20_000       # G samples behind p_g and the divergences (>= 10k, see the issue)
 N_MODES = 2_500       # samples for mode coverage (the VEEGAN / PacGAN protocol)
 GRID_1D = 600
+MAX_DIVERGENCE_GRID_1D = 20_000   # points of the wider grid the 1D divergences use when G strays off the view
 GRID_2D = 96
 
 
@@ -93,6 +94,22 @@ class Evaluator:
                 p = M.data_density_2d(mix, g.x, g.y, g.bandwidth)
             self._p_data_cache[key] = p.reshape(g.shape)
         return self._p_data_cache[key]
+
+    def _divergences_1d(self, x: np.ndarray, p_g: np.ndarray, mix: Mixture) -> dict:
+        """JS and both KLs in 1D, on a grid wide enough for G's samples too.
+
+        The view's grid covers the data; a G whose samples lie off it (early on, or on disjoint
+        supports) would lose that mass from p_g, and JS would read ln(2)/2 where it is ln 2.
+        """
+        g = self.grid
+        lo, hi = float(x.min()), float(x.max())
+        if lo >= g.x[0] and hi <= g.x[-1]:
+            return M.divergences(self.p_data(), p_g, g.cell)
+        pad = 0.25 * (max(hi, g.x[-1]) - min(lo, g.x[0]))
+        a, b = min(lo - pad, g.x[0]), max(hi + pad, g.x[-1])
+        n = int(min(MAX_DIVERGENCE_GRID_1D, np.ceil((b - a) / g.cell) + 1))
+        xs = np.linspace(a, b, n)
+        return M.divergences(mix.density(xs[:, None]), M.kde_1d(x, xs), float(xs[1] - xs[0]))
 
     # -- helpers ---------------------------------------------------------------
     def _cond(self, n: int, labels: Optional[np.ndarray] = None) -> Optional[torch.Tensor]:
@@ -201,10 +218,11 @@ class Evaluator:
             if t.dim == 1:
                 p_g[i] = M.kde_1d(x[:, 0], g.x)
                 res["w1"][i] = M.w1_1d(x[:, 0], mix)
+                div = self._divergences_1d(x[:, 0], p_g[i], mix)
             else:
                 p_g[i] = M.hist_density_2d(x, g.x, g.y, g.bandwidth)
                 res["w1"][i] = M.sliced_w1(x[:N_MODES], self.real_ref)
-            div = M.divergences(p_data, p_g[i], g.cell)
+                div = M.divergences(p_data, p_g[i], g.cell)
             res["js"][i], res["kl_data_g"][i], res["kl_g_data"][i] = div["js"], div["kl_data_g"], div["kl_g_data"]
             cov = M.mode_coverage(x[:N_MODES], mix)
             res["modes"][i], res["hq_frac"][i] = cov.modes_captured, cov.hq_frac

@@ -689,11 +689,13 @@ class Trainer:
         if self._fast_joint:
             self._joint_fast(b, xr, cr, z, cf, noise, d_active, g_active)
             return
+        # G's loss reads the unrolled D, when unrolling (drawn after this step's batch, as in g_step).
+        d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
         xf = self.generate(z, cf)
         consensus = self._consensus is not None
         loss_d, r, f = self._d_objective(xr, xf.detach(), cr, cf, noise)
         _, xf_seen = self._seen(None, xf, noise)
-        f_g = self.discriminate(self.pack_samples(xf_seen), cf, groups=1)
+        f_g = self.discriminate(self.pack_samples(xf_seen), cf, flat=d_flat, groups=1)
         loss_g = self._per_gan("g_loss", f_g)
         gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
         gg = self.G.flat_grad(loss_g.sum(), create_graph=consensus)

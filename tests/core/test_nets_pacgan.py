@@ -262,7 +262,7 @@ def test_init_std_draws_gaussian_weights_and_zero_biases():
     t = Trainer(preset("ring8"), model, TrainSettings(batch_size=16))
     for w, b in t.G.weights() + t.D.weights():
         assert torch.count_nonzero(b) == 0
-    w = t.G.weights()[1][0]
+    w = t.G.weights()[1][0].detach()
     assert abs(float(w.std()) - 0.02) < 0.001 and abs(float(w.mean())) < 0.001
     default = Trainer(preset("ring8"), dataclasses.replace(model, init_std=0.0), TrainSettings(batch_size=16))
     assert torch.count_nonzero(default.G.weights()[0][1]) > 0      # PyTorch's default: uniform biases too

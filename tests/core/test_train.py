@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.data import preset
+from ganviz.core.data import Mixture, preset
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.train import (ModelSettings, SettingsError, Trainer, TrainingDiverged, TrainSettings,
                                resolve_device)
@@ -244,3 +244,31 @@ def test_evaluator_fake_gradients_match_autograd():
     slow = ev.frame()["fake_grad"]
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6)
     assert np.abs(fast).max() > 0
+
+
+def test_1d_divergences_count_the_mass_of_a_g_off_the_data():
+    # p_g = N(0, 0.1^2), p_data = N(4, 0.1^2): disjoint supports, JS = ln 2, even though the view's
+    # grid (around the data) holds none of G's samples.
+    model = ModelSettings(latent_dim=1, g_layers=0, activation="leaky_relu", d_width=16)
+    t = Trainer(Mixture.isotropic(np.array([[4.0]]), 0.1), model, TrainSettings(batch_size=64), seed=0)
+    with torch.no_grad():
+        t.G.flat.copy_(torch.tensor([[0.1, 0.0]]))
+    ev = Evaluator(t)
+    assert ev.grid.x[0] > 1.0
+    m = ev.metrics()["metrics"]
+    assert m["js"][0] == pytest.approx(np.log(2), abs=1e-3)
+    assert m["kl_data_g"][0] > 20 and m["kl_g_data"][0] > 20
+    # Moved onto the data, the same G scores about 0.
+    with torch.no_grad():
+        t.G.flat.copy_(torch.tensor([[0.1, 4.0]]))
+    assert ev.metrics()["metrics"]["js"][0] < 0.01
+
+
+def test_unrolling_acts_on_simultaneous_updates_too():
+    # The unrolled-GAN reference code updates D and G simultaneously; unroll must not be ignored there.
+    plain = small_trainer(TrainSettings(batch_size=64, update="simultaneous"))
+    unrolled = small_trainer(TrainSettings(batch_size=64, update="simultaneous", unroll=3))
+    plain.step(1)
+    unrolled.step(1)
+    assert torch.allclose(plain.D.flat, unrolled.D.flat, atol=1e-6)   # D does not look ahead (fast path vs autograd)
+    assert not torch.allclose(plain.G.flat, unrolled.G.flat)   # G's loss reads the unrolled D
