@@ -106,7 +106,7 @@ def cmd_run(args) -> int:
         trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed, device=sc.device)
     except SettingsError as e:
         return _fail(str(e))
-    ev = Evaluator(trainer)
+    ev = Evaluator(trainer, bounds=sc.data.bounds)
     labels = sc.panel_labels()
     width = max(16, max(len(lab) for lab in labels) + 2)    # the GAN column fits the longest label
     if not args.json:

@@ -98,7 +98,7 @@ def run_cli(args) -> int:
                 progress.update(s * steps + done)
         except TrainingDiverged:
             pass
-        ev = Evaluator(tr)
+        ev = Evaluator(tr, bounds=sc.data.bounds)
         r = ev.metrics()
         mt = r["metrics"]
         weights = ev.mixture.weights

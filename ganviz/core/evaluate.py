@@ -63,14 +63,14 @@ class Evaluator:
         self.gen = torch.Generator(device=trainer.device)
         self.gen.manual_seed(trainer.seed + seed_offset)
         self.view_class = 0
-        self._bounds = bounds
         self.z_fixed = trainer.sample_z(N_SHOW, self.gen)
-        self.set_mixture(trainer.mixture)
+        self.set_mixture(trainer.mixture, bounds)
 
     # -- data-dependent caches --------------------------------------------------
-    def set_mixture(self, mixture: Mixture) -> None:
+    def set_mixture(self, mixture: Mixture, bounds: Optional[np.ndarray] = None) -> None:
+        """New data; bounds: the box to cover ([lo, hi] per dimension), None for one around the data."""
         self.mixture = mixture
-        self.grid = make_grid(mixture, bounds=self._bounds)
+        self.grid = make_grid(mixture, bounds=bounds)
         rng = np.random.default_rng(self.t.seed + 1)
         self.real, self.real_labels = mixture.sample_numpy(N_SHOW, rng)
         self.real_ref, _ = mixture.sample_numpy(N_MODES, rng)

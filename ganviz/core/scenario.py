@@ -46,7 +46,7 @@ from ganviz.core.train import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, Setti
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
 VIEWS = ("1d", "2d", "compare", "game")
 TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game")
-DATA_KEYS = ("preset", "means", "stds", "covs", "weights")
+DATA_KEYS = ("preset", "means", "stds", "covs", "weights", "bounds")
 MAX_PANELS = 8
 
 
@@ -61,6 +61,7 @@ class DataSpec:
     stds: Optional[list] = None
     covs: Optional[list] = None
     weights: Optional[list] = None
+    bounds: Optional[list] = None   # [[lo, hi]] per dimension: the box the views and metrics cover
 
     def mixture(self) -> Mixture:
         if self.preset is not None:
@@ -112,7 +113,7 @@ class Scenario:
         if self.data.preset is not None and self.data.preset not in PRESETS:
             raise ScenarioError(f"data.preset: unknown preset {self.data.preset!r}; choose one of {', '.join(PRESETS)}")
         try:
-            self.data.mixture()
+            check_bounds(self.data.bounds, self.data.mixture().dim)
             validate_model(self.model)
             validate_train(self.train)
         except (MixtureError, SettingsError) as e:
@@ -152,6 +153,20 @@ class Scenario:
 
 def _join(names) -> str:
     return ", ".join(names)
+
+
+def check_bounds(b, dim: int) -> None:
+    """data.bounds: None, or one [lo, hi] pair of finite numbers with lo < hi per dimension."""
+    if b is None:
+        return
+    ok = isinstance(b, (list, tuple)) and len(b) == dim and all(
+        isinstance(p, (list, tuple)) and len(p) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+        and p[0] < p[1] for p in b)
+    if not ok:
+        example = "[[-1.0, 6.0]]" if dim == 1 else "[[-3.0, 3.0], [-3.0, 3.0]]"
+        raise ScenarioError(f"data.bounds: must be one [lo, hi] pair with lo < hi per dimension, e.g. {example} "
+                            f"(got {b!r})")
 
 
 def _check_int(v, name: str, lo: int) -> None:
@@ -205,12 +220,13 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
     if "means" in data:
         if "preset" in data:
             raise ScenarioError("data.preset: give either a preset or means, not both")
-        spec = DataSpec(None, data["means"], data.get("stds"), data.get("covs"), data.get("weights"))
+        spec = DataSpec(None, data["means"], data.get("stds"), data.get("covs"), data.get("weights"),
+                        data.get("bounds"))
     else:
         for key in ("stds", "covs", "weights"):
             if key in data:
                 raise ScenarioError(f"data.{key}: a custom mixture needs data.means as well")
-        spec = DataSpec(data.get("preset", "ring8"))
+        spec = DataSpec(data.get("preset", "ring8"), bounds=data.get("bounds"))
         if not isinstance(spec.preset, str):
             raise ScenarioError("data.preset: must be a preset name")
     panels = d.get("panels", [])

@@ -15,7 +15,7 @@ import torch
 from ganviz.core.data import MixtureError
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.losses import get_loss
-from ganviz.core.scenario import DataSpec, Scenario
+from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
 from ganviz.core.train import (MODEL_FIELDS, SettingsError, Trainer, TrainingDiverged, TrainSettings,
                                validate_model, validate_train)
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
@@ -82,7 +82,7 @@ class Lab:
         self.trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed,
                                device=self.device_name)
         view_class = getattr(self, "evaluator", None) and self.evaluator.view_class
-        self.evaluator = Evaluator(self.trainer)
+        self.evaluator = Evaluator(self.trainer, bounds=sc.data.bounds)
         if view_class and self.trainer.n_classes and view_class < self.trainer.n_classes:
             self.evaluator.view_class = view_class
         self.history = History(self.trainer.m)
@@ -193,14 +193,15 @@ class Lab:
             spec = DataSpec(spec)
         try:
             mix = spec.mixture()
-        except MixtureError as e:
+            check_bounds(spec.bounds, mix.dim)
+        except (MixtureError, ScenarioError) as e:
             raise SettingsError(str(e)) from None
         self.scenario = dataclasses.replace(self.scenario, data=spec)
         if mix.dim != self.dim or (self.trainer.n_classes and mix.n_components != self.trainer.n_classes):
             self.rebuild()
             return
         self.trainer.set_mixture(mix)
-        self.evaluator.set_mixture(mix)
+        self.evaluator.set_mixture(mix, spec.bounds)
         self._metrics = None
 
     def set_seed(self, seed: int) -> None:

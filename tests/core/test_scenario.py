@@ -45,6 +45,9 @@ def test_custom_mixture_round_trip(tmp_path):
     ("[data]\nmeans = [[0.0, 0.0], [1.0, 1.0]]\nstds = [0.1, 0.1, 0.1]\n", "data.stds"),
     ("[data]\nmeans = [[0.0, 0.0, 0.0]]\n", "data.means"),
     ("[data]\npreset = 'ring9'\n", "data.preset"),
+    ("[data]\npreset = 'ring8'\nbounds = [[-3.0, 3.0]]\n", "data.bounds"),
+    ("[data]\nmeans = [0.0]\nbounds = [[2.0, 1.0]]\n", "data.bounds"),
+    ("[data]\nmeans = [0.0]\nbounds = [[0.0, 'x']]\n", "data.bounds"),
     ("[model]\nactivation = 'gelu'\n", "model.activation"),
     ("[model]\ng_batchnorm = 1\n", "model.g_batchnorm"),
     ("[model]\nd_maxout = 1\n", "model.d_maxout"),
@@ -89,3 +92,15 @@ def test_save_is_atomic_and_refuses_missing_folders(tmp_path):
         S.save(S.load("ring8"), tmp_path / "missing" / "x.toml")
     S.save(S.load("ring8"), tmp_path / "x.toml")
     assert [p.name for p in tmp_path.iterdir()] == ["x.toml"]
+
+
+def test_data_bounds_set_the_box_the_views_and_metrics_cover():
+    from ganviz.core.evaluate import Evaluator
+    from ganviz.core.train import Trainer
+
+    sc = S.loads("[data]\nmeans = [4.0]\nstds = [0.1]\nbounds = [[-1.0, 5.0]]\n")
+    assert S.loads(S.dumps(sc)) == sc
+    ev = Evaluator(Trainer(sc.data.mixture(), sc.model, sc.train), bounds=sc.data.bounds)
+    assert (ev.grid.x[0], ev.grid.x[-1]) == (-1.0, 5.0)
+    plain = S.loads("[data]\nmeans = [4.0]\nstds = [0.1]\n")
+    assert Evaluator(Trainer(plain.data.mixture(), plain.model, plain.train)).grid.x[0] > 2.0
