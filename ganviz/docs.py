@@ -68,7 +68,7 @@ def studies_table() -> str:
     def cell(mean, err, f, unit=""):
         if mean is None:
             return "–"
-        return f.format(mean) + unit + (f" ± {f.format(err)}" if err else "")
+        return f.format(mean) + unit + (f" ± {f.format(err)}" if err is not None else "")
 
     out = []
     for sid in STUDIES:

@@ -89,7 +89,7 @@ def format_table(study, rows: list[dict]) -> str:
     def fmt(mean, err, f):
         if mean is None:
             return "-"
-        return f.format(mean) + (f" ± {f.format(err)}" if err else "")
+        return f.format(mean) + (f" ± {f.format(err)}" if err is not None else "")
 
     for r in rows:
         p = r["published"] or {}
