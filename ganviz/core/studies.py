@@ -53,7 +53,6 @@ class Arm:
     model: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
     published: dict = field(default_factory=dict)   # dataset id -> Published
-    cost: float = 1.0                               # rough time per step relative to the study's plain GAN
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def _veegan() -> Study:
         spread="none",
         arms=(
             Arm("gan", "GAN", published={"ring8-veegan": Published(1.0, 99.3), "grid25": Published(3.3, 0.5)}),
-            Arm("unrolled", "Unrolled GAN (5 steps)", train={"unroll": 5}, cost=12.0,
+            Arm("unrolled", "Unrolled GAN (5 steps)", train={"unroll": 5},
                 published={"ring8-veegan": Published(7.6, 35.6), "grid25": Published(23.6, 16.0)}),
         ),
     )
@@ -145,13 +144,13 @@ def _pacgan() -> Study:
         arms=(
             Arm("gan", "GAN", published={"ring8-veegan": pub(6.3, 0.5, 98.2, 0.2, 0.45, 0.09),
                                          "grid25": pub(17.3, 0.8, 94.8, 0.7, 0.70, 0.07)}),
-            Arm("pac2", "PacGAN2", model={"pack": 2}, cost=1.6,
+            Arm("pac2", "PacGAN2", model={"pack": 2},
                 published={"ring8-veegan": pub(7.9, 0.1, 95.6, 2.0, 0.07, 0.03),
                            "grid25": pub(23.8, 0.7, 91.3, 0.8, 0.13, 0.04)}),
-            Arm("pac3", "PacGAN3", model={"pack": 3}, cost=2.2,
+            Arm("pac3", "PacGAN3", model={"pack": 3},
                 published={"ring8-veegan": pub(7.8, 0.1, 97.7, 0.3, 0.10, 0.02),
                            "grid25": pub(24.6, 0.4, 94.2, 0.4, 0.06, 0.02)}),
-            Arm("pac4", "PacGAN4", model={"pack": 4}, cost=2.8,
+            Arm("pac4", "PacGAN4", model={"pack": 4},
                 published={"ring8-veegan": pub(7.8, 0.1, 95.9, 1.4, 0.07, 0.02),
                            "grid25": pub(24.8, 0.2, 93.6, 0.6, 0.04, 0.01)}),
         ),
