@@ -2,7 +2,7 @@
 
     ganviz study                                   list the studies and their protocols
     ganviz study veegan                            the full protocol: every arm, dataset and run
-    ganviz study pacgan --arms gan,pac2 --data ring8-veegan --runs 3 --steps 20000 --out pacgan.json
+    ganviz study pacgan --arms gan,pac2 --data ring8-veegan --runs 3 --steps 15000 --out pacgan.json
 
 Each run is an independent GAN (its own seed, initial weights and batches), as in
 the papers. The table puts the paper's numbers next to ganviz's. --out writes the
