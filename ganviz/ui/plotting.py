@@ -276,3 +276,47 @@ class GanIndexed:
 
     def _on_index(self, changed: bool) -> None:
         raise NotImplementedError
+
+
+class Layered:
+    """Named layers (`LAYERS`) that the user shows and hides from the legend or the View menu.
+
+    Mix in before the Qt base class. The widget holds `self.item` (layer -> graphics item),
+    `self._visible` (layer -> bool) and `self.legend`, declares the Qt signal
+    `layerToggled(str, bool)`, names itself in `VIEW_NAME` and implements `_apply_visibility()`.
+    """
+
+    LAYERS: tuple = ()
+    VIEW_NAME = ""
+
+    @classmethod
+    def layer_names(cls) -> tuple:
+        return cls.LAYERS
+
+    def layer_visible(self, name: str) -> bool:
+        self._check_layer(name)
+        return self._visible[name]
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        self._check_layer(name)
+        self._visible[name] = bool(visible)
+        self._apply_visibility()
+
+    def _check_layer(self, name: str) -> None:
+        if name not in self.LAYERS:
+            raise ValueError(f"Unknown layer {name!r}; the {self.VIEW_NAME} view has {', '.join(self.LAYERS)}.")
+
+    def _add_legend(self, entries: tuple) -> None:
+        """Legend rows (layer, text); a click on one shows or hides the whole layer."""
+        self._legend_entries = entries
+        for key, text in entries:
+            self.legend.addItem(self.item[key], text)
+        self.legend.sigSampleClicked.connect(self._legend_clicked)
+
+    def _legend_clicked(self, item) -> None:
+        for key, _ in self._legend_entries:
+            if self.item[key] is item:
+                # The legend has already flipped the item; make the whole layer agree.
+                self.set_layer_visible(key, item.isVisible())
+                self.layerToggled.emit(key, self._visible[key])
+                return

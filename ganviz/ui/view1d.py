@@ -19,10 +19,11 @@ _DASH = QtCore.Qt.PenStyle.DashLine
 _DOT = QtCore.Qt.PenStyle.DotLine
 
 
-class View1D(P.GanIndexed, QtWidgets.QWidget):
+class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
     """Densities, discriminator and generator mapping of one 1D GAN."""
 
     LAYERS = ("p_data", "p_g", "d", "d_star", "hist", "real", "mapping")
+    VIEW_NAME = "1D"
     # Emitted when a click on a legend entry shows or hides a layer, so checkboxes can follow.
     layerToggled = QtCore.Signal(str, bool)
 
@@ -116,12 +117,9 @@ class View1D(P.GanIndexed, QtWidgets.QWidget):
         self.map_plot.getAxis("right").setTicks([])
         self.z_note = P.CornerText(self.map_plot.vb, "bottom-right", margin=2.0)
 
-        self._legend_entries = (("p_data", "p_data"), ("p_g", "p_g"), ("d", "D(x)"),
-                                ("d_star", "D* = p_data / (p_data + p_g)"),
-                                ("hist", "fakes G(z)"), ("real", "real samples"))
-        for key, text in self._legend_entries:
-            self.legend.addItem(it[key], text)
-        self.legend.sigSampleClicked.connect(self._legend_clicked)
+        self._add_legend((("p_data", "p_data"), ("p_g", "p_g"), ("d", "D(x)"),
+                          ("d_star", "D* = p_data / (p_data + p_g)"),
+                          ("hist", "fakes G(z)"), ("real", "real samples")))
 
         self.plot.setLabel("left", "density")
         self.plot.setLabel("bottom", "x")
@@ -132,25 +130,12 @@ class View1D(P.GanIndexed, QtWidgets.QWidget):
         self._apply_visibility()
 
     # ---------------------------------------------------------------- public API
-    @classmethod
-    def layer_names(cls) -> tuple[str, ...]:
-        return cls.LAYERS
-
     def _on_index(self, changed: bool) -> None:
         if self._snap is not None:
             self.set_snapshot(self._snap)
 
     def snapshot(self) -> Optional[Snapshot]:
         return self._snap
-
-    def layer_visible(self, name: str) -> bool:
-        self._check_layer(name)
-        return self._visible[name]
-
-    def set_layer_visible(self, name: str, visible: bool) -> None:
-        self._check_layer(name)
-        self._visible[name] = bool(visible)
-        self._apply_visibility()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -310,10 +295,6 @@ class View1D(P.GanIndexed, QtWidgets.QWidget):
         self.d_view.linkedViewChanged(self.plot.vb, self.d_view.XAxis)
 
     # ---------------------------------------------------------------- layers, theme
-    def _check_layer(self, name: str) -> None:
-        if name not in self.LAYERS:
-            raise ValueError(f"Unknown layer {name!r}; the 1D view has {', '.join(self.LAYERS)}.")
-
     def _apply_visibility(self) -> None:
         v = self._visible
         it = self.item
@@ -327,14 +308,6 @@ class View1D(P.GanIndexed, QtWidgets.QWidget):
             grid = self.canvas.ci.layout
             grid.setRowMaximumHeight(2, 1e6 if v["mapping"] else 0.0)
             grid.setRowStretchFactor(2, 2 if v["mapping"] else 0)
-
-    def _legend_clicked(self, item: pg.GraphicsObject) -> None:
-        for key, _ in self._legend_entries:
-            if self.item[key] is item:
-                # The legend has already flipped the item; make the whole layer agree.
-                self.set_layer_visible(key, item.isVisible())
-                self.layerToggled.emit(key, self._visible[key])
-                return
 
     def _restyle(self) -> None:
         t, s = self._theme, P.sizes(self._presentation)

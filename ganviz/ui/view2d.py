@@ -20,10 +20,11 @@ from ganviz.ui.trails import Trails
 HEAT_SOURCES = ("d", "d_star")
 
 
-class View2D(P.GanIndexed, QtWidgets.QWidget):
+class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
     """A square, layered picture of one 2D GAN, in the manner of GAN Lab."""
 
     LAYERS = ("heatmap", "contours", "manifold", "real", "trails", "grad", "fake")
+    VIEW_NAME = "2D"
     DEFAULT_VISIBLE = {"heatmap": True, "contours": False, "manifold": True, "real": True, "trails": False,
                        "grad": True, "fake": True}
     N_TRAILS = 64
@@ -86,17 +87,14 @@ class View2D(P.GanIndexed, QtWidgets.QWidget):
         for z, key in enumerate(("heatmap", "contours", "manifold", "real", "grad", "fake")):
             it[key].setZValue(z * 10 - 100)
             self.plot.addItem(it[key])
-        self._legend_entries = (("real", "real samples"), ("fake", "fakes G(z)"),
-                                ("grad", "push on fakes (\u2212\u2207L_G)"), ("manifold", "G manifold"),
-                                ("contours", "p_data contours"))
         # Fixed-z trails: where the first fixed latent vectors' images have been, fading with age,
         # so that mode hopping and collapse show as motion.
         self.trails = Trails(self.plot, theme.fake, n=self.N_TRAILS, length=24, background=theme.background)
         self.trails.item.setZValue(-65)          # above the real samples (-70), below the arrows (-60)
         it["trails"] = self.trails.item
-        for key, text in self._legend_entries:
-            self.legend.addItem(it[key], text)
-        self.legend.sigSampleClicked.connect(self._legend_clicked)
+        self._add_legend((("real", "real samples"), ("fake", "fakes G(z)"),
+                          ("grad", "push on fakes (\u2212\u2207L_G)"), ("manifold", "G manifold"),
+                          ("contours", "p_data contours")))
 
         self.plot.setLabel("bottom", "x\u2081")
         self.plot.setLabel("left", "x\u2082")
@@ -111,10 +109,6 @@ class View2D(P.GanIndexed, QtWidgets.QWidget):
         self._apply_visibility()
 
     # ---------------------------------------------------------------- public API
-    @classmethod
-    def layer_names(cls) -> tuple[str, ...]:
-        return cls.LAYERS
-
     def _on_index(self, changed: bool) -> None:
         if changed:
             self.trails.clear()
@@ -137,14 +131,8 @@ class View2D(P.GanIndexed, QtWidgets.QWidget):
         self._heat_source = source
         self._redraw()
 
-    def layer_visible(self, name: str) -> bool:
-        self._check_layer(name)
-        return self._visible[name]
-
     def set_layer_visible(self, name: str, visible: bool) -> None:
-        self._check_layer(name)
-        self._visible[name] = bool(visible)
-        self._apply_visibility()
+        super().set_layer_visible(name, visible)
         if name == "contours" and visible and self._snap is not None:
             self._update_contours(self._snap.p_data)
 
@@ -362,10 +350,6 @@ class View2D(P.GanIndexed, QtWidgets.QWidget):
         p.end()
 
     # ---------------------------------------------------------------- layers, theme
-    def _check_layer(self, name: str) -> None:
-        if name not in self.LAYERS:
-            raise ValueError(f"Unknown layer {name!r}; the 2D view has {', '.join(self.LAYERS)}.")
-
     def _apply_visibility(self) -> None:
         for key in self.LAYERS:
             if key == "trails":
@@ -374,14 +358,6 @@ class View2D(P.GanIndexed, QtWidgets.QWidget):
                 self.item[key].setVisible(self._visible[key])
         self.colorbar.setVisible(self._visible["heatmap"])
         self.legend.update()
-
-    def _legend_clicked(self, item: pg.GraphicsObject) -> None:
-        for key, _ in self._legend_entries:
-            if self.item[key] is item:
-                # The legend has already flipped the item; make the layer's state agree.
-                self.set_layer_visible(key, item.isVisible())
-                self.layerToggled.emit(key, self._visible[key])
-                return
 
     def _restyle(self) -> None:
         t, s, pres = self._theme, P.sizes(self._presentation), self._presentation
