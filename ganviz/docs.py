@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -63,12 +64,7 @@ def _study_runs(study_id: str) -> list[dict]:
 def studies_table() -> str:
     """Each study's published table next to ganviz's runs (from docs/studies/*.json)."""
     from ganviz.core.studies import STUDIES, get_study
-    from ganviz.study_cli import cells
-
-    def cell(mean, err, f, unit=""):
-        if mean is None:
-            return "–"
-        return f.format(mean) + unit + (f" ± {f.format(err)}" if err is not None else "")
+    from ganviz.study_cli import cells, paper_and_ganviz
 
     out = []
     for sid in STUDIES:
@@ -85,16 +81,11 @@ def studies_table() -> str:
             for ds, label in st.datasets.items():
                 p = arm.published.get(ds)
                 r = rows.get((arm.id, ds))
-                paper = [cell(p.modes, p.modes_err, "{:.1f}"), cell(p.hq, p.hq_err, "{:.1f}"),
-                         cell(p.rev_kl, p.rev_kl_err, "{:.2f}")] if p else ["–"] * 3
+                paper, mine = paper_and_ganviz(dataclasses.asdict(p) if p else None, r, "–", "not run")
+                budget = "–"
                 if r:
-                    mine = [cell(r["modes"]["mean"], r["modes"]["spread"], "{:.1f}"),
-                            cell(r["hq"]["mean"], r["hq"]["spread"], "{:.1f}"),
-                            cell(r["rev_kl"]["mean"], r["rev_kl"]["spread"], "{:.2f}")]
                     steps = "/".join(f"{s:,}" for s in r["steps"])
                     budget = f"{r['runs']} × {steps}" + (f" ({r['diverged']} diverged)" if r["diverged"] else "")
-                else:
-                    mine, budget = ["not run"] * 3, "–"
                 out.append(f"| {label} | {arm.label} | {paper[0]} | {mine[0]} | {paper[1]} | {mine[1]} "
                            f"| {paper[2]} | {mine[2]} | {budget} |")
         out += ["", f"Where ganviz differs from the paper: {st.deviations}", ""]

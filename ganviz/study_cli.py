@@ -79,6 +79,26 @@ def cells(study, runs: list[dict]) -> list[dict]:
     return out
 
 
+METRICS = (("modes", "{:.1f}"), ("hq", "{:.1f}"), ("rev_kl", "{:.2f}"))   # the table's columns, in order
+
+
+def mean_pm(mean, err, fmt: str, missing: str = "-") -> str:
+    """'mean ± err' (the ± part only when a spread is known); `missing` when there is no mean."""
+    if mean is None:
+        return missing
+    return fmt.format(mean) + (f" ± {fmt.format(err)}" if err is not None else "")
+
+
+def paper_and_ganviz(published: dict | None, row: dict | None, missing: str = "-",
+                     not_run: str = "-") -> tuple[list[str], list[str]]:
+    """The paper's and ganviz's cells, one per METRICS column."""
+    p = published or {}
+    paper = [mean_pm(p.get(k), p.get(f"{k}_err"), f, missing) for k, f in METRICS]
+    mine = ([mean_pm(row[k]["mean"], row[k]["spread"], f, missing) for k, f in METRICS] if row
+            else [not_run] * len(METRICS))
+    return paper, mine
+
+
 def format_table(study, rows: list[dict]) -> str:
     spread = {"se": "± standard error", "std": "± std"}.get(study.spread, "")
     ours_spread = "± standard error" if study.spread == "se" else "± std"
@@ -86,21 +106,12 @@ def format_table(study, rows: list[dict]) -> str:
              f"{'data':<9}{'method':<24}{'modes paper':>12}{'ganviz':>13}{'HQ % paper':>13}{'ganviz':>15}"
              f"{'rev KL paper':>14}{'ganviz':>14}  runs x steps"]
 
-    def fmt(mean, err, f):
-        if mean is None:
-            return "-"
-        return f.format(mean) + (f" ± {f.format(err)}" if err is not None else "")
-
     for r in rows:
-        p = r["published"] or {}
+        paper, mine = paper_and_ganviz(r["published"], r)
         steps = "/".join(f"{s:,}" for s in r["steps"])
         note = f", {r['diverged']} diverged" if r["diverged"] else ""
-        lines.append(
-            f"{r['data_label']:<9}{r['label']:<24}"
-            f"{fmt(p.get('modes'), p.get('modes_err'), '{:.1f}'):>12}{fmt(r['modes']['mean'], r['modes']['spread'], '{:.1f}'):>13}"
-            f"{fmt(p.get('hq'), p.get('hq_err'), '{:.1f}'):>13}{fmt(r['hq']['mean'], r['hq']['spread'], '{:.1f}'):>15}"
-            f"{fmt(p.get('rev_kl'), p.get('rev_kl_err'), '{:.2f}'):>14}"
-            f"{fmt(r['rev_kl']['mean'], r['rev_kl']['spread'], '{:.2f}'):>14}  {r['runs']} x {steps}{note}")
+        lines.append(f"{r['data_label']:<9}{r['label']:<24}{paper[0]:>12}{mine[0]:>13}{paper[1]:>13}{mine[1]:>15}"
+                     f"{paper[2]:>14}{mine[2]:>14}  {r['runs']} x {steps}{note}")
     return "\n".join(lines)
 
 
