@@ -17,10 +17,14 @@ STUDY_RESULTS = ROOT / "docs" / "studies"     # JSON written by `ganviz study ..
 def losses_table() -> str:
     from ganviz.core.losses import LOSSES
 
-    rows = ["| id | loss | D objective | G objective | at the optimal D, G minimises | reference |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    # Value and gradient at D* are separate columns: they are different claims (for `ml` the value is
+    # a constant while the gradient is forward KL's), and one merged column read as both.
+    rows = ["| id | loss | D objective | G objective | value of G's loss at D* | G's gradient at D* follows "
+            "| reference |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     for l in LOSSES.values():
-        cells = [f"`{l.id}`", l.name, l.d_formula, l.g_formula, l.divergence, l.reference]
+        cells = [f"`{l.id}`", l.name, l.d_formula, l.g_formula, l.value_at_d_star, l.gradient_follows,
+                 l.reference]
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows)
 

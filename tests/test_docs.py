@@ -1,4 +1,6 @@
 """The README's tables are generated from the registries and must not drift from them."""
+import re
+
 from ganviz import docs
 from ganviz.core.losses import LOSSES
 
@@ -11,3 +13,17 @@ def test_loss_table_has_one_row_per_registry_entry():
     table = docs.losses_table()
     assert all(f"`{lid}`" in table for lid in LOSSES)
     assert len(table.splitlines()) == 2 + len(LOSSES)
+
+
+def test_loss_table_keeps_value_and_gradient_at_d_star_apart():
+    header, rule, *rows = docs.losses_table().splitlines()
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert "value of G's loss at D*" in columns and "G's gradient at D* follows" in columns
+    assert rule.count("---") == len(columns)
+    value_col, grad_col = columns.index("value of G's loss at D*"), columns.index("G's gradient at D* follows")
+    for loss, row in zip(LOSSES.values(), rows):
+        # Split on unescaped pipes only: the formulas' norms are written \|\| in the table.
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row.strip("|"))]
+        assert len(cells) == len(columns), row
+        assert cells[value_col] == loss.value_at_d_star
+        assert cells[grad_col] == loss.gradient_follows

@@ -91,13 +91,24 @@ def _hinge_d_star(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
     return np.sign(pd - pg)
 
 
+# Why a Wasserstein critic has no pointwise optimum to draw or to measure D against.
+_NO_CRITIC_OPTIMUM = ("a Wasserstein critic's optimum is a Kantorovich potential: defined only up to an added "
+                      "constant (and, with weight clipping, a scale), so no pointwise D* exists to compare with")
+
+
 @dataclass(frozen=True)
 class Loss:
     id: str
     name: str
     d_formula: str
     g_formula: str
-    divergence: str
+    # What the theory says at D* (the optimum of this loss's own D objective), as two separate claims:
+    # the value G's loss takes there, and what G's gradient follows with D held at D* (what a G step
+    # does). They differ: for `ml` the value is the constant -1 yet the gradient is forward KL's, and
+    # for LSGAN D and G minimise different objectives, so no envelope argument ties the two together.
+    # tests/core/test_loss_theory.py checks each claim by quadrature.
+    value_at_d_star: str
+    gradient_follows: str
     d_loss: Callable[..., Tensor]
     g_loss_elem: Callable[[Tensor], Tensor]
     # How to read D's raw output: "sigmoid" (a logit), "ls" (LSGAN's real-valued score in [-1, 1]),
@@ -111,6 +122,33 @@ class Loss:
 
     def g_loss(self, fake: Tensor) -> Tensor:
         return self.g_loss_elem(fake).mean(-1)
+
+    def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0) -> Optional[np.ndarray]:
+        """The D that minimises this loss's D objective pointwise, in display units (`to_prob`).
+
+        For the cross-entropy and least-squares losses this is (1 - s) p_data / (p_data + p_g)
+        with one-sided label smoothing s (real targets 1 - s); the hinge critic's is
+        sign(p_data - p_g), which smoothing does not touch. None for Wasserstein critics
+        (see `no_optimum_reason`).
+        """
+        if self.d_star is None:
+            return None
+        ds = self.d_star(np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64))
+        return (1.0 - smoothing) * ds if self.has_probability else ds
+
+    def optimal_d_label(self, smoothing: float = 0.0) -> str:
+        """The formula `optimal_d` draws, as a legend writes it."""
+        if self.d_star is None:
+            return "none (Wasserstein critic)"
+        if not self.has_probability:
+            return "D* = sign(p_data − p_g)"
+        scale = f"{1.0 - smoothing:g} · " if smoothing else ""
+        return f"D* = {scale}p_data / (p_data + p_g)"
+
+    @property
+    def no_optimum_reason(self) -> str:
+        """Why this loss has no pointwise optimal D ("" when it has one)."""
+        return "" if self.d_star is not None else _NO_CRITIC_OPTIMUM
 
     @property
     def is_critic(self) -> bool:
@@ -144,35 +182,40 @@ class Loss:
 
 
 _CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
-_JS_NOTE = "At D*: C(G) = -log 4 + 2 JSD(p_data || p_g)"
+_M = "m = (p_data + p_g)/2"
 
 LOSSES: dict[str, Loss] = {
     l.id: l
     for l in [
         Loss(
             "minimax", "Minimax (saturating)", _CE_D, "min_G E_z[log(1 - D(G(z)))]",
-            "Jensen-Shannon: " + _JS_NOTE,
+            f"KL(p_g || m) - log 2, {_M}; with D's term E_x[log D*(x)] the game's value is "
+            "C(G) = -log 4 + 2 JSD(p_data || p_g)",
+            "2 JSD(p_data || p_g), Jensen-Shannon: D and G share one objective (envelope theorem)",
             _ce_d_loss, lambda f: -F.softplus(f), "sigmoid",
             "Goodfellow et al. 2014", d_star=_cross_entropy_d_star,
             d_grad=_ce_d_grad, g_grad=lambda f: -torch.sigmoid(f),
         ),
         Loss(
             "ns", "Non-saturating", _CE_D, "min_G -E_z[log D(G(z))]",
-            "KL(p_g || p_data) - 2 JSD(p_data || p_g) at D* (Arjovsky & Bottou 2017); same fixed point as minimax",
+            f"KL(p_g || p_data) - KL(p_g || m) + log 2, {_M} (not KL - 2 JSD)",
+            "KL(p_g || p_data) - 2 JSD(p_data || p_g) (Arjovsky & Bottou 2017, Thm 2.5); same fixed point as minimax",
             _ce_d_loss, lambda f: F.softplus(-f), "sigmoid",
             "Goodfellow et al. 2014, Sec. 3", d_star=_cross_entropy_d_star,
             d_grad=_ce_d_grad, g_grad=lambda f: torch.sigmoid(f) - 1.0,
         ),
         Loss(
             "logratio", "Log-ratio -log(D/(1-D))", _CE_D, "min_G -E_z[log(D(G(z)) / (1 - D(G(z))))]",
-            "KL(p_g || p_data) (reverse KL, mode-seeking) at D*",
+            "KL(p_g || p_data)",
+            "KL(p_g || p_data): reverse KL, mode-seeking",
             _ce_d_loss, lambda f: -f, "sigmoid",
             "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star,
             d_grad=_ce_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "ml", "Maximum likelihood -exp(logit D)", _CE_D, "min_G -E_z[exp(sigma^-1(D(G(z))))]",
-            "KL(p_data || p_g) (forward KL, mode-covering) at D*",
+            "-E_{p_g}[p_data/p_g] = -1 for every G: a constant",
+            "KL(p_data || p_g): forward KL, mode-covering",
             _ce_d_loss, _ml_g, "sigmoid",
             "Goodfellow 2016 tutorial, Sec. 3.2.3", d_star=_cross_entropy_d_star,
             d_grad=_ce_d_grad, g_grad=_ml_g_grad,
@@ -180,14 +223,20 @@ LOSSES: dict[str, Loss] = {
         Loss(
             "lsgan", "Least squares (LSGAN)",
             "min_D 1/2 E_x[(D(x) - 1)^2] + 1/2 E_z[(D(G(z)) + 1)^2]", "min_G 1/2 E_z[D(G(z))^2]",
-            "Pearson chi^2(p_data + p_g || 2 p_g) at D* (a = -1, b = 1, c = 0)",
+            "1/2 E_{p_g}[(D*)^2], D* = (p_data - p_g)/(p_data + p_g) as a raw score; with Mao et al.'s "
+            "1/2 E_x[D(x)^2] term (omitted here): 1/2 ∫(p_data - p_g)^2/(p_data + p_g), "
+            "their 1/2 Pearson chi^2(p_data + p_g || 2 p_g)",
+            "no divergence of its own: D and G minimise different objectives, so G's step at D* is not that "
+            "chi^2's gradient, and p_g = p_data, though stationary, can be a saddle",
             _ls_d_loss, lambda f: 0.5 * f**2, "ls",
             "Mao et al. 2017", d_star=_cross_entropy_d_star,
             d_grad=_ls_d_grad, g_grad=lambda f: f.clone(),
         ),
         Loss(
             "wgan", "WGAN (weight clipping)", "max_{||D||_L <= 1} E_x[D(x)] - E_z[D(G(z))]", "min_G -E_z[D(G(z))]",
-            "Wasserstein-1 (earth mover's) distance, Lipschitz by clipping D's weights",
+            "-E_z[D*(G(z))] = K W_1(p_data, p_g) - E_x[D*(x)]: W_1 up to the critic's free constant, "
+            "K the Lipschitz bound the clipped weights allow",
+            "K W_1(p_data, p_g), Wasserstein-1 (earth mover's): D and G share one objective (Arjovsky et al. 2017, Thm 3)",
             _w_d_loss, lambda f: -f, "critic",
             "Arjovsky et al. 2017", defaults={"clip": 0.01, "k": 5, "optimizer": "rmsprop", "lr_d": 5e-5, "lr_g": 5e-5},
             d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
@@ -195,14 +244,17 @@ LOSSES: dict[str, Loss] = {
         Loss(
             "wgan-gp", "WGAN-GP", "max_D E_x[D(x)] - E_z[D(G(z))] - lambda E[(||grad D(x_hat)|| - 1)^2]",
             "min_G -E_z[D(G(z))]",
-            "Wasserstein-1 distance, Lipschitz by a gradient penalty on interpolates",
+            "-E_z[D*(G(z))], approximately W_1(p_data, p_g) - E_x[D*(x)]: the gradient penalty is soft",
+            "approximately W_1(p_data, p_g), Wasserstein-1, Lipschitz by a gradient penalty on interpolates",
             _w_d_loss, lambda f: -f, "critic",
             "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9},
             d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "hinge", "Hinge", "min_D E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]", "min_G -E_z[D(G(z))]",
-            "Total variation distance at the optimal hinge discriminator (Lim & Ye 2017)",
+            "P_g(p_g > p_data) - P_g(p_data > p_g), D* = sign(p_data - p_g); "
+            "D's objective there is 2 - 2 TV(p_data, p_g)",
+            "2 TV(p_data, p_g), total variation TV = 1/2 ∫|p_data - p_g| (Lim & Ye 2017)",
             _hinge_d_loss, lambda f: -f, "critic",
             "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
             d_grad=_hinge_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),

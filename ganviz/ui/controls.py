@@ -113,9 +113,11 @@ def _log_key(value: Optional[float]) -> float:
 
 def _loss_tip(loss_id: str) -> str:
     loss = LOSSES[loss_id]
-    rows = [("D", loss.d_formula), ("G", loss.g_formula), ("At D*", loss.divergence)]
-    body = "".join(f"<tr><td><b>{html.escape(name)}</b>&nbsp;</td><td>{formula_html(text)}</td></tr>"
-                   for name, text in rows)
+    # The two claims at D* share one label and each says what it is, which keeps the label column narrow.
+    rows = [("D", formula_html(loss.d_formula)), ("G", formula_html(loss.g_formula)),
+            ("At D*", "<i>value of G's loss:</i> " + formula_html(loss.value_at_d_star)),
+            ("", "<i>G's gradient follows:</i> " + formula_html(loss.gradient_follows))]
+    body = "".join(f"<tr><td><b>{html.escape(name)}</b>&nbsp;</td><td>{text}</td></tr>" for name, text in rows)
     ref = f"<br><i>{html.escape(loss.reference)}</i>" if loss.reference else ""
     return f"<b>{html.escape(loss.name)}</b><table>{body}</table>{ref}"
 

@@ -237,7 +237,10 @@ class InfoPanel(GanIndexed, QWidget):
         rows = [
             ("D", formula_html(loss.d_formula)),
             ("G", formula_html(loss.g_formula)),
-            ("At D<sup>*</sup>", formula_html(loss.divergence)),
+            # Two rows under one label: the value G's loss takes at D* and what G's gradient follows
+            # there are different claims (see `Loss.value_at_d_star`), and each row says which it is.
+            ("At D<sup>*</sup>", "<i>value of G's loss:</i> " + formula_html(loss.value_at_d_star)),
+            ("", "<i>G's gradient follows:</i> " + formula_html(loss.gradient_follows)),
         ]
         if loss.reference:
             rows.append(("Source", html.escape(loss.reference)))

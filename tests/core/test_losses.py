@@ -50,7 +50,10 @@ G_DERIVATIVE = {
 def test_registry_covers_the_lecture_losses():
     assert set(LOSSES) == set(D_FORMULA)
     for loss in LOSSES.values():
-        assert loss.name and loss.d_formula and loss.g_formula and loss.divergence
+        assert loss.name and loss.d_formula and loss.g_formula
+        assert loss.value_at_d_star and loss.gradient_follows
+        # Two claims, two texts: a field repeating the other would bring back the merged column.
+        assert loss.value_at_d_star != loss.gradient_follows
 
 
 @pytest.mark.parametrize("lid", list(LOSSES))
