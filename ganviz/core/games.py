@@ -6,6 +6,12 @@ descent moves p by +lr * v(p). Every integrator in `INTEGRATORS` reads only v
 (and, for consensus optimisation, its Jacobian), so the same code runs on every
 game.
 
+Whether a method converges is a property of its own one-step map, not of the
+field alone: `verdict` gives the spectral radius rho of each method's map
+linearised at the equilibrium (rho < 1 converges, = 1 circles, > 1 diverges,
+near the equilibrium), and `measure` says what a run actually did, which is
+what decides where rho = 1 or the run starts far from the equilibrium.
+
 Bilinear game. V(x, y) = x * y, x minimises and y maximises:
 v(x, y) = (-dV/dx, +dV/dy) = (-y, x), a rotation about the equilibrium (0, 0)
 whose Jacobian [[0, -1], [1, 0]] has eigenvalues +-i. The lecture notes write the
@@ -22,14 +28,18 @@ one psi * theta; D minimises the registry's `d_loss` plus a regulariser, G
 minimises `g_loss`, and torch autograd differentiates both. What the paper
 proves, and what this module's tests check numerically:
 
-- Unregularised, every loss has purely imaginary eigenvalues at (0, 0)
-  (+-i f'(0)): no method converges at a linear rate. For the minimax loss and
-  WGAN the flow keeps theta^2 + psi^2 constant (paper, Lemma 2.3), simultaneous
-  gradient descent spirals out, alternating gradient descent circles. The
-  non-saturating loss breaks the symmetry slightly:
+- Unregularised, most losses have purely imaginary eigenvalues at (0, 0)
+  (+-i f'(0); the LSGAN's are 0, 0): the flow does not converge at a linear rate,
+  and neither does gradient descent, simultaneous or alternating. For the minimax
+  loss and WGAN the flow keeps theta^2 + psi^2 constant (paper, Lemma 2.3),
+  simultaneous gradient descent spirals out, alternating gradient descent circles.
+  The non-saturating loss breaks the symmetry slightly:
   d(theta^2 + psi^2)/dt = -2 t tanh(t/2) with t = psi theta, a fourth-order
-  term, so its circles tighten only sublinearly (|p| ~ 1/sqrt(time)). WGAN is
-  modelled without weight clipping; clipping psi does not help (paper, Sec. 3).
+  term, so its circles tighten only sublinearly (|p| ~ 1/sqrt(time)), and under
+  simultaneous gradient descent, which pushes out by rho per step, the two settle
+  on a cycle of radius ~ sqrt(2 eta). Extragradient, optimistic and consensus
+  steps change the map, not the field, and converge linearly for small eta. WGAN
+  is modelled without weight clipping; clipping psi does not help (paper, Sec. 3).
 - R1 (gamma/2 psi^2), instance noise and the zero-centred gradient penalty give
   eigenvalues with negative real parts (instance noise only for losses with
   f''(0) != 0: WGAN's linear loss is blind to it), and small-lr gradient descent
@@ -63,6 +73,9 @@ DIVERGED_AT = 1e6
 # and it shrinks the radius by ~h^6 / 144 per substep: ~1e-7 over 50 time units.
 FLOW_MAX_SUBSTEP = 0.05
 
+# |Re λ| below this is 0: the autograd Jacobians are exact to rounding, the noise quadrature to ~1e-9.
+EIGEN_TOL = 1e-9
+
 # Gauss-Hermite nodes for instance noise: with 32 the field is exact to ~1e-9 for |psi| <= 2, sigma <= 1
 # (the sigmoid's complex poles limit how fast the quadrature converges).
 NOISE_NODES = 32
@@ -81,7 +94,7 @@ class Game(ABC):
 
     @property
     def equilibrium_note(self) -> str:
-        """Why the eigenvalues at the equilibrium do or do not tell the whole story."""
+        """Why the eigenvalues at the equilibrium do or do not tell the whole story, for every method."""
         return ""
 
     @property
@@ -141,31 +154,30 @@ class Regulariser:
     weight_name: str      # the symbol of its weight
     default_weight: float
     reference: str
-    converges: bool       # Mescheder et al. 2018's verdict for the Dirac-GAN
 
 
 REGULARISERS: dict[str, Regulariser] = {
     r.id: r
     for r in [
-        Regulariser("none", "None", "-", "-", "-", 0.0, "", False),
+        Regulariser("none", "None", "-", "-", "-", 0.0, ""),
         Regulariser(
             "r1", "R1 penalty", "gamma/2 E_x~p_data[||grad_x D(x)||^2]", "gamma/2 psi^2", "γ", 1.0,
-            "Mescheder et al. 2018, Sec. 4.1", True,
+            "Mescheder et al. 2018, Sec. 4.1",
         ),
         Regulariser(
             "gp0", "Zero-centred gradient penalty", "lambda E_x^[||grad_x D(x^)||^2], x^ between real and fake",
             "lambda psi^2 (the same field as R1 with gamma = 2 lambda)", "λ", 0.5,
-            "Thanh-Tung et al. 2019; Mescheder et al. 2018", True,
+            "Thanh-Tung et al. 2019; Mescheder et al. 2018",
         ),
         Regulariser(
             "gp", "WGAN-GP penalty", "lambda E_x^[(||grad_x D(x^)|| - 1)^2], x^ between real and fake",
             "lambda (|psi| - 1)^2", "λ", 1.0,
-            "Gulrajani et al. 2017; Mescheder et al. 2018, Sec. 3", False,
+            "Gulrajani et al. 2017; Mescheder et al. 2018, Sec. 3",
         ),
         Regulariser(
             "noise", "Instance noise", "expectation of the losses over real and fake samples + N(0, sigma^2)",
             "E_e[...] by Gauss-Hermite quadrature", "σ", 1.0,
-            "Sonderby et al. 2016; Arjovsky & Bottou 2017", True,
+            "Sonderby et al. 2016; Arjovsky & Bottou 2017",
         ),
     ]
 }
@@ -220,9 +232,7 @@ class DiracGAN(Game):
                     "one-sided eigenvalues; the iterates cycle around it or stall on the θ axis")
         if self.reg.id == "none" and self.loss.id == "lsgan":
             return "every point with θ = 0 is a rest point of the LSGAN field"
-        if self.reg.id == "none" and self.loss.id == "ns":
-            return ("the non-saturating loss tightens the circles only at fourth order, "
-                    "d|p|²/dt = −2t·tanh(t/2) with t = ψθ: |p| shrinks like 1/√t, never linearly")
+        # the non-saturating loss's fourth-order term acts differently under each method: see `verdict`
         return ""
 
     # -- objectives -------------------------------------------------------------------------------
@@ -319,6 +329,30 @@ def make_game(game: str, loss: str = "ns", reg: Optional[str] = None, weight: Op
     if game == "dirac":
         return DiracGAN(loss, reg, weight)
     raise ValueError(f"unknown game {game!r}; choose one of {', '.join(GAMES)}")
+
+
+def regulariser_effect(loss: str, reg: str, weight: Optional[float] = None) -> str:
+    """What `reg` does to the Dirac-GAN's eigenvalues at (0, 0) under `loss`, in one sentence.
+
+    Whether it converges depends on the loss as well (instance noise cannot act on WGAN's loss,
+    which is linear in D's logit) and on the method (see `verdict`), so it is computed, not listed.
+    """
+    g = DiracGAN(loss, reg, weight)
+    if not g.smooth_at_equilibrium:
+        return ("its field jumps at (0, 0), so no eigenvalue decides; the iterates do not converge to (0, 0) "
+                "(Mescheder et al. 2018, Sec. 3)")
+    ev = g.eigenvalues()
+    top = float(ev.real.max())
+    lam = f"with this loss λ = {format_eigenvalues(ev)}"
+    if top < -EIGEN_TOL:
+        return f"{lam}, all Re λ < 0: the flow converges near (0, 0), and so does each method whose ρ < 1 (small η)"
+    if top > EIGEN_TOL:
+        return f"{lam}: an Re λ > 0, the equilibrium repels the flow"
+    plain = DiracGAN(loss, "none").eigenvalues()
+    same = reg != "none" and np.allclose(ev, plain, atol=1e-9)
+    why = " as without it (the loss is linear in D's logit, so it cannot act)" if same else ""
+    return (f"{lam}{why}, the largest Re λ = 0: the flow has no linear rate, its nonlinear terms decide; "
+            "a method converges linearly only where its ρ < 1")
 
 
 # -- integrators ----------------------------------------------------------------------------------
@@ -537,3 +571,272 @@ def run(game: Game, method: str, start, steps: int, lr: float, **params) -> Traj
     with np.errstate(over="ignore", invalid="ignore"):
         runner.advance(runner.steps)
     return runner.trajectory()
+
+
+# -- verdicts: the linearised one-step map of each method, and what a run measurably did ------------
+
+# rho within this of 1 counts as 1. An eigenvalue of a Jordan block (the LSGAN's line of rest points,
+# alternating GDA at eta = 2 / f'(0)) is computed only to ~sqrt(machine epsilon) ~ 1e-8; the smallest
+# rho the lab can show, simultaneous GDA at eta = 0.001 on the bilinear game, is 1 + 5e-7.
+RHO_TOL = 1e-7
+
+VERDICTS = ("converges", "circles", "diverges", "undecided")
+
+
+def _half_steps(jac: np.ndarray, h: Hyper) -> tuple[np.ndarray, np.ndarray]:
+    """The linearised y (discriminator) and x (generator) half-steps of the alternating methods."""
+    ay, ax = np.eye(2), np.eye(2)
+    ay[1] += h.lr * jac[1]
+    ax[0] += h.lr * jac[0]
+    return ay, ax
+
+
+def step_matrix(jac, method: str, h: Hyper) -> np.ndarray:
+    """The one-step map of `method` linearised at a rest point where v has the Jacobian `jac`.
+
+    On the state the method carries: (x, y) for most, (p_t, p_{t-1}) for optimistic GD and
+    (x, y, m_x, m_y) for momentum. For the flow it is exp(eta J), the flow over one sample.
+    """
+    jac = np.asarray(jac, dtype=np.float64).reshape(2, 2)
+    eye, eta = np.eye(2), h.lr
+    if method == "flow":
+        return torch.linalg.matrix_exp(torch.tensor(eta * jac)).numpy()
+    if method == "sim_gda":
+        return eye + eta * jac
+    if method == "alt_gda":
+        ay, ax = _half_steps(jac, h)
+        return ax @ np.linalg.matrix_power(ay, h.k)
+    if method == "extragradient":
+        # p + eta J (p + eta J p)
+        return eye + eta * jac + eta**2 * jac @ jac
+    if method == "optimistic":
+        return np.block([[eye + 2 * eta * jac, -eta * jac], [eye, np.zeros((2, 2))]])
+    if method == "consensus":
+        # d(J(p)^T v(p))/dp = sum_i v_i d(row i of J)/dp + J^T J, and v = 0 at a rest point.
+        return eye + eta * (jac - h.gamma * jac.T @ jac)
+    if method == "momentum":
+        # state (x, y, m_x, m_y); each half-step updates a momentum, then moves its player by it
+        def half(i: int) -> np.ndarray:
+            m = np.eye(4)
+            m[2 + i] = 0.0
+            m[2 + i, 2 + i] = h.beta
+            m[2 + i, :2] = eta * jac[i]
+            move = np.eye(4)
+            move[i, 2 + i] = 1.0
+            return move @ m
+        return half(0) @ np.linalg.matrix_power(half(1), h.k)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(INTEGRATORS)}")
+
+
+def linear_map(game: Game, method: str, h: Hyper) -> np.ndarray:
+    """`step_matrix` at the game's equilibrium (only one-sided where v jumps there)."""
+    jac = game.jacobian(game.equilibrium) if game.smooth_at_equilibrium else \
+        game.jacobian(game.equilibrium + [0.0, 1e-12])
+    return step_matrix(jac, method, h)
+
+
+def spectral_radius(game: Game, method: str, h: Hyper) -> float:
+    """The largest |eigenvalue| of the method's linearised one-step map at the equilibrium."""
+    if method == "flow":
+        # exact where the matrix exponential's eigenvalues would carry its rounding
+        return math.exp(h.lr * float(game.eigenvalues().real.max()))
+    return float(np.abs(np.linalg.eigvals(linear_map(game, method, h))).max())
+
+
+def format_rho(rho: float) -> str:
+    """rho with as many digits as it takes to tell it from 1 when it is not 1."""
+    if abs(rho - 1.0) <= RHO_TOL:
+        return "1"
+    return _factor_text(rho)
+
+
+def _factor_text(q: float) -> str:
+    text = f"{q:.4f}"
+    if float(text) == 1.0:
+        return f"1 {'+' if q > 1 else '−'} {abs(q - 1.0):.1e}"
+    return text
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the linearisation at the equilibrium says about one method with its hyper-parameters."""
+
+    method: str
+    rho: Optional[float]    # None where v is not differentiable at the equilibrium
+    verdict: str            # one of VERDICTS
+    text: str               # the verdict as a sentence about the equilibrium, not about a run
+    note: str               # what the nonlinear terms do here, where theory knows; else ""
+
+    def to_dict(self) -> dict:
+        return {"rho": self.rho, "verdict": self.verdict, "verdict_text": self.text, "note": self.note}
+
+
+def _nonlinear_note(game: Game, method: str, h: Hyper, verdict: str, rho: float) -> str:
+    """The non-saturating Dirac-GAN's fourth-order term, for the methods where theory says what it does."""
+    if not (isinstance(game, DiracGAN) and game.loss.id == "ns" and game.reg.id == "none"):
+        return ""
+    # d|p|^2/dt = -2 t tanh(t/2) ~ -t^2 with t = psi theta: on average -|p|^4 / 8 per unit time, which
+    # integrates to |p|^2 ~ 8 / time, and time is eta per step
+    if verdict == "circles" and method in ("flow", "alt_gda"):
+        return ("the NS loss's 4th-order term, d|p|²/dt = −2ψθ·tanh(ψθ/2), tightens the circles: "
+                f"|p| ≈ √(8/(ηt)), sublinearly ({math.sqrt(8 / (h.lr * 1000)):.2g} at t = 1,000)")
+    if verdict == "diverges" and method == "sim_gda":
+        # the push out, |p|^2 (rho^2 - 1) per step, balances the pull in, eta |p|^4 / 8 per step
+        radius = math.sqrt(8 * (rho**2 - 1) / h.lr)
+        return ("pushed out ×ρ per step, pulled in by the NS loss's 4th-order term: "
+                f"a cycle of radius ≈ √(2η) = {radius:.2g} (small η)")
+    return ""
+
+
+def verdict(game: Game, method: str, h: Hyper) -> Verdict:
+    """The spectral radius of `method`'s linearised one-step map and what it says (see `VERDICTS`).
+
+    The verdict is about the equilibrium: a run that starts far from it can do otherwise, and
+    where rho = 1 (or v is not smooth there) the nonlinear terms decide; `measure` says what a run did.
+    """
+    if not game.smooth_at_equilibrium:
+        return Verdict(method, None, "undecided",
+                       "no ρ: the field jumps at the equilibrium, so no linearisation decides", "")
+    rho = spectral_radius(game, method, h)
+    if rho < 1.0 - RHO_TOL:
+        v, text = "converges", f"ρ = {format_rho(rho)} < 1: converges near the equilibrium (it attracts)"
+    elif rho > 1.0 + RHO_TOL:
+        v, text = "diverges", f"ρ = {format_rho(rho)} > 1: diverges near the equilibrium (it repels)"
+    else:
+        ev = np.exp(h.lr * game.eigenvalues()) if method == "flow" else np.linalg.eigvals(linear_map(game, method, h))
+        unit = ev[np.abs(np.abs(ev) - 1.0) <= RHO_TOL]
+        turning = bool(np.any(np.abs(unit.imag) > RHO_TOL) or np.any(unit.real < 0))
+        v = "circles"
+        text = ("ρ = 1: circles near the equilibrium; the nonlinear terms decide" if turning else
+                "ρ = 1, an eigenvalue 1 (along it the linear terms do not move p): the nonlinear terms decide")
+    return Verdict(method, rho, v, text, _nonlinear_note(game, method, h, v, rho))
+
+
+# A run shorter than this says nothing about where it is heading.
+MEASURE_MIN_STEPS = 20
+# |p| changing by less than this fraction over the later half of a run is no trend.
+STEADY_CHANGE = 0.03
+# ... and by less than this fraction too little to tell a linear rate from a power law.
+MODEL_CHANGE = 0.25
+# Closer than this a run has reached the equilibrium: rounding (the instance-noise quadrature's above
+# all) moves the computed field's rest point by ~1e-17, and below that |p| is noise, not a trend.
+AT_EQUILIBRIUM = 1e-12
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a run did, read off its iterates over the later half of the run."""
+
+    kind: str                  # converges shrinks cycle rests steady unclear grows diverges too_short stays
+    text: str
+    first: int                 # the iterations read: first ... last
+    last: int
+    factor: Optional[float]    # fitted change of |p| per step (kind converges or grows, linear rate)
+    exponent: Optional[float]  # fitted b in |p| ~ t^b (kind shrinks or grows, a power law)
+    radius: Optional[float]    # typical |p| at the end (cycle, rests, steady)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("kind", "text", "first", "last", "factor", "exponent", "radius")}
+
+
+def _fit(cols: list[np.ndarray], logd: np.ndarray) -> tuple[float, float]:
+    """Least squares of log|p| on cols; returns (coefficient of cols[1], residual sum of squares)."""
+    a = np.stack(cols, -1)
+    coef, *_ = np.linalg.lstsq(a, logd, rcond=None)
+    return float(coef[1]), float(np.sum((a @ coef - logd) ** 2))
+
+
+def _steps_text(n: float) -> str:
+    return f"{n:,.0f}" if n >= 10 else f"{n:.2g}"
+
+
+def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
+    """Describe a run from its iterates: converges linearly, shrinks like a power of t, settles on a
+    cycle, comes to rest elsewhere, grows or diverges.
+
+    The later half of the run is fitted twice, log|p| against t (a linear rate) and against log t (a
+    power law), and the better fit wins. A trajectory that turns around the equilibrium has |p|
+    wobble with its angle phi (an elliptic orbit); regressing on cos/sin of phi and 2 phi as well
+    takes that wobble out of the trend.
+    """
+    rel = np.asarray(points, dtype=np.float64).reshape(-1, 2) - np.asarray(equilibrium, dtype=np.float64)
+    d = np.hypot(rel[:, 0], rel[:, 1])
+    n = len(d) - 1
+
+    def out(kind, text, first=0, last=n, factor=None, exponent=None, radius=None) -> Measured:
+        return Measured(kind, text, int(first), int(last), factor, exponent, radius)
+
+    if diverged:
+        return out("diverges", f"diverges: |p| passed {DIVERGED_AT:g} at step {n + 1:,}")
+    if n < MEASURE_MIN_STEPS:
+        return out("too_short", f"too few steps ({n}) to tell where it is heading")
+    near = d < AT_EQUILIBRIUM
+    if near.all():
+        return out("stays", "stays at the equilibrium")
+    # the first step from which the run stays at the equilibrium, if it gets there
+    end = n + 1
+    while end > 1 and near[end - 1]:
+        end -= 1
+    reached = end <= n
+    if reached and end <= MEASURE_MIN_STEPS:
+        return out("converges", f"reaches the equilibrium (|p| < {AT_EQUILIBRIUM:g}) at step {end:,}", 0, end)
+    lo = max(1, end // 2)
+    t = np.arange(lo, end, dtype=np.float64)
+    seg = rel[lo:end]
+    keep = d[lo:end] >= AT_EQUILIBRIUM
+    phi = np.unwrap(np.arctan2(seg[:, 1], seg[:, 0]))
+    turns = abs(phi[-1] - phi[0]) / (2 * math.pi)
+    logd = np.log(np.where(keep, d[lo:end], 1.0))
+    # over less than a turn the harmonics of phi are nearly collinear with the trend
+    harm = [f(m * phi) for m in (1, 2) for f in (np.cos, np.sin)] if turns >= 1 else []
+    ones = np.ones_like(t)
+    b_lin, rss_lin = _fit([c[keep] for c in [ones, t - t[0], *harm]], logd[keep])
+    b_pow, rss_pow = _fit([c[keep] for c in [ones, np.log(t), *harm]], logd[keep])
+    linear = rss_lin <= rss_pow
+    change = b_lin * (t[-1] - t[0]) if linear else b_pow * math.log(t[-1] / t[0])
+    span = f"steps {lo:,}–{end - 1:,}"
+    # the last turn, or the last quarter of the half read where it turns less than once
+    tail = d[max(lo, end - max(2, int((end - lo) / turns) if turns >= 1 else (end - lo) // 4)):end]
+    radius = float(np.mean(tail))
+    if reached:
+        return out("converges", f"converges: |p| < {AT_EQUILIBRIUM:g} from step {end:,} "
+                   f"(×{_factor_text(math.exp(b_lin))} per step over {span})", lo, end - 1, factor=math.exp(b_lin))
+    if abs(change) < math.log1p(STEADY_CHANGE):
+        step = np.hypot(*np.diff(rel[lo:end], axis=0).T)
+        k = max(1, len(step) // 10)
+        late, early = float(np.mean(step[-k:])), float(np.mean(step[:k]))
+        x, y = np.asarray(points, dtype=np.float64).reshape(-1, 2)[end - 1]
+        if late < 1e-6 * radius or (turns < 1 and late < 0.1 * early):
+            return out("rests", f"stalls at ({x:.3g}, {y:.3g}), |p| = {radius:.3g} from the equilibrium",
+                       lo, end - 1, radius=radius)
+        if turns >= 1:
+            lo_r, hi_r = float(tail.min()), float(tail.max())
+            size = f"|p| ≈ {radius:.3g}" if hi_r - lo_r < 0.1 * radius else f"|p| from {lo_r:.3g} to {hi_r:.3g}"
+            return out("cycle", f"cycles around the equilibrium, {size} ({turns:.1f} turns in {span})",
+                       lo, end - 1, radius=radius)
+        return out("steady", f"keeps |p| ≈ {radius:.3g} over {span} (less than a turn around the equilibrium)",
+                   lo, end - 1, radius=radius)
+    if abs(change) < math.log1p(MODEL_CHANGE):
+        # both fits are near-perfect over so small a change: no rate can be told from a power law
+        pct = 100 * math.expm1(change)
+        if 0.1 <= turns < 1:
+            # an orbit's |p| wobbles within each turn (an ellipse, an off-centre cycle): over part of one
+            # turn that wobble cannot be told from a trend
+            seg_d = d[lo:end]
+            return out("unclear", f"|p| between {seg_d.min():.3g} and {seg_d.max():.3g} over {span}, {turns:.1f} of "
+                       "a turn: too little to tell a trend from the orbit's wobble", lo, end - 1)
+        return out("shrinks" if change < 0 else "grows",
+                   f"{'shrinks' if change < 0 else 'grows'} by {abs(pct):.0f}% over {span} (too little "
+                   "to fit a rate)", lo, end - 1)
+    if linear:
+        q = math.exp(b_lin)
+        every = _steps_text(math.log(2) / abs(b_lin))
+        if change < 0:
+            return out("converges", f"converges linearly: |p| ×{_factor_text(q)} per step, halving every "
+                       f"{every} steps ({span})", lo, end - 1, factor=q)
+        return out("grows", f"grows exponentially: |p| ×{_factor_text(q)} per step, doubling every {every} steps "
+                   f"({span})", lo, end - 1, factor=q)
+    if change < 0:
+        return out("shrinks", f"shrinks sublinearly, like t^{b_pow:.2f} ({span})", lo, end - 1,
+                   exponent=b_pow)
+    return out("grows", f"grows like t^{b_pow:.2f} ({span})", lo, end - 1, exponent=b_pow)

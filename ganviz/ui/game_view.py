@@ -2,13 +2,16 @@
 
 Left, the game's vector field with the trajectories of the checked integrators
 from a start point the user clicks; right, each trajectory's distance to the
-equilibrium on a log scale and the eigenvalues of the Jacobian there. The maths
-lives in `ganviz.core.games`; this module only draws it. Trajectories are
-computed a chunk per timer tick, so they grow on screen as they are computed.
+equilibrium on a log scale, the eigenvalues of the Jacobian there and, for each
+method, the spectral radius of its own one-step map with its verdict and what
+the run measurably did. The maths lives in `ganviz.core.games`; this module only
+draws it. Trajectories are computed a chunk per timer tick, so they grow on
+screen as they are computed.
 """
 from __future__ import annotations
 
 import math
+import re
 import time
 from html import escape
 from typing import Optional
@@ -18,12 +21,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
     QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSlider, QVBoxLayout, QWidget,
 )
 
 from ganviz.core.games import (
-    GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Runner, format_eigenvalues, make_game,
+    EIGEN_TOL, GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Measured, Runner, Verdict,
+    format_eigenvalues, make_game, measure, regulariser_effect, verdict,
 )
 from ganviz.core.losses import LOSSES
 from ganviz.ui.theme import LIGHT, Theme
@@ -98,6 +102,9 @@ class GameView(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._heads: dict[str, pg.ScatterPlotItem] = {}
         self._dist_curves: dict[str, pg.PlotDataItem] = {}
+        self._verdicts: dict[str, Verdict] = {}
+        self._measured: dict[str, Measured] = {}
+        self._effects_for: Optional[str] = None   # the loss the regulariser tooltips were computed for
 
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -114,7 +121,20 @@ class GameView(QWidget):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.dist_plot, 1)
-        rv.addWidget(self.eigen_label, 0)
+        # The verdicts of seven methods can outgrow the column: they scroll, the plot keeps its half.
+        text = QWidget()
+        tv = QVBoxLayout(text)
+        tv.setContentsMargins(0, 0, 4, 0)
+        tv.addWidget(self.eigen_label, 0)
+        tv.addWidget(self.verdict_label, 0)
+        tv.addStretch(1)
+        self._text_scroll = QScrollArea()
+        self._text_scroll.setObjectName("gameVerdictScroll")
+        self._text_scroll.setWidget(text)
+        self._text_scroll.setWidgetResizable(True)
+        self._text_scroll.setFrameShape(QFrame.NoFrame)
+        self._text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        rv.addWidget(self._text_scroll, 1)
         lay = QHBoxLayout(self)
         lay.addWidget(controls, 0)
         lay.addWidget(self.field_plot, 5)
@@ -170,9 +190,20 @@ class GameView(QWidget):
         self.eigen_label.setObjectName("gameEigenLabel")
         self.eigen_label.setWordWrap(True)
         self.eigen_label.setTextFormat(Qt.RichText)
-        self.eigen_label.setToolTip("Eigenvalues λ of the Jacobian ∂v/∂p at the equilibrium.\n"
-                                    "Re λ < 0: the flow converges; gradient steps too when |1 + ηλ| < 1.\n"
-                                    "Re λ = 0: the linearised flow circles (Mescheder et al. 2017, 2018).")
+        self.eigen_label.setToolTip("Eigenvalues λ of the Jacobian ∂v/∂p at the equilibrium: they decide the flow.\n"
+                                    "Re λ < 0: the flow converges; Re λ = 0: the linearised flow circles\n"
+                                    "(Mescheder et al. 2017, 2018). Each method's own map decides for it: see ρ.")
+
+        self.verdict_label = QLabel()
+        self.verdict_label.setObjectName("gameVerdictLabel")
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setTextFormat(Qt.RichText)
+        self.verdict_label.setToolTip(
+            "ρ: the spectral radius of each method's one-step map linearised at the equilibrium\n"
+            "(simultaneous I + ηJ, alternating the product of its half-steps, optimistic and momentum\n"
+            "on the state they carry). ρ < 1 converges near it, ρ = 1 circles, ρ > 1 diverges.\n"
+            "'this run' is measured from the trajectory: fits of log|p| against t and against log t\n"
+            "over the later half of the run.")
 
     @staticmethod
     def _combo() -> QComboBox:
@@ -223,12 +254,9 @@ class GameView(QWidget):
         self.reg_combo.setObjectName("gameRegCombo")
         for rid, reg in REGULARISERS.items():
             self.reg_combo.addItem(reg.name, rid)
-            tip = "no regulariser" if rid == "none" else (
-                f"{reg.formula}\nDirac-GAN: {reg.dirac}\n{reg.reference}; "
-                + ("converges" if reg.converges else "does not converge to (0, 0)"))
-            self.reg_combo.setItemData(self.reg_combo.count() - 1, tip, Qt.ToolTipRole)
-        self.reg_combo.setToolTip("Discriminator regulariser (Mescheder et al. 2018): R1, zero-centred GP and\n"
-                                  "instance noise converge; WGAN-GP's (|ψ| − 1)² penalty does not.")
+        self.reg_combo.setToolTip("Discriminator regulariser (Mescheder et al. 2018): R1 and the zero-centred GP give\n"
+                                  "Re λ < 0; so does instance noise, unless the loss is linear in D's logit (WGAN);\n"
+                                  "WGAN-GP's (|ψ| − 1)² penalty does not converge to (0, 0).")
         self.reg_combo.currentIndexChanged.connect(self._on_reg)
         form.addRow("Regulariser", self.reg_combo)
 
@@ -263,7 +291,8 @@ class GameView(QWidget):
         box = QGroupBox("Parameters")
         form = QFormLayout(box)
         self.lr_slider = self._slider("gameLrSlider", *LR_SLIDER, 200, "Learning rate η (log scale, 0.001 to 2): "
-                                      + PARAM_INFO["lr"] + ".\nSimultaneous GDA grows |p| by √(1 + η²) per step.")
+                                      + PARAM_INFO["lr"] + ".\nOn the bilinear game simultaneous GDA grows |p| by "
+                                      "√(1 + η²) per step.")
         self.gamma_slider = self._slider("gameGammaSlider", 0, 300, 100, "Consensus optimisation: "
                                          "p ← p + η (v − γ Jᵀv), the gradient of ½||v||² pulls towards rest points.")
         self.momentum_slider = self._slider("gameMomentumSlider", -18, 18, -10,
@@ -365,6 +394,14 @@ class GameView(QWidget):
     def trajectories(self) -> dict[str, np.ndarray]:
         """The points computed so far for each checked method, (n, 2) arrays."""
         return {mid: r.points() for mid, r in self._runners.items()}
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Each shown method's spectral radius at the equilibrium and its verdict."""
+        return dict(self._verdicts)
+
+    def measured(self) -> dict[str, Measured]:
+        """What each finished run did, read off its trajectory."""
+        return dict(self._measured)
 
     def finish_animation(self) -> None:
         """Compute and draw every trajectory to its end now."""
@@ -517,6 +554,7 @@ class GameView(QWidget):
         if changed_kind:
             self._start = np.array(new_game.default_start, dtype=float)
         self._update_eigen_label()
+        self._update_reg_tooltips()
         self._style_text()
         if redraw_view or changed_kind:
             self._reset_view()
@@ -584,25 +622,61 @@ class GameView(QWidget):
 
     def _update_eigen_label(self) -> None:
         ev = self._game.eigenvalues()
-        tol = 1e-9
+        tol = EIGEN_TOL
+        # About the flow only: whether a method converges is its own map's business (the verdicts below).
         if not self._game.smooth_at_equilibrium:
-            verdict = "The field is discontinuous there, so these eigenvalues predict nothing."
+            verdict_text = "The field is discontinuous there, so these eigenvalues predict nothing."
         elif np.all(np.abs(ev.real) < tol) and np.any(np.abs(ev.imag) > tol):
-            verdict = ("Purely imaginary: the linearised flow circles the equilibrium; "
-                       "plain gradient steps cannot converge.")
+            verdict_text = "Purely imaginary: the linearised flow circles the equilibrium."
         elif np.all(ev.real < -tol):
-            verdict = "Re λ < 0: the flow converges, and gradient steps too for small η (|1 + ηλ| < 1)."
+            verdict_text = "Re λ < 0: the flow converges near the equilibrium."
         elif np.any(ev.real > tol):
-            verdict = "Re λ > 0: the equilibrium repels."
+            verdict_text = "Re λ > 0: the equilibrium repels the flow."
         else:
-            verdict = "A zero eigenvalue: the linearisation cannot decide."
+            verdict_text = "A zero eigenvalue: the linearised flow does not decide; the nonlinear terms do."
         note = self._game.equilibrium_note
         text = (f"<b>Jacobian eigenvalues at the equilibrium:</b> "
                 f"<span style='font-size:large'>λ&nbsp;=&nbsp;{format_eigenvalues(ev).replace(' ', '&nbsp;')}</span>"
-                f"<br>{escape(verdict)}")
+                f"<br>{escape(verdict_text)}")
         if note:
             text += f"<br><i>Note: {escape(note)}.</i>"
         self.eigen_label.setText(text)
+
+    def _update_reg_tooltips(self) -> None:
+        """Each regulariser's effect with the current loss: instance noise, say, does nothing to WGAN."""
+        lid = self.loss_combo.currentData()
+        if lid == self._effects_for:
+            return
+        self._effects_for = lid
+        for i in range(self.reg_combo.count()):
+            rid = self.reg_combo.itemData(i)
+            reg = REGULARISERS[rid]
+            head = "no regulariser" if rid == "none" else f"{reg.formula}\nDirac-GAN: {reg.dirac}\n{reg.reference}"
+            self.reg_combo.setItemData(i, f"{head}\n{regulariser_effect(lid, rid)}", Qt.ToolTipRole)
+
+    def _update_verdict_label(self) -> None:
+        """Per method: ρ and its verdict, what theory says the nonlinear terms do, and what the run did."""
+        blocks = []
+        for mid, v in self._verdicts.items():
+            r = self._runners.get(mid)
+            m = self._measured.get(mid)
+            if m is not None:
+                run_text = f"this run: {m.text}"
+            else:
+                run_text = "this run: computing…" if r is not None and not r.done else ""
+            head = escape(v.text).replace(escape(v.verdict), f"<b>{v.verdict}</b>", 1)
+            lines = [f"<span style='color:{self._colour(mid)}'>■</span>&nbsp;<b>{escape(INTEGRATORS[mid].short)}</b>"
+                     f" — {head}"]
+            if v.note:
+                lines.append(f"<i>{escape(v.note)}</i>")
+            if run_text:
+                # t^-0.43 as a power
+                lines.append(re.sub(r"t\^(-?)([0-9.]+)", lambda g: f"t<sup>{'−' if g[1] else ''}{g[2]}</sup>",
+                                    escape(run_text)))
+            blocks.append("<br>".join(lines))
+        self.verdict_label.setText("<p style='margin-top:3px; margin-bottom:0px'>"
+                                   + "</p><p style='margin-top:3px; margin-bottom:0px'>".join(blocks) + "</p>"
+                                   if blocks else "")
 
     def _draw_field(self) -> None:
         vb = self.field_plot.getPlotItem().getViewBox()
@@ -682,6 +756,9 @@ class GameView(QWidget):
                         gamma=p["gamma"], beta=p["beta"], k=p["k"])
             for mid in self._curves
         }
+        self._verdicts = {mid: verdict(self._game, mid, r.hyper) for mid, r in self._runners.items()}
+        self._measured = {}
+        self._update_verdict_label()
         self._start_marker.setData([self._start[0]], [self._start[1]])
         ax, ay = (a.split(" (")[0] for a in self._game.axes)
         self.start_label.setText(f"Start ({ax}, {ay}) = ({self._start[0]:.2f}, {self._start[1]:.2f}); "
@@ -709,9 +786,16 @@ class GameView(QWidget):
             self._timer.stop()
 
     def _redraw_trajectories(self) -> None:
+        measured = False
         for mid, r in self._runners.items():
             pts = r.points()
+            # measured once, when the run is complete: a text growing with the run would jitter the layout
+            if r.done and mid not in self._measured:
+                self._measured[mid] = measure(pts, self._game.equilibrium, r.diverged)
+                measured = True
             self._curves[mid].setData(pts[:, 0], pts[:, 1])
             self._heads[mid].setData([pts[-1, 0]], [pts[-1, 1]])
             dist = np.maximum(self._game.distance(pts), MIN_DISTANCE)
             self._dist_curves[mid].setData(np.arange(len(pts)), dist)
+        if measured:
+            self._update_verdict_label()

@@ -302,3 +302,202 @@ def test_unknown_regulariser_and_negative_weight_are_named():
         DiracGAN("nope")
     with pytest.raises(ValueError, match="game"):
         G.make_game("chess")
+
+
+# -- verdicts: the spectral radius of each method's linearised one-step map --------------------------
+
+def rho(game, method, lr, **params):
+    return G.verdict(game, method, G.hyper(method, lr, **params)).rho
+
+
+@pytest.mark.parametrize("lr", [0.001, 0.1, 0.5, 1.5])
+def test_bilinear_closed_forms_for_simultaneous_and_extragradient(lr):
+    g = Bilinear()
+    # I + eta J has eigenvalues 1 +- i eta; extragradient 1 + i eta - eta^2
+    assert rho(g, "sim_gda", lr) == pytest.approx(math.sqrt(1 + lr**2), rel=1e-12)
+    assert rho(g, "extragradient", lr) == pytest.approx(math.sqrt(1 - lr**2 + lr**4), rel=1e-12)
+    assert G.verdict(g, "sim_gda", G.hyper("sim_gda", lr)).verdict == "diverges"
+    assert G.verdict(g, "extragradient", G.hyper("extragradient", lr)).verdict == (
+        "converges" if lr < 1 else "diverges")
+
+
+@pytest.mark.parametrize("gamma", [0.2, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("lr", [0.05, 0.3, 0.9, 1.6])
+def test_consensus_on_the_bilinear_game_converges_iff_lr_below_2_gamma_over_1_plus_gamma2(lr, gamma):
+    # J^T J = I: the map is (1 - eta gamma) I + eta J, eigenvalues 1 - eta gamma +- i eta
+    v = G.verdict(Bilinear(), "consensus", G.hyper("consensus", lr, gamma=gamma))
+    assert v.rho == pytest.approx(math.hypot(1 - lr * gamma, lr), rel=1e-12)
+    assert (v.verdict == "converges") == (lr < 2 * gamma / (1 + gamma**2))
+
+
+@pytest.mark.parametrize("lr,k", [(0.1, 1), (1.9, 1), (0.5, 3), (0.3, 10), (2.5, 1), (1.2, 3)])
+def test_alternating_gda_circles_on_the_bilinear_game_while_k_lr2_below_4(lr, k):
+    # k y-steps then an x-step: [[1 - k eta^2, -eta], [k eta, 1]], det 1, trace 2 - k eta^2
+    v = G.verdict(Bilinear(), "alt_gda", G.hyper("alt_gda", lr, k=k))
+    tr = 2 - k * lr**2
+    expected = 1.0 if abs(tr) < 2 else max(abs(np.roots([1, -tr, 1])))
+    assert v.rho == pytest.approx(expected, rel=1e-9)
+    assert v.verdict == ("circles" if k * lr**2 < 4 else "diverges")
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.4])
+def test_optimistic_rho_solves_its_characteristic_equation(lr):
+    # p_{t+1} = (1 + 2 eta lam) p_t - eta lam p_{t-1} along an eigenvector: mu^2 - (1 + 2 eta lam) mu + eta lam = 0
+    mus = [m for lam in (1j, -1j) for m in np.roots([1, -(1 + 2 * lr * lam), lr * lam])]
+    assert rho(Bilinear(), "optimistic", lr) == pytest.approx(max(abs(m) for m in mus), rel=1e-12)
+
+
+def test_momentum_without_momentum_is_alternating_gda_and_the_flow_reads_re_lambda():
+    g = DiracGAN("ns", "r1", 0.7)
+    for lr, k in [(0.1, 1), (0.4, 3)]:
+        assert rho(g, "momentum", lr, beta=0.0, k=k) == pytest.approx(rho(g, "alt_gda", lr, k=k), rel=1e-12)
+    # J = [[0, 1/2], [-1/2, -0.7]]: lambda^2 + 0.7 lambda + 1/4 = 0
+    top = max(np.roots([1, 0.7, 0.25]).real)
+    assert rho(g, "flow", 0.3) == pytest.approx(math.exp(0.3 * top), rel=1e-9)
+
+
+@pytest.mark.parametrize("method,params", [
+    ("flow", {}), ("sim_gda", {}), ("alt_gda", {"k": 2}), ("extragradient", {}), ("optimistic", {}),
+    ("consensus", {"gamma": 0.7}), ("momentum", {"beta": -0.3, "k": 2}),
+])
+@pytest.mark.parametrize("game", [Bilinear(), DiracGAN("ns", "r1", 0.7), DiracGAN("ml")], ids=["xy", "ns-r1", "ml"])
+def test_linear_map_is_the_integrator_linearised(method, params, game):
+    # From 1e-7 away the nonlinear terms are ~1e-7 of the linear ones: the integrator and its
+    # linearisation, iterated on the state it carries, agree to that.
+    lr, n = 0.2, 25
+    p0 = 1e-7 * np.array([1.0, 0.6])
+    m = G.linear_map(game, method, G.hyper(method, lr, **params))
+    state = {"optimistic": np.concatenate([p0, p0]), "momentum": np.concatenate([p0, [0.0, 0.0]])}.get(method, p0)
+    expected = [state[:2]]
+    for _ in range(n):
+        state = m @ state
+        expected.append(state[:2])
+    tr = run(game, method, p0, n, lr, **params)
+    np.testing.assert_allclose(tr.points, expected, rtol=0, atol=1e-6 * 1e-7)
+
+
+@pytest.mark.parametrize("loss,freq", [("ns", 0.5), ("minimax", 0.5), ("wgan", 1.0), ("hinge", 1.0),
+                                       ("logratio", math.sqrt(0.5))])
+def test_unregularised_dirac_gan_repels_simultaneous_gda_by_sqrt_1_plus_lr2_f2(loss, freq):
+    # eigenvalues +-i f'(0) (+-i sqrt(f'(0) g'(0)) where G's and D's slopes differ): |1 + eta lambda|
+    g = DiracGAN(loss)
+    for lr in (0.1, 0.7):
+        v = G.verdict(g, "sim_gda", G.hyper("sim_gda", lr))
+        assert v.verdict == "diverges" and v.rho == pytest.approx(math.sqrt(1 + lr**2 * freq**2), rel=1e-9)
+        assert G.verdict(g, "alt_gda", G.hyper("alt_gda", lr)).verdict == "circles"
+        assert G.verdict(g, "flow", G.hyper("flow", lr)).verdict == "circles"
+
+
+@pytest.mark.parametrize("loss,reg,weight,poly", [
+    ("ns", "r1", 1.0, [1, 1.0, 0.25]), ("wgan", "r1", 0.5, [1, 0.5, 1.0]), ("minimax", "gp0", 0.3, [1, 0.6, 0.25]),
+])
+def test_r1_and_zero_centred_penalty_make_small_step_gradient_descent_converge(loss, reg, weight, poly):
+    g = DiracGAN(loss, reg, weight)
+    for lr in (0.01, 0.1):
+        expected = max(abs(1 + lr * lam) for lam in np.roots(poly))
+        v = G.verdict(g, "sim_gda", G.hyper("sim_gda", lr))
+        assert v.verdict == "converges" and v.rho == pytest.approx(expected, rel=1e-9)
+        assert G.verdict(g, "alt_gda", G.hyper("alt_gda", lr)).verdict == "converges"
+
+
+def test_instance_noise_cannot_rescue_wgan_but_rescues_the_non_saturating_loss():
+    h = {m: G.hyper(m, 0.1) for m in ("flow", "sim_gda", "alt_gda")}
+    wgan, ns = DiracGAN("wgan", "noise", 1.0), DiracGAN("ns", "noise", 1.0)
+    assert [G.verdict(wgan, m, h[m]).verdict for m in h] == ["circles", "diverges", "circles"]
+    assert [G.verdict(ns, m, h[m]).verdict for m in h] == ["converges"] * 3
+    assert G.verdict(wgan, "sim_gda", h["sim_gda"]).rho == pytest.approx(math.sqrt(1.01), rel=1e-9)
+    assert "cannot act" in G.regulariser_effect("wgan", "noise") and "Re λ < 0" not in G.regulariser_effect("wgan", "noise")
+    assert "Re λ < 0" in G.regulariser_effect("ns", "noise")
+
+
+def test_where_the_field_jumps_no_linearisation_decides():
+    v = G.verdict(DiracGAN("wgan-gp"), "sim_gda", G.hyper("sim_gda", 0.1))
+    assert v.verdict == "undecided" and v.rho is None and "jumps" in v.text
+    assert "jumps" in G.regulariser_effect("wgan", "gp")
+
+
+# -- measured: what a run did, from its iterates alone ----------------------------------------------
+
+def spiral(radius, n=400, turn=0.2, wobble=0.0):
+    """Points at |p| = radius(t), turning by `turn` per step, on an ellipse stretched by 1 + wobble."""
+    t = np.arange(n + 1, dtype=np.float64)
+    r = radius(t)
+    return np.stack([(1 + wobble) * r * np.cos(turn * t), r * np.sin(turn * t)], -1)
+
+
+def test_measure_tells_a_linear_rate_from_a_power_law():
+    m = G.measure(spiral(lambda t: 0.97**t, wobble=0.1))
+    assert m.kind == "converges" and m.factor == pytest.approx(0.97, rel=1e-3) and "halving every 23" in m.text
+    m = G.measure(spiral(lambda t: 2 / np.sqrt(t + 1), n=3000, turn=0.05, wobble=0.1))
+    assert m.kind == "shrinks" and m.exponent == pytest.approx(-0.5, abs=0.02) and "t^-0.5" in m.text
+    m = G.measure(spiral(lambda t: 1.01**t, n=300))
+    assert m.kind == "grows" and m.factor == pytest.approx(1.01, rel=1e-3)
+
+
+def test_measure_sees_cycles_stalls_and_divergence():
+    # an ellipse with 20 % wobble is still a cycle: the wobble follows the angle, not time
+    m = G.measure(spiral(lambda t: np.ones_like(t), n=500, turn=0.07, wobble=0.2))
+    assert m.kind == "cycle" and 1.0 < m.radius < 1.2
+    still = np.vstack([np.linspace([1.0, 1.0], [2.0, 0.5], 50), np.tile([2.0, 0.5], (200, 1))])
+    m = G.measure(still)
+    assert m.kind == "rests" and m.radius == pytest.approx(math.hypot(2.0, 0.5)) and "(2, 0.5)" in m.text
+    assert G.measure(spiral(lambda t: 1.01**t, n=100), diverged=True).kind == "diverges"
+    assert G.measure(spiral(lambda t: 0.9**t, n=10)).kind == "too_short"
+    m = G.measure(spiral(lambda t: np.where(t < 60, 0.5**t, 0.0), n=200))
+    assert m.kind == "converges" and "< 1e-12" in m.text
+
+
+def test_non_saturating_dirac_gan_alternating_gda_shrinks_like_one_over_sqrt_t():
+    # the issue's case: circles by its linearisation, and the run creeps in as sqrt(8 / (eta t))
+    g, lr, n = DiracGAN("ns"), 0.3, 500
+    v = G.verdict(g, "alt_gda", G.hyper("alt_gda", lr))
+    assert v.verdict == "circles" and "√(8/(ηt))" in v.note
+    tr = run(g, "alt_gda", (1.0, 1.0), n, lr)
+    m = G.measure(tr.points)
+    assert m.kind == "shrinks" and -0.55 < m.exponent < -0.42
+    assert tr.distance[-1] == pytest.approx(math.sqrt(8 / (lr * n)), rel=0.05)
+
+
+def test_non_saturating_dirac_gan_simultaneous_gda_is_repelled_onto_a_cycle_of_radius_sqrt_2_lr():
+    g, lr = DiracGAN("ns"), 0.2
+    v = G.verdict(g, "sim_gda", G.hyper("sim_gda", lr))
+    assert v.verdict == "diverges" and "repels" in v.text and "cycle of radius" in v.note
+    m = G.measure(run(g, "sim_gda", (0.5, 0.4), 800, lr).points)
+    assert m.kind == "cycle" and m.radius == pytest.approx(math.sqrt(2 * lr), rel=0.03)
+
+
+REPRESENTATIVE = [
+    (Bilinear(), m) for m in INTEGRATORS
+] + [
+    (DiracGAN("ns"), "sim_gda"), (DiracGAN("ns"), "alt_gda"), (DiracGAN("wgan", "noise"), "sim_gda"),
+    (DiracGAN("wgan", "noise"), "alt_gda"), (DiracGAN("ns", "r1"), "alt_gda"), (DiracGAN("minimax", "gp0"), "momentum"),
+    (DiracGAN("lsgan"), "sim_gda"), (DiracGAN("wgan", "gp", 1.0), "sim_gda"), (DiracGAN("ns", "gp", 0.3), "alt_gda"),
+]
+
+
+@pytest.mark.parametrize("game,method", REPRESENTATIVE,
+                         ids=[f"{getattr(g, 'loss', g).id}-{getattr(g, 'reg', g).id}-{m}" for g, m in REPRESENTATIVE])
+def test_the_words_agree_with_the_trajectory(game, method):
+    lr, n = 0.1, 400
+    h = G.hyper(method, lr)
+    v = G.verdict(game, method, h)
+    tr = run(game, method, game.default_start, n, lr)
+    m = G.measure(tr.points, game.equilibrium, tr.diverged)
+    # what the run did, judged from a quarter-run's mean distance against the one before it
+    d = tr.distance
+    before, after = d[n // 2: 3 * n // 4].mean(), d[3 * n // 4:].mean()
+    if m.kind in ("converges", "shrinks"):
+        assert after < before
+    elif m.kind == "grows":
+        assert after > before
+    elif m.kind == "unclear":
+        # less than a turn of an orbit: the text gives the range of |p|, which must be the run's
+        seg = d[m.first:m.last + 1]
+        assert f"between {seg.min():.3g} and {seg.max():.3g}" in m.text
+    else:
+        assert m.kind in ("cycle", "rests", "steady") and after == pytest.approx(before, rel=0.05)
+    # and the verdict, judged by a run that starts next to the equilibrium
+    if v.verdict in ("converges", "diverges"):
+        near = run(game, method, game.equilibrium + [1e-6, 0.0], 200, lr)
+        ratio = near.distance[-20:].max() / near.distance[:20].max()
+        assert ratio < 1 if v.verdict == "converges" else ratio > 1

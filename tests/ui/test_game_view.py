@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from ganviz.core.games import INTEGRATORS
+from ganviz.core.games import INTEGRATORS, REGULARISERS
 from ganviz.ui.game_view import DEFAULT_METHODS, GameView, _lr_of
 from ganviz.ui.theme import DARK
 
@@ -204,10 +204,88 @@ def test_every_control_has_an_object_name_and_a_tooltip(view):
     from PySide6.QtWidgets import QWidget
 
     for name in ("gameCombo", "gameLossCombo", "gameRegCombo", "gameMethodList", "gameLrSlider",
-                 "gameGammaSlider", "gameMomentumSlider", "gameKSlider", "gameStepsSlider", "gameEigenLabel"):
+                 "gameGammaSlider", "gameMomentumSlider", "gameKSlider", "gameStepsSlider", "gameEigenLabel",
+                 "gameVerdictLabel"):
         w = view.findChild(QWidget, name)
         assert w is not None, name
         assert w.toolTip(), name
     m = view.momentum_slider
     assert (m.minimum() / 20, m.maximum() / 20) == (-0.9, 0.9)
     assert (view.k_slider.minimum(), view.k_slider.maximum()) == (1, 10)
+
+
+def plain(label) -> str:
+    return label.text().replace("&nbsp;", " ")
+
+
+def test_each_method_shows_its_rho_verdict_and_what_its_run_did(view):
+    view.set_methods(list(INTEGRATORS))
+    view.finish_animation()
+    lr = view.params()["lr"]
+    v = view.verdicts()
+    assert list(v) == list(INTEGRATORS)
+    assert v["sim_gda"].rho == pytest.approx(math.sqrt(1 + lr**2)) and v["sim_gda"].verdict == "diverges"
+    assert v["extragradient"].rho == pytest.approx(math.sqrt(1 - lr**2 + lr**4))
+    assert v["alt_gda"].verdict == "circles" and v["flow"].verdict == "circles"
+    text = plain(view.verdict_label)
+    assert f"ρ = {math.sqrt(1 + lr**2):.4f} &gt; 1" in text
+    for mid in INTEGRATORS:
+        assert f"<b>{INTEGRATORS[mid].short}</b>" in text
+    assert text.count("this run:") == len(INTEGRATORS) and "computing" not in text
+    m = view.measured()
+    # sim. GDA grows by exactly sqrt(1 + lr^2) per step, extragradient shrinks by its own rho
+    assert m["sim_gda"].kind == "grows" and m["sim_gda"].factor == pytest.approx(math.sqrt(1 + lr**2), rel=1e-6)
+    assert m["extragradient"].kind == "converges"
+    assert m["extragradient"].factor == pytest.approx(math.sqrt(1 - lr**2 + lr**4), rel=1e-6)
+    assert m["alt_gda"].kind == "cycle" and m["alt_gda"].text in text
+
+    view.lr_slider.setValue(view.lr_slider.value() + 30)
+    lr2 = view.params()["lr"]
+    assert view.verdicts()["sim_gda"].rho == pytest.approx(math.sqrt(1 + lr2**2))
+    assert "computing" in plain(view.verdict_label)
+    view.finish_animation()
+    assert "computing" not in plain(view.verdict_label)
+
+
+def test_non_saturating_dirac_gan_notes_are_per_method_and_agree_with_the_runs(view):
+    view.game_combo.setCurrentIndex(view.game_combo.findData("dirac"))
+    view.set_methods(["flow", "sim_gda", "alt_gda", "extragradient"])
+    view.finish_animation()
+    eigen, text = plain(view.eigen_label), plain(view.verdict_label)
+    # the issue: a note for every method, and "plain gradient steps cannot converge" beside one that does
+    assert "cannot converge" not in eigen and "1/√t" not in eigen
+    v = view.verdicts()
+    assert [v[m].verdict for m in ("flow", "sim_gda", "alt_gda", "extragradient")] == [
+        "circles", "diverges", "circles", "converges"]
+    assert v["sim_gda"].rho == pytest.approx(math.sqrt(1 + view.params()["lr"] ** 2 / 4))
+    assert "√(8/(ηt))" in v["alt_gda"].note and "√(8/(ηt))" in v["flow"].note
+    assert "cycle of radius" in v["sim_gda"].note and v["extragradient"].note == ""
+    assert text.count("√(8/(ηt))") == 2
+    runs = view.trajectories()
+    for mid, m in view.measured().items():
+        d = np.hypot(*runs[mid].T)
+        # every method's run creeps in from (1, 1) over these 300 steps, whatever its rho
+        assert m.kind in ("shrinks", "converges") and d[-1] < d[len(d) // 2]
+
+
+def test_regulariser_tooltips_follow_the_loss(view):
+    view.game_combo.setCurrentIndex(view.game_combo.findData("dirac"))
+    noise = view.reg_combo.findData("noise")
+    assert "Re λ < 0" in view.reg_combo.itemData(noise, Qt.ToolTipRole)
+    view.loss_combo.setCurrentIndex(view.loss_combo.findData("wgan"))
+    tip = view.reg_combo.itemData(noise, Qt.ToolTipRole)
+    assert "cannot act" in tip and "Re λ < 0" not in tip
+    for i in range(view.reg_combo.count()):
+        assert REGULARISERS[view.reg_combo.itemData(i)].reference in view.reg_combo.itemData(i, Qt.ToolTipRole)
+    view.reg_combo.setCurrentIndex(noise)
+    view.finish_animation()
+    v = view.verdicts()
+    assert v["sim_gda"].verdict == "diverges" and v["alt_gda"].verdict == "circles"
+    assert view.measured()["sim_gda"].kind == "grows"
+
+
+def test_wgan_gp_has_no_rho(view):
+    view.game_combo.setCurrentIndex(view.game_combo.findData("dirac"))
+    view.loss_combo.setCurrentIndex(view.loss_combo.findData("wgan-gp"))
+    assert all(v.rho is None and v.verdict == "undecided" for v in view.verdicts().values())
+    assert plain(view.verdict_label).count("no ρ") == len(view.checked_methods())
