@@ -3,6 +3,10 @@
     ganviz game --game bilinear --method sim_gda,alt_gda --lr 0.1 --steps 100
     ganviz game --game dirac --loss ns --reg r1 --method flow --method sim_gda --json
 
+Each method comes with the spectral radius rho of its one-step map linearised at
+the equilibrium, its verdict there (converges, circles, diverges; undecided where
+the field jumps) and what the run measurably did.
+
 `add_parser(subparsers)` registers the sub-command; `run_cli(args)` runs it and
 returns the exit code (2 for a usage error, printed as one line on stderr).
 """
@@ -17,7 +21,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ganviz.core.games import (
-    GAMES, INTEGRATORS, REGULARISERS, Game, Trajectory, format_eigenvalues, make_game, run,
+    GAMES, INTEGRATORS, REGULARISERS, Game, Measured, Trajectory, Verdict, format_eigenvalues, hyper,
+    make_game, measure, run, verdict,
 )
 from ganviz.core.losses import LOSSES
 
@@ -122,7 +127,12 @@ def _parse(args: argparse.Namespace) -> dict:
                 params=dict(gamma=gamma, beta=beta, k=int(k)))
 
 
-def _table(game: Game, trajectories: list[Trajectory]) -> str:
+def _assess(game: Game, cfg: dict, tr: Trajectory) -> tuple[Verdict, Measured]:
+    v = verdict(game, tr.method, hyper(tr.method, cfg["lr"], **cfg["params"]))
+    return v, measure(tr.points, game.equilibrium, tr.diverged)
+
+
+def _table(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
     lines = [game.name]
     eq = ", ".join(f"{c:g}" for c in game.equilibrium)
     lines.append(f"equilibrium ({eq}); eigenvalues of the Jacobian there: "
@@ -134,8 +144,11 @@ def _table(game: Game, trajectories: list[Trajectory]) -> str:
     for tr in trajectories:
         integ = INTEGRATORS[tr.method]
         params = ", ".join(f"{k}={v:g}" for k, v in tr.params.items())
-        lines += ["", f"{integ.name} [{tr.method}]  {integ.rule}  ({params})",
-                  f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
+        v, m = _assess(game, cfg, tr)
+        lines += ["", f"{integ.name} [{tr.method}]  {integ.rule}  ({params})", f"  {v.text}"]
+        if v.note:
+            lines.append(f"  theory: {v.note}")
+        lines += [f"  this run: {m.text}", f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
         n = len(tr.points)
         for i in np.unique(np.linspace(0, n - 1, TABLE_ROWS + 1).round().astype(int)):
             x, y = tr.points[i]
@@ -143,6 +156,11 @@ def _table(game: Game, trajectories: list[Trajectory]) -> str:
         if tr.diverged:
             lines.append(f"  diverged: iterate {n} left |p| < 1e6; stopped there")
     return "\n".join(lines)
+
+
+def _trajectory_dict(game: Game, cfg: dict, tr: Trajectory) -> dict:
+    v, m = _assess(game, cfg, tr)
+    return tr.to_dict() | v.to_dict() | {"measured": m.to_dict()}
 
 
 def _json(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
@@ -158,7 +176,8 @@ def _json(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
         "eigenvalues": [[float(z.real), float(z.imag)] for z in game.eigenvalues()],
         "start": list(cfg["start"]),
         "steps": cfg["steps"],
-        "trajectories": {tr.method: tr.to_dict() for tr in trajectories},
+        "note": game.equilibrium_note,
+        "trajectories": {tr.method: _trajectory_dict(game, cfg, tr) for tr in trajectories},
     }
     return json.dumps(out)
 
@@ -171,5 +190,5 @@ def run_cli(args: argparse.Namespace) -> int:
     except ValueError as e:  # UsageError, or a core check (e.g. an unknown loss) that names its field
         print(f"ganviz game: {e}", file=sys.stderr)
         return 2
-    print(_json(game, cfg, trajectories) if args.json else _table(game, trajectories))
+    print(_json(game, cfg, trajectories) if args.json else _table(game, cfg, trajectories))
     return 0

@@ -90,6 +90,41 @@ def test_table_lists_selected_iterates_and_eigenvalues(capsys):
     assert [float(c) for c in rows[0][1:]] == pytest.approx([1.0, 1.0, math.sqrt(2)], rel=1e-5)
 
 
+def test_each_method_carries_rho_verdict_and_what_the_run_did(capsys):
+    lr = 0.2
+    rc, out, err = call(["--method", "sim_gda,extragradient,alt_gda,consensus", "--lr", str(lr), "--gamma", "0.5",
+                         "--steps", "300", "--json"], capsys)
+    assert rc == 0 and err == ""
+    trs = json.loads(out)["trajectories"]
+    assert trs["sim_gda"]["rho"] == pytest.approx(math.sqrt(1 + lr**2)) and trs["sim_gda"]["verdict"] == "diverges"
+    assert trs["extragradient"]["rho"] == pytest.approx(math.sqrt(1 - lr**2 + lr**4))
+    assert trs["extragradient"]["verdict"] == "converges"
+    assert trs["alt_gda"]["rho"] == pytest.approx(1.0) and trs["alt_gda"]["verdict"] == "circles"
+    # consensus on V = xy: eigenvalues 1 - lr gamma +- i lr
+    assert trs["consensus"]["rho"] == pytest.approx(math.hypot(1 - lr * 0.5, lr))
+    m = trs["sim_gda"]["measured"]
+    assert m["kind"] == "grows" and m["factor"] == pytest.approx(math.sqrt(1 + lr**2), rel=1e-6)
+    assert trs["alt_gda"]["measured"]["kind"] == "cycle"
+    assert trs["extragradient"]["measured"]["kind"] == "converges"
+
+
+def test_table_prints_rho_verdict_theory_and_the_run(capsys):
+    rc, out, _ = call(["--game", "dirac", "--loss", "ns", "--method", "sim_gda,alt_gda", "--lr", "0.3",
+                       "--steps", "500"], capsys)
+    assert rc == 0
+    assert f"ρ = {math.sqrt(1 + 0.3**2 / 4):.4f} > 1: diverges near the equilibrium" in out
+    assert "ρ = 1: circles near the equilibrium" in out
+    assert out.count("theory:") == 2 and out.count("this run:") == 2
+    assert "shrinks sublinearly, like t^-0.4" in out
+
+
+def test_wgan_gp_penalty_has_no_rho(capsys):
+    rc, out, _ = call(["--game", "dirac", "--loss", "wgan-gp", "--method", "sim_gda", "--steps", "50", "--json"], capsys)
+    d = json.loads(out)
+    tr = d["trajectories"]["sim_gda"]
+    assert tr["rho"] is None and tr["verdict"] == "undecided" and "jumps" in d["note"]
+
+
 @pytest.mark.parametrize("argv,option", [
     (["--method", "adam"], "--method"),
     (["--steps", "-1"], "--steps"),
