@@ -21,8 +21,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ganviz.core.games import (
-    GAMES, INTEGRATORS, REGULARISERS, Game, Measured, Trajectory, Verdict, format_eigenvalues, hyper,
-    make_game, measure, run, verdict,
+    GAMES, INTEGRATORS, REGULARISERS, Game, Measured, Trajectory, Verdict, disagreement, format_eigenvalues,
+    hyper, make_game, measure, run, verdict,
 )
 from ganviz.core.losses import LOSSES
 
@@ -148,7 +148,8 @@ def _table(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
         lines += ["", f"{integ.name} [{tr.method}]  {integ.rule}  ({params})", f"  {v.text}"]
         if v.note:
             lines.append(f"  theory: {v.note}")
-        lines += [f"  this run: {m.text}", f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
+        other = disagreement(v, m)
+        lines += [f"  this run: {m.text}" + (f" — {other}" if other else ""), f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
         n = len(tr.points)
         for i in np.unique(np.linspace(0, n - 1, TABLE_ROWS + 1).round().astype(int)):
             x, y = tr.points[i]
@@ -160,7 +161,7 @@ def _table(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
 
 def _trajectory_dict(game: Game, cfg: dict, tr: Trajectory) -> dict:
     v, m = _assess(game, cfg, tr)
-    return tr.to_dict() | v.to_dict() | {"measured": m.to_dict()}
+    return tr.to_dict() | v.to_dict() | {"measured": m.to_dict() | {"disagreement": disagreement(v, m)}}
 
 
 def _json(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:

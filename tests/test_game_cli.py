@@ -118,6 +118,15 @@ def test_table_prints_rho_verdict_theory_and_the_run(capsys):
     assert "shrinks sublinearly, like t^-0.4" in out
 
 
+def test_a_run_that_defies_its_verdict_says_so(capsys):
+    rc, out, _ = call(["--game", "dirac", "--loss", "ml", "--method", "optimistic", "--steps", "300", "--json"], capsys)
+    tr = json.loads(out)["trajectories"]["optimistic"]
+    assert tr["verdict"] == "converges" and tr["diverged"] and tr["measured"]["kind"] == "diverges"
+    assert "nonlinear terms rule" in tr["measured"]["disagreement"]
+    rc, out, _ = call(["--method", "extragradient", "--steps", "300", "--json"], capsys)
+    assert json.loads(out)["trajectories"]["extragradient"]["measured"]["disagreement"] == ""
+
+
 def test_wgan_gp_penalty_has_no_rho(capsys):
     rc, out, _ = call(["--game", "dirac", "--loss", "wgan-gp", "--method", "sim_gda", "--steps", "50", "--json"], capsys)
     d = json.loads(out)

@@ -816,15 +816,15 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
                        lo, end - 1, radius=radius)
         return out("steady", f"keeps |p| ≈ {radius:.3g} over {span} (less than a turn around the equilibrium)",
                    lo, end - 1, radius=radius)
+    seg_d = d[lo:end]
+    if 0.1 <= turns < 1 and abs(seg_d[-1] - seg_d[0]) < 0.8 * (seg_d.max() - seg_d.min()):
+        # an orbit's |p| wobbles within each turn (an ellipse, an off-centre cycle): over part of one
+        # turn, and unless |p| moved one way all along, that wobble cannot be told from a trend
+        return out("unclear", f"|p| between {seg_d.min():.3g} and {seg_d.max():.3g} over {span}, {turns:.1f} of "
+                   "a turn: too little to tell a trend from the orbit's wobble", lo, end - 1)
     if abs(change) < math.log1p(MODEL_CHANGE):
         # both fits are near-perfect over so small a change: no rate can be told from a power law
         pct = 100 * math.expm1(change)
-        if 0.1 <= turns < 1:
-            # an orbit's |p| wobbles within each turn (an ellipse, an off-centre cycle): over part of one
-            # turn that wobble cannot be told from a trend
-            seg_d = d[lo:end]
-            return out("unclear", f"|p| between {seg_d.min():.3g} and {seg_d.max():.3g} over {span}, {turns:.1f} of "
-                       "a turn: too little to tell a trend from the orbit's wobble", lo, end - 1)
         return out("shrinks" if change < 0 else "grows",
                    f"{'shrinks' if change < 0 else 'grows'} by {abs(pct):.0f}% over {span} (too little "
                    "to fit a rate)", lo, end - 1)
@@ -840,3 +840,15 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
         return out("shrinks", f"shrinks sublinearly, like t^{b_pow:.2f} ({span})", lo, end - 1,
                    exponent=b_pow)
     return out("grows", f"grows like t^{b_pow:.2f} ({span})", lo, end - 1, exponent=b_pow)
+
+
+# What a verdict about the equilibrium leads one to expect of a run; circles and undecided expect nothing.
+_EXPECTED = {"converges": ("converges", "shrinks"), "diverges": ("grows", "diverges")}
+
+
+def disagreement(v: Verdict, m: Measured) -> str:
+    """"" where the run did what rho says, else why a run may do otherwise, to show beside it."""
+    expected = _EXPECTED.get(v.verdict)
+    if expected is None or m.kind in expected or m.kind in ("too_short", "unclear", "stays"):
+        return ""
+    return "unlike ρ: away from the equilibrium the nonlinear terms rule"

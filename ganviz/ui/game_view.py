@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.core.games import (
-    EIGEN_TOL, GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Measured, Runner, Verdict,
+    EIGEN_TOL, GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Measured, Runner, Verdict, disagreement,
     format_eigenvalues, make_game, measure, regulariser_effect, verdict,
 )
 from ganviz.core.losses import LOSSES
@@ -661,7 +661,8 @@ class GameView(QWidget):
             r = self._runners.get(mid)
             m = self._measured.get(mid)
             if m is not None:
-                run_text = f"this run: {m.text}"
+                other = disagreement(v, m)
+                run_text = f"this run: {m.text}" + (f" — {other}" if other else "")
             else:
                 run_text = "this run: computing…" if r is not None and not r.done else ""
             head = escape(v.text).replace(escape(v.verdict), f"<b>{v.verdict}</b>", 1)

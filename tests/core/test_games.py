@@ -445,6 +445,10 @@ def test_measure_sees_cycles_stalls_and_divergence():
     assert G.measure(spiral(lambda t: 0.9**t, n=10)).kind == "too_short"
     m = G.measure(spiral(lambda t: np.where(t < 60, 0.5**t, 0.0), n=200))
     assert m.kind == "converges" and "< 1e-12" in m.text
+    # 0.8 of a turn of a cycle centred off the equilibrium: |p| falls from 1.5 to 0.5 and rises again
+    a = (np.arange(201) - 100) * 0.8 * 2 * np.pi / 100
+    m = G.measure(np.stack([0.5 + np.cos(a), np.sin(a)], -1))
+    assert m.kind == "unclear" and "between 0.5 and 1.5" in m.text
 
 
 def test_non_saturating_dirac_gan_alternating_gda_shrinks_like_one_over_sqrt_t():
@@ -470,15 +474,15 @@ REPRESENTATIVE = [
     (Bilinear(), m) for m in INTEGRATORS
 ] + [
     (DiracGAN("ns"), "sim_gda"), (DiracGAN("ns"), "alt_gda"), (DiracGAN("wgan", "noise"), "sim_gda"),
-    (DiracGAN("wgan", "noise"), "alt_gda"), (DiracGAN("ns", "r1"), "alt_gda"), (DiracGAN("minimax", "gp0"), "momentum"),
-    (DiracGAN("lsgan"), "sim_gda"), (DiracGAN("wgan", "gp", 1.0), "sim_gda"), (DiracGAN("ns", "gp", 0.3), "alt_gda"),
+    (DiracGAN("ns", "r1"), "momentum"), (DiracGAN("lsgan"), "sim_gda"), (DiracGAN("wgan", "gp", 1.0), "sim_gda"),
+    (DiracGAN("ns", "gp", 0.3), "alt_gda"),
 ]
 
 
 @pytest.mark.parametrize("game,method", REPRESENTATIVE,
                          ids=[f"{getattr(g, 'loss', g).id}-{getattr(g, 'reg', g).id}-{m}" for g, m in REPRESENTATIVE])
 def test_the_words_agree_with_the_trajectory(game, method):
-    lr, n = 0.1, 400
+    lr, n = 0.1, 300
     h = G.hyper(method, lr)
     v = G.verdict(game, method, h)
     tr = run(game, method, game.default_start, n, lr)
@@ -498,6 +502,18 @@ def test_the_words_agree_with_the_trajectory(game, method):
         assert m.kind in ("cycle", "rests", "steady") and after == pytest.approx(before, rel=0.05)
     # and the verdict, judged by a run that starts next to the equilibrium
     if v.verdict in ("converges", "diverges"):
-        near = run(game, method, game.equilibrium + [1e-6, 0.0], 200, lr)
+        near = run(game, method, game.equilibrium + [1e-6, 0.0], 120, lr)
         ratio = near.distance[-20:].max() / near.distance[:20].max()
         assert ratio < 1 if v.verdict == "converges" else ratio > 1
+
+
+def test_a_run_that_defies_its_verdict_says_why():
+    # the ML loss's exp(psi theta) throws a run from (1, 1) out, though rho < 1 near (0, 0)
+    g, lr = DiracGAN("ml"), 0.1
+    v = G.verdict(g, "optimistic", G.hyper("optimistic", lr))
+    tr = run(g, "optimistic", (1.0, 1.0), 300, lr)
+    m = G.measure(tr.points, g.equilibrium, tr.diverged)
+    assert v.verdict == "converges" and tr.diverged and m.kind == "diverges"
+    assert "nonlinear terms rule" in G.disagreement(v, m)
+    near = run(g, "optimistic", (0.01, 0.01), 300, lr)
+    assert G.disagreement(v, G.measure(near.points)) == "" and near.distance[-1] < 0.5 * near.distance[0]
