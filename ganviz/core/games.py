@@ -801,7 +801,13 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
     if reached:
         return out("converges", f"converges: |p| < {AT_EQUILIBRIUM:g} from step {end:,} "
                    f"(×{_factor_text(math.exp(b_lin))} per step over {span})", lo, end - 1, factor=math.exp(b_lin))
-    if abs(change) < math.log1p(STEADY_CHANGE):
+    # A fit finds some trend in any irregular orbit (the WGAN-GP penalty's jumps across psi = 0): it is
+    # one only if it exceeds the scatter about the fit, and the raw means of the two halves agree.
+    kept = logd[keep]
+    half = len(kept) // 2
+    raw = float(np.mean(kept[half:]) - np.mean(kept[:half]))
+    scatter = math.sqrt(min(rss_lin, rss_pow) / len(kept))
+    if abs(change) < max(math.log1p(STEADY_CHANGE), scatter) or raw * change <= 0:
         step = np.hypot(*np.diff(rel[lo:end], axis=0).T)
         k = max(1, len(step) // 10)
         late, early = float(np.mean(step[-k:])), float(np.mean(step[:k]))
@@ -812,7 +818,8 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
         if turns >= 1:
             lo_r, hi_r = float(tail.min()), float(tail.max())
             size = f"|p| ≈ {radius:.3g}" if hi_r - lo_r < 0.1 * radius else f"|p| from {lo_r:.3g} to {hi_r:.3g}"
-            return out("cycle", f"cycles around the equilibrium, {size} ({turns:.1f} turns in {span})",
+            how = "irregularly" if hi_r > 1.5 * lo_r else "on a cycle"
+            return out("cycle", f"circles the equilibrium {how}, {size} ({turns:.1f} turns in {span})",
                        lo, end - 1, radius=radius)
         return out("steady", f"keeps |p| ≈ {radius:.3g} over {span} (less than a turn around the equilibrium)",
                    lo, end - 1, radius=radius)
