@@ -330,6 +330,11 @@ def data_density_2d(
     return mix.density(np.stack([xx.ravel(), yy.ravel()], axis=1)).reshape(gy.size, gx.size)
 
 
+def smoothed_mixture(mixture: Mixture, std: float) -> Mixture:
+    """p_data convolved with N(0, std^2 I): the distribution of a data sample plus instance noise."""
+    return _smoothed_mixture(mixture, mixture.dim, std)
+
+
 def _smoothed_mixture(mixture: Mixture, dim: int, bandwidth: float) -> Mixture:
     if mixture.dim != dim:
         raise ValueError(f"mixture: expected {dim}D data (got {mixture.dim}D)")
