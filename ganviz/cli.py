@@ -7,6 +7,7 @@
     ganviz game ...                   the bilinear game and the Dirac-GAN
     ganviz compare SCENARIO [...]     several losses in lockstep over seeds: mode coverage
     ganviz study [ID] [...]           the VEEGAN / PacGAN tables, rerun under their protocols
+    ganviz measure SAMPLES --data D   every metric of the app for samples from any generator
 
 Errors a user can cause print one line and exit with status 2.
 """
@@ -24,7 +25,7 @@ EXIT_USAGE = 2
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
 PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli",
-           "study": "ganviz.study_cli"}
+           "study": "ganviz.study_cli", "measure": "ganviz.measure_cli"}
 
 
 def _fail(msg: str) -> int:
@@ -59,17 +60,42 @@ class Progress:
 
 
 # -- ganviz run ------------------------------------------------------------------
-COLUMNS = [("step", "step", "{:>7d}"), ("d_loss", "D loss", "{:>8.4f}"), ("g_loss", "G loss", "{:>8.4f}"),
-           ("js", "JS", "{:>7.4f}"), ("kl_data_g", "KL(d|g)", "{:>8.4f}"), ("kl_g_data", "KL(g|d)", "{:>8.4f}"),
-           ("w1", "W1", "{:>7.4f}"), ("d_real", "D(real)", "{:>7.3f}"), ("d_fake", "D(fake)", "{:>7.3f}"),
-           ("modes", "modes", "{:>5.0f}"), ("hq_frac", "HQ", "{:>5.2f}")]
+# (key, width): the table's columns after the step; estimated metrics print 'value ± se'.
+COLUMNS = (("d_loss", 8), ("g_loss", 8), ("js", 16), ("kl_data_g", 16), ("kl_g_data", 16), ("w1", 16),
+           ("d_gap", 16), ("d_real", 8), ("d_fake", 8), ("modes", 9), ("hq_frac", 14))
 
 
-def _fmt(fmt: str, v) -> str:
-    width = int("".join(c for c in fmt.split(":")[1] if c.isdigit()).split(".")[0] or 0) if ":" in fmt else 0
-    if isinstance(v, float) and not math.isfinite(v):
-        return "-".rjust(width)
-    return fmt.format(v)
+def _cell(key: str, est) -> str:
+    """One table cell: 'value ± se' for an estimate, '≥ v' for a bound, 'inf', or '–'."""
+    from ganviz.core.metric_info import METRICS, format_value
+
+    if est is None:
+        return "\u2013"
+    if not METRICS[key].estimated:
+        return format_value(est.value, digits=4)
+    if key == "modes":
+        return format_value(est.value, est.se, digits=2)
+    return est.text(3)
+
+
+def metric_record(estimates: dict, plain: dict, i: int) -> dict:
+    """One GAN's metrics for JSON: numbers, "inf" or null; KEY_se; KEY_bound and KEY_note where they apply."""
+    from ganviz.core.estimators import ESTIMATE, Estimate
+    from ganviz.core.metric_info import METRICS
+
+    rec = {}
+    for key, info in METRICS.items():
+        est = estimates.get(key)
+        if est is None:
+            est = Estimate(float(plain[key][i]) if key in plain else math.nan)
+        rec[key] = est.json()
+        if info.estimated:
+            rec[key + "_se"] = est.se if math.isfinite(est.se) else None
+            if est.kind != ESTIMATE:
+                rec[key + "_bound"] = est.kind
+            if est.note:
+                rec[key + "_note"] = est.note
+    return rec
 
 
 def cmd_run(args) -> int:
@@ -109,25 +135,34 @@ def cmd_run(args) -> int:
     ev = Evaluator(trainer, bounds=sc.data.bounds)
     labels = sc.panel_labels()
     width = max(16, max(len(lab) for lab in labels) + 2)    # the GAN column fits the longest label
+    from ganviz.core.metric_info import METRICS
+
     if not args.json:
         print(f"# {sc.name}: {sc.data.label}, {', '.join(labels)}, device {trainer.device.type}, seed {sc.seed}")
-        header = "".join(f"{title:>{len(_fmt(fmt, 0 if key == 'step' else 0.0))+1}}" for key, title, fmt in COLUMNS)
+        print(f"# ± is a standard error; \u2265 a lower bound (p_data beyond G's samples); W1 is "
+              f"{'sliced (a perfect G reads ' + format(ev.w1_floor(), '.3f') + ')' if trainer.dim == 2 else 'exact'}")
+        header = f"{'step':>7}" + "".join(f" {METRICS[k].label_for(trainer.dim):>{w}}" for k, w in COLUMNS)
         if len(labels) > 1:
             header = f"{'GAN':<{width}}" + header
         print(header)
     progress = Progress(steps)
 
     def report() -> None:
-        r = ev.metrics()["metrics"]
+        r = ev.metrics()
         for i, label in enumerate(labels):
-            row = {key: float(r[key][i]) for key, _, _ in COLUMNS if key != "step"}
-            row["step"] = trainer.step_count
+            est = r["estimates"][i]
             if args.json:
                 rec = {"step": trainer.step_count, **({"gan": label} if len(labels) > 1 else {}),
-                       **{k: (v if math.isfinite(v) else None) for k, v in row.items() if k != "step"}}
+                       **metric_record(est, r["metrics"], i)}
                 print(json.dumps(rec), flush=True)
             else:
-                line = "".join(" " + _fmt(fmt, row[key] if key != "step" else int(row[key])) for key, _, fmt in COLUMNS)
+                from ganviz.core.estimators import Estimate
+
+                cells = []
+                for key, w in COLUMNS:
+                    e = est.get(key) or Estimate(float(r["metrics"][key][i]))
+                    cells.append(f" {_cell(key, e):>{w}}")
+                line = f"{trainer.step_count:>7d}" + "".join(cells)
                 print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
 
     try:

@@ -75,7 +75,6 @@ def run_cli(args) -> int:
         return _fail(f"--steps: must be >= 0 (got {steps})")
 
     from ganviz.core.evaluate import Evaluator
-    from ganviz.core.metrics import reverse_kl_modes
     from ganviz.core.train import SettingsError, Trainer, TrainingDiverged
 
     labels = sc.panel_labels()
@@ -101,11 +100,10 @@ def run_cli(args) -> int:
         ev = Evaluator(tr, bounds=sc.data.bounds)
         r = ev.metrics()
         mt = r["metrics"]
-        weights = ev.mixture.weights
         for i in range(m):
             results["modes"][s, i] = mt["modes"][i]
             results["hq_frac"][s, i] = mt["hq_frac"][i]
-            results["rev_kl"][s, i] = reverse_kl_modes(r["mode_counts"][i], weights)
+            results["rev_kl"][s, i] = mt["rkl_modes"][i]
             results["js"][s, i] = mt["js"][i]
             results["kl_g_data"][s, i] = mt["kl_g_data"][i]
         diverged[s] = tr.diverged.view(-1).cpu().numpy()
@@ -120,7 +118,10 @@ def run_cli(args) -> int:
             fin = v[np.isfinite(v)]
             row[key] = {"mean": float(fin.mean()) if fin.size else None,
                         "std": float(fin.std(ddof=1)) if fin.size > 1 else 0.0 if fin.size else None,
-                        "runs": [float(x) if math.isfinite(x) else None for x in v]}
+                        "runs": [float(x) if math.isfinite(x) else "inf" if x == math.inf else None for x in v]}
+            if np.any(v == math.inf):
+                # A divergence that is infinite in some run has an infinite mean, whatever the others read.
+                row[key]["mean"], row[key]["std"] = "inf", None
         summary.append(row)
     meta = {"scenario": sc.name, "data": sc.data.label, "modes_total": k, "steps": steps,
             "seeds": [sc.seed + s for s in range(args.seeds)], "samples": 2500}

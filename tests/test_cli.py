@@ -14,9 +14,13 @@ def test_run_prints_a_metrics_table(capsys):
     assert main(["run", "ring8", "--steps", "20", "--every", "10", *SMALL]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("# Ring of 8")
-    assert "JS" in out[1] and "modes" in out[1]
-    rows = [line.split() for line in out[2:]]
+    # The second comment line says what the ± and ≥ mean and that 2D W1 is sliced, with its floor.
+    assert out[1].startswith("# ") and "standard error" in out[1] and "sliced" in out[1]
+    assert "JS" in out[2] and "modes" in out[2] and "sliced W1" in out[2]
+    rows = [line.split() for line in out[3:]]
     assert [int(r[0]) for r in rows] == [10, 20]
+    # Estimated columns carry their standard error.
+    assert all("\u00b1" in line for line in out[3:])
 
 
 def test_run_json_lines_are_finite_and_deterministic(capsys):

@@ -1,29 +1,52 @@
 """What the views and the metric charts need from a Trainer, as numpy.
 
-Evaluation has its own random generator, seeded from the run's seed, so that how
-often a run is looked at never changes how it trains. It comes in two weights:
-`frame()` (D on the grid, the fixed-z fakes and their gradients: cheap, every
-frame) and `metrics()` (p_g from many samples, divergences, W1, mode coverage:
-a few times a second).
+Evaluation has its own random generators, so that looking never changes how a run
+trains, and what it sees at step N depends only on the run's seed and N, so that how
+often a run is looked at never changes what it shows (`eval_generator`). It comes in
+two weights: `frame()` (D on the grid, the fixed-z fakes and their gradients: cheap,
+every frame) and `metrics()` (20,000 G samples against a fixed p_data sample: the
+estimates of `ganviz.core.estimators` with their errors, D against D*, and the
+pictures of p_g and D*: a few times a second).
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 import numpy as np
 import torch
 
+from ganviz.core import estimators as E
 from ganviz.core import metrics as M
 from ganviz.core.data import Mixture
 from ganviz.core.losses import get_loss
+from ganviz.core.metric_info import ESTIMATED, LOWER_FLAG, METRICS, SE_SUFFIX
 from ganviz.core.train import Trainer
 
 N_SHOW = 512          # fixed latent vectors drawn as fake samples
-N_EVAL = 20_000       # G samples behind p_g and the divergences (>= 10k, see the issue)
-N_MODES = 2_500       # samples for mode coverage (the VEEGAN / PacGAN protocol)
+N_EVAL = 20_000       # G samples behind p_g, the divergences, W1 and the modes
+N_REF = 20_000        # p_data samples on the other side of the divergences
+N_GAP = 5_000         # points of each side at which D is compared with D*
+N_MODES = E.MODE_SET  # samples for mode coverage (the VEEGAN / PacGAN protocol)
+REF_SEED_OFFSET = 2
+EVAL_SEED_OFFSET = 104729
+
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="ganviz-eval")
+
+
+def eval_generator(seed: int, step: int, device) -> torch.Generator:
+    """The generator behind the evaluation samples at `step`: a function of the run's seed and the step only."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed((seed * 1_000_003 + step * 7_919 + EVAL_SEED_OFFSET) % (2**63 - 1))
+    return gen
 GRID_1D = 600
-MAX_DIVERGENCE_GRID_1D = 20_000   # points of the wider grid the 1D divergences use when G strays off the view
 GRID_2D = 96
 
 
@@ -75,6 +98,7 @@ class Evaluator:
         self.real, self.real_labels = mixture.sample_numpy(N_SHOW, rng)
         self.real_ref, _ = mixture.sample_numpy(N_MODES, rng)
         self._p_data_cache: dict = {}
+        self._ref_cache: dict = {}
         k = mixture.n_components
         self.fixed_labels = np.arange(N_SHOW) % k
 
@@ -94,22 +118,6 @@ class Evaluator:
                 p = M.data_density_2d(mix, g.x, g.y, g.bandwidth)
             self._p_data_cache[key] = p.reshape(g.shape)
         return self._p_data_cache[key]
-
-    def _divergences_1d(self, x: np.ndarray, p_g: np.ndarray, mix: Mixture) -> dict:
-        """JS and both KLs in 1D, on a grid wide enough for G's samples too.
-
-        The view's grid covers the data; a G whose samples lie off it (early on, or on disjoint
-        supports) would lose that mass from p_g, and JS would read ln(2)/2 where it is ln 2.
-        """
-        g = self.grid
-        lo, hi = float(x.min()), float(x.max())
-        if lo >= g.x[0] and hi <= g.x[-1]:
-            return M.divergences(self.p_data(), p_g, g.cell)
-        pad = 0.25 * (max(hi, g.x[-1]) - min(lo, g.x[0]))
-        a, b = min(lo - pad, g.x[0]), max(hi + pad, g.x[-1])
-        n = int(min(MAX_DIVERGENCE_GRID_1D, np.ceil((b - a) / g.cell) + 1))
-        xs = np.linspace(a, b, n)
-        return M.divergences(mix.density(xs[:, None]), M.kde_1d(x, xs), float(xs[1] - xs[0]))
 
     # -- helpers ---------------------------------------------------------------
     def _cond(self, n: int, labels: Optional[np.ndarray] = None) -> Optional[torch.Tensor]:
@@ -193,17 +201,40 @@ class Evaluator:
         return x.reshape(t.m, r, c, t.dim)
 
     # -- a few times a second ----------------------------------------------------
+    def reference(self) -> E.DataReference:
+        """The fixed p_data sample (with exact log-densities) that every estimate compares with."""
+        key = self.view_class if self.t.n_classes else None
+        if key not in self._ref_cache:
+            self._ref_cache[key] = E.DataReference.draw(self._class_mixture(), N_REF, self.t.seed + REF_SEED_OFFSET)
+        return self._ref_cache[key]
+
+    def support(self) -> E.Support:
+        model = self.t.model
+        return E.Support.of_generator(model.latent_dim, self.t.dim, model.prior)
+
+    def w1_floor(self) -> float:
+        """What W1 (sliced in 2D) reads for a perfect G at N_EVAL samples."""
+        return E.perfect_g_w1(self._class_mixture(), N_EVAL)
+
     @torch.no_grad()
     def metrics(self) -> dict:
         t, g = self.t, self.grid
-        z = t.sample_z(N_EVAL, self.gen)
+        # Seeded by the run's seed and the step: the numbers at step N do not depend on how often,
+        # or whether, anyone looked before.
+        z = t.sample_z(N_EVAL, eval_generator(t.seed, t.step_count, t.device))
         xs = t.generate(z, self._cond(N_EVAL)).cpu().numpy().astype(np.float64)   # (M, N, d)
         p_data = self.p_data()
         mix = self._class_mixture()
+        ref = self.reference()
+        support = self.support()
         m = t.m
-        res = {k: np.full(m, np.nan) for k in ("js", "kl_data_g", "kl_g_data", "w1", "modes", "hq_frac",
-                                                 "d_real", "d_fake", "d_acc")}
+        res = {k: np.full(m, np.nan) for k in METRICS}
+        res.update({k + SE_SUFFIX: np.full(m, np.nan) for k in ESTIMATED})
+        res[LOWER_FLAG] = np.zeros(m)
+        notes: list[dict] = [{} for _ in range(m)]
+        estimates: list[dict] = [{} for _ in range(m)]
         p_g = np.empty((m,) + g.shape)
+        d_star: list = []
         counts = np.zeros((m, mix.n_components), dtype=np.int64)
         # D's statistics on what it is trained on: packs of independent samples, when packing.
         real_t = torch.as_tensor(self.real_ref, dtype=torch.float32, device=t.device)
@@ -211,36 +242,38 @@ class Evaluator:
         d_real = t.discriminate(real_t, self._cond(real_t.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
         fk = t.pack_samples(torch.as_tensor(xs[:, :N_MODES], dtype=torch.float32, device=t.device))
         d_fake = t.discriminate(fk, self._cond(fk.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
+        noise = t._noise_std()
+        noise = np.zeros(m) if noise is None else noise.view(-1).cpu().numpy().astype(np.float64)
+        ratios: list[Optional[E.LogRatio]] = [None] * m
+        finite = [bool(np.all(np.isfinite(xs[i]))) for i in range(m)]
+        # The GANs' estimates are independent and spend their time in numpy and scipy, which release
+        # the GIL: on a multi-core machine they run side by side.
+        measured = list(_pool().map(lambda i: E.measure(xs[i], ref, support) if finite[i] else None, range(m)))
         for i in range(m):
             x = xs[i]
-            if not np.all(np.isfinite(x)):
+            s = t.settings[i]
+            loss = get_loss(s.loss)
+            p_g[i] = self._p_g_picture(x, 0.0)
+            d_star.append(self._d_star_picture(loss, s.label_smoothing, x, p_data, p_g[i], noise[i]))
+            meas = measured[i]
+            if meas is None:
                 continue
-            if t.dim == 1:
-                p_g[i] = M.kde_1d(x[:, 0], g.x)
-                res["w1"][i] = M.w1_1d(x[:, 0], mix)
-                div = self._divergences_1d(x[:, 0], p_g[i], mix)
-            else:
-                p_g[i] = M.hist_density_2d(x, g.x, g.y, g.bandwidth)
-                res["w1"][i] = M.sliced_w1(x[:N_MODES], self.real_ref)
-                div = M.divergences(p_data, p_g[i], g.cell)
-            res["js"][i], res["kl_data_g"][i], res["kl_g_data"][i] = div["js"], div["kl_data_g"], div["kl_g_data"]
-            cov = M.mode_coverage(x[:N_MODES], mix)
-            res["modes"][i], res["hq_frac"][i] = cov.modes_captured, cov.hq_frac
-            counts[i] = cov.counts
-            loss = get_loss(t.settings[i].loss)
+            estimates[i].update(meas.values)
+            for key, est in meas.values.items():
+                res[key][i] = est.value
+                res[key + SE_SUFFIX][i] = est.se
+                if est.note:
+                    notes[i][key] = est.note
+            res[LOWER_FLAG][i] = float(meas.values["kl_data_g"].kind == E.LOWER_BOUND)
+            counts[i] = meas.mode_counts
+            ratios[i] = meas.log_ratio
             ds = M.discriminator_stats(d_real[i], d_fake[i], loss.to_prob)
             res["d_real"][i], res["d_fake"][i], res["d_acc"][i] = ds["d_real"], ds["d_fake"], ds["d_acc"]
-        d_star = []
-        for i, s in enumerate(t.settings):
-            loss = get_loss(s.loss)
-            if loss.d_star is None:
-                d_star.append(None)
-                continue
-            ds = loss.d_star(p_data, p_g[i])
-            if loss.has_probability:
-                # One-sided label smoothing moves the optimum to (1 - s) p_data / (p_data + p_g).
-                ds = (1.0 - s.label_smoothing) * ds
-            d_star.append(ds)
+        for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, noise)):
+            res["d_gap"][i], res["d_gap" + SE_SUFFIX][i] = gap.value, gap.se
+            estimates[i]["d_gap"] = gap
+            if why:
+                notes[i]["d_gap"] = why
         st = t.stats
         res.update({
             "d_loss": st.d_loss.cpu().numpy().astype(np.float64),
@@ -249,5 +282,85 @@ class Evaluator:
             "grad_norm_g": st.grad_norm_g.cpu().numpy().astype(np.float64),
         })
         return {"metrics": res, "p_g": p_g, "p_data": p_data, "d_star": d_star, "mode_counts": counts,
-                "step": t.step_count}
+                "step": t.step_count, "notes": notes, "estimates": estimates}
 
+    # -- pictures and D against D* -------------------------------------------------
+    def d_star_label(self, i: int) -> str:
+        """What the D* picture of GAN i is, as its legend names it."""
+        s = self.t.settings[i]
+        text = get_loss(s.loss).optimal_d_label(s.label_smoothing)
+        if s.instance_noise > 0 and get_loss(s.loss).d_star is not None:
+            text += f", densities noised by \u03c3 = {s.instance_noise:g}"
+        if self.t.dim == 2 and get_loss(s.loss).d_star is not None:
+            text += " (both smoothed on the grid)"
+        return text
+
+    def _p_g_picture(self, x: np.ndarray, noise: float) -> np.ndarray:
+        """p_g on the view's grid for drawing: a KDE in 1D, the binned estimate smoothed like p_data in 2D."""
+        g = self.grid
+        if not np.all(np.isfinite(x)):
+            return np.zeros(g.shape)
+        if self.t.dim == 1:
+            h = None if noise <= 0 else float(np.hypot(M.kde_bandwidth(x[:, 0], g.x), noise))
+            return M.kde_1d(x[:, 0], g.x, h)
+        return M.hist_density_2d(x, g.x, g.y, float(np.hypot(g.bandwidth, noise)))
+
+    def _d_star_picture(self, loss, smoothing: float, x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray,
+                        noise: float) -> Optional[np.ndarray]:
+        """The loss's optimal D on the grid; with instance noise, the optimum for the noised densities."""
+        if loss.d_star is None:
+            return None
+        if noise > 0:
+            g, mix = self.grid, self._class_mixture()
+            if self.t.dim == 1:
+                p_data = M.data_density_1d(mix, g.x, noise)
+            else:
+                p_data = M.data_density_2d(mix, g.x, g.y, float(np.hypot(g.bandwidth, noise)))
+            p_g = self._p_g_picture(x, noise)
+        return loss.optimal_d(p_data, p_g, smoothing)
+
+    @torch.no_grad()
+    def _d_gaps(self, xs: np.ndarray, ratios: list, noise: np.ndarray) -> list[tuple[E.Estimate, str]]:
+        """Per GAN, the RMS of D - D* over (p_data + p_g) / 2 in the loss's display units, or NaN and why not.
+
+        D is read at N_GAP samples of each side, for all GANs in one pass. With instance noise D is
+        trained on noised samples, so its optimum is that of the noised densities, read at noised
+        points: a second log-ratio fit on noised samples of both sides.
+        """
+        t, ref = self.t, self.reference()
+        out: list[tuple[E.Estimate, str]] = [(E.NAN, "")] * t.m
+        todo = []
+        for i, s in enumerate(t.settings):
+            loss = get_loss(s.loss)
+            if loss.d_star is None:
+                out[i] = (E.NAN, loss.no_optimum_reason)
+            elif t.pack > 1:
+                out[i] = (E.NAN, f"D judges packs of {t.pack} samples: no D*(x) of single points exists to "
+                                 f"compare it with")
+            elif ratios[i] is not None:
+                todo.append(i)
+        if not todo:
+            return out
+        pts = np.empty((t.m, 2 * N_GAP, t.dim))
+        parts: dict[int, E.LogRatio] = {}
+        for i in todo:
+            x, lr, y = xs[i], ratios[i], ref.y
+            if noise[i] > 0:
+                rng = np.random.default_rng(t.seed + 7_919 * t.step_count + 3)
+                noised = M.smoothed_mixture(self._class_mixture(), float(noise[i]))
+                y = ref.y + noise[i] * rng.standard_normal(ref.y.shape)
+                x = x + noise[i] * rng.standard_normal(x.shape)
+                lr = E.log_ratio(x, E.DataReference(noised, y, noised.log_density(y)))
+            pts[i, :N_GAP], pts[i, N_GAP:] = x[:N_GAP], y[:N_GAP]
+            parts[i] = E.LogRatio(lr.at_g[:N_GAP], lr.at_data[:N_GAP], lr.missed[:N_GAP], lr.k)
+        pts_t = torch.as_tensor(pts, dtype=torch.float32, device=t.device)
+        raw = t.discriminate_points(pts_t, self._cond(2 * N_GAP), mbstd_value=self._mbstd()).cpu().numpy()
+        for i in todo:
+            s = t.settings[i]
+            loss = get_loss(s.loss)
+            d = loss.to_prob(raw[i])
+            gap = E.d_gap(parts[i], d[:N_GAP], d[N_GAP:],
+                          lambda pd, pg, loss=loss, s=s: loss.optimal_d(pd, pg, s.label_smoothing),
+                          smooth_optimum=loss.has_probability)
+            out[i] = (gap, "")
+        return out

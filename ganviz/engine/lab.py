@@ -37,7 +37,8 @@ class History:
         self.steps[i] = step
         for k in METRIC_KEYS:
             v = np.asarray(metrics.get(k, np.full(self.m, np.nan)), dtype=np.float64)
-            self.values[k][:, i] = np.where(np.isfinite(v), v, np.nan)
+            # +inf is a value (KL where p_g misses p_data's support), not a gap.
+            self.values[k][:, i] = np.where(np.isnan(v), np.nan, v)
         self.n += 1
 
     def arrays(self) -> tuple[np.ndarray, dict]:
@@ -321,6 +322,8 @@ class Lab:
             means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),
             latest=self.history.latest(), history_steps=hs, history=hv,
             diverged=frozen(bad, bool), message=self.message, running=running, steps_per_sec=sps,
+            notes=tuple(dict(n) for n in mt.get("notes", ())), w1_floor=ev.w1_floor(),
+            d_star_labels=tuple(ev.d_star_label(i) for i in range(m)),
             device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
                                          "scenario": self.scenario.name, "view_class": ev.view_class,
                                          "n_classes": t.n_classes, "weights": frozen(ev.mixture.weights)},

@@ -15,14 +15,11 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-# Names of the scalar metrics recorded each evaluation (keys of `history` and `latest`).
-METRIC_KEYS = (
-    "d_loss", "g_loss",
-    "js", "kl_data_g", "kl_g_data", "w1",
-    "d_real", "d_fake", "d_acc",
-    "grad_norm_d", "grad_norm_g",
-    "modes", "hq_frac",
-)
+from ganviz.core.metric_info import HISTORY_KEYS
+
+# Names of the scalar metrics recorded each evaluation (keys of `history` and `latest`): every metric
+# of the registry, the standard errors of the estimated ones (KEY + "_se") and the lower-bound flag.
+METRIC_KEYS = HISTORY_KEYS
 
 
 def frozen(a, dtype=np.float32) -> np.ndarray:
@@ -69,6 +66,10 @@ class Snapshot:
     steps_per_sec: float = 0.0
     device: str = "cpu"
     extra: Mapping[str, object] = field(default_factory=dict)
+    # Per GAN, metric -> why its latest value is a bound, exact or missing ("inf: p_g has bounded support").
+    notes: tuple = ()
+    w1_floor: float = float("nan")
+    d_star_labels: tuple = ()      # (M,) what d_star is, as a legend names it ("" where there is none)  # what W1 (sliced in 2D) reads for a perfect G at the same sample size
 
     @property
     def n_gans(self) -> int:
