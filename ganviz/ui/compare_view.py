@@ -24,7 +24,6 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core.losses import LOSSES
-from ganviz.core.metrics import reverse_kl_modes
 from ganviz.core.scenario import MAX_PANELS, ScenarioError
 from ganviz.core.train import SHARED_FIELDS, SettingsError
 from ganviz.engine.snapshot import Snapshot
@@ -417,8 +416,7 @@ class ComparePanel(QtWidgets.QFrame):
         k = len(snap.means)
         modes = float(snap.latest["modes"][i]) if "modes" in snap.latest else math.nan
         hq = float(snap.latest["hq_frac"][i]) if "hq_frac" in snap.latest else math.nan
-        counts = np.asarray(snap.mode_counts[i])
-        rkl = reverse_kl_modes(counts, weights) if counts.shape == weights.shape else math.nan
+        rkl = float(snap.latest["rkl_modes"][i]) if "rkl_modes" in snap.latest else math.nan
         key = (diverged, modes, hq, rkl, k)
         if key != self._caption_key:
             self._caption_key = key
@@ -485,8 +483,7 @@ class ComparePanel(QtWidgets.QFrame):
         cmap = P.heat_colormap(t)
         self.heat.setLookupTable(cmap.getLookupTable(nPts=256, alpha=False))
         self.banner.restyle(t, s.label_pt + 6)
-        self.caption.setToolTip(REV_KL_TIP + ("" if self._view.has_weights() else
-                                              " The mixture's weights were not known here: uniform weights assumed."))
+        self.caption.setToolTip(REV_KL_TIP)
 
 
 def text_colour(w: QtWidgets.QWidget, colour: QtGui.QColor) -> None:

@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
@@ -45,6 +45,7 @@ ANIMATION_FRAMES = 90        # a whole trajectory appears in about 1.5 s ...
 TICK_BUDGET_S = 0.012        # ... unless computing it takes longer (the Dirac-GAN's autograd)
 PANEL_WIDTH = {False: 330, True: 420}   # by presentation mode
 MIN_DISTANCE = 1e-16         # below this the distance is rounding noise; the log plot needs > 0
+TEXT_SHARE = 0.6             # the most of the right column the eigenvalues and verdicts take from the plot
 
 LR_SLIDER = (0, 330)         # lr = 10^(v / 100 - 3): 0.001 ... 2
 GAMMA_SCALE = 100            # gamma = v / 100
@@ -69,6 +70,27 @@ def _swatch(colour: str, dashed: bool = False) -> QIcon:
     p.drawLine(2, 6, 26, 6)
     p.end()
     return QIcon(pm)
+
+
+class _FitScroll(QScrollArea):
+    """A scroll area that asks for its content's whole height, up to a share of its parent's.
+
+    A plain QScrollArea asks for a fixed small height and scrolls text that would have fitted
+    below a shorter plot; this one scrolls only what does not fit in TEXT_SHARE of the column.
+    """
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        content = self.widget()
+        parent = self.parentWidget()
+        if content is None or parent is None:
+            return hint
+        width = max(self.viewport().width(), 100)
+        height = content.heightForWidth(width) if content.hasHeightForWidth() else content.sizeHint().height()
+        return QSize(hint.width(), min(height + 2 * self.frameWidth(), int(TEXT_SHARE * parent.height())))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 60)
 
 
 class _LogAxis(pg.AxisItem):
@@ -121,20 +143,20 @@ class GameView(QWidget):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.dist_plot, 1)
-        # The verdicts of seven methods can outgrow the column: they scroll, the plot keeps its half.
+        # The verdicts of seven methods can outgrow the column: they scroll, the plot keeps the rest.
         text = QWidget()
         tv = QVBoxLayout(text)
         tv.setContentsMargins(0, 0, 4, 0)
         tv.addWidget(self.eigen_label, 0)
         tv.addWidget(self.verdict_label, 0)
         tv.addStretch(1)
-        self._text_scroll = QScrollArea()
+        self._text_scroll = _FitScroll()
         self._text_scroll.setObjectName("gameVerdictScroll")
         self._text_scroll.setWidget(text)
         self._text_scroll.setWidgetResizable(True)
         self._text_scroll.setFrameShape(QFrame.NoFrame)
         self._text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        rv.addWidget(self._text_scroll, 1)
+        rv.addWidget(self._text_scroll, 0)
         lay = QHBoxLayout(self)
         lay.addWidget(controls, 0)
         lay.addWidget(self.field_plot, 5)
@@ -202,8 +224,8 @@ class GameView(QWidget):
             "ρ: the spectral radius of each method's one-step map linearised at the equilibrium\n"
             "(simultaneous I + ηJ, alternating the product of its half-steps, optimistic and momentum\n"
             "on the state they carry). ρ < 1 converges near it, ρ = 1 circles, ρ > 1 diverges.\n"
-            "'this run' is measured from the trajectory: fits of log|p| against t and against log t\n"
-            "over the later half of the run.")
+            "'this run' is measured from the trajectory's later half: fits of log|p| against t\n"
+            "(a linear rate) and against log t (a power law), or a cycle, a stall, a blow-up.")
 
     @staticmethod
     def _combo() -> QComboBox:
@@ -678,6 +700,7 @@ class GameView(QWidget):
         self.verdict_label.setText("<p style='margin-top:3px; margin-bottom:0px'>"
                                    + "</p><p style='margin-top:3px; margin-bottom:0px'>".join(blocks) + "</p>"
                                    if blocks else "")
+        self._text_scroll.updateGeometry()
 
     def _draw_field(self) -> None:
         vb = self.field_plot.getPlotItem().getViewBox()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ganviz.core.losses import Loss, get_loss
+from ganviz.core.metric_info import LOWER_FLAG, METRICS, SE_SUFFIX, format_value
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.plotting import GanIndexed
 from ganviz.ui.theme import LIGHT, Theme
@@ -60,11 +61,6 @@ def formula_html(text: str) -> str:
     return _HALF_RE.sub("\u00bd", text)
 
 
-def format_value(value: float) -> str:
-    """Three significant figures, or a dash where the metric is not defined."""
-    if value is None or not math.isfinite(value):
-        return MISSING
-    return f"{value:.3g}"
 
 
 def _plain(rich: str) -> str:
@@ -73,15 +69,29 @@ def _plain(rich: str) -> str:
     return doc.toPlainText()
 
 
-# (metric key, row label) of the live numbers, in order.
-LIVE_ROWS = (
-    ("d_real", "D(real)"),
-    ("d_fake", "D(fake)"),
-    ("js", "JS"),
-    ("kl_data_g", "KL(p<sub>data</sub>\u2016p<sub>g</sub>)"),
-    ("kl_g_data", "KL(p<sub>g</sub>\u2016p<sub>data</sub>)"),
-    ("w1", "W<sub>1</sub>"),
-)
+# The metrics of the live numbers, in order (labels, tooltips and formats from the metric registry).
+LIVE_KEYS = ("d_real", "d_fake", "d_gap", "js", "kl_data_g", "kl_g_data", "w1")
+LIVE_ROWS = tuple((k, METRICS[k].html) for k in LIVE_KEYS)
+
+
+def metric_text(latest: Mapping[str, np.ndarray], key: str, i: int) -> str:
+    """The latest value of a metric as the panel shows it: 'value ± se', '≥ v (31% of p_data missed)', 'inf'."""
+    def get(k: str) -> float:
+        values = latest.get(k)
+        return math.nan if values is None or i >= len(values) else float(values[i])
+
+    value = get(key)
+    if math.isnan(value):
+        return MISSING
+    info = METRICS[key]
+    if not info.estimated:
+        return format_value(value)
+    lower = key == "kl_data_g" and get(LOWER_FLAG) > 0
+    text = format_value(value, get(key + SE_SUFFIX), lower)
+    missed = get("missed")
+    if key == "kl_data_g" and (lower or math.isinf(value)) and math.isfinite(missed):
+        text += f"  ({missed:.0%} of p<sub>data</sub> missed)"
+    return text
 
 
 class InfoPanel(GanIndexed, QWidget):
@@ -174,7 +184,8 @@ class InfoPanel(GanIndexed, QWidget):
             self.live_title.setText(heading)
         self._set_value("step", f"{snap.step:,}")
         for key, _ in LIVE_ROWS:
-            self._set_value(key, format_value(self._latest(snap.latest, key, i)))
+            self._set_value(key, metric_text(snap.latest, key, i))
+        self._label_metrics(snap, i)
         two_d = snap.dim == 2
         self._set_row_visible("modes", two_d)
         if two_d:
@@ -214,6 +225,24 @@ class InfoPanel(GanIndexed, QWidget):
         if values is None or i >= len(values):
             return math.nan
         return float(values[i])
+
+    def _label_metrics(self, snap: Snapshot, i: int) -> None:
+        """Row names and tooltips: the estimator, its error, and why a value is a bound or exact."""
+        notes = snap.notes[i] if i < len(snap.notes) else {}
+        key = (snap.dim, tuple(sorted(notes.items())), snap.w1_floor)
+        if key == getattr(self, "_metric_label_key", None):
+            return
+        self._metric_label_key = key
+        for k, _ in LIVE_ROWS:
+            info = METRICS[k]
+            self._live_names[k].setText(info.html_for(snap.dim))
+            tip = f"{info.label_for(snap.dim)}: {info.description}"
+            if k == "w1" and math.isfinite(snap.w1_floor):
+                tip += f" On this data a perfect G reads {snap.w1_floor:.3g}."
+            if k in notes:
+                tip += f"\n\nNow: {notes[k]}."
+            self.live[k].setToolTip(tip)
+            self._live_names[k].setToolTip(tip)
 
     def _set_value(self, key: str, text: str) -> None:
         # A QLabel re-lays its parent out on every setText; the snapshot comes 60 times a second.

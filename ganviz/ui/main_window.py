@@ -29,7 +29,7 @@ from ganviz.ui.view2d import View2D
 DEFAULT_SCENARIO = "ring8"
 MAX_RECENT = 8
 LAYER_LABELS = {
-    "p_data": "p_data", "p_g": "p_g", "d": "D(x)", "d_star": "D*(x)", "hist": "Histogram of fakes",
+    "p_data": "p_data", "p_g": "p_g", "d": "D(x)", "d_star": "D*(x)", "d_gap": "D \u2212 D* (shaded)", "hist": "Histogram of fakes",
     "real": "Real samples", "mapping": "z \u2192 x mapping", "heatmap": "D heatmap", "contours": "p_data contours",
     "manifold": "Generator manifold", "grad": "Gradient arrows", "fake": "Fake samples", "trails": "Fixed-z trails",
 }
@@ -226,7 +226,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heat_combo.setObjectName("heatSourceCombo")
         self.heat_combo.addItem("Heatmap: D(x)", "d")
         self.heat_combo.addItem("Heatmap: D*(x)", "d_star")
-        self.heat_combo.setToolTip("2D view: colour by the trained D or by the optimal D* = p_data / (p_data + p_g)")
+        self.heat_combo.addItem("Heatmap: D \u2212 D*", "d_gap")
+        self.heat_combo.setToolTip("2D view: colour by the trained D, by the optimum D* of its loss (from p_data and "
+                                   "p_g smoothed alike on the grid), or by how far D is from it")
         self.heat_combo.currentIndexChanged.connect(
             lambda _: self.view2d.set_heat_source(self.heat_combo.currentData()))
         tb.addWidget(self.heat_combo)

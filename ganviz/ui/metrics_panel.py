@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
+from ganviz.core.metric_info import METRICS, SE_SUFFIX
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.loss_panel import font_pt, line_scale, refit, set_title, style_plot, wrap_html
 from ganviz.ui.plotting import GanIndexed
@@ -21,6 +22,11 @@ from ganviz.ui.theme import LIGHT, Theme
 
 # Qt strokes 1-px lines on a fast path; at 1.6 px eight noisy GANs took ~4x longer to draw.
 LINE_WIDTH = 1.0
+# A log axis cannot show an estimate at or below 0 (JS or KL near convergence reads 0 ± its error):
+# values and bands below this are drawn at it; the info panel has the number itself.
+LOG_FLOOR = 1e-4
+# Opacity of the standard-error bands.
+BAND_ALPHA = 60
 # With every GAN drawn, colour says which GAN and the dash says which metric.
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 DASH_GLYPHS = ("\u2500\u2500", "\u2013 \u2013", "\u00b7\u00b7\u00b7", "\u2013\u00b7\u2013")
@@ -51,16 +57,19 @@ PLOTS: tuple[PlotSpec, ...] = (
     )),
     # Divergences shrink by orders of magnitude as p_g closes in, and W1 lives on another
     # scale (data units) than JS (at most log 2): a log axis shows all four.
-    PlotSpec("divergences", "Divergences (log)", (
-        Series("js", "JS", lambda t: t.series(0)),
-        Series("kl_data_g", "KL(p<sub>data</sub>\u2016p<sub>g</sub>)", lambda t: t.series(1)),
-        Series("kl_g_data", "KL(p<sub>g</sub>\u2016p<sub>data</sub>)", lambda t: t.series(2)),
-        Series("w1", "W<sub>1</sub>", lambda t: t.series(4)),
+    PlotSpec("divergences", "Divergences (log; bands \u00b1 1 standard error)", (
+        Series("js", METRICS["js"].html, lambda t: t.series(0)),
+        Series("kl_data_g", METRICS["kl_data_g"].html, lambda t: t.series(1)),
+        Series("kl_g_data", METRICS["kl_g_data"].html, lambda t: t.series(2)),
+        Series("w1", METRICS["w1"].html, lambda t: t.series(4)),
     ), log_y=True),
     PlotSpec("d_output", "Mean D output", (
         Series("d_real", "D(real)", lambda t: t.real),
         Series("d_fake", "D(fake)", lambda t: t.fake),
     ), y_range=(0.0, 1.0)),
+    PlotSpec("d_gap", "D against its optimum: RMS of D \u2212 D<sup>*</sup>", (
+        Series("d_gap", METRICS["d_gap"].html, lambda t: t.d),
+    )),
     PlotSpec("grad_norms", "Gradient norms (log)", (
         Series("grad_norm_g", "\u2016\u2207G\u2016", lambda t: t.fake),
         Series("grad_norm_d", "\u2016\u2207D\u2016", lambda t: t.d),
@@ -113,6 +122,9 @@ class MetricsPanel(GanIndexed, QWidget):
 
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, int], pg.PlotDataItem] = {}
+        # (metric, GAN) -> the band's lower and upper edges and the fill between them.
+        self.bands: dict[tuple[str, int], tuple] = {}
+        self._infinite: frozenset = frozenset()
         self._spec_of_key: dict[str, PlotSpec] = {}
         first: Optional[pg.PlotItem] = None
         for row, spec in enumerate(PLOTS, start=1):
@@ -178,6 +190,12 @@ class MetricsPanel(GanIndexed, QWidget):
             item.setClipToView(True)
             self.plots[spec.id].addItem(item)
             self.curves[(key, member)] = item
+            if METRICS[key].estimated and key != "modes":
+                lo, hi = pg.PlotDataItem(connect="finite"), pg.PlotDataItem(connect="finite")
+                band = pg.FillBetweenItem(lo, hi)
+                band.setZValue(item.zValue() - 1)
+                self.plots[spec.id].addItem(band)
+                self.bands[(key, member)] = (lo, hi, band)
         return item
 
     def _members(self, snap: Snapshot) -> list[int]:
@@ -211,10 +229,38 @@ class MetricsPanel(GanIndexed, QWidget):
                 self.curves[(key, member)].setData(x=np.empty(0), y=np.empty(0))
                 continue
             y = np.asarray(values[member], dtype=np.float64)
-            self.curves[(key, member)].setData(x=x, y=y)
-            spec_id = self._spec_of_key[key].id
-            has_data[spec_id] = has_data[spec_id] or bool(np.isfinite(y).any())
+            spec = self._spec_of_key[key]
+            shown = np.where(np.isinf(y), np.nan, y)
+            if spec.log_y:
+                shown = np.where(shown < LOG_FLOOR, LOG_FLOOR, shown)
+            self.curves[(key, member)].setData(x=x, y=shown)
+            self._draw_band(snap, key, member, x, y, spec.log_y)
+            has_data[spec.id] = has_data[spec.id] or bool(np.isfinite(y).any())
         self._set_plot_visibility(snap, has_data, empty=len(x) == 0)
+        infinite = frozenset((k, m) for k, m in self._drawn
+                             if k in snap.history and len(x) and np.isinf(snap.history[k][m][-1]))
+        if infinite != self._infinite:
+            self._infinite = infinite
+            self._apply_style()
+
+    def _draw_band(self, snap: Snapshot, key: str, member: int, x: np.ndarray, y: np.ndarray, log_y: bool) -> None:
+        """The ± 1 standard error band around an estimated metric's curve."""
+        band = self.bands.get((key, member))
+        if band is None:
+            return
+        lo_item, hi_item, _ = band
+        se = snap.history.get(key + SE_SUFFIX)
+        if se is None or len(x) == 0:
+            lo_item.setData(x=np.empty(0), y=np.empty(0))
+            hi_item.setData(x=np.empty(0), y=np.empty(0))
+            return
+        e = np.asarray(se[member], dtype=np.float64)
+        ok = np.isfinite(y) & np.isfinite(e)
+        lo, hi = np.where(ok, y - e, np.nan), np.where(ok, y + e, np.nan)
+        if log_y:
+            lo, hi = np.maximum(lo, LOG_FLOOR), np.maximum(hi, LOG_FLOOR)
+        lo_item.setData(x=x, y=lo)
+        hi_item.setData(x=x, y=hi)
 
     def _history_fingerprint(self, snap: Snapshot) -> tuple:
         steps = np.asarray(snap.history_steps)
@@ -231,8 +277,13 @@ class MetricsPanel(GanIndexed, QWidget):
             if key_member not in wanted:
                 item.setData(x=np.empty(0), y=np.empty(0))
                 item.setVisible(False)
+                if key_member in self.bands:
+                    for part in self.bands[key_member]:
+                        part.setVisible(False)
         for key, member in wanted:
             self._curve(key, member).setVisible(True)
+            for part in self.bands.get((key, member), ()):
+                part.setVisible(True)
         self._drawn = wanted
 
         k = len(snap.means)
@@ -301,18 +352,32 @@ class MetricsPanel(GanIndexed, QWidget):
                 title = "Mean critic score"
             parts = [f"<b>{title}</b>"]
             for j, s in enumerate(spec.series):
+                name = METRICS[s.key].html_for(snap.dim) if snap is not None and s.key in METRICS else s.name
+                if any((s.key, m) in self._infinite for m in members):
+                    name += " = inf"
                 if len(spec.series) > 1:
-                    parts.append(f"{DASH_GLYPHS[j]} {s.name}" if several
-                                 else f'<span style="color:{s.colour(theme)}">\u2501 {s.name}</span>')
+                    parts.append(f"{DASH_GLYPHS[j]} {name}" if several
+                                 else f'<span style="color:{s.colour(theme)}">\u2501 {name}</span>')
                 for m in members:
                     if (s.key, m) not in self.curves:
                         continue
+                    colour = theme.series(m) if several else s.colour(theme)
                     if several:
-                        pen = pg.mkPen(theme.series(m), width=width, style=DASHES[j % len(DASHES)])
+                        pen = pg.mkPen(colour, width=width, style=DASHES[j % len(DASHES)])
                     else:
-                        pen = pg.mkPen(s.colour(theme), width=width)
+                        pen = pg.mkPen(colour, width=width)
                     self.curves[(s.key, m)].setPen(pen)
+                    if (s.key, m) in self.bands:
+                        fill = pg.mkColor(colour)
+                        fill.setAlpha(BAND_ALPHA)
+                        lo, hi, band = self.bands[(s.key, m)]
+                        lo.setPen(None)
+                        hi.setPen(None)
+                        band.setBrush(pg.mkBrush(fill))
             self._title_parts[spec.id] = parts
+            dim = snap.dim if snap is not None else 2
+            plot.setToolTip("\n\n".join(f"{METRICS[s.key].label_for(dim)}: {METRICS[s.key].description}"
+                                        for s in spec.series if s.key in METRICS))
 
         font = QFont()
         font.setPointSizeF(size)

@@ -22,7 +22,7 @@ _DOT = QtCore.Qt.PenStyle.DotLine
 class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
     """Densities, discriminator and generator mapping of one 1D GAN."""
 
-    LAYERS = ("p_data", "p_g", "d", "d_star", "hist", "real", "mapping")
+    LAYERS = ("p_data", "p_g", "d", "d_star", "d_gap", "hist", "real", "mapping")
     VIEW_NAME = "1D"
     # Emitted when a click on a legend entry shows or hides a layer, so checkboxes can follow.
     layerToggled = QtCore.Signal(str, bool)
@@ -99,6 +99,11 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             self.plot.addItem(it[key])
         for key in ("d_half", "d_star", "d"):
             self.d_view.addItem(it[key])
+        # D - D*, shaded between the two curves; the legend shows a swatch of the same fill.
+        self.gap_fill = pg.FillBetweenItem(it["d"], it["d_star"])
+        self.gap_fill.setZValue(-1)
+        self.d_view.addItem(self.gap_fill)
+        it["d_gap"] = pg.PlotDataItem(name="D \u2212 D*")
 
         it["mapping"] = P.segmented(pg.PlotDataItem(name="z -> G(z)", connect="pairs", antialias=True,
                                                     skipFiniteCheck=True))
@@ -118,8 +123,9 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self.z_note = P.CornerText(self.map_plot.vb, "bottom-right", margin=2.0)
 
         self._add_legend((("p_data", "p_data"), ("p_g", "p_g"), ("d", "D(x)"),
-                          ("d_star", "D* = p_data / (p_data + p_g)"),
+                          ("d_star", "D* = p_data / (p_data + p_g)"), ("d_gap", "D \u2212 D*"),
                           ("hist", "fakes G(z)"), ("real", "real samples")))
+        self._d_star_label = "D* = p_data / (p_data + p_g)"
 
         self.plot.setLabel("left", "density")
         self.plot.setLabel("bottom", "x")
@@ -185,6 +191,7 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         if ds is not None:
             it["d_star"].setData(gx, P.pin(ds, dlo, dhi))
         self._has_d_star = ds is not None
+        self._set_d_star_label(snap.d_star_labels[i] if i < len(snap.d_star_labels) else "")
 
         self._update_mapping(snap, i, fake, lo, hi)
         text = f"step {snap.step:,}"
@@ -290,6 +297,16 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         else:
             self._d_range.reset()
 
+    def _set_d_star_label(self, text: str) -> None:
+        """The legend names the optimum of the loss on screen (smoothing, hinge's sign, instance noise)."""
+        if not text or text == self._d_star_label:
+            return
+        self._d_star_label = text
+        label = self.legend.getLabel(self.item["d_star"])
+        if label is not None:
+            label.setText(text)
+            self.legend.updateSize()
+
     def _sync_d_view(self) -> None:
         self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())
         self.d_view.linkedViewChanged(self.plot.vb, self.d_view.XAxis)
@@ -302,6 +319,8 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             it[key].setVisible(v[key])
         it["d_half"].setVisible(v["d"] and bool(self._is_prob))
         it["d_star"].setVisible(v["d_star"] and self._has_d_star)
+        it["d_gap"].setVisible(v["d_gap"])
+        self.gap_fill.setVisible(v["d_gap"] and v["d"] and v["d_star"] and self._has_d_star)
         if self.map_plot.isVisible() != v["mapping"]:
             # A hidden item keeps its row in a QGraphicsGridLayout; give the row's height back.
             self.map_plot.setVisible(v["mapping"])
@@ -328,6 +347,10 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         it["p_g"].setPen(P.pen(t.p_g, s.line))
         it["d"].setPen(P.pen(t.d, s.line, _DASH))
         it["d_star"].setPen(P.pen(t.d_star, s.line * 0.8, _DOT))
+        self.gap_fill.setBrush(P.brush(t.d_star, 0.22))
+        it["d_gap"].setPen(None)
+        it["d_gap"].setFillLevel(0.0)
+        it["d_gap"].setBrush(P.brush(t.d_star, 0.22))
         it["d_half"].setPen(P.pen(t.foreground, s.thin, _DOT, alpha=0.35, over=t.background))
         it["hist"].setPen(P.pen(t.fake, s.thin, alpha=0.45, over=t.background))
         it["hist"].setFillBrush(P.brush(t.fake, 0.18))

@@ -17,7 +17,7 @@ from ganviz.ui import plotting as P
 from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
-HEAT_SOURCES = ("d", "d_star")
+HEAT_SOURCES = ("d", "d_star", "d_gap")
 
 
 class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
@@ -54,7 +54,7 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self._pdata_key: Optional[np.ndarray] = None
         self._manifold_connect: Optional[np.ndarray] = None
         self._levels: tuple[float, float] = (np.nan, np.nan)
-        self._heat_prob: Optional[bool] = None
+        self._heat_prob: Optional[str] = None   # the heatmap's scale: "prob", "critic" or "gap"
         self._level_range = P.StableRange(pad=0.05, shrink_below=0.4)
         self._cbar_label = ""
 
@@ -118,16 +118,16 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         return self._snap
 
     def heat_source(self) -> str:
-        """What the user asked the heatmap to show: 'd' or 'd_star'."""
+        """What the user asked the heatmap to show: 'd', 'd_star' or 'd_gap' (D - D*)."""
         return self._heat_source
 
     def heat_shown(self) -> str:
-        """What the heatmap shows now: 'd_star' falls back to 'd' where D* is not available."""
+        """What the heatmap shows now: 'd_star' and 'd_gap' fall back to 'd' where D* is not available."""
         return self._heat_shown
 
     def set_heat_source(self, source: str) -> None:
         if source not in HEAT_SOURCES:
-            raise ValueError(f"Heatmap source must be 'd' or 'd_star', got {source!r}.")
+            raise ValueError(f"Heatmap source must be one of {', '.join(HEAT_SOURCES)}, got {source!r}.")
         self._heat_source = source
         self._redraw()
 
@@ -173,7 +173,7 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             lines[0] += f"   {snap.labels[i]}"
         if bool(np.asarray(snap.diverged)[i]):
             lines[0] += "   (diverged)"
-        if self._heat_source == "d_star" and self._heat_shown == "d":
+        if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
         self.step_text.set_text("\n".join(lines))
 
@@ -205,22 +205,27 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self._pdata_key = None
 
     def _update_heat(self, snap: Snapshot, i: int) -> None:
-        use_star = self._heat_source == "d_star" and snap.d_star is not None
-        self._heat_shown = "d_star" if use_star else "d"
-        img = np.asarray(snap.d_star[i] if use_star else snap.d_grid[i])
-        name = "D*(x)" if use_star else "D(x)"
-        prob = bool(snap.d_is_prob[i])
+        shown = self._heat_source if snap.d_star is not None else "d"
+        self._heat_shown = shown
+        if shown == "d_gap":
+            img = np.asarray(snap.d_grid[i], np.float64) - np.asarray(snap.d_star[i], np.float64)
+        else:
+            img = np.asarray(snap.d_star[i] if shown == "d_star" else snap.d_grid[i])
+        name = {"d": "D(x)", "d_star": "D*(x)", "d_gap": "D(x) \u2212 D*(x)"}[shown]
+        prob = bool(snap.d_is_prob[i]) and shown != "d_gap"
+        mode = "gap" if shown == "d_gap" else "prob" if prob else "critic"
+        if mode != self._heat_prob:
+            self._level_range.reset()
+        self._heat_prob = mode
         if prob:
             self._set_levels((0.0, 1.0), f"{name}   0 = fake, 1 = real", prob=True)
         else:
-            if self._heat_prob is not False:
-                self._level_range.reset()
             finite = np.abs(img[np.isfinite(img)])
             self._level_range.update(0.0, max(float(finite.max()) if finite.size else 1.0, 1e-6))
-            # Symmetric levels keep a critic's 0 on the neutral middle colour.
+            # Symmetric levels keep 0 (a critic's boundary, or D = D*) on the neutral middle colour.
             a = self._level_range.hi
-            self._set_levels((-a, a), f"critic {name}   low = fake, high = real", prob=False)
-        self._heat_prob = prob
+            tail = "low = D below its optimum" if mode == "gap" else "low = fake, high = real"
+            self._set_levels((-a, a), f"{'' if mode == 'gap' else 'critic '}{name}   {tail}", prob=False)
         heat = self.item["heatmap"]
         heat.setImage(img, autoLevels=False, levels=self._levels)
         if self._rect_shape != img.shape:

@@ -96,6 +96,7 @@ def test_captions_show_modes_hq_and_reverse_kl(view):
     latest = dict(base.latest)
     latest["modes"] = frozen([8.0, 1.0])
     latest["hq_frac"] = frozen([0.734, 0.05])
+    latest["rkl_modes"] = frozen([rev_kl(counts[0], np.full(8, 1 / 8)), rev_kl(counts[1], np.full(8, 1 / 8))])
     snap = replace(base, latest=latest, mode_counts=np.asarray(counts, np.int64))
     view.set_snapshot(snap)
     c0, c1 = (p.caption.text() for p in view.panels)
@@ -103,11 +104,11 @@ def test_captions_show_modes_hq_and_reverse_kl(view):
     assert "modes 1/8" in c1 and "HQ 5.0%" in c1 and f"rev-KL {math.log(8):.2f}" in c1
     assert view.findChild(QtWidgets.QLabel, "compareCaption_1") is view.panels[1].caption
 
-    # With the mixture's weights in the snapshot, rev-KL is measured against them.
-    weights = np.array([0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
-    view.set_snapshot(dataclasses.replace(snap, extra={"weights": weights}))
-    assert f"rev-KL {rev_kl(counts[0], weights):.2f}" in view.panels[0].caption.text()
-    assert f"rev-KL {rev_kl(counts[1], weights):.2f}" in view.panels[1].caption.text()
+    # The caption shows the evaluator's reverse KL over modes (measured against the mixture's weights).
+    latest["rkl_modes"] = frozen([0.123, 1.5])
+    view.set_snapshot(replace(snap, latest=latest))
+    assert "rev-KL 0.12" in view.panels[0].caption.text()
+    assert "rev-KL 1.50" in view.panels[1].caption.text()
 
 
 def test_a_diverged_panel_says_so(view):

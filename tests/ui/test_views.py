@@ -127,8 +127,8 @@ def test_1d_mapping_with_multidimensional_z_is_ordered_by_image(v1):
 def test_1d_hiding_layers_hides_their_items(v1):
     v1.set_snapshot(synthetic_snapshot(dim=1))
     items = {"p_data": v1.item["p_data"], "p_g": v1.item["p_g"], "d": v1.item["d"],
-             "d_star": v1.item["d_star"], "hist": v1.item["hist"], "real": v1.item["real"],
-             "mapping": v1.map_plot}
+             "d_star": v1.item["d_star"], "d_gap": v1.item["d_gap"], "hist": v1.item["hist"],
+             "real": v1.item["real"], "mapping": v1.map_plot}
     assert set(items) == set(View1D.LAYERS) == set(View1D.layer_names())
     for name, item in items.items():
         assert item.isVisible(), name
@@ -137,8 +137,13 @@ def test_1d_hiding_layers_hides_their_items(v1):
         assert not v1.layer_visible(name)
         v1.set_layer_visible(name, True)
         assert item.isVisible(), name
+    # The shading between D and D* follows its layer, and needs both curves.
+    assert v1.gap_fill.isVisible()
+    v1.set_layer_visible("d_gap", False)
+    assert not v1.gap_fill.isVisible()
+    v1.set_layer_visible("d_gap", True)
     v1.set_layer_visible("d", False)
-    assert not v1.item["d_half"].isVisible()
+    assert not v1.item["d_half"].isVisible() and not v1.gap_fill.isVisible()
     with pytest.raises(ValueError, match="layer"):
         v1.set_layer_visible("nope", False)
 
