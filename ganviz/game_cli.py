@@ -149,7 +149,8 @@ def _table(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
         if v.note:
             lines.append(f"  theory: {v.note}")
         other = disagreement(v, m)
-        lines += [f"  this run: {m.text}" + (f" — {other}" if other else ""), f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
+        lines += [f"  this run (steps {m.first:,}–{m.last:,}): {m.text}" + (f" — {other}" if other else ""),
+                  f"{'iter':>7}  {ax:>{width}}  {ay:>{width}}  {'distance':>12}"]
         n = len(tr.points)
         for i in np.unique(np.linspace(0, n - 1, TABLE_ROWS + 1).round().astype(int)):
             x, y = tr.points[i]

@@ -114,7 +114,7 @@ def test_table_prints_rho_verdict_theory_and_the_run(capsys):
     assert rc == 0
     assert f"ρ = {math.sqrt(1 + 0.3**2 / 4):.4f} > 1: diverges near the equilibrium" in out
     assert "ρ = 1: circles near the equilibrium" in out
-    assert out.count("theory:") == 2 and out.count("this run:") == 2
+    assert out.count("theory:") == 2 and out.count("this run (steps 250–500):") == 2
     assert "shrinks sublinearly, like t^-0.4" in out
 
 

@@ -699,9 +699,9 @@ def verdict(game: Game, method: str, h: Hyper) -> Verdict:
                        "no ρ: the field jumps at the equilibrium, so no linearisation decides", "")
     rho = spectral_radius(game, method, h)
     if rho < 1.0 - RHO_TOL:
-        v, text = "converges", f"ρ = {format_rho(rho)} < 1: converges near the equilibrium (it attracts)"
+        v, text = "converges", f"ρ = {format_rho(rho)} < 1: converges near the equilibrium"
     elif rho > 1.0 + RHO_TOL:
-        v, text = "diverges", f"ρ = {format_rho(rho)} > 1: diverges near the equilibrium (it repels)"
+        v, text = "diverges", f"ρ = {format_rho(rho)} > 1: diverges near the equilibrium, which repels"
     else:
         ev = np.exp(h.lr * game.eigenvalues()) if method == "flow" else np.linalg.eigvals(linear_map(game, method, h))
         unit = ev[np.abs(np.abs(ev) - 1.0) <= RHO_TOL]
@@ -728,8 +728,8 @@ class Measured:
     """What a run did, read off its iterates over the later half of the run."""
 
     kind: str                  # converges shrinks cycle rests steady unclear grows diverges too_short stays
-    text: str
-    first: int                 # the iterations read: first ... last
+    text: str                  # what it did over iterations first ... last
+    first: int
     last: int
     factor: Optional[float]    # fitted change of |p| per step (kind converges or grows, linear rate)
     exponent: Optional[float]  # fitted b in |p| ~ t^b (kind shrinks or grows, a power law)
@@ -794,13 +794,12 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
     b_pow, rss_pow = _fit([c[keep] for c in [ones, np.log(t), *harm]], logd[keep])
     linear = rss_lin <= rss_pow
     change = b_lin * (t[-1] - t[0]) if linear else b_pow * math.log(t[-1] / t[0])
-    span = f"steps {lo:,}–{end - 1:,}"
     # the last turn, or the last quarter of the half read where it turns less than once
     tail = d[max(lo, end - max(2, int((end - lo) / turns) if turns >= 1 else (end - lo) // 4)):end]
     radius = float(np.mean(tail))
     if reached:
         return out("converges", f"converges: |p| < {AT_EQUILIBRIUM:g} from step {end:,} "
-                   f"(×{_factor_text(math.exp(b_lin))} per step over {span})", lo, end - 1, factor=math.exp(b_lin))
+                   f"(×{_factor_text(math.exp(b_lin))} per step before)", lo, end - 1, factor=math.exp(b_lin))
     # A fit finds some trend in any irregular orbit (the WGAN-GP penalty's jumps across psi = 0): it is
     # one only if it exceeds the scatter about the fit, and the raw means of the two halves agree.
     kept = logd[keep]
@@ -819,34 +818,33 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
             lo_r, hi_r = float(tail.min()), float(tail.max())
             size = f"|p| ≈ {radius:.3g}" if hi_r - lo_r < 0.1 * radius else f"|p| from {lo_r:.3g} to {hi_r:.3g}"
             how = "irregularly" if hi_r > 1.5 * lo_r else "on a cycle"
-            return out("cycle", f"circles the equilibrium {how}, {size} ({turns:.1f} turns in {span})",
+            return out("cycle", f"circles the equilibrium {how}, {size} ({turns:.1f} turns)",
                        lo, end - 1, radius=radius)
-        return out("steady", f"keeps |p| ≈ {radius:.3g} over {span} (less than a turn around the equilibrium)",
+        return out("steady", f"keeps |p| ≈ {radius:.3g} (less than a turn around the equilibrium)",
                    lo, end - 1, radius=radius)
     seg_d = d[lo:end]
     if 0.1 <= turns < 1 and abs(seg_d[-1] - seg_d[0]) < 0.8 * (seg_d.max() - seg_d.min()):
         # an orbit's |p| wobbles within each turn (an ellipse, an off-centre cycle): over part of one
         # turn, and unless |p| moved one way all along, that wobble cannot be told from a trend
-        return out("unclear", f"|p| between {seg_d.min():.3g} and {seg_d.max():.3g} over {span}, {turns:.1f} of "
-                   "a turn: too little to tell a trend from the orbit's wobble", lo, end - 1)
+        return out("unclear", f"|p| between {seg_d.min():.3g} and {seg_d.max():.3g} in {turns:.1f} of a turn: "
+                   "too little to tell a trend from the orbit's wobble", lo, end - 1)
     if abs(change) < math.log1p(MODEL_CHANGE):
         # both fits are near-perfect over so small a change: no rate can be told from a power law
         pct = 100 * math.expm1(change)
         return out("shrinks" if change < 0 else "grows",
-                   f"{'shrinks' if change < 0 else 'grows'} by {abs(pct):.0f}% over {span} (too little "
-                   "to fit a rate)", lo, end - 1)
+                   f"{'shrinks' if change < 0 else 'grows'} by {abs(pct):.0f}% (too little to fit a rate)",
+                   lo, end - 1)
     if linear:
         q = math.exp(b_lin)
         every = _steps_text(math.log(2) / abs(b_lin))
         if change < 0:
             return out("converges", f"converges linearly: |p| ×{_factor_text(q)} per step, halving every "
-                       f"{every} steps ({span})", lo, end - 1, factor=q)
-        return out("grows", f"grows exponentially: |p| ×{_factor_text(q)} per step, doubling every {every} steps "
-                   f"({span})", lo, end - 1, factor=q)
+                       f"{every} steps", lo, end - 1, factor=q)
+        return out("grows", f"grows exponentially: |p| ×{_factor_text(q)} per step, doubling every {every} steps",
+                   lo, end - 1, factor=q)
     if change < 0:
-        return out("shrinks", f"shrinks sublinearly, like t^{b_pow:.2f} ({span})", lo, end - 1,
-                   exponent=b_pow)
-    return out("grows", f"grows like t^{b_pow:.2f} ({span})", lo, end - 1, exponent=b_pow)
+        return out("shrinks", f"shrinks sublinearly, like t^{b_pow:.2f}", lo, end - 1, exponent=b_pow)
+    return out("grows", f"grows like t^{b_pow:.2f}", lo, end - 1, exponent=b_pow)
 
 
 # What a verdict about the equilibrium leads one to expect of a run; circles and undecided expect nothing.

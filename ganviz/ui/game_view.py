@@ -85,9 +85,12 @@ class _FitScroll(QScrollArea):
         parent = self.parentWidget()
         if content is None or parent is None:
             return hint
-        width = max(self.viewport().width(), 100)
+        # the width left beside a scroll bar; a line to spare, as a rich-text QLabel's height for a
+        # width comes out a little short
+        width = max(self.width() - self.verticalScrollBar().sizeHint().width() - 2 * self.frameWidth(), 100)
         height = content.heightForWidth(width) if content.hasHeightForWidth() else content.sizeHint().height()
-        return QSize(hint.width(), min(height + 2 * self.frameWidth(), int(TEXT_SHARE * parent.height())))
+        height += self.fontMetrics().height() + 2 * self.frameWidth()
+        return QSize(hint.width(), min(height, int(TEXT_SHARE * parent.height())))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(super().minimumSizeHint().width(), 60)
@@ -370,6 +373,11 @@ class GameView(QWidget):
         scroll.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
         self._panel = scroll
         return scroll
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # the text's height for the new width, and its share of the new height, are new size hints
+        self._text_scroll.updateGeometry()
 
     # -- public API ---------------------------------------------------------------------------------
     def set_start(self, x: float, y: float) -> None:
