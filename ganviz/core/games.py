@@ -580,6 +580,8 @@ def run(game: Game, method: str, start, steps: int, lr: float, **params) -> Traj
 # rho the lab can show, simultaneous GDA at eta = 0.001 on the bilinear game, is 1 + 5e-7.
 RHO_TOL = 1e-7
 
+# rho < 1, rho = 1, rho > 1, and no rho where v jumps at the equilibrium. "circles" covers an eigenvalue 1
+# too (the LSGAN's): the linear terms neither pull in nor push out, and the verdict's text says which.
 VERDICTS = ("converges", "circles", "diverges", "undecided")
 
 
