@@ -822,6 +822,10 @@ def measure(points, equilibrium=(0.0, 0.0), diverged: bool = False) -> Measured:
             how = "irregularly" if hi_r > 1.5 * lo_r else "on a cycle"
             return out("cycle", f"circles the equilibrium {how}, {size} ({turns:.1f} turns)",
                        lo, end - 1, radius=radius)
+        seg_d = d[lo:end]
+        if seg_d.max() > 1.5 * seg_d.min():
+            return out("steady", f"|p| swings between {seg_d.min():.3g} and {seg_d.max():.3g} without a trend "
+                       "(less than a turn around the equilibrium)", lo, end - 1, radius=radius)
         return out("steady", f"keeps |p| ≈ {radius:.3g} (less than a turn around the equilibrium)",
                    lo, end - 1, radius=radius)
     seg_d = d[lo:end]
