@@ -23,7 +23,7 @@ from ganviz.core import estimators as E
 from ganviz.core import metrics as M
 from ganviz.core.data import Mixture
 from ganviz.core.losses import get_loss
-from ganviz.core.metric_info import ESTIMATED, LOWER_FLAG, METRICS, SE_SUFFIX
+from ganviz.core.metric_info import ESTIMATED, LOWER_FLAG, METRICS, SE_SUFFIX, SLOW_KEYS
 from ganviz.core.train import Trainer
 
 N_SHOW = 512          # fixed latent vectors drawn as fake samples
@@ -217,7 +217,11 @@ class Evaluator:
         return E.perfect_g_w1(self._class_mixture(), N_EVAL)
 
     @torch.no_grad()
-    def metrics(self) -> dict:
+    def metrics(self, slow: bool = True) -> dict:
+        """Pictures of p_g and D*, D's outputs, modes and, with `slow`, the k-NN divergences, W1 and D vs D*.
+
+        Without `slow` the metrics of SLOW are absent from the result (not NaN): they were not looked at.
+        """
         t, g = self.t, self.grid
         # Seeded by the run's seed and the step: the numbers at step N do not depend on how often,
         # or whether, anyone looked before.
@@ -231,6 +235,9 @@ class Evaluator:
         res = {k: np.full(m, np.nan) for k in METRICS}
         res.update({k + SE_SUFFIX: np.full(m, np.nan) for k in ESTIMATED})
         res[LOWER_FLAG] = np.zeros(m)
+        if not slow:
+            for k in SLOW_KEYS:
+                res.pop(k)
         notes: list[dict] = [{} for _ in range(m)]
         estimates: list[dict] = [{} for _ in range(m)]
         p_g = np.empty((m,) + g.shape)
@@ -248,7 +255,8 @@ class Evaluator:
         finite = [bool(np.all(np.isfinite(xs[i]))) for i in range(m)]
         # The GANs' estimates are independent and spend their time in numpy and scipy, which release
         # the GIL: on a multi-core machine they run side by side.
-        measured = list(_pool().map(lambda i: E.measure(xs[i], ref, support) if finite[i] else None, range(m)))
+        measured = list(_pool().map(lambda i: E.measure(xs[i], ref, support, slow) if finite[i] else None,
+                                    range(m)))
         for i in range(m):
             x = xs[i]
             s = t.settings[i]
@@ -264,12 +272,13 @@ class Evaluator:
                 res[key + SE_SUFFIX][i] = est.se
                 if est.note:
                     notes[i][key] = est.note
-            res[LOWER_FLAG][i] = float(meas.values["kl_data_g"].kind == E.LOWER_BOUND)
+            if slow:
+                res[LOWER_FLAG][i] = float(meas.values["kl_data_g"].kind == E.LOWER_BOUND)
             counts[i] = meas.mode_counts
             ratios[i] = meas.log_ratio
             ds = M.discriminator_stats(d_real[i], d_fake[i], loss.to_prob)
             res["d_real"][i], res["d_fake"][i], res["d_acc"][i] = ds["d_real"], ds["d_fake"], ds["d_acc"]
-        for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, noise)):
+        for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, noise) if slow else ()):
             res["d_gap"][i], res["d_gap" + SE_SUFFIX][i] = gap.value, gap.se
             estimates[i]["d_gap"] = gap
             if why:

@@ -95,6 +95,11 @@ SE_KEYS = tuple(k + SE_SUFFIX for k in ESTIMATED)
 # 1 where KL(p_data || p_g) is a lower bound (p_data mass beyond G's samples), else 0.
 LOWER_FLAG = "kl_data_g_lower"
 HISTORY_KEYS = tuple(METRICS) + SE_KEYS + (LOWER_FLAG,)
+# The costly k-NN estimates (a few hundred ms per GAN) are evaluated less often than the rest
+# (the pictures of p_g and D*, modes, D's outputs, losses): they have a history of their own.
+SLOW = ("js", "kl_data_g", "kl_g_data", "missed", "w1", "d_gap")
+SLOW_KEYS = SLOW + tuple(k + SE_SUFFIX for k in SLOW) + (LOWER_FLAG,)
+FAST_KEYS = tuple(k for k in HISTORY_KEYS if k not in SLOW_KEYS)
 
 
 def format_value(value: float, se: float = math.nan, lower: bool = False, exact: bool = False,

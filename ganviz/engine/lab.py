@@ -18,6 +18,7 @@ from ganviz.core.losses import get_loss
 from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
 from ganviz.core.train import (MODEL_FIELDS, SettingsError, Trainer, TrainingDiverged, TrainSettings,
                                validate_model, validate_train)
+from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
@@ -26,16 +27,16 @@ HISTORY = 4000   # metric evaluations kept (a ring buffer)
 class History:
     """Metric history: a ring buffer of (step, value per GAN) for every metric key."""
 
-    def __init__(self, m: int, size: int = HISTORY):
-        self.m, self.size = m, size
+    def __init__(self, m: int, size: int = HISTORY, keys: tuple = METRIC_KEYS):
+        self.m, self.size, self.keys = m, size, tuple(keys)
         self.steps = np.zeros(size, dtype=np.int64)
-        self.values = {k: np.full((m, size), np.nan) for k in METRIC_KEYS}
+        self.values = {k: np.full((m, size), np.nan) for k in self.keys}
         self.n = 0
 
     def append(self, step: int, metrics: dict) -> None:
         i = self.n % self.size
         self.steps[i] = step
-        for k in METRIC_KEYS:
+        for k in self.keys:
             v = np.asarray(metrics.get(k, np.full(self.m, np.nan)), dtype=np.float64)
             # +inf is a value (KL where p_g misses p_data's support), not a gap.
             self.values[k][:, i] = np.where(np.isnan(v), np.nan, v)
@@ -50,18 +51,18 @@ class History:
 
     def carried(self, m: int, keep: list) -> "History":
         """A history for a new set of m GANs: new GAN i continues old GAN keep[i]'s rows (None: no past)."""
-        new = History(m, self.size)
+        new = History(m, self.size, self.keys)
         new.steps[:] = self.steps
         new.n = self.n
         for i, j in enumerate(keep):
             if j is not None and 0 <= j < self.m:
-                for k in METRIC_KEYS:
+                for k in self.keys:
                     new.values[k][i] = self.values[k][j]
         return new
 
     def latest(self) -> dict:
         if self.n == 0:
-            return {k: frozen(np.full(self.m, np.nan)) for k in METRIC_KEYS}
+            return {k: frozen(np.full(self.m, np.nan)) for k in self.keys}
         i = (self.n - 1) % self.size
         return {k: frozen(v[:, i]) for k, v in self.values.items()}
 
@@ -86,7 +87,9 @@ class Lab:
         self.evaluator = Evaluator(self.trainer, bounds=sc.data.bounds)
         if view_class and self.trainer.n_classes and view_class < self.trainer.n_classes:
             self.evaluator.view_class = view_class
-        self.history = History(self.trainer.m)
+        self.history = History(self.trainer.m, keys=FAST_KEYS)
+        self.slow_history = History(self.trainer.m, keys=SLOW_KEYS)
+        self._notes: tuple = ()
         self.message = ""
         self.paused_by_error = False
         self._metrics = None
@@ -147,7 +150,7 @@ class Lab:
         weights, the shared initial weights of the seed), so that adding or removing a panel
         does not restart the others.
         """
-        old, old_history = self.trainer, self.history
+        old, old_history, old_slow = self.trainer, self.history, self.slow_history
         sc = dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels))
         try:
             sc = sc.validate()
@@ -177,6 +180,7 @@ class Lab:
         new.noise_gen.set_state(old.noise_gen.get_state())
         # The kept panels keep their curves in the modes-vs-step chart; new panels start from here.
         self.history = old_history.carried(new.m, keep)
+        self.slow_history = old_slow.carried(new.m, keep)
 
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""
@@ -257,11 +261,15 @@ class Lab:
         self.paused_by_error = True
 
     # -- evaluation -----------------------------------------------------------------
-    def evaluate_metrics(self) -> None:
+    def evaluate_metrics(self, slow: bool = True) -> None:
+        """Evaluate at the current step; `slow` adds the k-NN divergences, W1 and D vs D* (SLOW_KEYS)."""
         if self.paused_by_error:
             return
-        self._metrics = self.evaluator.metrics()
+        self._metrics = self.evaluator.metrics(slow)
         self.history.append(self.trainer.step_count, self._metrics["metrics"])
+        if slow:
+            self.slow_history.append(self.trainer.step_count, self._metrics["metrics"])
+            self._notes = tuple(dict(n) for n in self._metrics["notes"])
 
     def snapshot(self, running: bool = False, steps_per_sec: float = 0.0) -> Snapshot:
         """A new immutable snapshot (the last good one, with the message, after a blow-up)."""
@@ -308,6 +316,8 @@ class Lab:
             manifold = keep_finite("manifold", fr["manifold"], prev.manifold if prev and prev.manifold is not None
                                    else None)
         hs, hv = self.history.arrays()
+        slow_steps, slow_values = self.slow_history.arrays()
+        hv = {**hv, **slow_values}
         labels = self.scenario.panel_labels()
         losses = tuple(s.loss for s in t.settings)
         g = ev.grid
@@ -320,9 +330,10 @@ class Lab:
             fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,
             fake_grad=grad, fake_d=fake_d, z=frozen(ev.z_fixed.cpu().numpy()), manifold=manifold,
             means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),
-            latest=self.history.latest(), history_steps=hs, history=hv,
+            latest={**self.history.latest(), **self.slow_history.latest()}, history_steps=hs, history=hv,
+            slow_steps=slow_steps,
             diverged=frozen(bad, bool), message=self.message, running=running, steps_per_sec=sps,
-            notes=tuple(dict(n) for n in mt.get("notes", ())), w1_floor=ev.w1_floor(),
+            notes=self._notes, w1_floor=ev.w1_floor(),
             d_star_labels=tuple(ev.d_star_label(i) for i in range(m)),
             device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
                                          "scenario": self.scenario.name, "view_class": ev.view_class,

@@ -15,7 +15,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ganviz.core.metric_info import HISTORY_KEYS
+from ganviz.core.metric_info import HISTORY_KEYS, SLOW_KEYS
 
 # Names of the scalar metrics recorded each evaluation (keys of `history` and `latest`): every metric
 # of the registry, the standard errors of the estimated ones (KEY + "_se") and the lower-bound flag.
@@ -58,7 +58,7 @@ class Snapshot:
     mode_counts: np.ndarray        # (M, K) high-quality samples per mode
     latest: Mapping[str, np.ndarray]   # metric -> (M,) latest value (NaN where not defined)
     history_steps: np.ndarray      # (T,)
-    history: Mapping[str, np.ndarray]  # metric -> (M, T)
+    history: Mapping[str, np.ndarray]  # metric -> (M, T), or (M, S) for the slow metrics (see slow_steps)
 
     diverged: np.ndarray           # (M,) bool
     message: str = ""              # one sentence for the status bar ("" when all is well)
@@ -69,7 +69,14 @@ class Snapshot:
     # Per GAN, metric -> why its latest value is a bound, exact or missing ("inf: p_g has bounded support").
     notes: tuple = ()
     w1_floor: float = float("nan")
-    d_star_labels: tuple = ()      # (M,) what d_star is, as a legend names it ("" where there is none)  # what W1 (sliced in 2D) reads for a perfect G at the same sample size
+    d_star_labels: tuple = ()      # (M,) what d_star is, as a legend names it ("" where there is none)
+    # (S,) the steps of the slow metrics' history (metric_info.SLOW_KEYS: the k-NN divergences, W1,
+    # D vs D*), evaluated less often than the rest; None: the same steps as history_steps.
+    slow_steps: Optional[np.ndarray] = None
+
+    def steps_of(self, key: str) -> np.ndarray:
+        """The steps at which metric `key`'s history was recorded."""
+        return self.slow_steps if self.slow_steps is not None and key in SLOW_KEYS else self.history_steps  # what W1 (sliced in 2D) reads for a perfect G at the same sample size
 
     @property
     def n_gans(self) -> int:

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
-from ganviz.core.metric_info import METRICS, SE_SUFFIX
+from ganviz.core.metric_info import METRICS, SE_SUFFIX, SLOW_KEYS
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.loss_panel import font_pt, line_scale, refit, set_title, style_plot, wrap_html
 from ganviz.ui.plotting import GanIndexed
@@ -194,7 +194,9 @@ class MetricsPanel(GanIndexed, QWidget):
                 lo, hi = pg.PlotDataItem(connect="finite"), pg.PlotDataItem(connect="finite")
                 band = pg.FillBetweenItem(lo, hi)
                 band.setZValue(item.zValue() - 1)
-                self.plots[spec.id].addItem(band)
+                # The edges go in the plot too (without pens), so that they take its log mode.
+                for part in (lo, hi, band):
+                    self.plots[spec.id].addItem(part)
                 self.bands[(key, member)] = (lo, hi, band)
         return item
 
@@ -221,10 +223,10 @@ class MetricsPanel(GanIndexed, QWidget):
         if fingerprint == self._fingerprint:
             return
         self._fingerprint = fingerprint
-        x = np.asarray(snap.history_steps, dtype=np.float64)
         has_data: dict[str, bool] = {spec.id: False for spec in PLOTS}
         for key, member in self._drawn:
             values = snap.history.get(key)
+            x = np.asarray(snap.steps_of(key), dtype=np.float64)
             if values is None or len(x) == 0:
                 self.curves[(key, member)].setData(x=np.empty(0), y=np.empty(0))
                 continue
@@ -236,9 +238,9 @@ class MetricsPanel(GanIndexed, QWidget):
             self.curves[(key, member)].setData(x=x, y=shown)
             self._draw_band(snap, key, member, x, y, spec.log_y)
             has_data[spec.id] = has_data[spec.id] or bool(np.isfinite(y).any())
-        self._set_plot_visibility(snap, has_data, empty=len(x) == 0)
+        self._set_plot_visibility(snap, has_data, empty=len(snap.history_steps) == 0)
         infinite = frozenset((k, m) for k, m in self._drawn
-                             if k in snap.history and len(x) and np.isinf(snap.history[k][m][-1]))
+                             if k in snap.history and snap.history[k].shape[1] and np.isinf(snap.history[k][m][-1]))
         if infinite != self._infinite:
             self._infinite = infinite
             self._apply_style()
@@ -266,9 +268,10 @@ class MetricsPanel(GanIndexed, QWidget):
         steps = np.asarray(snap.history_steps)
         if len(steps) == 0:
             return (0,)
+        slow = np.asarray(snap.steps_of(SLOW_KEYS[0]))
         tails = b"".join(np.asarray(snap.history[key][member][-1:], np.float64).tobytes()
                          for key, member in self._drawn if key in snap.history)
-        return len(steps), int(steps[0]), int(steps[-1]), tails
+        return len(steps), int(steps[0]), int(steps[-1]), len(slow), int(slow[-1]) if len(slow) else -1, tails
 
     def _configure(self, snap: Snapshot, members: list[int]) -> None:
         """Pens, titles and which curves are drawn: only when the GANs shown or their kind change."""

@@ -32,6 +32,9 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
     RUG_BAND = 0.12
     # p_g may spike far above p_data (mode collapse); the axis stops growing at this multiple.
     Y_CAP = 4.0
+    # D - D* is shaded where p_data + p_g exceeds this fraction of its peak: elsewhere neither
+    # player has samples, D* is a formality and the gap is not measured.
+    GAP_MASS = 0.01
 
     def __init__(self, theme: Theme = LIGHT, presentation: bool = False,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
@@ -99,10 +102,14 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             self.plot.addItem(it[key])
         for key in ("d_half", "d_star", "d"):
             self.d_view.addItem(it[key])
-        # D - D*, shaded between the two curves; the legend shows a swatch of the same fill.
-        self.gap_fill = pg.FillBetweenItem(it["d"], it["d_star"])
+        # D - D*, shaded between the two curves where p_data or p_g has mass (the RMS gap's weight);
+        # the edges are curves of their own, without pens. The legend shows a swatch of the fill.
+        self._gap_lo = pg.PlotDataItem(skipFiniteCheck=True)
+        self._gap_hi = pg.PlotDataItem(skipFiniteCheck=True)
+        self.gap_fill = pg.FillBetweenItem(self._gap_lo, self._gap_hi)
         self.gap_fill.setZValue(-1)
-        self.d_view.addItem(self.gap_fill)
+        for item in (self._gap_lo, self._gap_hi, self.gap_fill):
+            self.d_view.addItem(item)
         it["d_gap"] = pg.PlotDataItem(name="D \u2212 D*")
 
         it["mapping"] = P.segmented(pg.PlotDataItem(name="z -> G(z)", connect="pairs", antialias=True,
@@ -190,6 +197,11 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         it["d"].setData(gx, P.pin(d, dlo, dhi))
         if ds is not None:
             it["d_star"].setData(gx, P.pin(ds, dlo, dhi))
+            weight = pd + pg_i
+            mass = weight > self.GAP_MASS * max(_finite_max(weight), 1e-300)
+            d_pinned = P.pin(d, dlo, dhi)
+            self._gap_lo.setData(gx, d_pinned)
+            self._gap_hi.setData(gx, np.where(mass, P.pin(ds, dlo, dhi), d_pinned))
         self._has_d_star = ds is not None
         self._set_d_star_label(snap.d_star_labels[i] if i < len(snap.d_star_labels) else "")
 
@@ -348,6 +360,8 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         it["d"].setPen(P.pen(t.d, s.line, _DASH))
         it["d_star"].setPen(P.pen(t.d_star, s.line * 0.8, _DOT))
         self.gap_fill.setBrush(P.brush(t.d_star, 0.22))
+        self._gap_lo.setPen(None)
+        self._gap_hi.setPen(None)
         it["d_gap"].setPen(None)
         it["d_gap"].setFillLevel(0.0)
         it["d_gap"].setBrush(P.brush(t.d_star, 0.22))

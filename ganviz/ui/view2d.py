@@ -18,6 +18,8 @@ from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
 HEAT_SOURCES = ("d", "d_star", "d_gap")
+# D - D* is drawn where p_data + p_g exceeds this fraction of its peak (as in the 1D view).
+GAP_MASS = 0.01
 
 
 class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
@@ -209,6 +211,9 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self._heat_shown = shown
         if shown == "d_gap":
             img = np.asarray(snap.d_grid[i], np.float64) - np.asarray(snap.d_star[i], np.float64)
+            # Where neither p_data nor p_g has mass, D* is 0/0 and the gap is not measured: draw 0 there.
+            weight = np.asarray(snap.p_data, np.float64) + np.asarray(snap.p_g[i], np.float64)
+            img = np.where(weight > GAP_MASS * max(float(np.nanmax(weight)), 1e-300), img, 0.0)
         else:
             img = np.asarray(snap.d_star[i] if shown == "d_star" else snap.d_grid[i])
         name = {"d": "D(x)", "d_star": "D*(x)", "d_gap": "D(x) \u2212 D*(x)"}[shown]

@@ -22,15 +22,30 @@ def test_removing_a_panel_keeps_the_others_metric_history():
         lab.train(5)
         lab.evaluate_metrics()
     steps, before = lab.history.arrays()
+    _, slow_before = lab.slow_history.arrays()
     panels = [dict(p) for p in lab.scenario.panels]
     lab.set_panels([panels[0], panels[2]], keep=[0, 2])
     steps_after, after = lab.history.arrays()
-    assert list(steps_after) == list(steps) == [5, 10, 15]
+    slow_steps, slow_after = lab.slow_history.arrays()
+    assert list(steps_after) == list(steps) == list(slow_steps) == [5, 10, 15]
     np.testing.assert_array_equal(after["modes"][0], before["modes"][0])
-    np.testing.assert_array_equal(after["js"][1], before["js"][2])
+    np.testing.assert_array_equal(slow_after["js"][1], slow_before["js"][2])
     lab.set_panels([panels[0], panels[2], {"loss": "hinge"}], keep=[0, 1, None])
-    _, added = lab.history.arrays()
+    _, added = lab.slow_history.arrays()
     assert np.isnan(added["js"][2]).all() and np.isfinite(added["js"][0]).all()
+
+
+def test_the_slow_metrics_keep_their_own_steps():
+    lab = compare_lab()
+    for i in range(4):
+        lab.train(5)
+        lab.evaluate_metrics(slow=i % 2 == 1)
+    snap = lab.snapshot()
+    assert list(snap.history_steps) == [5, 10, 15, 20]
+    assert list(snap.slow_steps) == [10, 20] and list(snap.steps_of("js")) == [10, 20]
+    assert list(snap.steps_of("modes")) == [5, 10, 15, 20]
+    assert snap.history["js"].shape == (3, 2) and snap.history["modes"].shape == (3, 4)
+    assert np.isfinite(snap.history["js_se"]).all() and "kl_data_g_lower" in snap.latest
 
 
 def test_a_new_panel_beside_trained_ones_gets_its_own_adam_step_count():

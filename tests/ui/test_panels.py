@@ -396,3 +396,47 @@ def test_info_panel_follows_the_theme(qtbot):
 def test_metric_keys_cover_every_plotted_series():
     plotted = {s.key for spec in PLOTS for s in spec.series}
     assert plotted <= set(METRIC_KEYS)
+
+
+# -- errors, bounds and infinities ------------------------------------------------------------------
+
+def test_estimated_metrics_carry_a_band_of_one_standard_error(qtbot):
+    panel = _shown(qtbot, MetricsPanel(), 420, 900)
+    snap = synthetic_snapshot(t=5)
+    js = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
+    se = np.array([0.05, 0.04, 0.03, 0.02, 0.01])
+    snap = _with_history(_with_history(snap, "js", 0, js), "js_se", 0, se)
+    panel.set_snapshot(snap)
+    lo, hi, band = panel.bands[("js", 0)]
+    assert band.isVisible()
+    # The divergence plot is logarithmic: the band's edges are drawn at log10 of value -+ error.
+    np.testing.assert_allclose(lo.getData()[1], np.log10(js - se), rtol=1e-5)
+    np.testing.assert_allclose(hi.getData()[1], np.log10(js + se), rtol=1e-5)
+    # Metrics without an error (the losses, D's mean output) have no band.
+    assert ("d_loss", 0) not in panel.bands and ("d_real", 0) not in panel.bands
+
+
+def test_an_infinite_divergence_leaves_a_gap_and_says_inf(qtbot):
+    panel = _shown(qtbot, MetricsPanel(), 420, 900)
+    snap = synthetic_snapshot(t=4)
+    snap = _with_history(snap, "kl_data_g", 0, np.array([1.0, 2.0, np.inf, np.inf]))
+    panel.set_snapshot(snap)
+    y = panel.curves[("kl_data_g", 0)].yData
+    assert np.all(np.isfinite(y[:2])) and np.all(np.isnan(y[2:]))
+    assert "= inf" in panel.plots["divergences"].titleLabel.text
+
+
+def test_info_panel_prints_errors_bounds_and_inf_with_the_missed_mass(qtbot):
+    panel = _shown(qtbot, InfoPanel())
+    snap = _with_latest(synthetic_snapshot(dim=2), js=0.1234, js_se=0.0041, kl_data_g=4.851, kl_data_g_lower=1.0,
+                        missed=0.31, w1=0.05, w1_se=0.002)
+    snap = dataclasses.replace(snap, w1_floor=0.009, notes=({"kl_data_g": "31.0% of p_data lies beyond"},))
+    panel.set_snapshot(snap)
+    assert panel.live["js"].text() == "0.123 \u00b1 0.0041"
+    assert panel.live["kl_data_g"].text().startswith("\u2265 4.85") and "31% of p<sub>data</sub> missed" in \
+        panel.live["kl_data_g"].text()
+    assert "sliced W" in panel._live_names["w1"].text()
+    assert "perfect G reads 0.009" in panel.live["w1"].toolTip()
+    assert "31.0% of p_data lies beyond" in panel.live["kl_data_g"].toolTip()
+    panel.set_snapshot(_with_latest(snap, kl_data_g=np.inf, kl_data_g_lower=0.0))
+    assert panel.live["kl_data_g"].text().startswith("inf")
