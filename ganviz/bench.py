@@ -1,6 +1,6 @@
 """`ganviz bench`: ganviz's trainer against the plain tutorial loop, side by side in one run.
 
-The tutorial loop is the one NOTES.md describes: nn.Sequential MLPs with ReLU,
+The tutorial loop is the one a PyTorch GAN tutorial writes: nn.Sequential MLPs with ReLU,
 batch 256, Adam, BCEWithLogitsLoss with target tensors, separate D passes on
 real and fake, a fresh G forward for the G step. Both train the same model on
 the same data (ring8) with the non-saturating loss and k = 1.

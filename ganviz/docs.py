@@ -9,7 +9,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-BLOCKS = ("losses", "presets", "optimizers", "integrators", "studies")
+BLOCKS = ("losses", "presets", "optimizers", "integrators", "metrics", "studies")
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_RESULTS = ROOT / "docs" / "studies"     # JSON written by `ganviz study ... --out`
 
@@ -52,6 +52,16 @@ def integrators_table() -> str:
     for i in INTEGRATORS.values():
         rows.append(f"| `{i.id}` | {i.name} | {i.rule} |".replace("\n", " "))
     return "\n".join(rows)
+
+
+def metrics_table() -> str:
+    from ganviz.core.metric_info import METRICS
+
+    rows = ["| metric | what it is, how it is estimated, and its error |", "| --- | --- |"]
+    for m in METRICS.values():
+        name = m.label if m.key != "w1" else "W1 (1D) / sliced W1 (2D)"
+        rows.append(f"| {name} | {m.description} |".replace("\n", " "))
+    return "\n".join(r.replace("||", "\\|\\|") if i > 1 else r for i, r in enumerate(rows))
 
 
 def _study_runs(study_id: str) -> list[dict]:

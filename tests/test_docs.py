@@ -27,3 +27,11 @@ def test_loss_table_keeps_value_and_gradient_at_d_star_apart():
         assert len(cells) == len(columns), row
         assert cells[value_col] == loss.value_at_d_star
         assert cells[grad_col] == loss.gradient_follows
+
+
+def test_metric_table_has_one_row_per_metric_of_the_registry():
+    from ganviz.core.metric_info import METRICS
+
+    table = docs.metrics_table()
+    assert len(table.splitlines()) == 2 + len(METRICS)
+    assert "sliced W1" in table and "lower bound" in table

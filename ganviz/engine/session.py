@@ -3,8 +3,8 @@
 Commands go through a thread-safe queue and are applied between training steps.
 Snapshots are published into a lock-protected slot at most `max_fps` times a
 second; the GUI's timer takes the newest (latest wins). A plain thread with a
-queue, not a QThread worker: a busy loop would starve a QThread's event loop
-(see NOTES.md).
+queue, not a QThread worker: a busy loop would starve a QThread's event loop,
+and its queued slots (set k, set loss) would never run.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Start the desktop app, and end it cleanly.
 
 A process that exits while a pyqtgraph GraphicsLayoutWidget is alive can crash in
-the interpreter's final clean-up (NOTES.md): the window is closed, scheduled for
+the interpreter's final clean-up (seen with PySide6 6.11-6.12 and pyqtgraph 0.13-0.14:
+exit code 139): the window is closed, scheduled for
 deletion and the events processed before Python exits.
 """
 from __future__ import annotations
