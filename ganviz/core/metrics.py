@@ -1,4 +1,4 @@
-"""How far p_g is from p_data: density estimates, divergences, transport distances, mode counts.
+"""Densities on grids for the pictures, W1 in 1D, mode counts and D's statistics.
 
 p_data is exact (a `Mixture`); p_g is known only through samples, so every number
 here is an estimate whose bias comes from estimating p_g, and each function says
@@ -12,9 +12,10 @@ which estimate it makes:
 - 2D densities: the same binned estimate on a 2D grid (`hist_density_2d`), compared
   with p_data smoothed by the same kernel (`data_density_2d`), because components with
   std 0.02 are far narrower than any grid cell.
-- Divergences (`kl`, `js`, `divergences`) are Riemann sums over a regular grid.
-- W1 in 1D is the exact CDF integral against the mixture's exact CDF; in 2D only the
-  sliced distance (`sliced_w1`) is computed.
+- These grid densities are pictures (the p_g curve and heatmap, D* on the grid). The
+  numbers on the charts (divergences with their errors) come from the k-NN estimates of
+  `ganviz.core.estimators`, not from them.
+- W1 in 1D is the exact CDF integral against the mixture's exact CDF.
 - Mode coverage follows VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
 
 Pure numpy: no Qt, no torch tensors needed (CPU tensors are accepted through np.asarray).
@@ -343,58 +344,6 @@ def _smoothed_mixture(mixture: Mixture, dim: int, bandwidth: float) -> Mixture:
     return Mixture(mixture.means, mixture.covs + bandwidth**2 * np.eye(dim)[None], mixture.weights)
 
 
-# -- divergences on a grid ----------------------------------------------------------------
-def _densities(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    if p.shape != q.shape:
-        raise ValueError(f"densities: p and q must be on the same grid (shapes {p.shape} and {q.shape})")
-    # FFT round-off leaves values of order -1e-17 where a density is 0.
-    return np.maximum(p, 0.0), np.maximum(q, 0.0)
-
-
-def kl(p: np.ndarray, q: np.ndarray, cell: float) -> float:
-    """KL(p || q) in nats from densities on a regular grid (cell: dx in 1D, dx*dy in 2D).
-
-    The Riemann sum of p log(p / q) - p + q: for densities that each integrate to 1 on
-    the grid this is KL; when some mass lies outside the grid it is the generalised
-    (Csiszar's I-) divergence, still >= 0 and 0 only for p = q. Where p = 0 a cell adds
-    q (0 when normalised); where q = 0 < p, q is floored at 1e-12 * max(q), so a G that
-    misses a region of the data gives a large (about 28 nats per unit of missed mass)
-    but finite value.
-    """
-    p, q = _densities(p, q)
-    floor = max(_Q_FLOOR * float(q.max(initial=0.0)), np.finfo(np.float64).tiny)
-    mask = p > 0
-    log_ratio = np.log(p[mask]) - np.log(np.maximum(q[mask], floor))
-    total = float(np.sum(p[mask] * log_ratio) - p.sum() + q.sum())
-    return max(total, 0.0) * cell
-
-
-def js(p: np.ndarray, q: np.ndarray, cell: float) -> float:
-    """Jensen-Shannon divergence in nats, 1/2 KL(p || m) + 1/2 KL(q || m), m = (p + q) / 2.
-
-    Needs no floor (m >= p / 2). Each cell contributes between 0 and log 2 times its
-    mean mass, so the result lies in [0, log 2], reaching log 2 for disjoint supports.
-    """
-    p, q = _densities(p, q)
-    # log(2p / (p + q)) in logs: (p + q) / 2 underflows to 0 for a subnormal p where q = 0.
-    # Cells where a density is 0 take log 1 = 0 and are then multiplied by that 0.
-    log_sum = np.log(np.where(p + q > 0, p + q, 1.0)) - math.log(2.0)
-    term_p = p * (np.log(np.where(p > 0, p, 1.0)) - log_sum)
-    term_q = q * (np.log(np.where(q > 0, q, 1.0)) - log_sum)
-    return max(float(np.sum(0.5 * (term_p + term_q))), 0.0) * cell
-
-
-def divergences(p_data: np.ndarray, p_g: np.ndarray, cell: float) -> dict[str, float]:
-    """JS, forward KL(p_data || p_g) (mode-covering) and reverse KL(p_g || p_data) (mode-seeking)."""
-    return {
-        "js": js(p_data, p_g, cell),
-        "kl_data_g": kl(p_data, p_g, cell),
-        "kl_g_data": kl(p_g, p_data, cell),
-    }
-
-
 # -- Wasserstein-1 --------------------------------------------------------------------------
 def w1_1d(samples: np.ndarray, mixture: Mixture, grid: np.ndarray | None = None) -> float:
     """W1 between the empirical distribution of 1D samples and the exact 1D mixture.
@@ -418,52 +367,6 @@ def w1_1d(samples: np.ndarray, mixture: Mixture, grid: np.ndarray | None = None)
     f_data = mixture.cdf(nodes)
     gap = np.abs(f_emp - f_data[:-1]) + np.abs(f_emp - f_data[1:])
     return float(0.5 * np.sum(gap * np.diff(nodes)))
-
-
-def w1_samples_1d(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact W1 between two empirical 1D distributions (any sizes).
-
-    Equal sizes: mean |sort(a) - sort(b)|. Otherwise the integral of |F_a - F_b|, exact
-    because both CDFs are step functions. nan if any sample is not finite.
-    """
-    a = np.sort(_as_1d_samples(a))
-    b = np.sort(_as_1d_samples(b))
-    if a.size == 0 or b.size == 0 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return math.nan
-    if a.size == b.size:
-        return float(np.mean(np.abs(a - b)))
-    nodes = np.concatenate([a, b])
-    nodes.sort()
-    fa = np.searchsorted(a, nodes[:-1], side="right") / a.size
-    fb = np.searchsorted(b, nodes[:-1], side="right") / b.size
-    return float(np.sum(np.abs(fa - fb) * np.diff(nodes)))
-
-
-def sliced_w1(a: np.ndarray, b: np.ndarray, n_proj: int = 64, rng: np.random.Generator | None = None) -> float:
-    """Sliced Wasserstein-1 distance between two 2D point clouds (not W1 itself).
-
-    The mean over unit directions u of W1 between the projections <a, u> and <b, u>.
-    It is a metric, at most W1, and equals 2/pi |v| for a cloud shifted by v, where W1 is |v|.
-    Directions are n_proj evenly spaced angles in [0, pi) (u and -u give the same
-    distance), so the value is reproducible; with `rng`, uniformly random angles instead.
-    nan if any point is not finite.
-    """
-    a = _as_points(a, 2)
-    b = _as_points(b, 2)
-    if n_proj < 1:
-        raise ValueError(f"n_proj: need at least one projection (got {n_proj})")
-    if a.shape[0] == 0 or b.shape[0] == 0 or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return math.nan
-    if rng is None:
-        angles = np.pi * (np.arange(n_proj) + 0.5) / n_proj
-    else:
-        angles = rng.uniform(0.0, np.pi, n_proj)
-    directions = np.stack([np.cos(angles), np.sin(angles)])  # (2, n_proj)
-    pa = np.sort(a @ directions, axis=0)
-    pb = np.sort(b @ directions, axis=0)
-    if pa.shape[0] == pb.shape[0]:
-        return float(np.mean(np.abs(pa - pb)))
-    return float(np.mean([w1_samples_1d(pa[:, k], pb[:, k]) for k in range(n_proj)]))
 
 
 # -- modes ----------------------------------------------------------------------------------

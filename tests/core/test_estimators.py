@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
 from ganviz.core import estimators as E
@@ -131,6 +133,17 @@ def test_ball_mass_in_2d_matches_a_monte_carlo_count(name):
     mass = np.exp(E.log_ball_mass(m, pts, r))
     se = np.sqrt(np.maximum(count, 1e-6) / len(y))
     assert np.all(np.abs(mass - count) <= 4 * se + 1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(["ring8", "grid25", "blobs2d", "trimodal1d"]),
+       x=st.floats(-6, 6), y=st.floats(-6, 6), r=st.floats(1e-4, 3.0), grow=st.floats(1.0, 4.0))
+def test_ball_mass_is_a_probability_that_grows_with_the_radius(name, x, y, r, grow):
+    m = preset(name)
+    p = np.array([[x, y][:m.dim]])
+    small, large = E.log_ball_mass(m, p, np.array([r]))[0], E.log_ball_mass(m, p, np.array([r * grow]))[0]
+    assert small <= 1e-9 and large <= 1e-9
+    assert large >= small - 1e-6
 
 
 def test_far_from_the_data_the_ball_mass_is_the_density_times_the_volume():

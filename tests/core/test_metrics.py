@@ -6,9 +6,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from ganviz.core import data
 from ganviz.core import metrics as M
@@ -37,85 +34,9 @@ DX = GRID[1] - GRID[0]
 
 
 # -- divergences from exact densities --------------------------------------------------------
-@pytest.mark.parametrize("m2,s2", [(1.2, 1.0), (1.0, math.sqrt(2.0)), (-0.5, 0.6)])
-def test_kl_of_exact_gaussians_matches_closed_form_both_ways(m2, s2):
-    p, q = gauss_pdf(GRID, 0.0, 1.0), gauss_pdf(GRID, m2, s2)
-    assert M.kl(p, q, DX) == pytest.approx(kl_gauss(0.0, 1.0, m2, s2), rel=1e-3)
-    assert M.kl(q, p, DX) == pytest.approx(kl_gauss(m2, s2, 0.0, 1.0), rel=1e-3)
-    d = M.divergences(p, q, DX)
-    assert d["kl_data_g"] == pytest.approx(kl_gauss(0.0, 1.0, m2, s2), rel=1e-3)
-    assert d["kl_g_data"] == pytest.approx(kl_gauss(m2, s2, 0.0, 1.0), rel=1e-3)
-
-
-def test_js_of_identical_densities_is_zero_and_of_disjoint_ones_log2():
-    p = gauss_pdf(GRID, 0.3, 0.8)
-    assert M.js(p, p, DX) < 1e-6
-    assert M.kl(p, p, DX) < 1e-6
-    far_left, far_right = gauss_pdf(GRID, -6.0, 0.4), gauss_pdf(GRID, 6.0, 0.4)
-    assert M.js(far_left, far_right, DX) == pytest.approx(LOG2, abs=1e-6)
-    box_a = np.where((GRID > -3) & (GRID < -1), 0.5, 0.0)
-    box_b = np.where((GRID > 1) & (GRID < 3), 0.5, 0.0)
-    mass = box_a.sum() * DX
-    assert M.js(box_a, box_b, DX) == pytest.approx(LOG2 * mass, rel=1e-12)
-
-
-def test_js_of_two_gaussians_agrees_with_a_tenfold_finer_trapezoid():
-    p, q = gauss_pdf(GRID, 0.0, 1.0), gauss_pdf(GRID, 1.5, 0.7)
-    fine = np.linspace(-10.0, 10.0, 20001)
-    pf, qf = gauss_pdf(fine, 0.0, 1.0), gauss_pdf(fine, 1.5, 0.7)
-    mf = 0.5 * (pf + qf)
-    integrand = 0.5 * pf * np.log(pf / mf) + 0.5 * qf * np.log(qf / mf)
-    brute = float(np.sum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(fine)))
-    assert 0.05 < brute < LOG2
-    assert M.js(p, q, DX) == pytest.approx(brute, rel=1e-4)
-
-
-def test_kl_where_q_vanishes_is_large_but_finite():
-    p = np.array([0.0, 1.0, 1.0, 0.0])
-    q = np.array([1.0, 1.0, 0.0, 0.0])
-    value = M.kl(p, q, 0.5)
-    assert math.isfinite(value) and value > 10.0
-    # p where q = 0 is compared with 1e-12 * max(q): log(1 / 1e-12) per unit of such mass.
-    assert value == pytest.approx(0.5 * math.log(1e12), rel=1e-9)
-
-
-def test_divergences_reject_mismatched_grids():
-    with pytest.raises(ValueError, match="same grid"):
-        M.js(np.ones(3), np.ones(4), 1.0)
 
 
 # -- 1D kernel density --------------------------------------------------------------------------
-@pytest.mark.parametrize("mu,sd", [(1.2, 1.0), (1.0, math.sqrt(2.0))])
-def test_kl_of_kde_matches_closed_form_of_the_smoothed_gaussian(mu, sd):
-    # The KDE of N(mu, sd^2) is N(mu, sd^2 + h^2) in expectation; quantile samples remove the
-    # sampling noise so that what is left is the estimator's own error.
-    x = normal_quantiles(20_000, mu, sd)
-    h = M.kde_bandwidth(x, GRID)
-    p_g = M.kde_1d(x, GRID)
-    p_data = gauss_pdf(GRID, 0.0, 1.0)
-    s = math.hypot(sd, h)
-    assert M.kl(p_data, p_g, DX) == pytest.approx(kl_gauss(0.0, 1.0, mu, s), rel=0.02)
-    assert M.kl(p_g, p_data, DX) == pytest.approx(kl_gauss(mu, s, 0.0, 1.0), rel=0.02)
-
-
-def test_kl_of_kde_of_random_samples_is_near_the_closed_form():
-    mu, sd = 1.2, 1.0
-    x = np.random.default_rng(7).normal(mu, sd, 50_000)
-    p_g = M.kde_1d(x, GRID)
-    p_data = gauss_pdf(GRID, 0.0, 1.0)
-    # Sampling noise in the mean and variance alone moves this KL by about 1 %.
-    assert M.kl(p_data, p_g, DX) == pytest.approx(kl_gauss(0.0, 1.0, mu, sd), rel=0.04)
-    assert M.kl(p_g, p_data, DX) == pytest.approx(kl_gauss(mu, sd, 0.0, 1.0), rel=0.04)
-
-
-def test_js_of_kde_of_the_data_itself_is_small():
-    mix = data.preset("trimodal1d")
-    x, _ = mix.sample_numpy(20_000, np.random.default_rng(3))
-    p_g = M.kde_1d(x, GRID)
-    p_data = mix.density(GRID[:, None])
-    assert M.js(p_data, p_g, DX) < 0.01
-    # The bandwidth must not blur the three modes into one another (Silverman's rule gives ~0.05 here).
-    assert M.kl(p_data, p_g, DX) < 0.01
 
 
 @pytest.mark.parametrize("bandwidth", [None, 0.3])
@@ -178,37 +99,6 @@ def test_w1_1d_of_a_point_mass_is_the_mean_absolute_deviation():
     assert M.w1_1d(normal_quantiles(20_000, 0.0, 1.0), mix) < 2e-3
 
 
-def test_w1_samples_1d_of_shifted_copies_is_the_shift():
-    a = np.random.default_rng(6).normal(0.0, 2.0, 5000)
-    assert M.w1_samples_1d(a, a + 0.37) == pytest.approx(0.37, rel=1e-12)
-    assert M.w1_samples_1d(a, np.random.default_rng(9).permutation(a) - 1.5) == pytest.approx(1.5, rel=1e-12)
-
-
-def test_w1_samples_1d_handles_unequal_sizes_exactly():
-    # Uniform on {0, 1} against uniform on {0, 1/2, 1}: the CDFs differ by 1/6 over [0, 1).
-    assert M.w1_samples_1d(np.array([0.0, 1.0]), np.array([0.0, 0.5, 1.0])) == pytest.approx(1 / 6, rel=1e-12)
-    a = np.random.default_rng(8).normal(size=300)
-    assert M.w1_samples_1d(a, np.tile(a, 3)) == pytest.approx(0.0, abs=1e-12)
-    assert M.w1_samples_1d(a, np.concatenate([a, a + 2.0])) == pytest.approx(1.0, rel=1e-9)
-
-
-def test_sliced_w1_of_a_shifted_cloud_is_two_over_pi_of_the_shift():
-    a = np.random.default_rng(10).normal(size=(2000, 2)) * [1.0, 0.3]
-    v = np.array([0.3, -0.4])
-    assert M.sliced_w1(a, a + v) == pytest.approx(2 / math.pi * np.linalg.norm(v), rel=5e-3)
-    # Mean |cos| over 1000 random angles has a standard deviation of 1.5 % of its value.
-    random_dirs = M.sliced_w1(a, a + v, n_proj=1000, rng=np.random.default_rng(0))
-    assert random_dirs == pytest.approx(2 / math.pi * np.linalg.norm(v), rel=0.05)
-    assert M.sliced_w1(a, a) == 0.0
-    assert M.sliced_w1(a, np.tile(a, (2, 1))) == pytest.approx(0.0, abs=1e-12)
-
-
-def test_sliced_w1_is_reproducible_by_default():
-    rng = np.random.default_rng(11)
-    a, b = rng.normal(size=(500, 2)), rng.normal(size=(700, 2)) + 1.0
-    assert M.sliced_w1(a, b) == M.sliced_w1(a, b)
-
-
 # -- 2D densities --------------------------------------------------------------------------------
 def ring_grid(n: int = 200) -> tuple[data.Mixture, np.ndarray, np.ndarray, float]:
     mix = data.preset("ring8")
@@ -241,38 +131,6 @@ def test_hist_density_2d_puts_mass_where_the_samples_are():
     assert p.sum() * cell == pytest.approx(1.0, abs=1e-6)
     half_outside = np.array([[1.0, -2.0], [50.0, 0.0]])
     assert M.hist_density_2d(half_outside, gx, gy).sum() * cell == pytest.approx(0.5, abs=1e-6)
-
-
-def test_hist_density_2d_of_one_gaussian_matches_it_widened_by_the_kernel():
-    mix = data.Mixture.isotropic([[0.4, -0.3]], 0.5)
-    gx, gy = np.linspace(-4, 4, 161), np.linspace(-4, 4, 161)
-    cell = (gx[1] - gx[0]) ** 2
-    h = 0.15
-    x, _ = mix.sample_numpy(50_000, np.random.default_rng(12))
-    p = M.hist_density_2d(x, gx, gy, h)
-    sd2 = 0.5**2 + h**2
-    mean_x = (p.sum(axis=0) * gx).sum() * cell
-    var_y = (p.sum(axis=1) * (gy - x[:, 1].mean()) ** 2).sum() * cell
-    assert mean_x == pytest.approx(x[:, 0].mean(), abs=1e-3)
-    assert var_y == pytest.approx(x[:, 1].var() + h**2, rel=0.01)
-    xx, yy = np.meshgrid(gx, gy)
-    exact = np.exp(-0.5 * ((xx - 0.4) ** 2 + (yy + 0.3) ** 2) / sd2) / (2 * math.pi * sd2)
-    assert M.js(exact, p, cell) < 0.005
-
-
-def test_divergences_of_ring8_samples_against_the_smoothed_data_are_small():
-    mix, gx, gy, cell = ring_grid()
-    p_data = M.data_density_2d(mix, gx, gy)
-    d_self = M.divergences(p_data, p_data, cell)
-    assert d_self == {"js": 0.0, "kl_data_g": 0.0, "kl_g_data": 0.0}
-    x, labels = mix.sample_numpy(50_000, np.random.default_rng(13))
-    p_g = M.hist_density_2d(x, gx, gy)
-    assert M.js(p_data, p_g, cell) < 0.01
-    # Only four of the eight modes: p_g has twice the data's mass on them and none elsewhere.
-    half = x[labels < 4]
-    p_half = M.hist_density_2d(half, gx, gy)
-    assert M.kl(p_half, p_data, cell) == pytest.approx(LOG2, rel=0.05)
-    assert M.js(p_data, p_half, cell) == pytest.approx(1.5 * LOG2 - 0.75 * math.log(3.0), rel=0.05)
 
 
 # -- modes ----------------------------------------------------------------------------------------
@@ -357,35 +215,18 @@ def test_discriminator_stats():
     assert flat == {"d_real": 0.0, "d_fake": 0.0, "d_acc": 0.5}
 
 
-# -- properties -----------------------------------------------------------------------------------
-densities = arrays(np.float64, st.integers(1, 40), elements=st.floats(0.0, 50.0))
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.data(), st.floats(1e-3, 2.0))
-def test_js_is_symmetric_and_bounded_and_kl_is_non_negative(draw, cell):
-    p = draw.draw(densities)
-    q = draw.draw(arrays(np.float64, p.shape, elements=st.floats(0.0, 50.0)))
-    j = M.js(p, q, cell)
-    assert j == pytest.approx(M.js(q, p, cell), rel=1e-9, abs=1e-12)
-    assert 0.0 <= j <= LOG2 * 0.5 * (p.sum() + q.sum()) * cell * (1 + 1e-9) + 1e-12
-    assert M.kl(p, q, cell) >= 0.0 and M.kl(q, p, cell) >= 0.0
-    assert M.kl(p, p, cell) == pytest.approx(0.0, abs=1e-9 * (1 + p.sum() * cell))
-    if p.sum() > 0 and q.sum() > 0:
-        # Divide in two steps: p.sum() * cell underflows to 0 for a subnormal p (found by hypothesis).
-        assert M.js(p / p.sum() / cell, q / q.sum() / cell, cell) <= LOG2 + 1e-9
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    arrays(np.float64, st.integers(1, 60), elements=st.floats(-100, 100)),
-    arrays(np.float64, st.integers(1, 60), elements=st.floats(-100, 100)),
-    st.floats(-10, 10),
-)
-def test_w1_samples_is_symmetric_and_shift_equivariant(a, b, shift):
-    d = M.w1_samples_1d(a, b)
-    assert d >= 0.0
-    assert d == pytest.approx(M.w1_samples_1d(b, a), rel=1e-9, abs=1e-9)
-    assert M.w1_samples_1d(a, a + shift) == pytest.approx(abs(shift), rel=1e-9, abs=1e-9)
-    # Moving every sample of b by `shift` changes W1 by at most |shift|.
-    assert M.w1_samples_1d(a, b + shift) <= d + abs(shift) + 1e-9
+def test_hist_density_2d_of_one_gaussian_matches_it_widened_by_the_kernel():
+    mix = data.Mixture.isotropic([[0.4, -0.3]], 0.5)
+    gx, gy = np.linspace(-4, 4, 161), np.linspace(-4, 4, 161)
+    cell = (gx[1] - gx[0]) ** 2
+    h = 0.15
+    x, _ = mix.sample_numpy(50_000, np.random.default_rng(12))
+    p = M.hist_density_2d(x, gx, gy, h)
+    sd2 = 0.5**2 + h**2
+    mean_x = (p.sum(axis=0) * gx).sum() * cell
+    var_y = (p.sum(axis=1) * (gy - x[:, 1].mean()) ** 2).sum() * cell
+    assert mean_x == pytest.approx(x[:, 0].mean(), abs=1e-3)
+    assert var_y == pytest.approx(x[:, 1].var() + h**2, rel=0.01)
+    xx, yy = np.meshgrid(gx, gy)
+    exact = np.exp(-0.5 * ((xx - 0.4) ** 2 + (yy + 0.3) ** 2) / sd2) / (2 * math.pi * sd2)
+    assert np.abs(exact - p).max() < 0.06 * exact.max()
