@@ -38,7 +38,8 @@ EVAL_SEED_OFFSET = 104729
 
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="ganviz-eval")
+    # One core is left to whoever draws (the app's GUI, an export's encoder): on 2 cores, one worker.
+    return ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 1) - 1), thread_name_prefix="ganviz-eval")
 
 
 def eval_generator(seed: int, step: int, device) -> torch.Generator:
