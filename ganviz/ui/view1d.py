@@ -321,6 +321,23 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             label.setText(text)
             self.legend.updateSize()
 
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as the width holds: one row in the app, two or three in a small export."""
+        available = self.canvas.width() - 16
+        if available <= 0:
+            return
+        entries = len(self._legend_entries)
+        for cols in range(entries, 0, -1):
+            if self.legend.columnCount != cols:
+                self.legend.setColumnCount(cols)
+            self.legend.updateSize()
+            if self.legend.layout.preferredWidth() <= available:
+                break
+
     def _sync_d_view(self) -> None:
         self.d_view.setGeometry(self.plot.vb.sceneBoundingRect())
         self.d_view.linkedViewChanged(self.plot.vb, self.d_view.XAxis)
