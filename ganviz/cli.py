@@ -61,8 +61,8 @@ class Progress:
 
 # -- ganviz run ------------------------------------------------------------------
 # (key, width): the table's columns after the step; estimated metrics print 'value ± se'.
-COLUMNS = (("d_loss", 8), ("g_loss", 8), ("js", 16), ("kl_data_g", 16), ("kl_g_data", 16), ("w1", 16),
-           ("d_gap", 16), ("d_real", 8), ("d_fake", 8), ("modes", 9), ("hq_frac", 14))
+COLUMNS = (("d_loss", 8), ("g_loss", 8), ("js", 16), ("kl_data_g", 16), ("missed", 14), ("kl_g_data", 16),
+           ("w1", 16), ("d_gap", 16), ("d_real", 8), ("d_fake", 8), ("modes", 9), ("hq_frac", 14))
 
 
 def _cell(key: str, est) -> str:
@@ -75,6 +75,9 @@ def _cell(key: str, est) -> str:
         return format_value(est.value, digits=4)
     if key == "modes":
         return format_value(est.value, est.se, digits=2)
+    if key == "missed":
+        # Beside KL(p_data || p_g): the share of p_data beyond G's samples, behind an inf or a bound.
+        return "\u2013" if math.isnan(est.value) else f"{est.value:.1%}"
     return est.text(3)
 
 
