@@ -8,6 +8,7 @@
     ganviz compare SCENARIO [...]     several losses in lockstep over seeds: mode coverage
     ganviz study [ID] [...]           the VEEGAN / PacGAN tables, rerun under their protocols
     ganviz measure SAMPLES --data D   every metric of the app for samples from any generator
+    ganviz lessons [--check]          the built-in lessons, their claims, and whether they hold
 
 Errors a user can cause print one line and exit with status 2.
 """
@@ -25,7 +26,7 @@ EXIT_USAGE = 2
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
 PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli",
-           "study": "ganviz.study_cli", "measure": "ganviz.measure_cli"}
+           "study": "ganviz.study_cli", "measure": "ganviz.measure_cli", "lessons": "ganviz.lessons_cli"}
 
 
 def _fail(msg: str) -> int:

@@ -23,6 +23,9 @@ A scenario file looks like this (every table and key is optional)::
     [[panels]]             # Compare view / `ganviz compare`: each panel overrides [train]
     loss = "minimax"
 
+    [[claims]]             # what the lesson shows, checked by `ganviz lessons --check`
+    text = "..."           # (see ganviz.core.lessons)
+
 Built-in scenarios live in ganviz/resources/scenarios and can be named without a path.
 """
 from __future__ import annotations
@@ -45,7 +48,8 @@ from ganviz.core.train import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, Setti
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
 VIEWS = ("1d", "2d", "compare", "game")
-TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game")
+TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game",
+            "claims")
 DATA_KEYS = ("preset", "means", "stds", "covs", "weights", "bounds")
 MAX_PANELS = 8
 
@@ -86,6 +90,7 @@ class Scenario:
     train: TrainSettings = TrainSettings()
     panels: tuple = ()          # tuple of dicts: overrides of `train`, one per Compare panel
     game: dict = field(default_factory=dict)
+    claims: tuple = ()          # what the lesson shows, checkable (ganviz.core.lessons.Claim)
 
     @property
     def dim(self) -> int:
@@ -148,6 +153,10 @@ class Scenario:
             out["panels"] = [dict(p) for p in self.panels]
         if self.game:
             out["game"] = dict(self.game)
+        if self.claims:
+            out["claims"] = [{k: v for k, v in asdict(c).items() if v is not None and not (k == "factor" and v == 1.0)
+                              and not (k == "after" and v == 0) and not (k == "at" and v == "end")}
+                             for c in self.claims]
         return out
 
 
@@ -256,7 +265,16 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
         train=_typed(TrainSettings, d.get("train", {}), "train"),
         panels=tuple(clean_panels), game=game,
     )
-    return sc.validate()
+    sc = sc.validate()
+    from ganviz.core.lessons import ClaimError, parse_claims
+
+    is_game = sc.view == "game"
+    names = list(game.get("methods", [])) if is_game else sc.panel_labels()
+    try:
+        claims = parse_claims(d.get("claims"), names, is_game)
+    except ClaimError as e:
+        raise ScenarioError(str(e)) from None
+    return replace(sc, claims=claims)
 
 
 GAME_KEYS = ("game", "loss", "reg", "reg_weight", "methods", "lr", "gamma", "beta", "k", "steps", "start")
@@ -386,9 +404,10 @@ def dumps(sc: Scenario) -> str:
         if key in d and d[key]:
             lines.append(f"\n[{key}]")
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in d[key].items())
-    for p in d.get("panels", []):
-        lines.append("\n[[panels]]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in p.items())
+    for section in ("panels", "claims"):
+        for p in d.get(section, []):
+            lines.append(f"\n[[{section}]]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in p.items())
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,297 @@
+"""Lessons: what a scenario claims to show, as data, and a check that it does.
+
+A scenario file may carry claims, each a [[claims]] table::
+
+    [[claims]]
+    text = "the plain GAN sits on at most 3 of the 8 modes at every evaluation after step 2,000"
+    metric = "modes"       # a metric of the registry (ganviz.core.metric_info), or a derived one below
+    panel = "ns"           # whose metric: a panel's label (default: the first GAN)
+    at = "every"           # end | start | every | mean | max | min   (default end)
+    after = 2000           # every/mean/max/min look at the evaluations from this step on (default 0)
+    op = "<="              # <= | < | >= | >
+    value = 3              # the threshold, or:
+    # than = "k = 5"       # the same statistic of another panel,
+    # factor = 2           # times this factor (default 1)
+
+Derived metrics: `mode_hops` (how often the mode holding most of G's high-quality samples
+changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only). A game
+scenario's claims read `distance` (to the equilibrium) or `distance_ratio` (final over
+initial) of a method: `method = "sim_gda"`.
+
+A lesson holds on a seed when all its claims hold; it holds when it holds on at least
+HOLD_FRACTION of the seeds tried (4 of 5).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from ganviz.core.metric_info import METRICS, SLOW
+
+OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "<": operator.lt, ">=": operator.ge,
+                                                  ">": operator.gt}
+AT = ("end", "start", "every", "mean", "max", "min")
+DERIVED = ("mode_hops", "d_center")
+GAME_METRICS = ("distance", "distance_ratio")
+CLAIM_KEYS = ("text", "metric", "panel", "method", "at", "after", "op", "value", "than", "factor")
+HOLD_FRACTION = 0.8
+# Evaluations per run when checking a lesson (the claims' "every" and "mean" look at these).
+EVALUATIONS = 40
+# A mode holds G when it has at least this share of G's high-quality samples (for mode_hops): a majority.
+HOLD_SHARE = 0.5
+
+
+class ClaimError(ValueError):
+    """A [[claims]] table that cannot be checked: one sentence naming the field."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    metric: str
+    op: str
+    value: Optional[float] = None
+    panel: Optional[str] = None
+    method: Optional[str] = None
+    at: str = "end"
+    after: int = 0
+    than: Optional[str] = None
+    factor: float = 1.0
+
+    @property
+    def slow(self) -> bool:
+        """Needs the k-NN estimates (evaluated less often in the app, costly in a check)."""
+        return self.metric in SLOW
+
+    def describe(self) -> str:
+        who = f"{self.panel}: " if self.panel else f"{self.method}: " if self.method else ""
+        when = {"end": "at the end", "start": "at the start", "every": "at every evaluation",
+                "mean": "on average", "max": "at its highest", "min": "at its lowest"}[self.at]
+        if self.after and self.at not in ("end", "start"):
+            when += f" from step {self.after:,}"
+        rhs = (f"{self.factor:g} x {self.than}'s" if self.than else f"{self.value:g}")
+        return f"{who}{self.metric} {when} {self.op} {rhs}"
+
+
+def parse_claims(raw, panels: list[str], game: bool) -> tuple[Claim, ...]:
+    """Claims from the scenario's [[claims]] tables, checked against its panels (or game methods)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw):
+        raise ClaimError("claims: must be an array of tables ([[claims]])")
+    out = []
+    for i, c in enumerate(raw):
+        where = f"claims[{i}]"
+        for key in c:
+            if key not in CLAIM_KEYS:
+                raise ClaimError(f"{where}.{key}: unknown key; a claim may set {', '.join(CLAIM_KEYS)}")
+        text = c.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ClaimError(f"{where}.text: say in words what the lesson shows")
+        metric = c.get("metric")
+        known = GAME_METRICS if game else tuple(METRICS) + DERIVED
+        if metric not in known:
+            raise ClaimError(f"{where}.metric: must be one of {', '.join(known)} (got {metric!r})")
+        op = c.get("op")
+        if op not in OPS:
+            raise ClaimError(f"{where}.op: must be one of {', '.join(OPS)} (got {op!r})")
+        at = c.get("at", "end")
+        if at not in AT:
+            raise ClaimError(f"{where}.at: must be one of {', '.join(AT)} (got {at!r})")
+        after = c.get("after", 0)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ClaimError(f"{where}.after: must be a whole number of steps >= 0 (got {after!r})")
+        value, than = c.get("value"), c.get("than")
+        if (value is None) == (than is None):
+            raise ClaimError(f"{where}: give either value (a threshold) or than (another panel), not both")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            raise ClaimError(f"{where}.value: must be a number (got {value!r})")
+        factor = c.get("factor", 1.0)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 0:
+            raise ClaimError(f"{where}.factor: must be a positive number (got {factor!r})")
+        names = panels
+        for key in ("panel", "than") if not game else ("method", "than"):
+            v = c.get(key)
+            if v is not None and v not in names:
+                raise ClaimError(f"{where}.{key}: {v!r} is not one of this scenario's "
+                                 f"{'methods' if game else 'panels'} ({', '.join(names)})")
+        if game and c.get("method") is None:
+            raise ClaimError(f"{where}.method: a game claim names the method it is about")
+        if not game and c.get("method") is not None:
+            raise ClaimError(f"{where}.method: only a game scenario's claims name a method")
+        if game and c.get("panel") is not None:
+            raise ClaimError(f"{where}.panel: a game scenario has methods, not panels")
+        out.append(Claim(text.strip(), metric, op, None if value is None else float(value),
+                         c.get("panel"), c.get("method"), at, after, than, float(factor)))
+    return tuple(out)
+
+
+# -- reading a claim off a run ------------------------------------------------------------------
+@dataclass
+class RunRecord:
+    """What a check recorded of one run: per GAN (or method), each metric's series over the steps."""
+
+    steps: np.ndarray
+    series: dict            # metric -> (M, T) array
+    names: list             # the panels' labels (or the game's methods)
+
+
+def statistic(claim: Claim, record: RunRecord, who: Optional[str]) -> float:
+    """The number a claim compares: the claim's statistic of its metric for panel `who`."""
+    i = record.names.index(who) if who is not None else 0
+    values = np.asarray(record.series[claim.metric][i], dtype=np.float64)
+    steps = record.steps
+    if claim.at == "end":
+        return float(values[-1])
+    if claim.at == "start":
+        return float(values[0])
+    window = values[steps >= claim.after]
+    window = window[~np.isnan(window)]
+    if window.size == 0:
+        return math.nan
+    return float({"every": np.max if claim.op in ("<=", "<") else np.min, "mean": np.mean,
+                  "max": np.max, "min": np.min}[claim.at](window))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: Claim
+    measured: float
+    threshold: float
+    holds: bool
+
+
+def judge(claim: Claim, record: RunRecord) -> Verdict:
+    """Whether the claim holds on this run; for 'every', the worst evaluation decides."""
+    measured = statistic(claim, record, claim.panel or claim.method)
+    threshold = claim.value if claim.than is None else claim.factor * statistic(claim, record, claim.than)
+    holds = bool(math.isfinite(measured) and math.isfinite(threshold) and OPS[claim.op](measured, threshold))
+    return Verdict(claim, measured, threshold, holds)
+
+
+def mode_hops(counts: np.ndarray) -> int:
+    """How often the mode holding most of G's high-quality samples changes along a run (T, K) of counts.
+
+    Evaluations where no mode holds HOLD_SHARE of the high-quality samples (G spread, or none
+    high quality) do not count, so a G that wanders between modes is not mistaken for hopping.
+    """
+    held = []
+    for row in np.asarray(counts):
+        total = row.sum()
+        if total > 0 and row.max() >= HOLD_SHARE * total:
+            held.append(int(np.argmax(row)))
+    return int(sum(a != b for a, b in zip(held, held[1:])))
+
+
+# -- checking a lesson --------------------------------------------------------------------------
+def needs_slow(claims) -> bool:
+    return any(c.slow for c in claims)
+
+
+def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
+              on_progress: Optional[Callable[[int], None]] = None) -> RunRecord:
+    """Train the scenario on `seed` and record every metric its claims read at `evaluations` evenly spaced steps."""
+    from ganviz.core.evaluate import Evaluator
+    from ganviz.core.train import Trainer, TrainingDiverged
+
+    sc = dataclasses.replace(scenario, seed=seed)
+    evaluations = EVALUATIONS if evaluations is None else evaluations
+    trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=seed, device=sc.device)
+    ev = Evaluator(trainer, bounds=sc.data.bounds)
+    slow = needs_slow(sc.claims)
+    want = {c.metric for c in sc.claims}
+    steps_at = np.unique(np.linspace(0, sc.steps, evaluations + 1).round().astype(int))
+    steps, rows, counts, centre = [], [], [], []
+    for target in steps_at:
+        try:
+            if target > trainer.step_count:
+                trainer.step(int(target - trainer.step_count))
+        except TrainingDiverged:
+            break
+        m = ev.metrics(slow=slow)
+        steps.append(trainer.step_count)
+        rows.append({k: np.asarray(v, dtype=np.float64) for k, v in m["metrics"].items()})
+        counts.append(m["mode_counts"])
+        if "d_center" in want:
+            centre.append(_d_center(ev))
+        if on_progress:
+            on_progress(trainer.step_count)
+    series = {k: np.stack([r[k] for r in rows], axis=1) for k in rows[0]}
+    if "mode_hops" in want:
+        c = np.stack(counts, axis=1)                         # (M, T, K)
+        hops = np.array([[mode_hops(c[i, :t + 1]) for t in range(c.shape[1])] for i in range(c.shape[0])])
+        series["mode_hops"] = hops.astype(np.float64)
+    if centre:
+        series["d_center"] = np.stack(centre, axis=1)
+    return RunRecord(np.asarray(steps), series, sc.panel_labels())
+
+
+def _d_center(ev) -> np.ndarray:
+    """Per GAN, the largest |D(x) - 1/2| over p_data's central 95 % (1D: between its 2.5 % and 97.5 % quantiles)."""
+    mix = ev._class_mixture()
+    if mix.dim != 1:
+        raise ClaimError("d_center: a 1D metric (D against 1/2 over p_data's central 95 %)")
+    xs = np.linspace(*mix.bounds(6.0)[0], 4001)
+    cdf = mix.cdf(xs)
+    lo, hi = xs[np.searchsorted(cdf, 0.025)], xs[np.searchsorted(cdf, 0.975)]
+    pts = np.linspace(lo, hi, 200)[:, None]
+    d = ev._d_on(pts, ev._cond(len(pts)))                    # (M, 200) raw outputs
+    probs = ev._to_display(d)
+    return np.abs(probs - 0.5).max(axis=1)
+
+
+def check_game(scenario) -> RunRecord:
+    """Run the game scenario's methods and record each one's distance to the equilibrium."""
+    from ganviz.core.games import make_game, run
+
+    g = scenario.game
+    game = make_game(g.get("game", "bilinear"), g.get("loss", "ns"), g.get("reg"), g.get("reg_weight"))
+    start = g.get("start", list(game.default_start))
+    methods = list(g.get("methods", ["sim_gda"]))
+    dist, ratio = [], []
+    for m in methods:
+        traj = run(game, m, start, g.get("steps", 300), g.get("lr", 0.1),
+                   **{k: g[k] for k in ("gamma", "beta", "k") if k in g})
+        d = np.asarray(traj.distance, dtype=np.float64)
+        if traj.diverged:
+            d = np.append(d, math.inf)
+        dist.append([d[0], d[-1]])
+        ratio.append([1.0, d[-1] / d[0] if d[0] > 0 else math.nan])
+    return RunRecord(np.array([0, g.get("steps", 300)]), {"distance": np.array(dist), "distance_ratio": np.array(ratio)},
+                     methods)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    seed: int
+    verdicts: tuple
+
+    @property
+    def holds(self) -> bool:
+        return all(v.holds for v in self.verdicts)
+
+
+def check(scenario, seeds: int = 5, on_progress: Optional[Callable[[int, int], None]] = None) -> list[SeedResult]:
+    """Every claim of the scenario on `seeds` seeds (scenario.seed, +1, ...); one seed for a game (deterministic)."""
+    out = []
+    if scenario.view == "game":
+        record = check_game(scenario)
+        return [SeedResult(scenario.seed, tuple(judge(c, record) for c in scenario.claims))]
+    for j in range(seeds):
+        seed = scenario.seed + j
+        record = check_gan(scenario, seed, on_progress=(lambda s, j=j: on_progress(j, s)) if on_progress else None)
+        out.append(SeedResult(seed, tuple(judge(c, record) for c in scenario.claims)))
+    return out
+
+
+def holds(results: list[SeedResult]) -> bool:
+    """A lesson holds when all its claims hold on at least HOLD_FRACTION of the seeds."""
+    if not results:
+        return False
+    return sum(r.holds for r in results) >= math.ceil(HOLD_FRACTION * len(results) - 1e-9)
