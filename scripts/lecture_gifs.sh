@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 out=docs/lecture
 mkdir -p "$out"
 run() { ganviz export "$@" --fps 20 --size 560x350; }
-run goodfellow-fig1             -o $out/goodfellow-fig1.gif   --frames 50 --steps-per-frame 12
+run goodfellow-fig1             -o $out/goodfellow-fig1.gif   --frames 80 --steps-per-frame 100
 run saturating-vs-nonsaturating -o $out/saturating-vs-ns.gif  --frames 60 --steps-per-frame 25
 run k1-vs-k5                    -o $out/k1-vs-k5.gif          --frames 40 --steps-per-frame 25
 run ring8                       -o $out/ring8-collapse.gif    --frames 50 --steps-per-frame 40

@@ -130,7 +130,8 @@ value = 0.0
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["d-converges-to-dstar", "goodfellow-fig1"])
+@pytest.mark.parametrize("name", ["d-converges-to-dstar", "goodfellow-fig1", "saturating-vs-nonsaturating",
+                                  "wgan-vs-gan-disjoint", "conditional-ring8"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]
