@@ -337,5 +337,5 @@ class Lab:
             d_star_labels=tuple(ev.d_star_label(i) for i in range(m)),
             device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
                                          "scenario": self.scenario.name, "view_class": ev.view_class,
-                                         "n_classes": t.n_classes, "weights": frozen(ev.mixture.weights)},
+                                         "n_classes": t.n_classes},
         )

@@ -398,7 +398,7 @@ class ComparePanel(QtWidgets.QFrame):
     def set_p_data(self, x: np.ndarray, p: np.ndarray) -> None:
         self.p_data.setData(x, p)
 
-    def draw(self, snap: Snapshot, i: int, weights: np.ndarray) -> None:
+    def draw(self, snap: Snapshot, i: int) -> None:
         if snap.dim == 2:
             fake = self._pin(snap.fake[i])
             self.fake.setData(pos=fake)
@@ -527,7 +527,6 @@ class CompareView(QtWidgets.QWidget):
         self._chart_key: tuple = ()
         self._legend_key: tuple = ()
         self._arrangement: tuple = ()
-        self._has_weights = False
         self._bar_range = P.StableRange(floor=(0.0, 10.0), pad=0.08, shrink_below=0.4)
 
         self._build_toolbar()
@@ -639,10 +638,6 @@ class CompareView(QtWidgets.QWidget):
     def heatmap_on(self) -> bool:
         return self.heat_check.isChecked()
 
-    def has_weights(self) -> bool:
-        """True when the snapshots carry the mixture's weights (else rev-KL assumes uniform weights)."""
-        return self._has_weights
-
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self._restyle()
@@ -658,8 +653,8 @@ class CompareView(QtWidgets.QWidget):
         if m != len(self.panels):
             self._set_panel_count(m)
         self._update_extent(snap)
-        weights = self._weights(snap)
-        self.captions.set_template(caption_text(len(weights), len(weights), 1.0, 8.88, False))
+        k = len(snap.means)
+        self.captions.set_template(caption_text(k, k, 1.0, 8.88, False))
         if snap.dim == 2:
             real = snap.real
             if self._real_key is None or self._real_key.shape != real.shape or not np.array_equal(self._real_key, real):
@@ -673,7 +668,7 @@ class CompareView(QtWidgets.QWidget):
                 for p in self.panels:
                     p.set_p_data(snap.grid_x, snap.p_data)
         for i, p in enumerate(self.panels):
-            p.draw(snap, i, weights)
+            p.draw(snap, i)
         self._update_titles(snap)
         self._update_charts(snap)
         self.step_label.setText(f"step {snap.step:,}")
@@ -807,16 +802,6 @@ class CompareView(QtWidgets.QWidget):
             p.set_extent(extent, snap.dim)
         self._real_key = None
         self._pdata_key = None
-
-    def _weights(self, snap: Snapshot) -> np.ndarray:
-        k = len(snap.means)
-        w = snap.extra.get("weights") if snap.extra else None
-        has = w is not None and np.shape(w) == (k,)
-        if has != self._has_weights:
-            self._has_weights = has
-            for p in self.panels:
-                p.restyle()
-        return np.asarray(w, np.float64) if has else np.full(k, 1.0 / max(k, 1))
 
     def _update_titles(self, snap: Snapshot) -> None:
         settings = snap.extra.get("settings") if snap.extra else None
