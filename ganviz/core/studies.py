@@ -5,8 +5,8 @@ iterations, number of runs, evaluation) and carries that paper's published
 numbers, so that `ganviz study` can print them next to ganviz's own. The two
 protocols differ, and so do their vanilla-GAN baselines: under VEEGAN's
 (Srivastava et al. 2017) a GAN captures 1 of the ring's 8 modes, under PacGAN's
-(Lin et al. 2018) about 6. Which protocol a number comes from matters more than
-which method produced it.
+(Lin et al. 2018) about 6. ganviz's runs do not reproduce that gap (7.2 and 7.7
+ring modes); which of the protocols' differences would is untested.
 
 The metric is the one both papers use (`metrics.mode_coverage`): a sample is
 high quality within 3 standard deviations of its nearest component mean, and a
@@ -131,8 +131,8 @@ def _pacgan() -> Study:
                    "averages; on 2,500 samples at once the two agree closely) and normalises G's batch of "
                    "100 x m latent vectors at once (their code normalises each of the m slots of 100 apart). "
                    "beta1 0.8 is read in the usual convention (Blocks >= 0.2; older Blocks meant 1 - beta1). "
-                   "The full protocol is 400,000 iterations per trial, about 2 CPU-hours for the plain GAN "
-                   "here: the README's figures use fewer and say how many.",
+                   "The full protocol is 400,000 iterations per trial, 2 to 6 CPU-hours here (the recorded runs took "
+                   "19-54 ms per iteration): the README's figures use fewer and say how many.",
         datasets={"ring8-veegan": "2D ring", "grid25": "2D grid"},
         model=ModelSettings(latent_dim=2, g_layers=4, g_width=400, d_layers=3, d_width=200, activation="relu",
                             g_batchnorm=True, d_maxout=5, init_std=0.02),
