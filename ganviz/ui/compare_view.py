@@ -527,6 +527,7 @@ class CompareView(QtWidgets.QWidget):
         self._chart_key: tuple = ()
         self._legend_key: tuple = ()
         self._arrangement: tuple = ()
+        self._compact = False
         self._bar_range = P.StableRange(floor=(0.0, 10.0), pad=0.08, shrink_below=0.4)
 
         self._build_toolbar()
@@ -601,14 +602,16 @@ class CompareView(QtWidgets.QWidget):
         self.modes_widget.ci.addItem(self.modes_legend, row=0, col=0)
         self.modes_widget.ci.layout.setAlignment(self.modes_legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
         self.modes_widget.ci.addItem(self.modes_chart, row=1, col=0)
-        self.modes_widget.ci.setContentsMargins(2, 2, 8, 2)
+        # pyqtgraph draws a left axis's label 5 px left of the axis: a smaller margin clips the
+        # label's first letter ("modes captured" read "nodes captured").
+        self.modes_widget.ci.setContentsMargins(8, 2, 8, 2)
         self.all_modes = pg.InfiniteLine(angle=0, movable=False)
         self.modes_chart.addItem(self.all_modes)
 
         self.bars_chart = P.make_plot(self.theme)
         self.bars_widget = pg.GraphicsLayoutWidget()
         self.bars_widget.ci.addItem(self.bars_chart, row=0, col=0)
-        self.bars_widget.ci.setContentsMargins(2, 2, 8, 2)
+        self.bars_widget.ci.setContentsMargins(8, 2, 8, 2)
         self.bars_widget.setObjectName("compareBarsPlot")
         self.bars_chart.setLabel("bottom", "mode")
         self.bars_chart.setLabel("left", "HQ samples")
@@ -884,7 +887,29 @@ class CompareView(QtWidgets.QWidget):
     # ------------------------------------------------------------------ layout
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)
+        self._set_compact(P.is_compact(self.height()))
         self._arrange()
+
+    def _set_compact(self, on: bool) -> None:
+        """In a short view (a 560x350 export) the modes chart drops its legend: the panels' headers
+        carry the same colour swatches, and the chart keeps the height for its curves and ticks."""
+        if on == self._compact:
+            return
+        self._compact = on
+        # The axis's label must fit the chart's height, or its end is cut off.
+        self.modes_chart.setLabel("left", "modes" if on else "modes captured")
+        # Fewer step ticks on the narrow chart, so that their labels do not run together.
+        self.modes_chart.getAxis("bottom").setTickDensity(0.4 if on else 1.0)
+        ci = self.modes_widget.ci
+        if on:
+            # A hidden item of fixed size keeps its row's height: the legend leaves the layout.
+            ci.removeItem(self.modes_legend)
+            self.modes_legend.setVisible(False)
+        else:
+            ci.addItem(self.modes_legend, row=0, col=0)
+            ci.layout.setAlignment(self.modes_legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
+            self.modes_legend.setVisible(True)
+        ci.layout.invalidate()
 
     def _chrome(self) -> float:
         """Height of a panel's header and caption, in pixels."""

@@ -45,6 +45,21 @@ def sizes(presentation: bool) -> Sizes:
     return PRESENTATION if presentation else NORMAL
 
 
+# A view shorter than this many pixels (a small export such as 560x350, or a small window)
+# draws its legend compact: smaller text, tighter rows, so that the plot keeps the room.
+COMPACT_HEIGHT = 480
+
+
+def is_compact(height: int) -> bool:
+    return 0 < height < COMPACT_HEIGHT
+
+
+def legend_pt(presentation: bool, compact: bool) -> int:
+    """The legend's text size: two points smaller (never under 7) in a compact view."""
+    pt = sizes(presentation).legend_pt
+    return max(7, pt - 2) if compact else pt
+
+
 def qcolor(color: str | tuple, alpha: float = 1.0) -> QtGui.QColor:
     c = QtGui.QColor(color) if isinstance(color, str) else QtGui.QColor(*color)
     c.setAlphaF(alpha)
@@ -144,11 +159,17 @@ def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
         style_axis(plot.getAxis(name), theme, presentation)
 
 
-def style_legend(legend: pg.LegendItem, theme: Theme, presentation: bool, frame_alpha: float = 0.8) -> None:
+def style_legend(legend: pg.LegendItem, theme: Theme, presentation: bool, frame_alpha: float = 0.8,
+                 compact: bool = False) -> None:
     legend.setBrush(brush(theme.background, frame_alpha))
     legend.setPen(pen(theme.foreground, 1.0, alpha=0.25 if frame_alpha else 0.0))
     legend.setLabelTextColor(theme.foreground)
-    legend.setLabelTextSize(f"{sizes(presentation).legend_pt}pt")
+    legend.setLabelTextSize(f"{legend_pt(presentation, compact)}pt")
+    # pyqtgraph's rows are the sample's 20 px plus the label's padding; compact rows drop most of it.
+    base = getattr(legend, "_normal_ver_spacing", None)
+    if base is None:
+        base = legend._normal_ver_spacing = legend.layout.verticalSpacing()
+    legend.layout.setVerticalSpacing(min(base, -6) if compact else base)
     for _, label in legend.items:
         label.setText(label.text)  # LabelItem re-measures only on setText
     legend.updateSize()

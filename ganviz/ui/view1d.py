@@ -53,6 +53,7 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self._z_key: Optional[np.ndarray] = None
         self._is_prob: Optional[bool] = None
         self._has_d_star = False
+        self._compact = False
         self._x_range: tuple[float, float] = (0.0, 1.0)
         self._y_range = P.StableRange(pad=self.RUG_BAND / (1 - self.RUG_BAND), shrink_below=0.45)
         self._d_range = P.StableRange(pad=0.1, shrink_below=0.4)
@@ -323,7 +324,17 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)
+        compact = P.is_compact(self.height())
+        if compact != self._compact:
+            # A short view (a 560x350 export): smaller legend text in tighter rows, so that it takes
+            # two rows instead of three and the plots keep the height.
+            self._compact = compact
+            self._style_legend()
         self._fit_legend()
+
+    def _style_legend(self) -> None:
+        P.style_legend(self.legend, self._theme, self._presentation, frame_alpha=0.0,
+                       compact=self._compact)
 
     def _fit_legend(self) -> None:
         """As many legend columns as the width holds: one row in the app, two or three in a small export."""
@@ -370,7 +381,7 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         for side in ("left", "right"):
             self.map_plot.getAxis(side).setPen(P.pen(t.background, 0.0, alpha=0.0))
         self.map_plot.getAxis("left").setStyle(tickFont=P.font(s.label_pt))
-        P.style_legend(self.legend, t, self._presentation, frame_alpha=0.0)
+        self._style_legend()
         self.step_text.set_style(t, s.text_pt)
 
         it = self.item

@@ -37,6 +37,10 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
     HEAD_FRACTION = 0.018       # arrowhead barb length cap, as a fraction of the view width
     HEAD_ANGLE = np.deg2rad(28.0)
     CONTOUR_LEVELS = (0.05, 0.35, 0.75)   # fractions of p_data's peak
+    GRAD_LABEL = "push on fakes (\u2212\u2207L_G)"
+    # In a compact (short) view the longest legend entry takes two lines, so the legend's column
+    # stays narrow and the square plot can grow to the height available.
+    GRAD_LABEL_COMPACT = "push on fakes<br>(\u2212\u2207L_G)"
 
     def __init__(self, theme: Theme = LIGHT, presentation: bool = False,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
@@ -75,6 +79,7 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self.legend = pg.LegendItem(verSpacing=2)
         self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
         self._legend_below: Optional[bool] = None
+        self._compact = False
         self._place_legend(below=False)
 
         self.item: dict[str, pg.GraphicsObject] = {}
@@ -95,7 +100,7 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self.trails.item.setZValue(-65)          # above the real samples (-70), below the arrows (-60)
         it["trails"] = self.trails.item
         self._add_legend((("real", "real samples"), ("fake", "fakes G(z)"),
-                          ("grad", "push on fakes (\u2212\u2207L_G)"), ("manifold", "G manifold"),
+                          ("grad", self.GRAD_LABEL), ("manifold", "G manifold"),
                           ("contours", "p_data contours")))
 
         self.plot.setLabel("bottom", "x\u2081")
@@ -336,9 +341,27 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             grid.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignTop)
         grid.setRowStretchFactor(1, 1)
 
+    def _set_compact(self, on: bool) -> None:
+        """Compact: smaller legend text in tighter rows and narrower margins, for a short widget
+        (a 560x350 export, a small window); the plot gets the room."""
+        if on == self._compact:
+            return
+        self._compact = on
+        self._style_legend()
+        self.canvas.ci.setContentsMargins(*((4, 8, 4, 4) if on else (10, 16, 10, 8)))
+        self.canvas.ci.layout.invalidate()
+
+    def _style_legend(self) -> None:
+        P.style_legend(self.legend, self._theme, self._presentation, frame_alpha=0.0, compact=self._compact)
+        for sample, label in self.legend.items:
+            if sample.item is self.item["grad"]:
+                label.setText(self.GRAD_LABEL_COMPACT if self._compact else self.GRAD_LABEL)
+        self.legend.updateSize()
+
     def _fit_canvas(self, *_) -> None:
         """Size the canvas so that the plot is square, centred in the widget."""
         w, h = self.width(), self.height()
+        self._set_compact(P.is_compact(h))
         self._place_legend(below=w < 1.3 * h)
         vb = self.plot.vb.size()
         if vb.width() > 1 and vb.height() > 1 and self.canvas.width() > 1:
@@ -385,7 +408,7 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         cmap = P.heat_colormap(t)
         self.colorbar.setColorMap(cmap)
         self.item["heatmap"].setLookupTable(cmap.getLookupTable(nPts=256, alpha=False))
-        P.style_legend(self.legend, t, pres, frame_alpha=0.0)
+        self._style_legend()
         self.step_text.set_style(t, s.text_pt)
 
         it = self.item

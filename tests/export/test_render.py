@@ -182,3 +182,43 @@ def test_a_game_scenario_animates_its_trajectories(tmp_path):
     assert not np.array_equal(frames[1], frames[2])
     with pytest.raises(OptionError, match="game.lr"):
         ExportJob(S.from_dict({"view": "game", "game": {"lr": 50}}), tmp_path / "bad.gif", frames=2)
+
+
+def _rect_in_frame(root, item):
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    for view in root.findChildren(pg.GraphicsView):
+        if item.scene() is view.scene():
+            rect = view.mapFromScene(item.sceneBoundingRect()).boundingRect()
+            return rect.translated(view.mapTo(root, QtCore.QPoint(0, 0)))
+    raise AssertionError(f"{item} is not drawn in the frame")
+
+
+def test_a_small_2d_export_gives_the_plot_the_frame_and_keeps_the_legend_compact():
+    # A lecturer's 560x350 clip: the square plot takes most of the height, the legend a narrow column.
+    width, height = 560, 350
+    with Renderer("2d", (width, height), dim=2) as r:
+        r.show(synthetic_snapshot(dim=2, step=200))
+        r.frame()
+        view = r.lab_view
+        plot = _rect_in_frame(r.root, view.plot.vb)
+        legend = _rect_in_frame(r.root, view.legend)
+    assert plot.height() >= 0.6 * height, plot
+    assert abs(plot.width() - plot.height()) <= 2, plot
+    assert legend.width() <= 0.3 * width, legend
+    assert not legend.intersects(plot), (legend, plot)
+    assert 0 <= plot.left() and plot.bottom() <= height and legend.right() <= width
+
+
+def test_a_small_compare_export_keeps_its_modes_chart_tall_enough_to_read():
+    width, height = 560, 350
+    with Renderer("compare", (width, height), dim=2) as r:
+        r.show(synthetic_snapshot(dim=2, m=2, step=200))
+        r.frame()
+        compare = r.panels[0]
+        chart = _rect_in_frame(r.root, compare.modes_chart.vb)
+        label = compare.modes_chart.getAxis("left").label
+        # The rotated axis label fits the chart's height, so it is not cut.
+        assert label.boundingRect().width() <= compare.modes_chart.getAxis("left").height()
+    assert chart.height() >= 0.2 * height, chart
