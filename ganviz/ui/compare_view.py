@@ -265,8 +265,13 @@ class ComparePanel(QtWidgets.QFrame):
             item.setZValue(z)
         self.p_data = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
         self.p_g = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
-        for item in (self.p_data, self.p_g):
+        # 1D: D (dashed) and the loss's optimal D* (dotted) on the panel's height, 0 at the
+        # bottom and 1 at the top (the density axis is hidden, so the two scales cannot clash).
+        self.d = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
+        self.d_star = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
+        for item in (self.p_data, self.p_g, self.d_star, self.d):
             self.plot.addItem(item)
+        self.d_key = P.CornerText(self.plot.vb, "top-right", margin=4.0)
         self.banner = _Banner(self.plot.vb)
         self.banner.setVisible(False)   # CornerText shows itself only once it has text
 
@@ -382,7 +387,7 @@ class ComparePanel(QtWidgets.QFrame):
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.clip.setVisible(dim == 2)
         self.frame.setVisible(dim == 2)
-        for item in (self.p_data, self.p_g):
+        for item in (self.p_data, self.p_g, self.d, self.d_star, self.d_key):
             item.setVisible(dim == 1)
         self.trails.clear()
         self.apply_toggles()
@@ -411,6 +416,7 @@ class ComparePanel(QtWidgets.QFrame):
             peak = max(float(np.max(snap.p_data)), float(p_g.max()) if p_g.size else 0.0)
             if self._y_range.update(0.0, min(peak, 4.0 * float(np.max(snap.p_data)))):
                 self.plot.setYRange(0.0, self._y_range.hi, padding=0)
+            self._draw_d(snap, i)
         diverged = bool(np.asarray(snap.diverged)[i])
         self.banner.set_text("diverged" if diverged else "")
         k = len(snap.means)
@@ -421,6 +427,20 @@ class ComparePanel(QtWidgets.QFrame):
         if key != self._caption_key:
             self._caption_key = key
             self.caption.setText(caption_text(modes, k, hq, rkl, diverged))
+
+    def _draw_d(self, snap: Snapshot, i: int) -> None:
+        """D and D* of a 1D panel, scaled so that 1 is the top of the plot; a critic (no probability) is not drawn."""
+        top = self._y_range.hi
+        prob = bool(np.asarray(snap.d_is_prob)[i])
+        d = np.asarray(snap.d_grid[i], np.float64) if prob else None
+        ds = None if snap.d_star is None or not prob else np.asarray(snap.d_star[i], np.float64)
+        for item, y in ((self.d, d), (self.d_star, ds)):
+            if y is None or y.shape != np.shape(snap.grid_x):
+                item.setData([], [])
+            else:
+                item.setData(snap.grid_x, np.clip(np.nan_to_num(y, nan=0.5), 0.0, 1.0) * top)
+        self.d_key.set_text(("D – –   D* ···  (top = 1)" if ds is not None else
+                             "D – –  (top = 1)") if d is not None else "")
 
     def _draw_heat(self, img: np.ndarray, prob: bool) -> None:
         if prob:
@@ -478,6 +498,9 @@ class ComparePanel(QtWidgets.QFrame):
         self.frame.setPen(P.pen(t.foreground, 1.0, alpha=0.25, over=t.background))
         self.p_data.setPen(P.pen(t.p_data, s.line))
         self.p_g.setPen(P.pen(t.p_g, s.line))
+        self.d.setPen(P.pen(t.d, s.line, QtCore.Qt.PenStyle.DashLine))
+        self.d_star.setPen(P.pen(t.d_star, s.line * 0.8, QtCore.Qt.PenStyle.DotLine))
+        self.d_key.set_style(t, s.tick_pt)
         self.trails.set_color(t.fake, t.background)
         self.trails.set_width(1.0 if not pres else s.thin)
         cmap = P.heat_colormap(t)

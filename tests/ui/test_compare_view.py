@@ -199,6 +199,21 @@ def test_1d_panels_draw_densities(view):
         assert p.p_g.isVisible() and not p.fake.isVisible() and not p.trails.visible()
 
 
+def test_1d_panels_draw_d_and_d_star_on_the_panel_height_and_no_critic(view):
+    snap = synthetic_snapshot(dim=1, m=2)
+    view.set_snapshot(snap)
+    for i, p in enumerate(view.panels):
+        top = p._y_range.hi
+        np.testing.assert_allclose(p.d.getOriginalDataset()[1], np.clip(snap.d_grid[i], 0, 1) * top)
+        np.testing.assert_allclose(p.d_star.getOriginalDataset()[1], np.clip(snap.d_star[i], 0, 1) * top)
+        assert "D*" in p.d_key.text()
+    # A critic has no probability scale: its D is not drawn against D*.
+    view.set_snapshot(replace(snap, d_is_prob=(True, False)))
+    assert view.panels[1].d.getOriginalDataset()[0] is None or len(view.panels[1].d.getOriginalDataset()[0]) == 0
+    assert view.panels[1].d_key.text() == ""
+    assert len(view.panels[0].d.getOriginalDataset()[1]) == len(snap.grid_x)
+
+
 def test_theme_and_presentation_restyle_the_panels(view):
     view.set_snapshot(synthetic_snapshot(dim=2, m=2))
     p = view.panels[0]
