@@ -615,6 +615,8 @@ class CompareView(QtWidgets.QWidget):
 
     def _build_charts(self) -> None:
         self.modes_chart = P.make_plot(self.theme)
+        self.modes_chart.setAxisItems({"bottom": P.FittedAxis("bottom")})
+        P.style_plot(self.modes_chart, self.theme, self.presentation)
         self.modes_widget = pg.GraphicsLayoutWidget()
         self.modes_widget.setObjectName("compareModesPlot")
         self.modes_chart.setLabel("bottom", "step")
@@ -921,8 +923,6 @@ class CompareView(QtWidgets.QWidget):
         self._compact = on
         # The axis's label must fit the chart's height, or its end is cut off.
         self.modes_chart.setLabel("left", "modes" if on else "modes captured")
-        # Fewer step ticks on the narrow chart, so that their labels do not run together.
-        self.modes_chart.getAxis("bottom").setTickDensity(0.4 if on else 1.0)
         ci = self.modes_widget.ci
         if on:
             # A hidden item of fixed size keeps its row's height: the legend leaves the layout.

@@ -149,6 +149,26 @@ def style_axis(axis: pg.AxisItem, theme: Theme, presentation: bool) -> None:
     axis._updateLabel()  # labelStyle has no public setter that keeps the current text
 
 
+class FittedAxis(pg.AxisItem):
+    """An axis whose tick labels never run together: the major spacing is the smallest of
+    1, 2 or 5 x 10^n that leaves each label its own width (pyqtgraph's choice ignores the
+    labels' width, and on a narrow chart "0 500 1000" becomes "05001000")."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        span = maxVal - minVal
+        if not (np.isfinite(span) and span > 0 and size > 0):
+            return super().tickSpacing(minVal, maxVal, size)
+        font = self.style.get("tickFont") or QtGui.QFont()
+        widest = max(abs(minVal), abs(maxVal))
+        label = QtGui.QFontMetricsF(font).horizontalAdvance(f"{widest:.0f}" if widest >= 10 else f"{widest:.1f}")
+        room = label + 14.0 if self.orientation in ("bottom", "top") else QtGui.QFontMetricsF(font).height() + 6.0
+        fits = max(1.0, size / room)
+        raw = span / fits
+        exp = 10.0 ** np.floor(np.log10(raw))
+        major = next(m * exp for m in (1.0, 2.0, 5.0, 10.0) if m * exp >= raw)
+        return [(major, 0.0)]
+
+
 def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
     """Axes in the theme's colours and sizes.
 

@@ -379,3 +379,18 @@ def test_errors_show_in_the_view_and_limits_disable_buttons(view):
         assert not view.add_panel("ns") and not view.edit_panel(0, k=2)
     finally:
         assert s.stop()
+
+
+@pytest.mark.parametrize("width, span", [(90.0, 1500.0), (300.0, 6000.0), (1000.0, 300.0), (60.0, 40000.0)])
+def test_step_ticks_leave_each_label_its_width(qtbot, width, span):
+    from PySide6 import QtGui
+
+    from ganviz.ui.plotting import FittedAxis
+    axis = FittedAxis("bottom")
+    ((major, _),) = axis.tickSpacing(0.0, span, width)
+    label = QtGui.QFontMetricsF(axis.style.get("tickFont") or QtGui.QFont()).horizontalAdvance(f"{span:.0f}")
+    assert (span / major + 1) * label <= width + label   # every label but the one at an edge fits
+    mantissa = round(major / 10 ** math.floor(math.log10(major)))
+    assert mantissa in (1, 2, 5)
+    finer = major * (0.4 if mantissa == 5 else 0.5)
+    assert span / finer * (label + 14) > width          # the next finer spacing would not fit: none coarser than need be
