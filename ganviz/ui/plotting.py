@@ -165,7 +165,13 @@ class FittedAxis(pg.AxisItem):
         fits = max(1.0, size / room)
         raw = span / fits
         exp = 10.0 ** np.floor(np.log10(raw))
-        major = next(m * exp for m in (1.0, 2.0, 5.0, 10.0) if m * exp >= raw)
+        nice = [m * exp for m in (0.5, 1.0, 2.0, 5.0, 10.0)]
+        major = next(m for m in nice if m >= raw)
+        # The labels at the two ends are dropped by pyqtgraph when they stick out: where that
+        # leaves none, take the next finer spacing if its labels still clear each other.
+        finer = nice[nice.index(major) - 1]
+        if span / major < 2 and finer * size / span >= label + 4.0:
+            major = finer
         return [(major, 0.0)]
 
 
