@@ -14,7 +14,8 @@ A scenario file may carry claims, each a [[claims]] table::
     # factor = 2           # times this factor (default 1)
 
 Derived metrics: `mode_hops` (how often the mode holding most of G's high-quality samples
-changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only). A game
+changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only), `d_max`
+(the largest D over the same interval: one-sided label smoothing caps it near 1 - s). A game
 scenario's claims read `distance` (to the equilibrium) or `distance_ratio` (final over
 initial) of a method: `method = "sim_gda"`.
 
@@ -36,7 +37,7 @@ from ganviz.core.metric_info import METRICS, SLOW
 OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "<": operator.lt, ">=": operator.ge,
                                                   ">": operator.gt}
 AT = ("end", "start", "every", "mean", "max", "min")
-DERIVED = ("mode_hops", "d_center")
+DERIVED = ("mode_hops", "d_center", "d_max")
 GAME_METRICS = ("distance", "distance_ratio")
 CLAIM_KEYS = ("text", "metric", "panel", "method", "at", "after", "op", "value", "than", "factor")
 HOLD_FRACTION = 0.8
@@ -207,7 +208,7 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
     slow = needs_slow(sc.claims)
     want = {c.metric for c in sc.claims}
     steps_at = np.unique(np.linspace(0, sc.steps, evaluations + 1).round().astype(int))
-    steps, rows, counts, centre = [], [], [], []
+    steps, rows, counts, on_data = [], [], [], []
     for target in steps_at:
         try:
             if target > trainer.step_count:
@@ -218,8 +219,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         steps.append(trainer.step_count)
         rows.append({k: np.asarray(v, dtype=np.float64) for k, v in m["metrics"].items()})
         counts.append(m["mode_counts"])
-        if "d_center" in want:
-            centre.append(_d_center(ev))
+        if want & {"d_center", "d_max"}:
+            on_data.append(_d_on_data(ev))
         if on_progress:
             on_progress(trainer.step_count)
     series = {k: np.stack([r[k] for r in rows], axis=1) for k in rows[0]}
@@ -227,23 +228,24 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         c = np.stack(counts, axis=1)                         # (M, T, K)
         hops = np.array([[mode_hops(c[i, :t + 1]) for t in range(c.shape[1])] for i in range(c.shape[0])])
         series["mode_hops"] = hops.astype(np.float64)
-    if centre:
-        series["d_center"] = np.stack(centre, axis=1)
+    if on_data:
+        probs = np.stack(on_data, axis=1)                    # (M, T, points)
+        series["d_center"] = np.abs(probs - 0.5).max(axis=2)
+        series["d_max"] = probs.max(axis=2)
     return RunRecord(np.asarray(steps), series, sc.panel_labels())
 
 
-def _d_center(ev) -> np.ndarray:
-    """Per GAN, the largest |D(x) - 1/2| over p_data's central 95 % (1D: between its 2.5 % and 97.5 % quantiles)."""
+def _d_on_data(ev) -> np.ndarray:
+    """Per GAN, D(x) at 200 points spanning p_data's central 95 % (1D: between its 2.5 % and 97.5 % quantiles)."""
     mix = ev._class_mixture()
     if mix.dim != 1:
-        raise ClaimError("d_center: a 1D metric (D against 1/2 over p_data's central 95 %)")
+        raise ClaimError("d_center and d_max are 1D metrics (D over p_data's central 95 %)")
     xs = np.linspace(*mix.bounds(6.0)[0], 4001)
     cdf = mix.cdf(xs)
     lo, hi = xs[np.searchsorted(cdf, 0.025)], xs[np.searchsorted(cdf, 0.975)]
     pts = np.linspace(lo, hi, 200)[:, None]
     d = ev._d_on(pts, ev._cond(len(pts)))                    # (M, 200) raw outputs
-    probs = ev._to_display(d)
-    return np.abs(probs - 0.5).max(axis=1)
+    return ev._to_display(d)
 
 
 def check_game(scenario) -> RunRecord:

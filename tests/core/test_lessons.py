@@ -131,10 +131,43 @@ value = 0.0
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["d-converges-to-dstar", "goodfellow-fig1", "saturating-vs-nonsaturating",
-                                  "wgan-vs-gan-disjoint", "conditional-ring8"])
+                                  "wgan-vs-gan-disjoint", "conditional-ring8", "ring8", "ring8-unrolled",
+                                  "k1-vs-k5", "label-smoothing-dstar", "instance-noise-disjoint",
+                                  "minibatch-features-ring8", "consensus-ring8"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]
+
+
+def test_label_smoothing_caps_d_where_the_unsmoothed_d_says_real():
+    """d_max reads D over p_data's central 95 %: with real labels 1 - s = 0.6, D* is at most 0.6 there."""
+    sc = S.loads(BASE.replace("steps = 40", "steps = 300").replace("batch_size = 32", "batch_size = 256\nlr_d = 0.01\nfreeze_g = true")
+                 .replace("k = 3", "label_smoothing = 0.4") + """
+[[claims]]
+text = "smoothed D stays near 0.6 at most"
+metric = "d_max"
+panel = "b"
+op = "<="
+value = 0.7
+
+[[claims]]
+text = "the plain D says real where G is absent"
+metric = "d_max"
+panel = "a"
+op = ">="
+value = 0.8
+
+[[claims]]
+text = "d_center reads the same D"
+metric = "d_center"
+panel = "a"
+op = ">="
+value = 0.3
+""")
+    (result,) = check(sc, seeds=1)
+    assert result.holds, [(v.claim.text, v.measured) for v in result.verdicts]
+    smoothed, plain, centre = (v.measured for v in result.verdicts)
+    assert centre >= plain - 0.5 - 1e-9
 
 
 def test_parse_claims_rejects_a_method_outside_a_game():
