@@ -97,7 +97,7 @@ VIEWS: dict[str, str] = {
     "game": "the bilinear game or the Dirac-GAN from the scenario's [game] table: field and trajectories",
 }
 
-CAPTION_FIELDS = ("title", "loss", "k", "step")
+CAPTION_FIELDS = ("title", "loss", "k", "step", "claim")
 SIZE_PRESETS: dict[str, tuple[int, int]] = {"720p": (1280, 720), "1080p": (1920, 1080), "4:3": (1024, 768)}
 DEFAULT_SIZE = SIZE_PRESETS["720p"]
 DEFAULT_FPS = 25.0
@@ -329,6 +329,59 @@ class CaptionBar(QtWidgets.QWidget):
         p.end()
 
 
+class ClaimLine(QtWidgets.QWidget):
+    """The lesson's claims under the caption bar, in italics: at most two lines, the second elided."""
+
+    def __init__(self, theme: Theme, text: str, width: int, pixel_size: int,
+                 parent: Optional[QtWidgets.QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportClaimLine")
+        self._theme = theme
+        self._font = QtGui.QFont(caption_family())
+        self._font.setPixelSize(pixel_size)
+        self._font.setItalic(True)
+        self._font.setHintingPreference(QtGui.QFont.HintingPreference.PreferNoHinting)
+        fm = QtGui.QFontMetrics(self._font)
+        self._margin = max(6, pixel_size)
+        self.lines = self._wrap(text, fm, width - 2 * self._margin)
+        self.setFixedHeight(round(len(self.lines) * fm.height() + 0.6 * pixel_size))
+
+    @staticmethod
+    def _wrap(text: str, fm: QtGui.QFontMetrics, room: int) -> list[str]:
+        words, lines, line = text.split(), [], ""
+        for i, w in enumerate(words):
+            trial = f"{line} {w}".strip()
+            if fm.horizontalAdvance(trial) <= room or not line:
+                line = trial
+                continue
+            if len(lines) == 1:            # the second line takes the rest, elided
+                line = " ".join([line] + words[i:])
+                break
+            lines.append(line)
+            line = w
+        if line:
+            lines.append(fm.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room))
+        return lines
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), QtGui.QColor(self._theme.background))
+        p.setPen(QtGui.QColor(self._theme.foreground))
+        p.setFont(self._font)
+        fm = QtGui.QFontMetrics(self._font)
+        y = round(0.3 * self._font.pixelSize())
+        for line in self.lines:
+            p.drawText(QtCore.QRect(self._margin, y, self.width() - 2 * self._margin, fm.height()),
+                       int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), line)
+            y += fm.height()
+        p.end()
+
+
+def claim_text(claims) -> str:
+    """What a lesson's export says it shows: its claims' sentences, joined."""
+    return "; ".join(c.text.rstrip(".") for c in claims)
+
+
 def _joined(values: list[str]) -> str:
     return " / ".join(dict.fromkeys(values))
 
@@ -446,12 +499,14 @@ class Renderer:
 
     def __init__(self, view: str = "lab", size: tuple[int, int] = DEFAULT_SIZE, *, dim: int = 2,
                  theme: Union[str, Theme] = "light", captions: Union[bool, Collection[str]] = True,
-                 presentation: bool = False, title: str = "", game: Optional[GameSpec] = None) -> None:
+                 presentation: bool = False, title: str = "", game: Optional[GameSpec] = None,
+                 claim: str = "") -> None:
         self.app = ensure_app()
         self.view = resolve_view(view, dim)
         self.size = parse_size(size)
         self.theme = _theme(theme)
         self.title = title
+        self.claim = claim
         fields = _captions(captions)
         width, height = self.size
         self.caption: Optional[CaptionBar] = None
@@ -489,6 +544,8 @@ class Renderer:
         if fields:
             self.caption = CaptionBar(self.theme, max(24, round(height * 0.06)), fields)
             outer.addWidget(self.caption)
+        if "claim" in fields and self.claim:
+            outer.addWidget(ClaimLine(self.theme, self.claim, width, max(9, round(height * 0.03))))
         body = QtWidgets.QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -1076,7 +1133,8 @@ class ExportJob:
                               else _LabProducer(self.scenario, self.plan, self.still, self.trainer == "process"))
             self._producer.start()
             self.renderer = Renderer(self.view, self.size, dim=self.dim, theme=self.theme, captions=self.captions,
-                                     presentation=self.presentation, title=self.title, game=self.game)
+                                     presentation=self.presentation, title=self.title, game=self.game,
+                                     claim=claim_text(self.scenario.claims))
             sink: Union[FrameWriter, _StillSink]
             sink = _StillSink(_absolute(self.out)) if self.still else \
                 open_writer(self.out, fps=self.fps, size=self.size, preset=self.preset)

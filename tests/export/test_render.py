@@ -162,6 +162,25 @@ def test_captions_are_drawn_in_the_strip_across_the_top():
     assert not np.array_equal(a[: bar - 1], c[: bar - 1])
 
 
+def test_a_lessons_claims_are_printed_under_the_caption_in_at_most_two_lines():
+    from PySide6 import QtWidgets
+    sc = S.load("ring8")
+    text = R.claim_text(sc.claims)
+    assert sc.claims[0].text.rstrip(".") in text and sc.claims[1].text.rstrip(".") in text
+    with Renderer("2d", (560, 350), title=sc.name, claim=text) as r:
+        line = r.root.findChild(QtWidgets.QWidget, "exportClaimLine")
+        assert line is not None and 1 <= len(line.lines) <= 2
+        shown = " ".join(line.lines)
+        assert shown.startswith(sc.claims[0].text.split()[0]) and len(shown) >= 0.8 * len(text)
+        r.show(synthetic_snapshot(dim=2, step=10))
+        assert r.frame().shape == (350, 560, 3)
+    for captions in (False, ("title", "step")):        # switched off: no claim line
+        with Renderer("2d", (560, 350), captions=captions, claim=text) as r:
+            assert r.root.findChild(QtWidgets.QWidget, "exportClaimLine") is None
+    with Renderer("2d", (560, 350), claim="") as r:      # a scenario without claims
+        assert r.root.findChild(QtWidgets.QWidget, "exportClaimLine") is None
+
+
 def test_every_view_renders_at_the_requested_size():
     snap = synthetic_snapshot(dim=2, m=2, step=50)
     for view in [v for v in R.VIEWS if v not in ("1d", "game")]:
