@@ -115,6 +115,48 @@ class _ElidedLabel(QtWidgets.QLabel):
         p.end()
 
 
+class _ElidedButton(QtWidgets.QPushButton):
+    """A flat button whose text ends in an ellipsis where the header cannot give it its full width;
+    text() is still the whole text."""
+
+    _PAD = 12
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.updateGeometry()
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(self.fontMetrics().horizontalAdvance(self._full) + self._PAD, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(self.fontMetrics().horizontalAdvance("M\u2026") + self._PAD,
+                            super().minimumSizeHint().height())
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self._elide()
+
+    def changeEvent(self, ev: QtCore.QEvent) -> None:
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.FontChange:
+            self.updateGeometry()
+            self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight,
+                                              max(self.width() - self._PAD, 0))
+        if QtWidgets.QPushButton.text(self) != shown:
+            QtWidgets.QPushButton.setText(self, shown)
+
+
 class CaptionGroup:
     """Captions that share one font size: the largest (up to `pt`) at which they all fit.
 
@@ -202,7 +244,7 @@ class ComparePanel(QtWidgets.QFrame):
         # Header: colour swatch (the panel's colour in the charts), title, what differs, buttons.
         self.swatch = QtWidgets.QLabel()
         self.swatch.setFixedSize(14, 14)
-        self.title = QtWidgets.QPushButton()
+        self.title = _ElidedButton()
         self.title.setObjectName(f"compareTitle_{index}")
         self.title.setFlat(True)
         self.title.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)

@@ -396,3 +396,16 @@ def test_step_ticks_leave_each_label_its_width(qtbot, width, span):
     finer = major * (0.4 if mantissa == 5 else 0.5)
     assert span / finer * (label + 14) > width or span / major >= 2   # none coarser than need be
     assert span / major * (label + 4) <= width + 1e-9                 # labels never touch
+
+
+def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(view, qtbot):
+    view.set_snapshot(synthetic_snapshot(dim=1, m=2))
+    p = view.panels[0]
+    label = "minimax log(1 - D(G(z))) with a long name"
+    p.set_titles(label, "minimax", "")
+    view.resize(420, 300)
+    qtbot.waitUntil(lambda: p.title.width() < p.title.fontMetrics().horizontalAdvance(label))
+    shown = QtWidgets.QPushButton.text(p.title)
+    assert p.title.text() == label
+    assert shown.endswith("\u2026") and label.startswith(shown[:-1])
+    assert p.title.fontMetrics().horizontalAdvance(shown) <= p.title.width()
