@@ -124,6 +124,13 @@ class _ElidedButton(QtWidgets.QPushButton):
     def __init__(self) -> None:
         super().__init__()
         self._full = ""
+        self._cap = 1 << 20
+
+    def set_cap(self, width: int) -> None:
+        """The most of the header the title claims before it gives way (its full text if that fits)."""
+        if width != self._cap:
+            self._cap = width
+            self.updateGeometry()
 
     def setText(self, text: str) -> None:
         self._full = text
@@ -137,8 +144,10 @@ class _ElidedButton(QtWidgets.QPushButton):
         return QtCore.QSize(self.fontMetrics().horizontalAdvance(self._full) + self._PAD, super().sizeHint().height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(self.fontMetrics().horizontalAdvance("M\u2026") + self._PAD,
-                            super().minimumSizeHint().height())
+        # The subtitle next to it gives way first: the title keeps its full width up to the cap.
+        full = self.fontMetrics().horizontalAdvance(self._full) + self._PAD
+        least = self.fontMetrics().horizontalAdvance("M\u2026") + self._PAD
+        return QtCore.QSize(max(least, min(full, self._cap)), super().minimumSizeHint().height())
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)
@@ -151,8 +160,9 @@ class _ElidedButton(QtWidgets.QPushButton):
             self._elide()
 
     def _elide(self) -> None:
+        # A little slack: elidedText measures a shade wider than horizontalAdvance, which sized the hint.
         shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight,
-                                              max(self.width() - self._PAD, 0))
+                                              max(self.width() - self._PAD + 4, 0))
         if QtWidgets.QPushButton.text(self) != shown:
             QtWidgets.QPushButton.setText(self, shown)
 
@@ -508,6 +518,10 @@ class ComparePanel(QtWidgets.QFrame):
         return np.column_stack([P.pin(xy[:, 0], x0, x1), P.pin(xy[:, 1], y0, y1)])
 
     # ------------------------------------------------------------------ style
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self.title.set_cap(int(0.6 * self.width()))
+
     def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
         p = QtGui.QPainter(self)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
