@@ -133,7 +133,8 @@ value = 0.0
 @pytest.mark.parametrize("name", ["d-converges-to-dstar", "goodfellow-fig1", "saturating-vs-nonsaturating",
                                   "wgan-vs-gan-disjoint", "conditional-ring8", "ring8", "ring8-unrolled",
                                   "k1-vs-k5", "label-smoothing-dstar", "instance-noise-disjoint",
-                                  "minibatch-features-ring8", "consensus-ring8"])
+                                  "minibatch-features-ring8", "consensus-ring8",
+                                  "compare-losses-ring8"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]
