@@ -325,7 +325,6 @@ class ComparePanel(QtWidgets.QFrame):
             self.plot.addItem(item)
         self.d_key = P.CornerText(self.plot.vb, "top-right", margin=4.0)
         self.banner = _Banner(self.plot.vb)
-        self.banner.setVisible(False)   # CornerText shows itself only once it has text
 
         self.caption = _FitLabel(view.captions)
         self.caption.setObjectName(f"compareCaption_{index}")
@@ -439,8 +438,10 @@ class ComparePanel(QtWidgets.QFrame):
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.clip.setVisible(dim == 2)
         self.frame.setVisible(dim == 2)
-        for item in (self.p_data, self.p_g, self.d, self.d_star, self.d_key):
+        for item in (self.p_data, self.p_g, self.d, self.d_star):
             item.setVisible(dim == 1)
+        if dim != 1:
+            self.d_key.set_text("")     # set_text shows the key only when it has text
         self.trails.clear()
         self.apply_toggles()
 

@@ -268,6 +268,7 @@ class CornerText(QtWidgets.QGraphicsRectItem):
         self.text_item.setPos(self._pad, self._pad * 0.6)
         self.setParentItem(vb)
         self.setZValue(1e6)
+        self.setVisible(False)          # shown by set_text once it has text: no empty plate
         vb.sigResized.connect(self._place)
 
     def text(self) -> str:

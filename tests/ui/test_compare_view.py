@@ -210,7 +210,7 @@ def test_1d_panels_draw_d_and_d_star_on_the_panel_height_and_no_critic(view):
     # A critic has no probability scale: its D is not drawn against D*.
     view.set_snapshot(replace(snap, d_is_prob=(True, False)))
     assert view.panels[1].d.getOriginalDataset()[0] is None or len(view.panels[1].d.getOriginalDataset()[0]) == 0
-    assert view.panels[1].d_key.text() == ""
+    assert view.panels[1].d_key.text() == "" and not view.panels[1].d_key.isVisible()
     assert len(view.panels[0].d.getOriginalDataset()[1]) == len(snap.grid_x)
 
 
@@ -409,3 +409,12 @@ def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(view, qtbot):
     assert p.title.text() == label
     assert shown.endswith("\u2026") and label.startswith(shown[:-1])
     assert p.title.fontMetrics().horizontalAdvance(shown) <= p.title.width()
+
+
+def test_a_critic_panel_shows_no_empty_d_key_from_its_first_frame(qtbot):
+    w = CompareView()
+    qtbot.addWidget(w)
+    w.resize(800, 400)
+    w.show()
+    w.set_snapshot(replace(synthetic_snapshot(dim=1, m=2), d_is_prob=(True, False)))
+    assert w.panels[0].d_key.isVisible() and not w.panels[1].d_key.isVisible()
