@@ -463,6 +463,7 @@ class _GameDriver:
         panel = getattr(v, "_panel", None)
         if panel is not None:
             panel.setVisible(False)  # the controls are the app's, not the lecture's
+        v.set_static(True)
         v.load_game({k: val for k, val in dataclasses.asdict(spec).items() if val is not None})
         v._timer.stop()
         self.steps = int(v.params()["steps"])

@@ -476,10 +476,11 @@ class ComparePanel(QtWidgets.QFrame):
         modes = float(snap.latest["modes"][i]) if "modes" in snap.latest else math.nan
         hq = float(snap.latest["hq_frac"][i]) if "hq_frac" in snap.latest else math.nan
         rkl = float(snap.latest["rkl_modes"][i]) if "rkl_modes" in snap.latest else math.nan
-        key = (diverged, modes, hq, rkl, k)
+        short = self._view.compact
+        key = (diverged, modes, hq, rkl, k, short)
         if key != self._caption_key:
             self._caption_key = key
-            self.caption.setText(caption_text(modes, k, hq, rkl, diverged))
+            self.caption.setText(caption_text(modes, k, hq, rkl, diverged, short))
 
     def _draw_d(self, snap: Snapshot, i: int) -> None:
         """D and D* of a 1D panel, scaled so that 1 is the top of the plot; a critic (no probability) is not drawn."""
@@ -535,7 +536,11 @@ class ComparePanel(QtWidgets.QFrame):
         s = P.sizes(pres)
         colour = panel_colour(t, self.index)
         self.swatch.setStyleSheet(f"background: {colour}; border-radius: 3px;")
-        self.title.setFont(P.font(s.label_pt + 1, bold=True))
+        compact = self._view.compact
+        # a short view (a 560x350 export): the title at tick size and no subtitle, so that the
+        # label ('wgan-gp') is whole; the caption bar names the losses
+        self.title.setFont(P.font(s.tick_pt if compact else s.label_pt + 1, bold=True))
+        self.subtitle.setVisible(not compact)
         self.title.setStyleSheet(f"QPushButton {{ color: {t.foreground}; border: none; text-align: left; "
                                  f"padding: 0 2px; }} QPushButton:hover {{ color: {colour}; }}")
         self.subtitle.setFont(P.font(s.tick_pt))
@@ -577,12 +582,13 @@ def text_colour(w: QtWidgets.QWidget, colour: QtGui.QColor) -> None:
     w.setPalette(pal)
 
 
-def caption_text(modes: float, k: int, hq: float, rkl: float, diverged: bool) -> str:
+def caption_text(modes: float, k: int, hq: float, rkl: float, diverged: bool, short: bool = False) -> str:
+    """A panel's caption; `short` (a compact view) keeps modes and HQ, the numbers its lesson reads."""
     m = "\u2013" if not math.isfinite(modes) else f"{int(round(modes))}"
     # Early in training a few tenths of a percent are the news, so small fractions keep a decimal.
     h = "\u2013" if not math.isfinite(hq) else f"{100 * hq:.1f}%" if hq < 0.1 else f"{100 * hq:.0f}%"
     r = "\u2013" if not math.isfinite(rkl) else f"{rkl:.2f}"
-    text = f"modes {m}/{k} \u00b7 HQ {h} \u00b7 rev-KL {r}"
+    text = f"modes {m}/{k} \u00b7 HQ {h}" + ("" if short else f" \u00b7 rev-KL {r}")
     return ("DIVERGED \u00b7 " + text) if diverged else text
 
 
@@ -739,7 +745,7 @@ class CompareView(QtWidgets.QWidget):
             self._set_panel_count(m)
         self._update_extent(snap)
         k = len(snap.means)
-        self.captions.set_template(caption_text(k, k, 1.0, 8.88, False))
+        self.captions.set_template(caption_text(k, k, 1.0, 8.88, False, self._compact))
         if snap.dim == 2:
             real = snap.real
             if self._real_key is None or self._real_key.shape != real.shape or not np.array_equal(self._real_key, real):
@@ -814,12 +820,17 @@ class CompareView(QtWidgets.QWidget):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
 
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
     def _update_enabled(self) -> None:
         live = self._session is not None
         m = len(self.panels)
-        # Without a session (e.g. an export) the editing controls would only be clutter.
-        self.add_button.setVisible(live)
-        self.add_combo.setVisible(live)
+        # Without a session (an export) the toolbar would only be clutter: the caption bar has the step.
+        for w in (self.add_button, self.add_combo, self.trails_check, self.heat_check, self.step_label,
+                  self.error_label):
+            w.setVisible(live)
         self.add_button.setEnabled(m < MAX_PANELS)
         for p in self.panels:
             p.remove_button.setVisible(live)
@@ -980,6 +991,12 @@ class CompareView(QtWidgets.QWidget):
         self._compact = on
         # The axis's label must fit the chart's height, or its end is cut off.
         self.modes_chart.setLabel("left", "modes" if on else "modes captured")
+        self.captions.set_point_size(P.sizes(self.presentation).tick_pt if on else P.sizes(self.presentation).label_pt + 1)
+        for p in self.panels:
+            p.restyle()
+            p._caption_key = ()   # the caption's short form
+        if self._snap is not None:
+            self.set_snapshot(self._snap)
         ci = self.modes_widget.ci
         if on:
             # A hidden item of fixed size keeps its row's height: the legend leaves the layout.
@@ -994,13 +1011,14 @@ class CompareView(QtWidgets.QWidget):
     def _chrome(self) -> float:
         """Height of a panel's header and caption, in pixels."""
         s = P.sizes(self.presentation)
-        return 2.6 * (s.label_pt + 1) * 1.6 + 24
+        return 2.6 * (s.tick_pt if self._compact else s.label_pt + 1) * 1.6 + 24
 
     def _arrange(self, force: bool = False) -> None:
         """Pick the grid (at most 4 x 2) and the charts' place (below or beside) that give the largest panels."""
         m = max(1, len(self.panels))
         w = max(1, self.width() - 16)
-        h = max(1, self.height() - 16 - self.add_button.sizeHint().height())
+        toolbar = self.add_button.sizeHint().height() if self._session is not None else 0
+        h = max(1, self.height() - 16 - toolbar)
         chrome = self._chrome()
         best: tuple = ()
         for beside in (False, True):
@@ -1057,7 +1075,7 @@ class CompareView(QtWidgets.QWidget):
             chart.getAxis("left").setWidth(s.axis_width)
             chart.getAxis("bottom").setHeight(s.axis_height)
         self.all_modes.setPen(P.pen(t.foreground, s.thin, QtCore.Qt.PenStyle.DashLine, alpha=0.4, over=t.background))
-        self.captions.set_point_size(s.label_pt + 1)
+        self.captions.set_point_size(s.tick_pt if self._compact else s.label_pt + 1)
         P.style_legend(self.modes_legend, t, pres)
         self._fit_legend()
         for i in range(len(self.mode_curves)):

@@ -30,6 +30,7 @@ from ganviz.core.games import (
     format_eigenvalues, make_game, measure, regulariser_effect, verdict,
 )
 from ganviz.core.losses import LOSSES
+from ganviz.ui import plotting as P
 from ganviz.ui.theme import LIGHT, Theme
 
 # Colour of each method, as an index into the theme's series palette. Yellow (index 6) is
@@ -160,10 +161,22 @@ class GameView(QWidget):
         self._text_scroll.setFrameShape(QFrame.NoFrame)
         self._text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         rv.addWidget(self._text_scroll, 0)
+        # In a short view (a 560x350 export) the text gives way and the legend moves here, under
+        # the distance plot whose curves it also names: the field keeps the whole height.
+        self._compact = False
+        self._static = False
+        self._legend_host = pg.GraphicsLayoutWidget()
+        self._legend_host.setObjectName("gameLegendHost")
+        self._legend_host.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self._legend_host.setVisible(False)
+        self._host_legend = pg.LegendItem(offset=None, colCount=2, frame=False)
+        self._legend_host.ci.addItem(self._host_legend, row=0, col=0)
+        rv.addWidget(self._legend_host, 0)
         lay = QHBoxLayout(self)
         lay.addWidget(controls, 0)
         lay.addWidget(self.field_plot, 5)
         lay.addWidget(right, 3)
+        self._body = lay
 
         self.set_theme(theme)
         self._set_game(redraw_view=True)
@@ -207,6 +220,9 @@ class GameView(QWidget):
         self.dist_plot.setLogMode(x=False, y=True)
         self.dist_plot.showGrid(x=True, y=True)
         self.dist_plot.getPlotItem().setMenuEnabled(False)
+        # the compact legend sits under this plot and takes its width
+        self.dist_plot.getPlotItem().getViewBox().sigResized.connect(
+            lambda *_: self._fit_legend() if self._compact else None)
         self.dist_plot.setToolTip("Distance ||p_t − p*|| to the equilibrium after t iterations (log scale).\n"
                                   "A straight line down is linear convergence, up is divergence, flat is cycling.\n"
                                   "The flow is sampled at times t·η.")
@@ -376,8 +392,58 @@ class GameView(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._set_compact(P.is_compact(self.height()))
         # the text's height for the new width, and its share of the new height, are new size hints
         self._text_scroll.updateGeometry()
+        self._fit_text()
+
+    def set_static(self, on: bool) -> None:
+        """For a picture no one can scroll (an export): no scroll bar, and the eigenvalue and verdict
+        text shrinks, down to 7 pt, until it fits its share of the column."""
+        self._static = bool(on)
+        self._text_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff if on else Qt.ScrollBarAsNeeded)
+        if not on:
+            self.set_presentation(self._presentation)   # the normal text size again
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        if not self._static or self._compact:
+            return
+        content, column = self._text_scroll.widget(), self._text_scroll.parentWidget()
+        room = int(TEXT_SHARE * column.height()) - self.fontMetrics().height()
+        width = column.width() - 4
+        for pt in range(14 if self._presentation else 10, 6, -1):
+            for label in (self.eigen_label, self.verdict_label):
+                f = QFont(label.font())
+                f.setPointSize(pt)
+                label.setFont(f)
+                label.setText(label.text())   # a rich-text QLabel re-measures only on setText
+            if content.heightForWidth(width) <= room:
+                break
+        self._text_scroll.updateGeometry()
+
+    def _set_compact(self, on: bool) -> None:
+        """Short view: smaller text, no eigenvalue and verdict text, the legend in the right column."""
+        if on == self._compact:
+            return
+        self._compact = on
+        self._text_scroll.setVisible(not on)
+        self._legend_host.setVisible(on)
+        # the square field gains little from width in a short view; the legend needs it for two columns
+        self._body.setStretch(2, 4 if on else 3)
+        self._fill_legends()
+        self._style_text()
+
+    def _legend_in_use(self) -> pg.LegendItem:
+        return self._host_legend if self._compact else self.legend
+
+    def _fill_legends(self) -> None:
+        """The methods' entries in the legend in use; the other one stays empty (and takes no room)."""
+        self.legend.clear()
+        self._host_legend.clear()
+        legend = self._legend_in_use()
+        for mid, curve in self._curves.items():
+            legend.addItem(curve, INTEGRATORS[mid].short)
 
     # -- public API ---------------------------------------------------------------------------------
     def set_start(self, x: float, y: float) -> None:
@@ -481,6 +547,8 @@ class GameView(QWidget):
                 ax.setTextPen(pg.mkPen(theme.foreground))
                 ax.setGrid(int(255 * theme.grid_alpha))
         self.legend.setLabelTextColor(theme.foreground)
+        self._host_legend.setLabelTextColor(theme.foreground)
+        self._legend_host.setBackground(theme.background)
         self._equilibrium.setBrush(pg.mkBrush(theme.highlight))
         self._equilibrium.setPen(pg.mkPen(theme.background, width=1))
         self._start_marker.setBrush(pg.mkBrush(theme.background))
@@ -600,7 +668,7 @@ class GameView(QWidget):
 
     # -- drawing ------------------------------------------------------------------------------------
     def _style_text(self) -> None:
-        size = 15 if self._presentation else 11
+        size = 15 if self._presentation else 9 if self._compact else 11
         tick = QFont()
         tick.setPointSize(size - 1)
         css = {"color": self._theme.foreground, "font-size": f"{size}pt"}
@@ -612,7 +680,8 @@ class GameView(QWidget):
         fp.setLabel("bottom", ax, **css)
         fp.setLabel("left", ay, **css)
         dp.setLabel("bottom", "iteration t", **css)
-        dp.setLabel("left", "distance to equilibrium", **css)
+        # the title says ||p_t - p*||: a short plot keeps only the first word of its axis label
+        dp.setLabel("left", "distance" if self._compact else "distance to equilibrium", **css)
         # A long Dirac-GAN name (loss + regulariser) breaks before the regulariser, not off the edge.
         name = self._game.name
         lines = 2 if len(name) > 40 else 1
@@ -623,8 +692,9 @@ class GameView(QWidget):
         fp.titleLabel.setMaximumHeight(height)
         fp.layout.setRowFixedHeight(0, height)
         dp.setTitle("||p_t − p*||", color=self._theme.foreground, size=f"{size}pt")
-        self.legend.setLabelTextSize(f"{size}pt")
-        for item in self.legend.items:
+        legend = self._legend_in_use()
+        legend.setLabelTextSize(f"{size}pt")
+        for item in legend.items:
             item[1].setText(item[1].text, size=f"{size}pt", color=self._theme.foreground)
         self._fit_legend()
 
@@ -634,16 +704,26 @@ class GameView(QWidget):
         A legend wider than the plot's middle column widens the whole plot item past the
         widget's edge, cutting off the right of the field.
         """
-        n = len(self.legend.items)
+        legend = self._legend_in_use()
+        n = len(legend.items)
         if not n:
             return
         pi = self.field_plot.getPlotItem()
-        room = self.field_plot.width() - pi.getAxis("left").width() - 24
+        if self._compact:
+            # tight rows; one column unless two fit in the right column's width
+            legend.layout.setVerticalSpacing(-6)
+            legend.layout.setHorizontalSpacing(0)
+            room = self.dist_plot.width() - 8
+        else:
+            room = self.field_plot.width() - pi.getAxis("left").width() - 24
         for cols in range(min(n, 4), 0, -1):
-            self.legend.setColumnCount(cols)
-            self.legend.layout.activate()
-            if self.legend.layout.preferredWidth() <= room:
+            legend.setColumnCount(cols)
+            legend.layout.activate()
+            if legend.layout.preferredWidth() <= room:
                 break
+        if self._compact:
+            self._legend_host.setFixedHeight(int(legend.layout.preferredHeight()) + 6)
+            return
         # LegendItem.updateSize() moves the legend to (0, 0) and the plot item keeps a width forced
         # on it by a wider legend: lay the plot item out again at the view's own size.
         pg.GraphicsView.resizeEvent(self.field_plot, None)
@@ -709,6 +789,7 @@ class GameView(QWidget):
                                    + "</p><p style='margin-top:3px; margin-bottom:0px'>".join(blocks) + "</p>"
                                    if blocks else "")
         self._text_scroll.updateGeometry()
+        self._fit_text()
 
     def _draw_field(self) -> None:
         vb = self.field_plot.getPlotItem().getViewBox()
@@ -758,7 +839,6 @@ class GameView(QWidget):
             fp.removeItem(self._curves.pop(mid))
             fp.removeItem(self._heads.pop(mid))
             dp.removeItem(self._dist_curves.pop(mid))
-        self.legend.clear()
         width = 4.0 if self._presentation else 2.5
         for mid in self.checked_methods():
             col = self._colour(mid)
@@ -767,7 +847,6 @@ class GameView(QWidget):
             curve = pg.PlotDataItem(pen=pen)
             curve.setZValue(10)
             fp.addItem(curve)
-            self.legend.addItem(curve, INTEGRATORS[mid].short)
             head = pg.ScatterPlotItem(size=12 if self._presentation else 9, brush=pg.mkBrush(col),
                                       pen=pg.mkPen(self._theme.background, width=1))
             head.setZValue(11)
@@ -775,6 +854,7 @@ class GameView(QWidget):
             dcurve = pg.PlotDataItem(pen=pg.mkPen(col, width=width - 0.5, style=style))
             dp.addItem(dcurve)
             self._curves[mid], self._heads[mid], self._dist_curves[mid] = curve, head, dcurve
+        self._fill_legends()
         self._style_text()
         self._restart(rebuild=False)
 

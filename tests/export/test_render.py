@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from ganviz.core import scenario as S
+from ganviz.core.games import INTEGRATORS
 from ganviz.export import render as R
 from ganviz.export import writers
 from ganviz.export.render import Cancelled, ExportError, ExportJob, OptionError, Renderer, export
@@ -241,3 +242,65 @@ def test_a_small_compare_export_keeps_its_modes_chart_tall_enough_to_read():
         # The rotated axis label fits the chart's height, so it is not cut.
         assert label.boundingRect().width() <= compare.modes_chart.getAxis("left").height()
     assert chart.height() >= 0.2 * height, chart
+
+
+def _bilinear_spec(methods: list[str]) -> "R.GameSpec":
+    return R.GameSpec.from_table({"game": "bilinear", "methods": methods, "lr": 0.1, "steps": 300})
+
+
+ALL_SIX = ["flow", "sim_gda", "alt_gda", "extragradient", "optimistic", "consensus"]
+
+
+def test_a_small_game_export_moves_the_legend_beside_the_field_and_drops_the_text():
+    # At 560x350 the legend under the field took half its height and the verdicts scrolled.
+    width, height = 560, 350
+    with Renderer("game", (width, height), game=_bilinear_spec(ALL_SIX)) as r:
+        r.show(300)
+        r.frame()
+        view = r.game_view
+        field = _rect_in_frame(r.root, view.field_plot.getPlotItem().vb)
+        legend = _rect_in_frame(r.root, view._host_legend)
+        distance = _rect_in_frame(r.root, view.dist_plot.getPlotItem().vb)
+        label = view.dist_plot.getPlotItem().getAxis("left").label
+        assert [lab.text for _, lab in view._host_legend.items] == [INTEGRATORS[m].short for m in ALL_SIX]
+        assert not view.legend.items                     # the legend under the field is empty
+        assert not view._text_scroll.isVisible()
+        # the distance axis's rotated label fits its height
+        assert label.boundingRect().width() <= view.dist_plot.getPlotItem().getAxis("left").height()
+    assert field.height() >= 0.55 * height, field
+    assert not legend.intersects(field) and not legend.intersects(distance), (legend, field, distance)
+    assert legend.right() <= width and legend.bottom() <= height, legend
+
+
+def test_a_large_game_export_fits_the_verdicts_without_a_scroll_bar():
+    with Renderer("game", (1280, 720), game=_bilinear_spec(ALL_SIX)) as r:
+        r.show(300)
+        r.frame()
+        view = r.game_view
+        scroll = view._text_scroll
+        assert scroll.isVisible() and not scroll.verticalScrollBar().isVisible()
+        content = scroll.widget()
+        # the whole text is inside the visible part of the scroll area
+        assert content.heightForWidth(scroll.viewport().width()) <= scroll.viewport().height() + 4
+        assert len(view.legend.items) == 6 and not view._host_legend.items
+
+
+def test_a_compare_export_has_no_toolbar_and_whole_panel_titles_at_560x350():
+    from ganviz.ui.compare_view import caption_text
+
+    with Renderer("compare", (560, 350), dim=2) as r:
+        snap = synthetic_snapshot(dim=2, m=6, step=200)
+        r.show(snap)
+        r.frame()
+        compare = r.panels[0]
+        toolbar = (compare.add_button, compare.add_combo, compare.trails_check, compare.heat_check,
+                   compare.step_label)
+        assert not any(w.isVisible() for w in toolbar)
+        for p in compare.panels:
+            fm = p.title.fontMetrics()
+            assert fm.horizontalAdvance(p.title.text()) <= p.title.width(), p.title.text()
+            assert not p.subtitle.isVisible()
+            # the caption's text fits its label: nothing is cut at either side
+            assert p.caption.fontMetrics().horizontalAdvance(p.caption.text()) <= p.caption.width()
+            assert "rev-KL" not in p.caption.text()
+    assert "rev-KL" in caption_text(3, 8, 0.5, 0.2, False) and "rev-KL" not in caption_text(3, 8, 0.5, 0.2, False, True)
