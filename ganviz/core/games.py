@@ -63,6 +63,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 import torch
 
+from ganviz.core.loss_fns import torch_loss
 from ganviz.core.losses import Loss, get_loss
 
 # An iterate this far from the equilibrium has diverged; stopping there keeps
@@ -197,6 +198,7 @@ class DiracGAN(Game):
 
     def __init__(self, loss: str = "ns", reg: Optional[str] = None, weight: Optional[float] = None) -> None:
         self.loss: Loss = get_loss(loss)
+        self._fns = torch_loss(loss)
         own_gp = self.loss.defaults.get("gp")
         if reg is None:
             reg = "none" if own_gp is None else "gp"
@@ -246,14 +248,14 @@ class DiracGAN(Game):
             real = psi[:, None, None, None] * (x_real + eps[None, :, None, None])
             fake = psi[:, None, None, None] * (theta[:, None, None, None] + eps[None, None, :, None])
             real, fake = torch.broadcast_tensors(real, fake)
-            d = (self.loss.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
+            d = (self._fns.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
             g_fake = psi[:, None, None] * (theta[:, None, None] + eps[None, :, None])
-            g = (self.loss.g_loss(g_fake) * w).sum(-1)
+            g = (self._fns.g_loss(g_fake) * w).sum(-1)
         else:
             real = (psi * x_real)[:, None]
             fake = (psi * theta)[:, None]
-            d = self.loss.d_loss(real, fake, 0.0)
-            g = self.loss.g_loss(fake)
+            d = self._fns.d_loss(real, fake, 0.0)
+            g = self._fns.g_loss(fake)
         if self.reg.id == "r1":
             d = d + 0.5 * self.weight * psi**2
         elif self.reg.id == "gp0":

@@ -1,13 +1,10 @@
 """The loss registry: every GAN loss ganviz knows, defined once.
 
 The UI's loss menu, the CLI's --loss choices, the scenario validator, the docs
-table and the Dirac-GAN game all read `LOSSES`. Losses take raw D outputs
-("logits" for the cross-entropy losses) and are written in softplus form so that
-nothing overflows at |logit| = 100.
-
-Conventions: `d_loss(real, fake, smooth)` and `g_loss(fake)` take tensors whose
-last axis is the batch and return the mean over it (one value per GAN of a
-batched set). Both are minimised.
+table and the Dirac-GAN game all read `LOSSES`. This module is torch-free (the
+ui reads it): a loss's name, formulas, theory, optimal D and its generator loss
+in numpy live here; the torch implementations that train with it live in
+`ganviz.core.loss_fns`, keyed by the same id.
 """
 from __future__ import annotations
 
@@ -15,66 +12,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-
-Tensor = torch.Tensor
 
 # Beyond this logit the maximum-likelihood loss -exp(logit) is continued linearly
 # (value and slope match at the joint) so that it stays finite in float32.
 ML_LINEAR_FROM = 30.0
-
-
-def _bce_real(r: Tensor, smooth) -> Tensor:
-    # Cross-entropy with target t = 1 - smooth: t*softplus(-r) + (1-t)*softplus(r).
-    if isinstance(smooth, (int, float)) and smooth == 0:
-        return F.softplus(-r)
-    return F.softplus(-r) + smooth * r
-
-
-def _ce_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
-    return _bce_real(r, smooth).mean(-1) + F.softplus(f).mean(-1)
-
-
-def _ls_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
-    b = 1.0 - 2.0 * smooth  # smoothing by s moves the real target to 1 - s in probability units
-    return 0.5 * ((r - b) ** 2).mean(-1) + 0.5 * ((f + 1.0) ** 2).mean(-1)
-
-
-def _w_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
-    return f.mean(-1) - r.mean(-1)
-
-
-def _hinge_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
-    return F.relu(1.0 - r).mean(-1) + F.relu(1.0 + f).mean(-1)
-
-
-# Analytic gradients with respect to the raw outputs, per sample (the batch mean's 1/N is applied by
-# the caller). They let the trainer skip autograd on the loss; tests check them against autograd.
-def _ce_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
-    return torch.sigmoid(r) - (1.0 - smooth), torch.sigmoid(f)
-
-
-def _ls_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
-    return r - (1.0 - 2.0 * smooth), f + 1.0
-
-
-def _w_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
-    return torch.full_like(r, -1.0), torch.ones_like(f)
-
-
-def _hinge_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
-    return -(r < 1.0).to(r.dtype), (f > -1.0).to(f.dtype)
-
-
-def _ml_g_grad(f: Tensor) -> Tensor:
-    return -torch.exp(torch.clamp(f, max=ML_LINEAR_FROM))
-
-
-def _ml_g(f: Tensor) -> Tensor:
-    c = ML_LINEAR_FROM
-    inside = torch.exp(torch.clamp(f, max=c))
-    return -torch.where(f <= c, inside, inside * (1.0 + f - c))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -89,6 +30,16 @@ def _cross_entropy_d_star(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
 def _hinge_d_star(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
     # The hinge discriminator's optimum is +1 where p_data > p_g and -1 where p_data < p_g.
     return np.sign(pd - pg)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+def _ml_g_np(f: np.ndarray) -> np.ndarray:
+    c = ML_LINEAR_FROM
+    inside = np.exp(np.minimum(f, c))
+    return -np.where(f <= c, inside, inside * (1.0 + f - c))
 
 
 # Why a Wasserstein critic has no pointwise optimum to draw or to measure D against.
@@ -109,19 +60,14 @@ class Loss:
     # tests/core/test_loss_theory.py checks each claim by quadrature.
     value_at_d_star: str
     gradient_follows: str
-    d_loss: Callable[..., Tensor]
-    g_loss_elem: Callable[[Tensor], Tensor]
+    # G's loss per sample as a function of D's raw output, in numpy (loss_fns has the torch twin)
+    g_np: Callable[[np.ndarray], np.ndarray]
     # How to read D's raw output: "sigmoid" (a logit), "ls" (LSGAN's real-valued score in [-1, 1]),
     # or "critic" (an unbounded Wasserstein / hinge critic with no probability reading).
     output: str
     reference: str = ""
     defaults: dict = field(default_factory=dict)
     d_star: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
-    d_grad: Optional[Callable[..., tuple[Tensor, Tensor]]] = None   # per-sample d(d_loss)/d(real, fake)
-    g_grad: Optional[Callable[[Tensor], Tensor]] = None               # per-sample d(g_loss)/d(fake)
-
-    def g_loss(self, fake: Tensor) -> Tensor:
-        return self.g_loss_elem(fake).mean(-1)
 
     def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0) -> Optional[np.ndarray]:
         """The D that minimises this loss's D objective pointwise, in display units (`to_prob`).
@@ -177,8 +123,7 @@ class Loss:
 
     def g_of_d(self, d: np.ndarray) -> np.ndarray:
         """The generator loss as a function of D(G(z)) in (0, 1) (Goodfellow 2016, Fig. 16)."""
-        out = torch.from_numpy(self.from_prob(d))
-        return self.g_loss_elem(out).numpy()
+        return self.g_np(self.from_prob(d))
 
 
 _CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
@@ -192,33 +137,29 @@ LOSSES: dict[str, Loss] = {
             f"KL(p_g || m) - log 2, {_M}; with D's term E_x[log D*(x)] the game's value is "
             "C(G) = -log 4 + 2 JSD(p_data || p_g)",
             "2 JSD(p_data || p_g), Jensen-Shannon: D and G share one objective (envelope theorem)",
-            _ce_d_loss, lambda f: -F.softplus(f), "sigmoid",
+            lambda f: -_softplus(f), "sigmoid",
             "Goodfellow et al. 2014", d_star=_cross_entropy_d_star,
-            d_grad=_ce_d_grad, g_grad=lambda f: -torch.sigmoid(f),
         ),
         Loss(
             "ns", "Non-saturating", _CE_D, "min_G -E_z[log D(G(z))]",
             f"KL(p_g || p_data) - KL(p_g || m) + log 2, {_M} (not KL - 2 JSD)",
             "KL(p_g || p_data) - 2 JSD(p_data || p_g) (Arjovsky & Bottou 2017, Thm 2.5); same fixed point as minimax",
-            _ce_d_loss, lambda f: F.softplus(-f), "sigmoid",
+            lambda f: _softplus(-f), "sigmoid",
             "Goodfellow et al. 2014, Sec. 3", d_star=_cross_entropy_d_star,
-            d_grad=_ce_d_grad, g_grad=lambda f: torch.sigmoid(f) - 1.0,
         ),
         Loss(
             "logratio", "Log-ratio -log(D/(1-D))", _CE_D, "min_G -E_z[log(D(G(z)) / (1 - D(G(z))))]",
             "KL(p_g || p_data)",
             "KL(p_g || p_data): reverse KL, mode-seeking",
-            _ce_d_loss, lambda f: -f, "sigmoid",
+            lambda f: -f, "sigmoid",
             "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star,
-            d_grad=_ce_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "ml", "Maximum likelihood -exp(logit D)", _CE_D, "min_G -E_z[exp(sigma^-1(D(G(z))))]",
             "-E_{p_g}[p_data/p_g] = -1 for every G: a constant",
             "KL(p_data || p_g): forward KL, mode-covering",
-            _ce_d_loss, _ml_g, "sigmoid",
+            _ml_g_np, "sigmoid",
             "Goodfellow 2016 tutorial, Sec. 3.2.3", d_star=_cross_entropy_d_star,
-            d_grad=_ce_d_grad, g_grad=_ml_g_grad,
         ),
         Loss(
             "lsgan", "Least squares (LSGAN)",
@@ -228,36 +169,32 @@ LOSSES: dict[str, Loss] = {
             "their 1/2 Pearson chi^2(p_data + p_g || 2 p_g)",
             "no divergence of its own: D and G minimise different objectives, so G's step at D* is not that "
             "chi^2's gradient, and p_g = p_data, though stationary, can be a saddle",
-            _ls_d_loss, lambda f: 0.5 * f**2, "ls",
+            lambda f: 0.5 * f**2, "ls",
             "Mao et al. 2017", d_star=_cross_entropy_d_star,
-            d_grad=_ls_d_grad, g_grad=lambda f: f.clone(),
         ),
         Loss(
             "wgan", "WGAN (weight clipping)", "max_{||D||_L <= 1} E_x[D(x)] - E_z[D(G(z))]", "min_G -E_z[D(G(z))]",
             "-E_z[D*(G(z))] = K W_1(p_data, p_g) - E_x[D*(x)]: W_1 up to the critic's free constant, "
             "K the Lipschitz bound the clipped weights allow",
             "K W_1(p_data, p_g), Wasserstein-1 (earth mover's): D and G share one objective (Arjovsky et al. 2017, Thm 3)",
-            _w_d_loss, lambda f: -f, "critic",
+            lambda f: -f, "critic",
             "Arjovsky et al. 2017", defaults={"clip": 0.01, "k": 5, "optimizer": "rmsprop", "lr_d": 5e-5, "lr_g": 5e-5},
-            d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "wgan-gp", "WGAN-GP", "max_D E_x[D(x)] - E_z[D(G(z))] - lambda E[(||grad D(x_hat)|| - 1)^2]",
             "min_G -E_z[D(G(z))]",
             "-E_z[D*(G(z))], approximately W_1(p_data, p_g) - E_x[D*(x)]: the gradient penalty is soft",
             "approximately W_1(p_data, p_g), Wasserstein-1, Lipschitz by a gradient penalty on interpolates",
-            _w_d_loss, lambda f: -f, "critic",
+            lambda f: -f, "critic",
             "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9},
-            d_grad=_w_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
         Loss(
             "hinge", "Hinge", "min_D E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]", "min_G -E_z[D(G(z))]",
             "P_g(p_g > p_data) - P_g(p_data > p_g), D* = sign(p_data - p_g); "
             "D's objective there is 2 - 2 TV(p_data, p_g)",
             "2 TV(p_data, p_g), total variation TV = 1/2 ∫|p_data - p_g| (Lim & Ye 2017)",
-            _hinge_d_loss, lambda f: -f, "critic",
+            lambda f: -f, "critic",
             "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
-            d_grad=_hinge_d_grad, g_grad=lambda f: torch.full_like(f, -1.0),
         ),
     ]
 }

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ganviz.core.data import Mixture
+from ganviz.core.loss_fns import torch_loss
 from ganviz.core.losses import LOSSES, get_loss
 from ganviz.core.nets import ACTIVATIONS, BatchedMLP, Layout
 from ganviz.core.optim import OPTIMIZERS, FlatOptimizer
@@ -335,10 +336,10 @@ class Trainer:
         for i, s in enumerate(settings):
             groups.setdefault(s.loss, []).append(i)
         if len(groups) == 1:
-            self._loss_groups = [(get_loss(first.loss), None)]
+            self._loss_groups = [(torch_loss(first.loss), None)]
             self._loss_order = None
         else:
-            self._loss_groups = [(get_loss(lid), torch.tensor(idx, device=dev)) for lid, idx in groups.items()]
+            self._loss_groups = [(torch_loss(lid), torch.tensor(idx, device=dev)) for lid, idx in groups.items()]
             order = [i for idx in groups.values() for i in idx]
             self._loss_order = torch.tensor(np.argsort(order), device=dev)
         # The hand-written backward covers the plain MLP; anything that needs second derivatives or

@@ -2,7 +2,7 @@
 
 Setting: 1D densities on a fine grid. p_data is a two-Gaussian mixture (so nothing is symmetric by
 accident) and p_g = N(theta, 1). For each loss, D* comes from the registry (`optimal_d`, read back
-into raw outputs by `from_prob`) and G's loss from the registry's own `g_loss_elem`, so what is
+into raw outputs by `from_prob`) and G's loss from the registry's torch twin `g_loss_elem` (ganviz.core.loss_fns), so what is
 checked is ganviz's loss, not a formula copied into the test.
 
 - Value: E_{p_g}[g_loss(D*(x))] against the closed form the text states, each divergence computed
@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from ganviz.core.loss_fns import TORCH_LOSSES
 from ganviz.core.losses import LOSSES
 
 X = np.linspace(-10.0, 10.0, 40001)
@@ -68,7 +69,7 @@ def d_star_outputs(lid, pg, pd=P_DATA):
 
 
 def g_loss_at(lid, outputs):
-    return LOSSES[lid].g_loss_elem(torch.from_numpy(np.asarray(outputs, dtype=np.float64))).numpy()
+    return TORCH_LOSSES[lid].g_loss_elem(torch.from_numpy(np.asarray(outputs, dtype=np.float64))).numpy()
 
 
 def value_at_d_star(lid, theta):
@@ -190,7 +191,7 @@ def test_ml_gradient_is_not_the_gradient_of_its_value():
 def test_lsgan_g_step_is_not_the_chi_square_gradient():
     chi2 = lambda t: 0.5 * integral((P_DATA - p_g(t)) ** 2 / (P_DATA + p_g(t)))   # Mao's C(G)
     # With D fixed, Mao's E_x[D(x)^2] term does not depend on theta, so this step is also the step of
-    # Mao's G loss; the registry's `g_loss_elem` is all there is to differentiate.
+    # Mao's G loss; the torch `g_loss_elem` is all there is to differentiate.
     step = g_step_gradient("lsgan", THETA0)
     assert abs(derivative(chi2)) > 0.05
     # The step is nowhere near chi^2's gradient; in this setting it even points the other way.

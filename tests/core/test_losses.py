@@ -7,7 +7,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ganviz.core.losses import LOSSES, ML_LINEAR_FROM, get_loss, loss_shape_curves
+from ganviz.core.loss_fns import TORCH_LOSSES, torch_loss
+from ganviz.core.losses import LOSSES, ML_LINEAR_FROM, loss_shape_curves
 
 
 def sig(x):
@@ -59,7 +60,7 @@ def test_registry_covers_the_lecture_losses():
 @pytest.mark.parametrize("lid", list(LOSSES))
 @pytest.mark.parametrize("r,f", [(0.5, -1.0), (2.0, 0.3), (-1.5, 1.2)])
 def test_loss_matches_formula(lid, r, f):
-    loss = get_loss(lid)
+    loss = torch_loss(lid)
     d = loss.d_loss(torch.tensor([[r]], dtype=torch.float64), torch.tensor([[f]], dtype=torch.float64)).item()
     g = loss.g_loss(torch.tensor([[f]], dtype=torch.float64)).item()
     assert d == pytest.approx(D_FORMULA[lid](r, f), rel=1e-9, abs=1e-12)
@@ -68,7 +69,7 @@ def test_loss_matches_formula(lid, r, f):
 
 @pytest.mark.parametrize("lid", list(LOSSES))
 def test_loss_is_the_batch_mean(lid):
-    loss = get_loss(lid)
+    loss = torch_loss(lid)
     r = torch.tensor([[0.3, -2.0, 1.0]], dtype=torch.float64)
     f = torch.tensor([[1.5, 0.0, -0.7]], dtype=torch.float64)
     expect_d = np.mean([D_FORMULA[lid](a, 0.0) - D_FORMULA[lid](0.0, 0.0) for a in r[0].tolist()]) \
@@ -79,7 +80,7 @@ def test_loss_is_the_batch_mean(lid):
 
 @pytest.mark.parametrize("lid", list(LOSSES))
 def test_finite_at_extreme_logits(lid):
-    loss = get_loss(lid)
+    loss = torch_loss(lid)
     x = torch.tensor([[100.0, -100.0, 0.0, 99.0, -99.0]], requires_grad=True)
     y = torch.tensor([[-100.0, 100.0, 0.0, 50.0, -50.0]], requires_grad=True)
     d = loss.d_loss(x, y, 0.1)
@@ -93,12 +94,12 @@ def test_finite_at_extreme_logits(lid):
 @pytest.mark.parametrize("f", [-3.0, -0.5, 0.0, 0.8, 4.0])
 def test_gradient_wrt_fake_logit_is_analytic(lid, f):
     x = torch.tensor([[f]], dtype=torch.float64, requires_grad=True)
-    (grad,) = torch.autograd.grad(get_loss(lid).g_loss(x), x)
+    (grad,) = torch.autograd.grad(torch_loss(lid).g_loss(x), x)
     assert grad.item() == pytest.approx(G_DERIVATIVE[lid](f), rel=1e-9, abs=1e-12)
 
 
 def test_ml_loss_is_continued_linearly_beyond_the_joint():
-    ml = get_loss("ml")
+    ml = torch_loss("ml")
     c = ML_LINEAR_FROM
     x = torch.tensor([[c + 5.0]], dtype=torch.float64, requires_grad=True)
     v = ml.g_loss(x)
@@ -109,7 +110,7 @@ def test_ml_loss_is_continued_linearly_beyond_the_joint():
 
 def test_label_smoothing_moves_the_real_target():
     # One-sided smoothing: cross-entropy with target 1 - s on real samples only.
-    ns = get_loss("ns")
+    ns = torch_loss("ns")
     r, f, s = 0.7, -0.2, 0.1
     got = ns.d_loss(torch.tensor([[r]], dtype=torch.float64), torch.tensor([[f]], dtype=torch.float64), s).item()
     expect = -(1 - s) * math.log(sig(r)) - s * math.log(1 - sig(r)) - math.log(1 - sig(f))
@@ -124,7 +125,7 @@ def test_cross_entropy_optimum_is_d_star(pd_logit, pg_logit):
     pd, pg = math.exp(pd_logit / 10), math.exp(pg_logit / 10)
     r = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([r], max_iter=100, tolerance_grad=1e-14, tolerance_change=1e-16)
-    ns = get_loss("ns")
+    ns = torch_loss("ns")
 
     def closure():
         opt.zero_grad()
@@ -134,7 +135,7 @@ def test_cross_entropy_optimum_is_d_star(pd_logit, pg_logit):
         return val
 
     opt.step(closure)
-    expect = ns.d_star(np.array([pd]), np.array([pg]))[0]
+    expect = LOSSES["ns"].d_star(np.array([pd]), np.array([pg]))[0]
     assert sig(r.item()) == pytest.approx(expect, abs=1e-6)
 
 
@@ -150,7 +151,7 @@ def test_loss_shape_curves_follow_goodfellows_figure():
 
 @pytest.mark.parametrize("lid", list(LOSSES))
 def test_analytic_gradients_match_autograd(lid):
-    loss = get_loss(lid)
+    loss = torch_loss(lid)
     r = torch.tensor([[-3.0, -0.5, 0.2, 0.99, 1.5, 40.0]], dtype=torch.float64, requires_grad=True)
     f = torch.tensor([[-40.0, -1.5, -0.9, 0.1, 2.0, 35.0]], dtype=torch.float64, requires_grad=True)
     for smooth in (0.0, 0.1):
@@ -160,3 +161,17 @@ def test_analytic_gradients_match_autograd(lid):
         assert torch.allclose(af / f.shape[1], gf, rtol=1e-9, atol=1e-12)
     (gg,) = torch.autograd.grad(loss.g_loss(f), f)
     assert torch.allclose(loss.g_grad(f.detach()) / f.shape[1], gg, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("lid", list(LOSSES))
+def test_the_numpy_generator_loss_is_the_torch_one(lid):
+    """The registry's torch-free `g_np` (what the loss-shape panel draws) is the loss that trains."""
+    f = np.array([-100.0, -35.0, -3.0, -0.5, 0.0, 0.8, 4.0, 29.0, 31.0, 100.0])
+    want = TORCH_LOSSES[lid].g_loss_elem(torch.from_numpy(f)).numpy()
+    assert np.allclose(LOSSES[lid].g_np(f), want, rtol=1e-12, atol=1e-12)
+
+
+def test_the_registry_and_its_torch_twin_name_the_same_losses():
+    assert list(TORCH_LOSSES) == list(LOSSES)
+    with pytest.raises(ValueError, match="unknown loss 'nope'; choose one of"):
+        torch_loss("nope")
