@@ -1,6 +1,8 @@
 """The `ganviz` command: the app, and headless runs, benchmarks and games.
 
-    ganviz [SCENARIO]                 open the lab (optionally with a scenario)
+    ganviz [SCENARIO]                 open the lab (optionally with a scenario; ganviz-gui does the same
+                                      without a console window on Windows)
+    ganviz --version                  print the installed version
     ganviz run SCENARIO [...]         train headless, print metrics
     ganviz scenarios                  list the built-in scenarios
     ganviz bench                      ganviz's trainer vs the tutorial loop
@@ -104,7 +106,7 @@ def metric_record(estimates: dict, plain: dict, i: int) -> dict:
 
 def cmd_run(args) -> int:
     from ganviz.core import scenario as S
-    from ganviz.core.train import SettingsError
+    from ganviz.core.settings import SettingsError
 
     try:
         sc = S.load(args.scenario)
@@ -208,7 +210,8 @@ def cmd_bench(args) -> int:
     import torch
 
     from ganviz.bench import bench_clock, run_bench
-    from ganviz.core.train import SettingsError, resolve_device
+    from ganviz.core.settings import SettingsError
+    from ganviz.core.train import resolve_device
 
     try:
         device = resolve_device(args.device)
@@ -246,11 +249,18 @@ def _load() -> float:
 def cmd_app(args) -> int:
     from ganviz.ui.app import run_app
 
-    return run_app(args.scenario)
+    return run_app(args.scenario, errors_in_window=getattr(args, "errors_in_window", False))
+
+
+def version_text() -> str:
+    from ganviz import __version__
+
+    return f"ganviz {__version__}"
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganviz", description="A desktop lab for watching GANs learn.")
+    p.add_argument("--version", action="version", version=version_text())
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser("run", help="train a scenario headless and print metrics")
@@ -286,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        # Answered before the parser is built: its sub-commands import torch, which takes seconds.
+        print(version_text())
+        return 0
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
@@ -296,6 +310,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return 0
     return func(args)
+
+
+def gui_main(argv: Optional[Sequence[str]] = None) -> int:
+    """`ganviz-gui [SCENARIO]`: the lab alone, as the gui-script that Windows starts without a console.
+
+    With no console to print on, a scenario that cannot be loaded is reported in the window."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return cmd_app(argparse.Namespace(scenario=argv[0] if argv else None, errors_in_window=True))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ A scenario file looks like this (every table and key is optional)::
     [[claims]]             # what the lesson shows, checked by `ganviz lessons --check`
     text = "..."           # (see ganviz.core.lessons)
 
-Built-in scenarios live in ganviz/resources/scenarios and can be named without a path.
+Built-in scenarios live in the repository's resources/scenarios (installed as ganviz/resources/scenarios,
+see `ganviz.paths`) and can be named without a path.
 """
 from __future__ import annotations
 
@@ -43,10 +44,9 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.train import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
-                               TrainSettings, validate_model, validate_train)
+from ganviz.core.settings import SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings, validate_model, validate_train
+from ganviz.paths import resource
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
 VIEWS = ("1d", "2d", "compare", "game")
 TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game",
             "claims")
@@ -324,8 +324,13 @@ def loads(text: str, source: str = "scenario") -> Scenario:
     return from_dict(d, source)
 
 
+def builtin_dir() -> Path:
+    """The folder of the built-in scenarios (FileNotFoundError when the installation lacks it)."""
+    return resource("scenarios")
+
+
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
@@ -334,7 +339,7 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
         if not p.is_file():
             raise ScenarioError(f"{p}: no such scenario file")
         return p
-    builtin = BUILTIN_DIR / f"{p.name}.toml"
+    builtin = builtin_dir() / f"{p.name}.toml"
     if builtin.is_file():
         return builtin
     raise ScenarioError(f"{name_or_path}: neither a scenario file nor a built-in scenario "

@@ -1,5 +1,8 @@
 """Start the desktop app, and end it cleanly.
 
+The application carries ganviz's icon (resources/icons/ganviz.png) for every window, and the
+desktop file name "ganviz", which ties its windows to resources/ganviz.desktop on Linux.
+
 A process that exits while a pyqtgraph GraphicsLayoutWidget is alive can crash in
 the interpreter's final clean-up (seen with PySide6 6.11-6.12 and pyqtgraph 0.13-0.14:
 exit code 139): the window is closed, scheduled for
@@ -11,9 +14,18 @@ import signal
 import sys
 from typing import Optional
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 import ganviz.ui  # noqa: F401  (reference-count guard before any Qt call)
+from ganviz.paths import resource
+
+
+def window_icon() -> QtGui.QIcon:
+    """ganviz's icon (a null icon where the resources are missing: the app runs without one)."""
+    try:
+        return QtGui.QIcon(str(resource("icons", "ganviz.png")))
+    except FileNotFoundError:
+        return QtGui.QIcon()
 
 
 def application() -> QtWidgets.QApplication:
@@ -21,8 +33,10 @@ def application() -> QtWidgets.QApplication:
     if app is None:
         QtCore.QCoreApplication.setOrganizationName("ganviz")
         QtCore.QCoreApplication.setApplicationName("ganviz")
+        QtGui.QGuiApplication.setDesktopFileName("ganviz")
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setStyle("Fusion")   # the same look on every platform, and readable in both themes
+        app.setWindowIcon(window_icon())
     return app
 
 
@@ -37,22 +51,32 @@ def teardown(*widgets: QtWidgets.QWidget) -> None:
             QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
 
 
-def run_app(scenario: Optional[str] = None, device: Optional[str] = None) -> int:
+def run_app(scenario: Optional[str] = None, device: Optional[str] = None, errors_in_window: bool = False) -> int:
+    """Open the lab (with `scenario`, a built-in name or a file) and return the exit status.
+
+    A scenario that cannot be loaded prints one line on stderr and returns 2; with
+    `errors_in_window` (the gui-script, which may have no console) the lab opens anyway and
+    shows the error in its status bar."""
     from ganviz.core import scenario as S
 
-    sc = path = None
+    sc = path = error = None
     if scenario:
         try:
             sc = S.load(scenario)
         except S.ScenarioError as e:
-            print(f"ganviz: error: {e}", file=sys.stderr)
-            return 2
-        path = scenario if S.Path(scenario).is_file() else None
+            if not errors_in_window:
+                print(f"ganviz: error: {e}", file=sys.stderr)
+                return 2
+            error = str(e)
+        else:
+            path = scenario if S.Path(scenario).is_file() else None
     app = application()
     from ganviz.ui.main_window import MainWindow
 
     win = MainWindow(sc, path, device=device)
     win.show()
+    if error:
+        win.show_error(error)
     # Ctrl+C in the terminal closes the window cleanly (stopping training) instead of a traceback;
     # a timer lets the interpreter run now and then, since Qt's event loop does not deliver signals.
     signal.signal(signal.SIGINT, lambda *_: win.close())
