@@ -5,6 +5,9 @@ installs that folder as `ganviz/resources`, inside the package (see `[tool.setup
 pyproject.toml); a source checkout or an editable install reads it where it is, beside the package.
 `resources_dir()` looks in both places, in that order.
 
+Ask this module, not `importlib.resources.files("ganviz.resources")`: setuptools' editable
+installs do not make that sub-package importable when it maps to a folder outside the package.
+
 Plain Python (no numpy, no torch, no Qt), so that every layer may import it.
 
     python -m ganviz.paths        # print the folder, e.g. to install the desktop entry
@@ -22,15 +25,20 @@ CANDIDATES = (_PACKAGE / "resources", _PACKAGE.parent / "resources")
 MARKER = "ganviz.desktop"
 
 
-@lru_cache(maxsize=None)
-def resources_dir() -> Path:
-    """The folder holding scenarios/, icons/ and ganviz.desktop; FileNotFoundError when neither place has it."""
-    for d in CANDIDATES:
+def find_resources(candidates: tuple[Path, ...] = CANDIDATES) -> Path:
+    """The first of `candidates` that holds ganviz.desktop; FileNotFoundError when none does."""
+    for d in candidates:
         if (d / MARKER).is_file():
             return d
     raise FileNotFoundError("ganviz's resources folder is missing (looked for "
-                            + " and ".join(str(d / MARKER) for d in CANDIDATES)
+                            + " and ".join(str(d / MARKER) for d in candidates)
                             + "); reinstall ganviz")
+
+
+@lru_cache(maxsize=None)
+def resources_dir() -> Path:
+    """The folder holding scenarios/, icons/ and ganviz.desktop (looked up once)."""
+    return find_resources()
 
 
 def resource(*parts: str) -> Path:

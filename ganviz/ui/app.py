@@ -55,8 +55,8 @@ def run_app(scenario: Optional[str] = None, device: Optional[str] = None, errors
     """Open the lab (with `scenario`, a built-in name or a file) and return the exit status.
 
     A scenario that cannot be loaded prints one line on stderr and returns 2; with
-    `errors_in_window` (the gui-script, which may have no console) the lab opens anyway and
-    shows the error in its status bar."""
+    `errors_in_window` (the gui-script, which may have no console) the lab opens anyway, on its
+    usual first scenario, and says why in a message box."""
     from ganviz.core import scenario as S
 
     sc = path = error = None
@@ -76,7 +76,10 @@ def run_app(scenario: Optional[str] = None, device: Optional[str] = None, errors
     win = MainWindow(sc, path, device=device)
     win.show()
     if error:
-        win.show_error(error)
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Warning, "ganviz", f"Could not open the scenario.\n\n{error}",
+                                    parent=win)
+        box.setObjectName("scenarioError")
+        box.open()
     # Ctrl+C in the terminal closes the window cleanly (stopping training) instead of a traceback;
     # a timer lets the interpreter run now and then, since Qt's event loop does not deliver signals.
     signal.signal(signal.SIGINT, lambda *_: win.close())
