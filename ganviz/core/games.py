@@ -14,7 +14,7 @@ what decides where rho = 1 or the run starts far from the equilibrium.
 
 Bilinear game. V(x, y) = x * y, x minimises and y maximises:
 v(x, y) = (-dV/dx, +dV/dy) = (-y, x), a rotation about the equilibrium (0, 0)
-whose Jacobian [[0, -1], [1, 0]] has eigenvalues +-i. The lecture notes write the
+whose Jacobian [[0, -1], [1, 0]] has eigenvalues +-i. Some texts write the
 game as V(x, y) = -xy: minimising -xy is maximising xy, so with the players'
 roles swapped it is this game, and with x still minimising it is the same
 rotation turning clockwise instead of anticlockwise.

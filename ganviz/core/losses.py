@@ -105,7 +105,7 @@ class Loss:
         return self.output in ("sigmoid", "ls")
 
     def to_prob(self, out: np.ndarray) -> np.ndarray:
-        """D's output in probability units (what D(x) means in the lecture notes)."""
+        """D's output in probability units (what D(x) means in Goodfellow et al. 2014)."""
         out = np.asarray(out, dtype=np.float64)
         if self.output == "sigmoid":
             return _sigmoid(out)

@@ -1,4 +1,4 @@
-"""The training step: M GANs in lockstep, every switch of the lecture notes live.
+"""The training step: M GANs in lockstep, every switch (loss, k, regularisers, ...) live.
 
 One `Trainer` holds M generator/discriminator pairs as batched networks. Each GAN
 has its own `TrainSettings` (loss, k, learning rates, regularisers ...), all of

@@ -15,7 +15,8 @@ def sig(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-# Hand-written from the lecture notes, on D = sigmoid(logit) where the loss reads a probability.
+# Hand-written from the papers' formulas (the registry's reference column), on D = sigmoid(logit) where the
+# loss reads a probability.
 D_FORMULA = {
     "minimax": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),
     "ns": lambda r, f: -math.log(sig(r)) - math.log(1 - sig(f)),

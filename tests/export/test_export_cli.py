@@ -74,7 +74,7 @@ def test_gif_export_without_a_display_exits_0_with_the_frames_asked_for(runs):
 
 def test_mp4_export_trained_in_a_child_process_ends_cleanly(runs):
     folder, code, out, err = runs["mp4"]
-    assert code == 0, err  # 139 would be the segfault at exit (see NOTES)
+    assert code == 0, err  # 139: the segfault at exit when a pyqtgraph widget outlives Qt (see ganviz/ui/app.py)
     with av.open(str(folder / "fig1.mp4")) as container:
         frames = list(container.decode(video=0))
     assert len(frames) == 60
