@@ -1,10 +1,10 @@
 """The main window driven as a user would: controls, buttons, files, blow-ups, shutdown."""
 import dataclasses
-import os
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ import torch
 from PySide6 import QtCore, QtWidgets
 
 from ganviz.core import scenario as S
-from ganviz.ui.main_window import MainWindow
+from tests.conftest import REAL_CONFIG
 
 
 def small(name: str, **train) -> S.Scenario:
@@ -21,33 +21,13 @@ def small(name: str, **train) -> S.Scenario:
                                train=dataclasses.replace(sc.train, batch_size=64, **train))
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GANVIZ_SETTINGS_ORG", f"ganviz-test-{os.getpid()}")
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, str(tmp_path))
-    wins = []
-
-    def make(sc):
-        w = MainWindow(sc, in_process=True)     # training on a thread, so that tests can look inside
-        qtbot.addWidget(w)
-        w.resize(1280, 800)
-        w.show()
-        wins.append(w)
-        return w
-
-    yield make
-    for w in wins:
-        w.session.stop(2.0)
-
-
 def wait_snapshot(qtbot, w, pred, timeout=5000):
     qtbot.waitUntil(lambda: w._last_snapshot is not None and pred(w._last_snapshot), timeout=timeout)
     return w._last_snapshot
 
 
-def test_loss_and_k_controls_reach_the_running_session(qtbot, window):
-    w = window(small("ring8"))
+def test_loss_and_k_controls_reach_the_running_session(qtbot, main_window):
+    w = main_window(small("ring8"))
     w.play_action.trigger()
     wait_snapshot(qtbot, w, lambda s: s.step > 5)
     combo = w.findChild(QtWidgets.QComboBox, "lossCombo")
@@ -64,8 +44,8 @@ def test_loss_and_k_controls_reach_the_running_session(qtbot, window):
     assert (w.session.lab.trainer.d_step_count - d_before) >= 4 * 3
 
 
-def test_weights_are_kept_when_the_loss_changes(qtbot, window):
-    w = window(small("ring8"))
+def test_weights_are_kept_when_the_loss_changes(qtbot, main_window):
+    w = main_window(small("ring8"))
     wait_snapshot(qtbot, w, lambda s: True)
     w.session.step(5)
     wait_snapshot(qtbot, w, lambda s: s.step == 5)
@@ -76,8 +56,8 @@ def test_weights_are_kept_when_the_loss_changes(qtbot, window):
     assert torch.equal(w.session.lab.trainer.G.flat, before)
 
 
-def test_play_pause_step_buttons(qtbot, window):
-    w = window(small("ring8"))
+def test_play_pause_step_buttons(qtbot, main_window):
+    w = main_window(small("ring8"))
     wait_snapshot(qtbot, w, lambda s: True)
     qtbot.mouseClick(w.findChild(QtWidgets.QToolButton, "stepButton"), QtCore.Qt.LeftButton)
     wait_snapshot(qtbot, w, lambda s: s.step == 1)
@@ -106,8 +86,8 @@ def test_play_pause_step_buttons(qtbot, window):
 
 
 @pytest.mark.parametrize("name,dim", [("goodfellow-fig1", 1), ("ring8", 2)])
-def test_every_view_holds_finite_data_after_training(qtbot, window, name, dim):
-    w = window(small(name))
+def test_every_view_holds_finite_data_after_training(qtbot, main_window, name, dim):
+    w = main_window(small(name))
     w.session.step(30)
     snap = wait_snapshot(qtbot, w, lambda s: s.step == 30 and s.history_steps.size > 0)
     qtbot.wait(50)
@@ -140,8 +120,8 @@ def test_every_view_holds_finite_data_after_training(qtbot, window, name, dim):
     assert str(snap.step) in w.info_panel.plain_text() or "30" in w.info_panel.plain_text()
 
 
-def test_blow_up_shows_a_message_and_reset_recovers(qtbot, window):
-    w = window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30))
+def test_blow_up_shows_a_message_and_reset_recovers(qtbot, main_window):
+    w = main_window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30))
     w.play_action.trigger()
     wait_snapshot(qtbot, w, lambda s: "diverged" in s.message, timeout=10000)
     qtbot.waitUntil(lambda: "diverged" in w.status_message.text(), timeout=2000)
@@ -154,8 +134,8 @@ def test_blow_up_shows_a_message_and_reset_recovers(qtbot, window):
     assert "diverged" not in w.status_message.text()
 
 
-def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, window, tmp_path):
-    w = window(small("ring8"))
+def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, main_window, tmp_path):
+    w = main_window(small("ring8"))
     w.session.step(5)
     wait_snapshot(qtbot, w, lambda s: s.step == 5)
     bad = tmp_path / "bad.toml"
@@ -169,8 +149,8 @@ def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, window, tmp
     assert w.session.lab.step_count == 5 and w.session.scenario.data.preset == "ring8"
 
 
-def test_save_and_open_round_trip(qtbot, window, tmp_path):
-    w = window(small("goodfellow-fig1"))
+def test_save_and_open_round_trip(qtbot, main_window, tmp_path):
+    w = main_window(small("goodfellow-fig1"))
     slider = w.findChild(QtWidgets.QSlider, "kSlider")
     slider.setValue(3)
     qtbot.waitUntil(lambda: w.session.scenario.train.k == 3, timeout=2000)
@@ -220,8 +200,8 @@ def test_closing_while_training_exits_cleanly(tmp_path):
     assert int(lines["closing"]) > 0          # it was training when closed
 
 
-def test_scenarios_open_in_their_own_tab(qtbot, window):
-    w = window(small("ring8"))
+def test_scenarios_open_in_their_own_tab(qtbot, main_window):
+    w = main_window(small("ring8"))
     assert w.tabs.currentWidget() is w.lab_stack
     assert w.open_scenario("bilinear-methods")
     assert w.tabs.currentWidget() is w.game_view
@@ -235,8 +215,8 @@ def test_scenarios_open_in_their_own_tab(qtbot, window):
     assert snap.labels == ("k = 1", "k = 5")
 
 
-def test_fixed_z_trails_follow_the_fakes(qtbot, window):
-    w = window(small("ring8"))
+def test_fixed_z_trails_follow_the_fakes(qtbot, main_window):
+    w = main_window(small("ring8"))
     w.view2d.set_layer_visible("trails", True)
     for n in (1, 2, 3):
         w.session.step(1)
@@ -246,8 +226,8 @@ def test_fixed_z_trails_follow_the_fakes(qtbot, window):
     np.testing.assert_allclose(newest, w._last_snapshot.fake[0, :len(newest)], atol=1e-4)
 
 
-def test_export_dialog_opens_on_a_copy_of_the_running_scenario(qtbot, window):
-    w = window(small("ring8"))
+def test_export_dialog_opens_on_a_copy_of_the_running_scenario(qtbot, main_window):
+    w = main_window(small("ring8"))
     slider = w.findChild(QtWidgets.QSlider, "kSlider")
     slider.setValue(3)
     qtbot.waitUntil(lambda: w.session.scenario.train.k == 3, timeout=2000)
@@ -255,3 +235,19 @@ def test_export_dialog_opens_on_a_copy_of_the_running_scenario(qtbot, window):
     assert dlg.objectName() == "exportDialog" and dlg.isVisible()
     assert dlg._scenario.train.k == 3 and dlg._scenario is not w.session.scenario
     dlg.reject()
+
+
+def test_settings_stay_in_the_test_runs_temporary_directories(main_window, settings_dir, user_config, tmp_path):
+    """A test run leaves the user's configuration alone (tests/conftest.py): a window's settings file
+    lies in its test's own directory, and a child process's (as in the close test above) in the run's."""
+    w = main_window(small("ring8"))
+    w.store.setValue("theme", "dark")
+    w.store.sync()
+    stored = Path(w.store.fileName())
+    assert stored.is_file() and stored.is_relative_to(settings_dir)
+    assert not stored.is_relative_to(REAL_CONFIG)
+    child = subprocess.run([sys.executable, "-c", "from ganviz.ui.main_window import settings_store\n"
+                            "print(settings_store().fileName())"],
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert child.returncode == 0, child.stderr
+    assert Path(child.stdout.strip()).is_relative_to(user_config)

@@ -35,15 +35,6 @@ def small_compare(n_panels: int = 3) -> S.Scenario:
 
 
 @pytest.fixture
-def view(qtbot):
-    w = CompareView()
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    return w
-
-
-@pytest.fixture
 def session():
     s = Session(small_compare(3)).start()
     yield s
@@ -62,35 +53,35 @@ def rev_kl(counts, weights) -> float:
 
 
 # ------------------------------------------------------------------------------ synthetic snapshots
-def test_panel_count_follows_the_number_of_gans_and_items_are_reused(view, qtbot):
-    view.set_snapshot(synthetic_snapshot(dim=2, m=3))
-    assert len(view.panels) == 3 and len(view.mode_curves) == 3 and len(view.bar_items) == 3
-    assert view.findChild(QtWidgets.QFrame, "comparePanel_2") is view.panels[2]
-    first, fake_item = view.panels[0], view.panels[0].fake
+def test_panel_count_follows_the_number_of_gans_and_items_are_reused(compare_view, qtbot):
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=3))
+    assert len(compare_view.panels) == 3 and len(compare_view.mode_curves) == 3 and len(compare_view.bar_items) == 3
+    assert compare_view.findChild(QtWidgets.QFrame, "comparePanel_2") is compare_view.panels[2]
+    first, fake_item = compare_view.panels[0], compare_view.panels[0].fake
 
-    view.set_snapshot(synthetic_snapshot(dim=2, m=3, step=101, seed=1))
-    assert view.panels[0] is first and first.fake is fake_item      # same M: setData only
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=3, step=101, seed=1))
+    assert compare_view.panels[0] is first and first.fake is fake_item      # same M: setData only
 
-    view.set_snapshot(synthetic_snapshot(dim=2, m=6, step=102))
-    assert len(view.panels) == 6 and view.grid.count() == 6
-    assert view.panels[0] is first
-    view.set_snapshot(synthetic_snapshot(dim=2, m=2, step=103))
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=6, step=102))
+    assert len(compare_view.panels) == 6 and compare_view.grid.count() == 6
+    assert compare_view.panels[0] is first
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=2, step=103))
     qtbot.wait(1)
-    assert len(view.panels) == 2 and view.grid.count() == 2 and len(view.bar_items) == 2
-    assert view.findChild(QtWidgets.QFrame, "comparePanel_5") is None
+    assert len(compare_view.panels) == 2 and compare_view.grid.count() == 2 and len(compare_view.bar_items) == 2
+    assert compare_view.findChild(QtWidgets.QFrame, "comparePanel_5") is None
 
 
-def test_panels_draw_each_gans_fakes_and_the_shared_real_samples(view):
+def test_panels_draw_each_gans_fakes_and_the_shared_real_samples(compare_view):
     snap = synthetic_snapshot(dim=2, m=3, n=300)
-    view.set_snapshot(snap)
-    for i, p in enumerate(view.panels):
+    compare_view.set_snapshot(snap)
+    for i, p in enumerate(compare_view.panels):
         np.testing.assert_allclose(scatter_xy(p.fake), snap.fake[i])
         np.testing.assert_allclose(scatter_xy(p.real), snap.real)
         assert p.title.text() == snap.labels[i]
-    assert "Non-saturating" in view.panels[0].subtitle.text()
+    assert "Non-saturating" in compare_view.panels[0].subtitle.text()
 
 
-def test_captions_show_modes_hq_and_reverse_kl(view):
+def test_captions_show_modes_hq_and_reverse_kl(compare_view):
     base = synthetic_snapshot(dim=2, m=2)
     counts = np.array([[10, 10, 10, 10, 10, 10, 10, 10], [80, 0, 0, 0, 0, 0, 0, 0]])
     latest = dict(base.latest)
@@ -98,100 +89,100 @@ def test_captions_show_modes_hq_and_reverse_kl(view):
     latest["hq_frac"] = frozen([0.734, 0.05])
     latest["rkl_modes"] = frozen([rev_kl(counts[0], np.full(8, 1 / 8)), rev_kl(counts[1], np.full(8, 1 / 8))])
     snap = replace(base, latest=latest, mode_counts=np.asarray(counts, np.int64))
-    view.set_snapshot(snap)
-    c0, c1 = (p.caption.text() for p in view.panels)
+    compare_view.set_snapshot(snap)
+    c0, c1 = (p.caption.text() for p in compare_view.panels)
     assert "modes 8/8" in c0 and "HQ 73%" in c0 and "rev-KL 0.00" in c0
     assert "modes 1/8" in c1 and "HQ 5.0%" in c1 and f"rev-KL {math.log(8):.2f}" in c1
-    assert view.findChild(QtWidgets.QLabel, "compareCaption_1") is view.panels[1].caption
+    assert compare_view.findChild(QtWidgets.QLabel, "compareCaption_1") is compare_view.panels[1].caption
 
     # The caption shows the evaluator's reverse KL over modes (measured against the mixture's weights).
     latest["rkl_modes"] = frozen([0.123, 1.5])
-    view.set_snapshot(replace(snap, latest=latest))
-    assert "rev-KL 0.12" in view.panels[0].caption.text()
-    assert "rev-KL 1.50" in view.panels[1].caption.text()
+    compare_view.set_snapshot(replace(snap, latest=latest))
+    assert "rev-KL 0.12" in compare_view.panels[0].caption.text()
+    assert "rev-KL 1.50" in compare_view.panels[1].caption.text()
 
 
-def test_a_diverged_panel_says_so(view):
+def test_a_diverged_panel_says_so(compare_view):
     base = synthetic_snapshot(dim=2, m=3)
-    view.set_snapshot(replace(base, diverged=np.array([False, True, False])))
-    assert view.panels[1].caption.text().startswith("DIVERGED")
-    assert view.panels[1].banner.isVisible() and view.panels[1].banner.text() == "diverged"
-    assert not view.panels[0].banner.isVisible() and "DIVERGED" not in view.panels[0].caption.text()
-    view.set_snapshot(replace(base, step=101, diverged=np.array([False, False, False])))
-    assert not view.panels[1].banner.isVisible()
+    compare_view.set_snapshot(replace(base, diverged=np.array([False, True, False])))
+    assert compare_view.panels[1].caption.text().startswith("DIVERGED")
+    assert compare_view.panels[1].banner.isVisible() and compare_view.panels[1].banner.text() == "diverged"
+    assert not compare_view.panels[0].banner.isVisible() and "DIVERGED" not in compare_view.panels[0].caption.text()
+    compare_view.set_snapshot(replace(base, step=101, diverged=np.array([False, False, False])))
+    assert not compare_view.panels[1].banner.isVisible()
 
 
-def test_bar_chart_holds_the_mode_counts(view):
+def test_bar_chart_holds_the_mode_counts(compare_view):
     snap = synthetic_snapshot(dim=2, m=3)
-    view.set_snapshot(snap)
+    compare_view.set_snapshot(snap)
     k = snap.mode_counts.shape[1]
     xs = []
-    for i, bars in enumerate(view.bar_items):
+    for i, bars in enumerate(compare_view.bar_items):
         np.testing.assert_array_equal(np.asarray(bars.opts["height"], float), snap.mode_counts[i])
         xs.append(np.asarray(bars.opts["x"], float))
     # Grouped: mode j's bars sit side by side around j + 1, in panel order.
     groups = np.stack(xs)
     np.testing.assert_allclose(groups.mean(axis=0), np.arange(1, k + 1))
     assert np.all(np.diff(groups, axis=0) > 0)
-    assert view.findChild(QtWidgets.QWidget, "compareBarsPlot") is view.bars_widget
+    assert compare_view.findChild(QtWidgets.QWidget, "compareBarsPlot") is compare_view.bars_widget
 
 
-def test_modes_chart_holds_the_history_and_redraws_only_when_it_moves_on(view):
+def test_modes_chart_holds_the_history_and_redraws_only_when_it_moves_on(compare_view):
     snap = synthetic_snapshot(dim=2, m=3, t=40)
-    view.set_snapshot(snap)
-    for i, curve in enumerate(view.mode_curves):
+    compare_view.set_snapshot(snap)
+    for i, curve in enumerate(compare_view.mode_curves):
         x, y = curve.getOriginalDataset()
         np.testing.assert_allclose(x, snap.history_steps)
         np.testing.assert_allclose(y, snap.history["modes"][i])
-    assert view.findChild(QtWidgets.QWidget, "compareModesPlot") is view.modes_widget
+    assert compare_view.findChild(QtWidgets.QWidget, "compareModesPlot") is compare_view.modes_widget
 
     other = dict(snap.history)
     other["modes"] = frozen(np.full((3, 40), 5.0))
-    view.set_snapshot(replace(snap, step=101, history=other))        # same history_steps: not redrawn
-    np.testing.assert_allclose(view.mode_curves[0].getOriginalDataset()[1], snap.history["modes"][0])
-    view.set_snapshot(replace(snap, step=102, history=other, history_steps=snap.history_steps + 10))
-    np.testing.assert_allclose(view.mode_curves[0].getOriginalDataset()[1], 5.0)
+    compare_view.set_snapshot(replace(snap, step=101, history=other))        # same history_steps: not redrawn
+    np.testing.assert_allclose(compare_view.mode_curves[0].getOriginalDataset()[1], snap.history["modes"][0])
+    compare_view.set_snapshot(replace(snap, step=102, history=other, history_steps=snap.history_steps + 10))
+    np.testing.assert_allclose(compare_view.mode_curves[0].getOriginalDataset()[1], 5.0)
 
 
-def test_trails_grow_with_distinct_steps_and_reset_when_the_step_goes_back(view):
+def test_trails_grow_with_distinct_steps_and_reset_when_the_step_goes_back(compare_view):
     base = synthetic_snapshot(dim=2, m=2, n=200)
     fake = np.array(base.fake)
     trails = None
     for s in range(5):
-        view.set_snapshot(replace(base, step=100 + s, fake=fake + 0.01 * s))
-        trails = view.panels[1].trails
+        compare_view.set_snapshot(replace(base, step=100 + s, fake=fake + 0.01 * s))
+        trails = compare_view.panels[1].trails
     assert len(trails) == 5
-    view.set_snapshot(replace(base, step=104, fake=fake + 0.5))       # same step: no new position
+    compare_view.set_snapshot(replace(base, step=104, fake=fake + 0.5))       # same step: no new position
     assert len(trails) == 5
     pos = trails.positions()
     assert pos.shape == (5, N_TRAIL, 2)
     np.testing.assert_allclose(pos[-1], fake[1, :N_TRAIL] + 0.5)     # the newest is the current fakes
     np.testing.assert_allclose(pos[0], fake[1, :N_TRAIL])
     for s in range(5, 5 + 2 * TRAIL_LENGTH):
-        view.set_snapshot(replace(base, step=100 + s, fake=fake))
+        compare_view.set_snapshot(replace(base, step=100 + s, fake=fake))
     assert len(trails) == TRAIL_LENGTH
-    view.set_snapshot(replace(base, step=3, fake=fake))               # a reset
+    compare_view.set_snapshot(replace(base, step=3, fake=fake))               # a reset
     assert len(trails) == 1
 
 
-def test_toggles_show_trails_and_the_d_heatmap(view, qtbot):
+def test_toggles_show_trails_and_the_d_heatmap(compare_view, qtbot):
     snap = synthetic_snapshot(dim=2, m=2)
-    view.set_snapshot(snap)
-    p = view.panels[1]
+    compare_view.set_snapshot(snap)
+    p = compare_view.panels[1]
     assert not p.trails.visible() and not p.heat.isVisible()     # both on demand
-    view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(True)
+    compare_view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(True)
     assert p.trails.visible()
-    view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(False)
+    compare_view.findChild(QtWidgets.QCheckBox, "compareTrailsCheck").setChecked(False)
     assert not p.trails.visible()
-    view.findChild(QtWidgets.QCheckBox, "compareHeatmapCheck").setChecked(True)
+    compare_view.findChild(QtWidgets.QCheckBox, "compareHeatmapCheck").setChecked(True)
     assert p.heat.isVisible()
     np.testing.assert_allclose(p.heat.image, snap.d_grid[1])
 
 
-def test_1d_panels_draw_densities(view):
+def test_1d_panels_draw_densities(compare_view):
     snap = synthetic_snapshot(dim=1, m=2)
-    view.set_snapshot(snap)
-    for i, p in enumerate(view.panels):
+    compare_view.set_snapshot(snap)
+    for i, p in enumerate(compare_view.panels):
         x, y = p.p_g.getOriginalDataset()
         np.testing.assert_allclose(x, snap.grid_x)
         np.testing.assert_allclose(y, snap.p_g[i])
@@ -199,41 +190,42 @@ def test_1d_panels_draw_densities(view):
         assert p.p_g.isVisible() and not p.fake.isVisible() and not p.trails.visible()
 
 
-def test_1d_panels_draw_d_and_d_star_on_the_panel_height_and_no_critic(view):
+def test_1d_panels_draw_d_and_d_star_on_the_panel_height_and_no_critic(compare_view):
     snap = synthetic_snapshot(dim=1, m=2)
-    view.set_snapshot(snap)
-    for i, p in enumerate(view.panels):
+    compare_view.set_snapshot(snap)
+    for i, p in enumerate(compare_view.panels):
         top = p._y_range.hi
         np.testing.assert_allclose(p.d.getOriginalDataset()[1], np.clip(snap.d_grid[i], 0, 1) * top)
         np.testing.assert_allclose(p.d_star.getOriginalDataset()[1], np.clip(snap.d_star[i], 0, 1) * top)
         assert "D*" in p.d_key.text()
     # A critic has no probability scale: its D is not drawn against D*.
-    view.set_snapshot(replace(snap, d_is_prob=(True, False)))
-    assert view.panels[1].d.getOriginalDataset()[0] is None or len(view.panels[1].d.getOriginalDataset()[0]) == 0
-    assert view.panels[1].d_key.text() == "" and not view.panels[1].d_key.isVisible()
-    assert len(view.panels[0].d.getOriginalDataset()[1]) == len(snap.grid_x)
+    compare_view.set_snapshot(replace(snap, d_is_prob=(True, False)))
+    critic_x = compare_view.panels[1].d.getOriginalDataset()[0]
+    assert critic_x is None or len(critic_x) == 0
+    assert compare_view.panels[1].d_key.text() == "" and not compare_view.panels[1].d_key.isVisible()
+    assert len(compare_view.panels[0].d.getOriginalDataset()[1]) == len(snap.grid_x)
 
 
-def test_theme_and_presentation_restyle_the_panels(view):
-    view.set_snapshot(synthetic_snapshot(dim=2, m=2))
-    p = view.panels[0]
+def test_theme_and_presentation_restyle_the_panels(compare_view):
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=2))
+    p = compare_view.panels[0]
     assert p.canvas.backgroundBrush().color().name().upper() == LIGHT.background.upper()
-    view.set_theme(DARK)
+    compare_view.set_theme(DARK)
     assert p.canvas.backgroundBrush().color().name().upper() == DARK.background.upper()
-    img = view.grab().toImage()
+    img = compare_view.grab().toImage()
     assert img.pixelColor(2, img.height() - 2).name().upper() == DARK.background.upper()
-    before = view.captions.pt, p.title.font().pointSize()
-    view.set_presentation(True)
-    assert view.captions.pt > before[0] and p.title.font().pointSize() > before[1]
-    assert len({q.caption.font().pointSize() for q in view.panels}) == 1    # side by side, one size
+    before = compare_view.captions.pt, p.title.font().pointSize()
+    compare_view.set_presentation(True)
+    assert compare_view.captions.pt > before[0] and p.title.font().pointSize() > before[1]
+    assert len({q.caption.font().pointSize() for q in compare_view.panels}) == 1    # side by side, one size
 
 
-def test_arrangement_uses_at_most_four_columns_and_two_rows(view):
+def test_arrangement_uses_at_most_four_columns_and_two_rows(compare_view):
     for m in (1, 3, 6, 8):
-        view.set_snapshot(synthetic_snapshot(dim=2, m=m))
-        rows = {view.grid.getItemPosition(view.grid.indexOf(p))[0] for p in view.panels}
-        cols = {view.grid.getItemPosition(view.grid.indexOf(p))[1] for p in view.panels}
-        assert len(rows) <= 2 and len(cols) <= 4 and len(view.panels) == m
+        compare_view.set_snapshot(synthetic_snapshot(dim=2, m=m))
+        rows = {compare_view.grid.getItemPosition(compare_view.grid.indexOf(p))[0] for p in compare_view.panels}
+        cols = {compare_view.grid.getItemPosition(compare_view.grid.indexOf(p))[1] for p in compare_view.panels}
+        assert len(rows) <= 2 and len(cols) <= 4 and len(compare_view.panels) == m
 
 
 def test_trails_on_a_plain_plot(qtbot):
@@ -285,25 +277,26 @@ def weights_now(lab) -> dict:
             "losses": [s.loss for s in lab.trainer.settings]}
 
 
-def live_view(view, session, qtbot, m: int):
-    view.attach(session)
+def live_view(compare_view, session, qtbot, m: int):
+    compare_view.attach(session)
     session.play()
     snap = session.wait_for(lambda s: s.step >= 5 and s.n_gans == m, 20)
     assert snap is not None
-    view.set_snapshot(snap)
+    compare_view.set_snapshot(snap)
     return snap
 
 
-def test_add_panel_while_training_keeps_the_others_weights(view, session, qtbot):
-    live_view(view, session, qtbot, 3)
-    combo = view.findChild(QtWidgets.QComboBox, "compareAddLossCombo")
+def test_add_panel_while_training_keeps_the_others_weights(compare_view, session, qtbot):
+    live_view(compare_view, session, qtbot, 3)
+    combo = compare_view.findChild(QtWidgets.QComboBox, "compareAddLossCombo")
     combo.setCurrentIndex(combo.findData("hinge"))
     gate, before = gated(session)
-    qtbot.mouseClick(view.findChild(QtWidgets.QPushButton, "compareAddButton"), QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(compare_view.findChild(QtWidgets.QPushButton, "compareAddButton"),
+                     QtCore.Qt.MouseButton.LeftButton)
     after = on_thread(session, weights_now)
     gate.set()
     qtbot.waitUntil(lambda: "G" in after, timeout=10000)
-    assert view.error_label.text() == ""
+    assert compare_view.error_label.text() == ""
     assert after["m"] == 4 and before["m"] == 3 and after["step"] == before["step"]
     assert torch.equal(after["G"][:3], before["G"])
     assert not any(torch.equal(after["G"][3], before["G"][j]) for j in range(3))   # fresh weights
@@ -311,14 +304,14 @@ def test_add_panel_while_training_keeps_the_others_weights(view, session, qtbot)
 
     snap = session.wait_for(lambda s: s.n_gans == 4 and s.step > after["step"], 20)
     assert snap is not None
-    view.set_snapshot(snap)
-    assert len(view.panels) == 4 and view.panels[3].subtitle.text().startswith("Hinge")
+    compare_view.set_snapshot(snap)
+    assert len(compare_view.panels) == 4 and compare_view.panels[3].subtitle.text().startswith("Hinge")
 
 
-def test_remove_panel_while_training_keeps_the_others_weights(view, session, qtbot):
-    live_view(view, session, qtbot, 3)
+def test_remove_panel_while_training_keeps_the_others_weights(compare_view, session, qtbot):
+    live_view(compare_view, session, qtbot, 3)
     gate, before = gated(session)
-    qtbot.mouseClick(view.findChild(QtWidgets.QToolButton, "compareRemove_1"), QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(compare_view.findChild(QtWidgets.QToolButton, "compareRemove_1"), QtCore.Qt.MouseButton.LeftButton)
     after = on_thread(session, weights_now)
     gate.set()
     qtbot.waitUntil(lambda: "G" in after, timeout=10000)
@@ -326,16 +319,16 @@ def test_remove_panel_while_training_keeps_the_others_weights(view, session, qtb
     assert torch.equal(after["G"][0], before["G"][0]) and torch.equal(after["G"][1], before["G"][2])
     assert session.scenario.panel_labels() == ["ns", "lsgan"]
     snap = session.wait_for(lambda s: s.n_gans == 2, 20)
-    view.set_snapshot(snap)
-    assert len(view.panels) == 2 and [p.title.text() for p in view.panels] == ["ns", "lsgan"]
+    compare_view.set_snapshot(snap)
+    assert len(compare_view.panels) == 2 and [p.title.text() for p in compare_view.panels] == ["ns", "lsgan"]
 
 
-def test_editing_a_panels_loss_changes_only_that_gan_live(view, session, qtbot):
-    live_view(view, session, qtbot, 3)
-    panel = view.panels[1]
+def test_editing_a_panels_loss_changes_only_that_gan_live(compare_view, session, qtbot):
+    live_view(compare_view, session, qtbot, 3)
+    panel = compare_view.panels[1]
     qtbot.mouseClick(panel.title, QtCore.Qt.MouseButton.LeftButton)
     assert panel.editor.isVisible() and panel.edit_button.isChecked()
-    combo = view.findChild(QtWidgets.QComboBox, "compareLossCombo_1")
+    combo = compare_view.findChild(QtWidgets.QComboBox, "compareLossCombo_1")
     gate, before = gated(session)
     idx = combo.findData("hinge")
     combo.setCurrentIndex(idx)
@@ -343,40 +336,40 @@ def test_editing_a_panels_loss_changes_only_that_gan_live(view, session, qtbot):
     after = on_thread(session, weights_now)
     gate.set()
     qtbot.waitUntil(lambda: "G" in after, timeout=10000)
-    assert view.error_label.text() == ""
+    assert compare_view.error_label.text() == ""
     assert after["losses"] == ["ns", "hinge", "lsgan"] and before["m"] == 3
     assert after["step"] == before["step"] and torch.equal(after["G"], before["G"])   # no restart
     snap = session.wait_for(lambda s: s.loss_ids[1] == "hinge" and s.step > after["step"], 20)
     assert snap is not None and snap.step > before["step"]                 # training went on
-    view.set_snapshot(snap)
-    assert view.panels[1].subtitle.text().startswith("Hinge")
+    compare_view.set_snapshot(snap)
+    assert compare_view.panels[1].subtitle.text().startswith("Hinge")
 
 
-def test_editing_k_applies_to_one_panel(view, session, qtbot):
-    live_view(view, session, qtbot, 3)
-    view.panels[2].set_editor_visible(True)
-    spin = view.findChild(QtWidgets.QSpinBox, "compareKSpin_2")
+def test_editing_k_applies_to_one_panel(compare_view, session, qtbot):
+    live_view(compare_view, session, qtbot, 3)
+    compare_view.panels[2].set_editor_visible(True)
+    spin = compare_view.findChild(QtWidgets.QSpinBox, "compareKSpin_2")
     spin.setValue(3)
     qtbot.waitUntil(lambda: [s.k for s in session.lab.trainer.settings] == [1, 1, 3], timeout=10000)
 
 
-def test_errors_show_in_the_view_and_limits_disable_buttons(view):
+def test_errors_show_in_the_view_and_limits_disable_buttons(compare_view):
     s = Session(small_compare(2))                  # never started: commands are only validated
     try:
-        view.attach(s)
-        view.set_snapshot(synthetic_snapshot(dim=2, m=2))
-        assert view.add_button.isEnabled() and view.panels[0].remove_button.isEnabled()
-        assert not view.edit_panel(0, lr_d=-1.0)
-        assert "lr_d" in view.findChild(QtWidgets.QLabel, "compareError").text()
-        assert view.edit_panel(0, lr_d=1e-4) and view.error_label.text() == ""
+        compare_view.attach(s)
+        compare_view.set_snapshot(synthetic_snapshot(dim=2, m=2))
+        assert compare_view.add_button.isEnabled() and compare_view.panels[0].remove_button.isEnabled()
+        assert not compare_view.edit_panel(0, lr_d=-1.0)
+        assert "lr_d" in compare_view.findChild(QtWidgets.QLabel, "compareError").text()
+        assert compare_view.edit_panel(0, lr_d=1e-4) and compare_view.error_label.text() == ""
 
-        view.set_snapshot(synthetic_snapshot(dim=2, m=MAX_PANELS))
-        assert not view.add_button.isEnabled()
-        view.set_snapshot(synthetic_snapshot(dim=2, m=1))
-        assert view.add_button.isEnabled() and not view.panels[0].remove_button.isEnabled()
-        view.attach(None)
-        assert not view.add_button.isVisible() and not view.panels[0].remove_button.isVisible()
-        assert not view.add_panel("ns") and not view.edit_panel(0, k=2)
+        compare_view.set_snapshot(synthetic_snapshot(dim=2, m=MAX_PANELS))
+        assert not compare_view.add_button.isEnabled()
+        compare_view.set_snapshot(synthetic_snapshot(dim=2, m=1))
+        assert compare_view.add_button.isEnabled() and not compare_view.panels[0].remove_button.isEnabled()
+        compare_view.attach(None)
+        assert not compare_view.add_button.isVisible() and not compare_view.panels[0].remove_button.isVisible()
+        assert not compare_view.add_panel("ns") and not compare_view.edit_panel(0, k=2)
     finally:
         assert s.stop()
 
@@ -398,12 +391,12 @@ def test_step_ticks_leave_each_label_its_width(qtbot, width, span):
     assert span / major * (label + 4) <= width + 1e-9                 # labels never touch
 
 
-def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(view, qtbot):
-    view.set_snapshot(synthetic_snapshot(dim=1, m=2))
-    p = view.panels[0]
+def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(compare_view, qtbot):
+    compare_view.set_snapshot(synthetic_snapshot(dim=1, m=2))
+    p = compare_view.panels[0]
     label = "minimax log(1 - D(G(z))) with a long name"
     p.set_titles(label, "minimax", "")
-    view.resize(420, 300)
+    compare_view.resize(420, 300)
     qtbot.waitUntil(lambda: p.title.width() < p.title.fontMetrics().horizontalAdvance(label))
     shown = QtWidgets.QPushButton.text(p.title)
     assert p.title.text() == label
@@ -411,10 +404,7 @@ def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(view, qtbot):
     assert p.title.fontMetrics().horizontalAdvance(shown) <= p.title.width()
 
 
-def test_a_critic_panel_shows_no_empty_d_key_from_its_first_frame(qtbot):
-    w = CompareView()
-    qtbot.addWidget(w)
-    w.resize(800, 400)
-    w.show()
+def test_a_critic_panel_shows_no_empty_d_key_from_its_first_frame(shown):
+    w = shown(CompareView(), 800, 400)
     w.set_snapshot(replace(synthetic_snapshot(dim=1, m=2), d_is_prob=(True, False)))
     assert w.panels[0].d_key.isVisible() and not w.panels[1].d_key.isVisible()

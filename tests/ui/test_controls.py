@@ -34,30 +34,22 @@ CONTROLS = {
 
 
 class Recorder:
-    def __init__(self, panel: ControlPanel) -> None:
+    def __init__(self, control_panel: ControlPanel) -> None:
         self.calls: dict[str, list] = {name: [] for name in SIGNALS}
         for name in SIGNALS:
-            getattr(panel, name).connect(self.calls[name].append)
+            getattr(control_panel, name).connect(self.calls[name].append)
 
     def total(self) -> int:
         return sum(len(v) for v in self.calls.values())
 
 
 @pytest.fixture
-def panel(qtbot):
-    p = ControlPanel()
-    qtbot.addWidget(p)
-    p.resize(320, 900)
-    return p
+def rec(control_panel):
+    return Recorder(control_panel)
 
 
-@pytest.fixture
-def rec(panel):
-    return Recorder(panel)
-
-
-def child(panel, kind, name):
-    w = panel.findChild(kind, name)
+def child(control_panel, kind, name):
+    w = control_panel.findChild(kind, name)
     assert w is not None, f"{name} is missing"
     return w
 
@@ -79,42 +71,42 @@ def column(table: QTableWidget, header: str) -> int:
 
 # -- structure ---------------------------------------------------------------------------------
 
-def test_every_named_control_exists(panel):
-    assert panel.objectName() == "controlPanel"
+def test_every_named_control_exists(control_panel):
+    assert control_panel.objectName() == "controlPanel"
     for kind, names in CONTROLS.items():
         for name in names:
-            child(panel, kind, name)
+            child(control_panel, kind, name)
 
 
-def test_menus_are_read_from_the_registries(panel):
-    assert combo_data(child(panel, QComboBox, "lossCombo")) == list(LOSSES)
-    assert combo_data(child(panel, QComboBox, "optimizerCombo")) == list(OPTIMIZERS)
-    assert combo_data(child(panel, QComboBox, "presetCombo")) == [*PRESETS, None]
-    assert combo_data(child(panel, QComboBox, "activationCombo")) == list(ACTIVATIONS)
-    assert combo_data(child(panel, QComboBox, "updateCombo")) == list(UPDATE_ORDERS)
-    assert combo_data(child(panel, QComboBox, "priorCombo")) == list(PRIORS)
-    loss = child(panel, QComboBox, "lossCombo")
+def test_menus_are_read_from_the_registries(control_panel):
+    assert combo_data(child(control_panel, QComboBox, "lossCombo")) == list(LOSSES)
+    assert combo_data(child(control_panel, QComboBox, "optimizerCombo")) == list(OPTIMIZERS)
+    assert combo_data(child(control_panel, QComboBox, "presetCombo")) == [*PRESETS, None]
+    assert combo_data(child(control_panel, QComboBox, "activationCombo")) == list(ACTIVATIONS)
+    assert combo_data(child(control_panel, QComboBox, "updateCombo")) == list(UPDATE_ORDERS)
+    assert combo_data(child(control_panel, QComboBox, "priorCombo")) == list(PRIORS)
+    loss = child(control_panel, QComboBox, "lossCombo")
     for i, loss_id in enumerate(LOSSES):
         tip = loss.itemData(i, Qt.ItemDataRole.ToolTipRole)
         assert LOSSES[loss_id].name in tip and "At D" in tip
-    opt = child(panel, QComboBox, "optimizerCombo")
+    opt = child(control_panel, QComboBox, "optimizerCombo")
     for i, opt_id in enumerate(OPTIMIZERS):
         assert opt.itemData(i, Qt.ItemDataRole.ToolTipRole) == OPTIMIZERS[opt_id].rule
 
 
-def test_tooltips_name_the_formula_and_paper(panel):
-    assert child(panel, QSlider, "kSlider").toolTip() == (
+def test_tooltips_name_the_formula_and_paper(control_panel):
+    assert child(control_panel, QSlider, "kSlider").toolTip() == (
         "k: discriminator steps per generator step (Algorithm 1, Goodfellow et al. 2014)")
     expected = {"smoothingSpin": "Salimans et al. 2016", "gpSpin": "Gulrajani et al. 2017",
                 "r1Spin": "Mescheder et al. 2018", "unrollSpin": "Metz et al. 2016",
                 "freezeGCheck": "D* = p_data / (p_data + p_g)"}
     for name, text in expected.items():
-        assert text in child(panel, QWidget, name).toolTip()
-    assert "recommended" in child(panel, QCheckBox, "lossDefaultsCheck").toolTip()
+        assert text in child(control_panel, QWidget, name).toolTip()
+    assert "recommended" in child(control_panel, QCheckBox, "lossDefaultsCheck").toolTip()
 
 
-def test_the_panel_starts_with_the_dataclass_defaults(panel):
-    assert panel.current_train() == asdict(TrainSettings())
+def test_the_panel_starts_with_the_dataclass_defaults(control_panel):
+    assert control_panel.current_train() == asdict(TrainSettings())
 
 
 # -- loss and steps ----------------------------------------------------------------------------
@@ -124,11 +116,11 @@ def _other_plain_loss(loss_id: str) -> str:
 
 
 @pytest.mark.parametrize("loss_id", list(LOSSES))
-def test_choosing_a_loss_applies_its_recommended_settings(panel, loss_id):
+def test_choosing_a_loss_applies_its_recommended_settings(control_panel, loss_id):
     before = TrainSettings(loss=_other_plain_loss(loss_id))
-    panel.set_train(before)
-    rec = Recorder(panel)
-    select(child(panel, QComboBox, "lossCombo"), loss_id)
+    control_panel.set_train(before)
+    rec = Recorder(control_panel)
+    select(child(control_panel, QComboBox, "lossCombo"), loss_id)
     assert rec.total() == 1
     change = rec.calls["trainChanged"][0]
     assert change["loss"] == loss_id
@@ -137,22 +129,22 @@ def test_choosing_a_loss_applies_its_recommended_settings(panel, loss_id):
     after = replace(before, **change)
     for name, value in LOSSES[loss_id].defaults.items():
         assert getattr(after, name) == value
-    assert panel.current_train() == asdict(after)
+    assert control_panel.current_train() == asdict(after)
 
 
 @pytest.mark.parametrize("loss_id", [l for l, loss in LOSSES.items() if loss.defaults])
-def test_without_recommended_settings_only_the_loss_changes(panel, rec, loss_id):
-    child(panel, QCheckBox, "lossDefaultsCheck").setChecked(False)
-    select(child(panel, QComboBox, "lossCombo"), loss_id)
+def test_without_recommended_settings_only_the_loss_changes(control_panel, rec, loss_id):
+    child(control_panel, QCheckBox, "lossDefaultsCheck").setChecked(False)
+    select(child(control_panel, QComboBox, "lossCombo"), loss_id)
     assert rec.calls["trainChanged"] == [{"loss": loss_id}]
-    assert panel.current_train() == asdict(replace(TrainSettings(), loss=loss_id))
+    assert control_panel.current_train() == asdict(replace(TrainSettings(), loss=loss_id))
 
 
-def test_leaving_a_loss_gives_back_what_its_settings_replaced_except_what_the_user_changed(panel, rec):
+def test_leaving_a_loss_gives_back_what_its_settings_replaced_except_what_the_user_changed(control_panel, rec):
     start = TrainSettings()
-    combo = child(panel, QComboBox, "lossCombo")
+    combo = child(control_panel, QComboBox, "lossCombo")
     select(combo, "wgan")
-    child(panel, QSlider, "kSlider").setValue(LOSSES["wgan"].defaults["k"] - 2)
+    child(control_panel, QSlider, "kSlider").setValue(LOSSES["wgan"].defaults["k"] - 2)
     select(combo, "ns")
     state = start
     for change in rec.calls["trainChanged"]:
@@ -162,27 +154,27 @@ def test_leaving_a_loss_gives_back_what_its_settings_replaced_except_what_the_us
     for name in wgan:
         if name != "k":
             assert getattr(state, name) == getattr(start, name)
-    assert panel.current_train() == asdict(state)
+    assert control_panel.current_train() == asdict(state)
 
 
-def test_k_slider_emits_k_once(panel, rec):
-    child(panel, QSlider, "kSlider").setValue(5)
+def test_k_slider_emits_k_once(control_panel, rec):
+    child(control_panel, QSlider, "kSlider").setValue(5)
     assert rec.calls["trainChanged"] == [{"k": 5}]
     assert rec.total() == 1
-    assert child(panel, QLabel, "kLabel").text() == "5"
+    assert child(control_panel, QLabel, "kLabel").text() == "5"
 
 
-def test_g_steps_spin_emits_g_steps(panel, rec):
-    child(panel, QSpinBox, "gStepsSpin").setValue(3)
+def test_g_steps_spin_emits_g_steps(control_panel, rec):
+    child(control_panel, QSpinBox, "gStepsSpin").setValue(3)
     assert rec.calls["trainChanged"] == [{"g_steps": 3}]
 
 
 # -- optimisation ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, field", [("lrD", "lr_d"), ("lrG", "lr_g")])
-def test_lr_sliders_are_logarithmic_and_match_their_label(panel, rec, name, field):
-    slider = child(panel, QSlider, f"{name}Slider")
-    label = child(panel, QLabel, f"{name}Label")
+def test_lr_sliders_are_logarithmic_and_match_their_label(control_panel, rec, name, field):
+    slider = child(control_panel, QSlider, f"{name}Slider")
+    label = child(control_panel, QLabel, f"{name}Label")
     top = slider.maximum()
     positions = [0, top // 4, top // 2, 3 * top // 4, top - 1, top]
     for pos in positions:
@@ -203,9 +195,10 @@ def test_lr_sliders_are_logarithmic_and_match_their_label(panel, rec, name, fiel
     assert 1.0 < values[-1] / values[-2] < 1.2
 
 
-def test_optimizer_enables_the_fields_it_reads(panel, rec):
-    combo = child(panel, QComboBox, "optimizerCombo")
-    momentum, beta1, beta2 = (child(panel, QDoubleSpinBox, n) for n in ("momentumSpin", "beta1Spin", "beta2Spin"))
+def test_optimizer_enables_the_fields_it_reads(control_panel, rec):
+    combo = child(control_panel, QComboBox, "optimizerCombo")
+    momentum, beta1, beta2 = (child(control_panel, QDoubleSpinBox, n)
+                              for n in ("momentumSpin", "beta1Spin", "beta2Spin"))
     select(combo, "adam")
     assert beta1.isEnabled() and beta2.isEnabled() and not momentum.isEnabled()
     select(combo, "momentum")
@@ -216,11 +209,11 @@ def test_optimizer_enables_the_fields_it_reads(panel, rec):
     assert rec.calls["trainChanged"][-1] == {"momentum": -0.5}
 
 
-def test_batch_update_and_betas_emit_their_fields(panel, rec):
-    batch = child(panel, QSpinBox, "batchSpin")
+def test_batch_update_and_betas_emit_their_fields(control_panel, rec):
+    batch = child(control_panel, QSpinBox, "batchSpin")
     batch.stepBy(1)
-    select(child(panel, QComboBox, "updateCombo"), "simultaneous")
-    child(panel, QDoubleSpinBox, "beta2Spin").setValue(0.9)
+    select(child(control_panel, QComboBox, "updateCombo"), "simultaneous")
+    child(control_panel, QDoubleSpinBox, "beta2Spin").setValue(0.9)
     assert rec.calls["trainChanged"] == [{"batch_size": 2 * TrainSettings().batch_size},
                                          {"update": "simultaneous"}, {"beta2": 0.9}]
 
@@ -240,15 +233,15 @@ def test_batch_update_and_betas_emit_their_fields(panel, rec):
     ("snCheck", "spectral_norm", True),
     ("freezeGCheck", "freeze_g", True),
 ])
-def test_each_trick_emits_its_field(panel, rec, name, field, value):
-    w = child(panel, QWidget, name)
+def test_each_trick_emits_its_field(control_panel, rec, name, field, value):
+    w = child(control_panel, QWidget, name)
     if isinstance(w, QCheckBox):
         w.setChecked(value)
     else:
         w.setValue(value)
     assert rec.calls["trainChanged"] == [{field: value}]
     assert rec.total() == 1
-    assert panel.current_train()[field] == value
+    assert control_panel.current_train()[field] == value
 
 
 # -- filling -----------------------------------------------------------------------------------
@@ -266,55 +259,55 @@ def _scenario() -> Scenario:
     )
 
 
-def test_set_scenario_fills_every_widget_and_emits_nothing(panel, rec):
+def test_set_scenario_fills_every_widget_and_emits_nothing(control_panel, rec):
     sc = _scenario()
-    panel.set_scenario(sc)
+    control_panel.set_scenario(sc)
     assert rec.total() == 0
-    assert panel.current_train() == asdict(sc.train)
-    assert child(panel, QComboBox, "lossCombo").currentData() == "hinge"
-    assert child(panel, QLabel, "kLabel").text() == "3"
-    assert float(child(panel, QLabel, "lrDLabel").text()) == pytest.approx(2e-4)
-    assert float(child(panel, QLabel, "lrGLabel").text()) == pytest.approx(3e-3)
-    assert child(panel, QComboBox, "presetCombo").currentData() == "grid25"
-    assert child(panel, QTableWidget, "mixtureTable").rowCount() == PRESETS["grid25"].build().n_components
-    assert child(panel, QSpinBox, "latentSpin").value() == 3
-    assert child(panel, QComboBox, "priorCombo").currentData() == "uniform"
-    assert [child(panel, QSpinBox, n).value() for n in ("gLayersSpin", "gWidthSpin", "dLayersSpin", "dWidthSpin")] \
-        == [3, 128, 1, 32]
-    assert child(panel, QComboBox, "activationCombo").currentData() == "tanh"
-    assert child(panel, QCheckBox, "conditionalCheck").isChecked()
-    assert child(panel, QSpinBox, "classSpin").isEnabled()
-    assert child(panel, QSpinBox, "seedSpin").value() == 7
+    assert control_panel.current_train() == asdict(sc.train)
+    assert child(control_panel, QComboBox, "lossCombo").currentData() == "hinge"
+    assert child(control_panel, QLabel, "kLabel").text() == "3"
+    assert float(child(control_panel, QLabel, "lrDLabel").text()) == pytest.approx(2e-4)
+    assert float(child(control_panel, QLabel, "lrGLabel").text()) == pytest.approx(3e-3)
+    assert child(control_panel, QComboBox, "presetCombo").currentData() == "grid25"
+    assert child(control_panel, QTableWidget, "mixtureTable").rowCount() == PRESETS["grid25"].build().n_components
+    assert child(control_panel, QSpinBox, "latentSpin").value() == 3
+    assert child(control_panel, QComboBox, "priorCombo").currentData() == "uniform"
+    assert [child(control_panel, QSpinBox, n).value()
+            for n in ("gLayersSpin", "gWidthSpin", "dLayersSpin", "dWidthSpin")] == [3, 128, 1, 32]
+    assert child(control_panel, QComboBox, "activationCombo").currentData() == "tanh"
+    assert child(control_panel, QCheckBox, "conditionalCheck").isChecked()
+    assert child(control_panel, QSpinBox, "classSpin").isEnabled()
+    assert child(control_panel, QSpinBox, "seedSpin").value() == 7
     # A second fill back to the defaults emits nothing either.
-    panel.set_scenario(Scenario())
+    control_panel.set_scenario(Scenario())
     assert rec.total() == 0
-    assert panel.current_train() == asdict(TrainSettings())
+    assert control_panel.current_train() == asdict(TrainSettings())
 
 
-def test_set_scenario_with_a_custom_mixture_fills_the_table(panel, rec):
-    panel.set_scenario(Scenario(data=DataSpec(preset=None, means=[-1.0, 2.5], stds=[0.3, 0.7], weights=[1, 3])))
+def test_set_scenario_with_a_custom_mixture_fills_the_table(control_panel, rec):
+    control_panel.set_scenario(Scenario(data=DataSpec(preset=None, means=[-1.0, 2.5], stds=[0.3, 0.7], weights=[1, 3])))
     assert rec.total() == 0
-    table = child(panel, QTableWidget, "mixtureTable")
-    assert child(panel, QComboBox, "presetCombo").currentData() is None
+    table = child(control_panel, QTableWidget, "mixtureTable")
+    assert child(control_panel, QComboBox, "presetCombo").currentData() is None
     assert table.columnCount() == 3 and table.rowCount() == 2
     assert float(table.item(1, column(table, "mean x")).text()) == 2.5
     assert float(table.item(0, column(table, "std")).text()) == 0.3
     assert float(table.item(1, column(table, "weight")).text()) == pytest.approx(0.75)
 
 
-def test_set_train_emits_nothing(panel, rec):
-    panel.set_train(TrainSettings.for_loss("wgan"))
+def test_set_train_emits_nothing(control_panel, rec):
+    control_panel.set_train(TrainSettings.for_loss("wgan"))
     assert rec.total() == 0
-    assert panel.current_train() == asdict(TrainSettings.for_loss("wgan"))
+    assert control_panel.current_train() == asdict(TrainSettings.for_loss("wgan"))
 
 
 # -- data --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("preset_id", ["bimodal1d", "grid25"])
-def test_choosing_a_preset_fills_the_table_and_emits_its_id(panel, rec, preset_id):
-    select(child(panel, QComboBox, "presetCombo"), preset_id)
+def test_choosing_a_preset_fills_the_table_and_emits_its_id(control_panel, rec, preset_id):
+    select(child(control_panel, QComboBox, "presetCombo"), preset_id)
     mixture = PRESETS[preset_id].build()
-    table = child(panel, QTableWidget, "mixtureTable")
+    table = child(control_panel, QTableWidget, "mixtureTable")
     assert table.rowCount() == mixture.n_components
     assert table.columnCount() == mixture.dim + 2
     assert rec.calls["dataChanged"] == [DataSpec(preset=preset_id)]
@@ -322,9 +315,9 @@ def test_choosing_a_preset_fills_the_table_and_emits_its_id(panel, rec, preset_i
     assert float(table.item(0, column(table, "std")).text()) == pytest.approx(mixture.stds[0], rel=1e-3)
 
 
-def test_a_negative_std_shows_an_error_naming_stds_and_emits_nothing(panel, rec):
-    table = child(panel, QTableWidget, "mixtureTable")
-    error = child(panel, QLabel, "controlError")
+def test_a_negative_std_shows_an_error_naming_stds_and_emits_nothing(control_panel, rec):
+    table = child(control_panel, QTableWidget, "mixtureTable")
+    error = child(control_panel, QLabel, "controlError")
     assert error.isHidden()
     table.item(1, column(table, "std")).setText("-0.5")
     assert rec.total() == 0
@@ -332,9 +325,9 @@ def test_a_negative_std_shows_an_error_naming_stds_and_emits_nothing(panel, rec)
     assert "component 2" in error.text() and "-0.5" in error.text(), "the message points at the cell"
 
 
-def test_a_non_number_or_negative_weight_names_its_field(panel, rec):
-    table = child(panel, QTableWidget, "mixtureTable")
-    error = child(panel, QLabel, "controlError")
+def test_a_non_number_or_negative_weight_names_its_field(control_panel, rec):
+    table = child(control_panel, QTableWidget, "mixtureTable")
+    error = child(control_panel, QLabel, "controlError")
     table.item(0, column(table, "mean y")).setText("abc")
     assert "means" in error.text() and "abc" in error.text()
     assert rec.total() == 0
@@ -345,25 +338,25 @@ def test_a_non_number_or_negative_weight_names_its_field(panel, rec):
     assert rec.total() == 1
 
 
-def test_a_valid_edit_emits_a_custom_mixture_and_clears_the_error(panel, rec):
-    select(child(panel, QComboBox, "presetCombo"), "bimodal1d")
-    table = child(panel, QTableWidget, "mixtureTable")
+def test_a_valid_edit_emits_a_custom_mixture_and_clears_the_error(control_panel, rec):
+    select(child(control_panel, QComboBox, "presetCombo"), "bimodal1d")
+    table = child(control_panel, QTableWidget, "mixtureTable")
     table.item(0, column(table, "std")).setText("x")
     table.item(0, column(table, "std")).setText("0.25")
-    assert child(panel, QLabel, "controlError").isHidden()
+    assert child(control_panel, QLabel, "controlError").isHidden()
     spec = rec.calls["dataChanged"][-1]
     assert len(rec.calls["dataChanged"]) == 2
     assert spec.preset is None
     assert spec.stds == [0.25, pytest.approx(PRESETS["bimodal1d"].build().stds[1])]
     assert spec.mixture().n_components == 2
-    assert child(panel, QComboBox, "presetCombo").currentData() is None
+    assert child(control_panel, QComboBox, "presetCombo").currentData() is None
 
 
-def test_adding_and_removing_components_emit_the_new_mixture(panel, rec):
-    select(child(panel, QComboBox, "presetCombo"), "gauss1d")
-    remove = child(panel, QPushButton, "removeComponentButton")
+def test_adding_and_removing_components_emit_the_new_mixture(control_panel, rec):
+    select(child(control_panel, QComboBox, "presetCombo"), "gauss1d")
+    remove = child(control_panel, QPushButton, "removeComponentButton")
     assert not remove.isEnabled(), "the last component cannot go"
-    child(panel, QPushButton, "addComponentButton").click()
+    child(control_panel, QPushButton, "addComponentButton").click()
     assert rec.calls["dataChanged"][-1].mixture().n_components == 2
     assert remove.isEnabled()
     remove.click()
@@ -373,13 +366,13 @@ def test_adding_and_removing_components_emit_the_new_mixture(panel, rec):
 
 # -- model, run --------------------------------------------------------------------------------
 
-def test_conditional_emits_model_change_and_enables_the_class_picker(panel, rec):
-    cls = child(panel, QSpinBox, "classSpin")
+def test_conditional_emits_model_change_and_enables_the_class_picker(control_panel, rec):
+    cls = child(control_panel, QSpinBox, "classSpin")
     assert not cls.isEnabled()
-    child(panel, QCheckBox, "conditionalCheck").setChecked(True)
+    child(control_panel, QCheckBox, "conditionalCheck").setChecked(True)
     assert rec.calls["modelChanged"] == [{"conditional": True}]
     assert cls.isEnabled()
-    assert cls.maximum() == child(panel, QTableWidget, "mixtureTable").rowCount() - 1
+    assert cls.maximum() == child(control_panel, QTableWidget, "mixtureTable").rowCount() - 1
     cls.setValue(3)
     assert rec.calls["viewClassChanged"] == [3]
     assert rec.calls["modelChanged"] == [{"conditional": True}], "the class picker must not restart training"
@@ -388,22 +381,22 @@ def test_conditional_emits_model_change_and_enables_the_class_picker(panel, rec)
 @pytest.mark.parametrize("name, field, value", [
     ("latentSpin", "latent_dim", 5), ("gLayersSpin", "g_layers", 3), ("dWidthSpin", "d_width", 128),
 ])
-def test_model_spins_emit_their_field(panel, rec, name, field, value):
-    child(panel, QSpinBox, name).setValue(value)
+def test_model_spins_emit_their_field(control_panel, rec, name, field, value):
+    child(control_panel, QSpinBox, name).setValue(value)
     assert rec.calls["modelChanged"] == [{field: value}]
     assert rec.total() == 1
 
 
-def test_activation_and_seed(panel, rec):
-    select(child(panel, QComboBox, "activationCombo"), "tanh")
-    child(panel, QSpinBox, "seedSpin").setValue(42)
+def test_activation_and_seed(control_panel, rec):
+    select(child(control_panel, QComboBox, "activationCombo"), "tanh")
+    child(control_panel, QSpinBox, "seedSpin").setValue(42)
     assert rec.calls["modelChanged"] == [{"activation": "tanh"}]
     assert rec.calls["seedChanged"] == [42]
 
 
-def test_speed_slider_runs_from_slow_motion_to_max(panel, rec):
-    slider = child(panel, QSlider, "speedSlider")
-    label = child(panel, QLabel, "speedLabel")
+def test_speed_slider_runs_from_slow_motion_to_max(control_panel, rec):
+    slider = child(control_panel, QSlider, "speedSlider")
+    label = child(control_panel, QLabel, "speedLabel")
     assert label.text() == "max"
     slider.setValue(0)
     slider.setValue(slider.maximum() - 1)
@@ -412,28 +405,28 @@ def test_speed_slider_runs_from_slow_motion_to_max(panel, rec):
     assert isinstance(slow, float) and 0 < slow <= 1
     assert isinstance(fast, float) and fast > slow
     assert top is None and label.text() == "max"
-    panel.set_speed(10.0)
+    control_panel.set_speed(10.0)
     assert len(rec.calls["speedChanged"]) == 3
     assert "10" in label.text()
 
 
 # -- error, presentation, theme ----------------------------------------------------------------
 
-def test_set_error_shows_and_clears(panel):
-    error = child(panel, QLabel, "controlError")
-    panel.set_error("train.k: must be an integer >= 1 (got 0)")
+def test_set_error_shows_and_clears(control_panel):
+    error = child(control_panel, QLabel, "controlError")
+    control_panel.set_error("train.k: must be an integer >= 1 (got 0)")
     assert not error.isHidden() and "train.k" in error.text()
-    panel.set_error("")
+    control_panel.set_error("")
     assert error.isHidden()
 
 
-def test_presentation_enlarges_the_fonts_and_widens_the_panel(panel):
-    combo = child(panel, QComboBox, "lossCombo")
-    panel.show()
-    small, narrow = combo.font().pointSizeF(), panel.minimumWidth()
-    panel.set_presentation(True)
-    panel.set_theme(DARK)
+def test_presentation_enlarges_the_fonts_and_widens_the_panel(control_panel):
+    combo = child(control_panel, QComboBox, "lossCombo")
+    control_panel.show()
+    small, narrow = combo.font().pointSizeF(), control_panel.minimumWidth()
+    control_panel.set_presentation(True)
+    control_panel.set_theme(DARK)
     assert combo.font().pointSizeF() > small
-    assert panel.minimumWidth() > narrow
-    panel.set_presentation(False)
+    assert control_panel.minimumWidth() > narrow
+    control_panel.set_presentation(False)
     assert combo.font().pointSizeF() == small

@@ -20,14 +20,6 @@ PROB_LOSSES = [lid for lid, l in LOSSES.items() if l.has_probability]
 CRITIC_LOSSES = [lid for lid, l in LOSSES.items() if l.is_critic]
 
 
-def _shown(qtbot, widget, w=420, h=520):
-    qtbot.addWidget(widget)
-    widget.resize(w, h)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 def _with_history(snap, key, member, values):
     hist = {k: np.array(v) for k, v in snap.history.items()}
     hist[key][member] = values
@@ -50,8 +42,8 @@ def _critic_snapshot(m=1, dim=1):
 
 # -- loss shape panel ---------------------------------------------------------------------------
 
-def test_loss_panel_draws_every_probability_loss_from_the_registry(qtbot):
-    panel = _shown(qtbot, LossShapePanel())
+def test_loss_panel_draws_every_probability_loss_from_the_registry(docked):
+    panel = docked(LossShapePanel())
     assert panel.objectName() == "lossShapePanel"
     d, curves = loss_shape_curves()
     assert sorted(panel.curves) == sorted(PROB_LOSSES)
@@ -65,8 +57,8 @@ def test_loss_panel_draws_every_probability_loss_from_the_registry(qtbot):
 
 
 @pytest.mark.parametrize("loss_id", PROB_LOSSES)
-def test_set_loss_highlights_exactly_that_curve(qtbot, loss_id):
-    panel = _shown(qtbot, LossShapePanel())
+def test_set_loss_highlights_exactly_that_curve(docked, loss_id):
+    panel = docked(LossShapePanel())
     panel.set_loss(loss_id)
     widths = {lid: item.opts["pen"].widthF() for lid, item in panel.curves.items()}
     others = [w for lid, w in widths.items() if lid != loss_id]
@@ -77,8 +69,8 @@ def test_set_loss_highlights_exactly_that_curve(qtbot, loss_id):
 
 
 @pytest.mark.parametrize("loss_id", ["minimax", "ns", "ml", "lsgan"])
-def test_markers_sit_on_the_selected_curve_at_the_fakes_d(qtbot, loss_id):
-    panel = _shown(qtbot, LossShapePanel())
+def test_markers_sit_on_the_selected_curve_at_the_fakes_d(docked, loss_id):
+    panel = docked(LossShapePanel())
     snap = synthetic_snapshot(m=3)
     panel.set_loss(loss_id)
     panel.index = 2
@@ -98,8 +90,8 @@ def test_markers_sit_on_the_selected_curve_at_the_fakes_d(qtbot, loss_id):
 
 
 @pytest.mark.parametrize("loss_id", CRITIC_LOSSES)
-def test_critic_loss_shows_the_note_and_no_markers(qtbot, loss_id):
-    panel = _shown(qtbot, LossShapePanel())
+def test_critic_loss_shows_the_note_and_no_markers(docked, loss_id):
+    panel = docked(LossShapePanel())
     panel.set_loss("ns")
     panel.set_snapshot(synthetic_snapshot())
     assert len(panel.markers.getData()[0]) > 0
@@ -114,18 +106,18 @@ def test_critic_loss_shows_the_note_and_no_markers(qtbot, loss_id):
     assert len(widths) == 1, "a critic loss highlights no curve"
 
 
-def test_critic_scores_are_not_drawn_on_a_probability_curve(qtbot):
+def test_critic_scores_are_not_drawn_on_a_probability_curve(docked):
     # The loss menu can run a frame ahead of the training thread: a critic's snapshot
     # may arrive while a probability loss is already selected.
-    panel = _shown(qtbot, LossShapePanel())
+    panel = docked(LossShapePanel())
     panel.set_loss("ns")
     panel.set_snapshot(_critic_snapshot())
     assert len(panel.markers.getData()[0]) == 0
     assert not panel.hist.isVisible()
 
 
-def test_loss_panel_rejects_an_unknown_loss(qtbot):
-    panel = _shown(qtbot, LossShapePanel())
+def test_loss_panel_rejects_an_unknown_loss(docked):
+    panel = docked(LossShapePanel())
     with pytest.raises(UnknownLoss, match="no-such-loss"):
         panel.set_loss("no-such-loss")
 
@@ -144,8 +136,8 @@ def _drawn(panel, key, member):
     return x is not None and len(x) > 0
 
 
-def test_metrics_curves_hold_the_history_and_are_reused(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_metrics_curves_hold_the_history_and_are_reused(docked):
+    panel = docked(MetricsPanel(), 800)
     assert panel.objectName() == "metricsPanel"
     panel.index = 1
     first = synthetic_snapshot(dim=2, m=2, seed=0)
@@ -169,8 +161,8 @@ def test_metrics_curves_hold_the_history_and_are_reused(qtbot):
 
 
 @pytest.mark.parametrize("key", ["d_real", "js"])
-def test_metrics_leave_gaps_at_nan(qtbot, key):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_metrics_leave_gaps_at_nan(docked, key):
+    panel = docked(MetricsPanel(), 800)
     snap = synthetic_snapshot(t=40)
     values = np.array(snap.history[key][0], dtype=np.float64) + 0.1
     values[15:20] = np.nan
@@ -182,8 +174,8 @@ def test_metrics_leave_gaps_at_nan(qtbot, key):
     assert sum(p.isMoveTo() for p in points) >= 2, "the line breaks at the NaN run instead of bridging it"
 
 
-def test_modes_plot_only_in_2d_with_k_as_ceiling(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_modes_plot_only_in_2d_with_k_as_ceiling(docked):
+    panel = docked(MetricsPanel(), 800)
     panel.set_snapshot(synthetic_snapshot(dim=1))
     assert not panel.plots["modes"].isVisible()
     assert panel.plots["losses"].isVisible()
@@ -195,8 +187,8 @@ def test_modes_plot_only_in_2d_with_k_as_ceiling(qtbot):
     assert not panel.plots["modes"].isVisible()
 
 
-def test_a_metric_that_is_nan_throughout_hides_its_plot(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_a_metric_that_is_nan_throughout_hides_its_plot(docked):
+    panel = docked(MetricsPanel(), 800)
     snap = synthetic_snapshot(dim=2, t=30)
     panel.set_snapshot(_with_history(snap, "hq_frac", 0, np.full(30, np.nan)))
     assert not panel.plots["hq_frac"].isVisible()
@@ -204,8 +196,8 @@ def test_a_metric_that_is_nan_throughout_hides_its_plot(qtbot):
     assert panel.plots["hq_frac"].isVisible()
 
 
-def test_show_all_draws_every_member_in_its_series_colour(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_show_all_draws_every_member_in_its_series_colour(docked):
+    panel = docked(MetricsPanel(), 800)
     snap = synthetic_snapshot(dim=2, m=3)
     panel.set_snapshot(snap)
     assert sum(_drawn(panel, "js", m) for m in range(3)) == 1
@@ -225,8 +217,8 @@ def test_show_all_draws_every_member_in_its_series_colour(qtbot):
     assert sum(_drawn(panel, "js", m) for m in range(3)) == 1
 
 
-def test_critic_scores_drop_the_equilibrium_line(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 800)
+def test_critic_scores_drop_the_equilibrium_line(docked):
+    panel = docked(MetricsPanel(), 800)
     panel.set_snapshot(synthetic_snapshot())
     assert panel.equilibrium.isVisible()
     panel.set_snapshot(_critic_snapshot())
@@ -236,8 +228,8 @@ def test_critic_scores_drop_the_equilibrium_line(qtbot):
 # -- info panel ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("loss_id", list(LOSSES))
-def test_info_panel_typesets_the_registry_entry(qtbot, loss_id):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_typesets_the_registry_entry(docked, loss_id):
+    panel = docked(InfoPanel())
     assert panel.objectName() == "infoPanel"
     panel.set_loss(loss_id)
     loss = LOSSES[loss_id]
@@ -270,8 +262,8 @@ def test_formula_html_replacements():
     assert formula_html("a < b & c") == "a &lt; b &amp; c"
 
 
-def test_info_panel_shows_the_latest_numbers(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_shows_the_latest_numbers(docked):
+    panel = docked(InfoPanel())
     panel.set_loss("ns")
     snap = synthetic_snapshot(dim=2, m=2, step=1234)
     panel.index = 1
@@ -286,8 +278,8 @@ def test_info_panel_shows_the_latest_numbers(qtbot):
     assert "JS: 0.457" in text and "0.123" not in text
 
 
-def test_info_panel_reads_member_index(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_reads_member_index(docked):
+    panel = docked(InfoPanel())
     snap = synthetic_snapshot(m=2)
     latest = {k: np.array(v) for k, v in snap.latest.items()}
     latest["js"][:] = [0.111, 0.222]
@@ -298,8 +290,8 @@ def test_info_panel_reads_member_index(qtbot):
     assert snap.labels[1] in panel.plain_text()
 
 
-def test_info_panel_modes_row_only_in_2d_and_nan_as_dash(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_modes_row_only_in_2d_and_nan_as_dash(docked):
+    panel = docked(InfoPanel())
     panel.set_snapshot(_with_latest(synthetic_snapshot(dim=1), w1=np.nan))
     text = panel.plain_text()
     assert "modes" not in text
@@ -308,8 +300,8 @@ def test_info_panel_modes_row_only_in_2d_and_nan_as_dash(qtbot):
     assert "modes captured" in panel.plain_text()
 
 
-def test_switching_loss_changes_the_text(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_switching_loss_changes_the_text(docked):
+    panel = docked(InfoPanel())
     panel.set_loss("ns")
     ns = panel.plain_text()
     panel.set_loss("wgan")
@@ -319,8 +311,8 @@ def test_switching_loss_changes_the_text(qtbot):
     assert "Arjovsky et al. 2017" in wgan and "Arjovsky et al. 2017" not in ns
 
 
-def test_info_panel_shows_training_switches(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_shows_training_switches(docked):
+    panel = docked(InfoPanel())
     snap = synthetic_snapshot()
     panel.set_snapshot(snap)
     assert "optimizer" not in panel.plain_text()
@@ -341,8 +333,8 @@ def _drive(panel, snap):
 
 
 @pytest.mark.parametrize("cls", PANELS)
-def test_index_must_not_be_negative(qtbot, cls):
-    panel = _shown(qtbot, cls())
+def test_index_must_not_be_negative(docked, cls):
+    panel = docked(cls())
     assert panel.index == 0
     with pytest.raises(ValueError, match="index"):
         panel.index = -1
@@ -350,8 +342,8 @@ def test_index_must_not_be_negative(qtbot, cls):
 
 @pytest.mark.parametrize("cls", PANELS)
 @pytest.mark.parametrize("theme", [LIGHT, DARK])
-def test_panels_render_something_in_both_themes(qtbot, cls, theme):
-    panel = _shown(qtbot, cls(theme=DARK if theme is LIGHT else LIGHT))
+def test_panels_render_something_in_both_themes(docked, cls, theme):
+    panel = docked(cls(theme=DARK if theme is LIGHT else LIGHT))
     panel.set_theme(theme)
     _drive(panel, synthetic_snapshot(dim=2, m=2))
     image = panel.grab().toImage()
@@ -361,20 +353,20 @@ def test_panels_render_something_in_both_themes(qtbot, cls, theme):
     assert len(colours) > 20, "the panel drew next to nothing"
 
 
-def test_presentation_mode_thickens_lines_and_enlarges_text(qtbot):
-    loss = _shown(qtbot, LossShapePanel())
+def test_presentation_mode_thickens_lines_and_enlarges_text(docked):
+    loss = docked(LossShapePanel())
     loss.set_loss("ns")
     thin = loss.curves["ns"].opts["pen"].widthF()
     loss.set_presentation(True)
     assert loss.curves["ns"].opts["pen"].widthF() > thin
 
-    metrics = _shown(qtbot, MetricsPanel(), 420, 800)
+    metrics = docked(MetricsPanel(), 800)
     metrics.set_snapshot(synthetic_snapshot())
     thin = metrics.curves[("js", 0)].opts["pen"].widthF()
     metrics.set_presentation(True)
     assert metrics.curves[("js", 0)].opts["pen"].widthF() > thin
 
-    info = _shown(qtbot, InfoPanel())
+    info = docked(InfoPanel())
     info.set_loss("ns")
     info.title.ensurePolished()
     small = info.title.font().pointSizeF()
@@ -383,8 +375,8 @@ def test_presentation_mode_thickens_lines_and_enlarges_text(qtbot):
     assert info.title.font().pointSizeF() > small
 
 
-def test_info_panel_follows_the_theme(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_follows_the_theme(docked):
+    panel = docked(InfoPanel())
     panel.set_theme(DARK)
     panel.title.ensurePolished()
     assert panel.title.palette().color(QPalette.ColorRole.WindowText).name().lower() == DARK.foreground.lower()
@@ -400,8 +392,8 @@ def test_metric_keys_cover_every_plotted_series():
 
 # -- errors, bounds and infinities ------------------------------------------------------------------
 
-def test_estimated_metrics_carry_a_band_of_one_standard_error(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 900)
+def test_estimated_metrics_carry_a_band_of_one_standard_error(docked):
+    panel = docked(MetricsPanel(), 900)
     snap = synthetic_snapshot(t=5)
     js = np.array([0.5, 0.4, 0.3, 0.2, 0.1])
     se = np.array([0.05, 0.04, 0.03, 0.02, 0.01])
@@ -416,8 +408,8 @@ def test_estimated_metrics_carry_a_band_of_one_standard_error(qtbot):
     assert ("d_loss", 0) not in panel.bands and ("d_real", 0) not in panel.bands
 
 
-def test_an_infinite_divergence_leaves_a_gap_and_says_inf(qtbot):
-    panel = _shown(qtbot, MetricsPanel(), 420, 900)
+def test_an_infinite_divergence_leaves_a_gap_and_says_inf(docked):
+    panel = docked(MetricsPanel(), 900)
     snap = synthetic_snapshot(t=4)
     snap = _with_history(snap, "kl_data_g", 0, np.array([1.0, 2.0, np.inf, np.inf]))
     panel.set_snapshot(snap)
@@ -426,8 +418,8 @@ def test_an_infinite_divergence_leaves_a_gap_and_says_inf(qtbot):
     assert "= inf" in panel.plots["divergences"].titleLabel.text
 
 
-def test_info_panel_prints_errors_bounds_and_inf_with_the_missed_mass(qtbot):
-    panel = _shown(qtbot, InfoPanel())
+def test_info_panel_prints_errors_bounds_and_inf_with_the_missed_mass(docked):
+    panel = docked(InfoPanel())
     snap = _with_latest(synthetic_snapshot(dim=2), js=0.1234, js_se=0.0041, kl_data_g=4.851, kl_data_g_lower=1.0,
                         missed=0.31, w1=0.05, w1_se=0.002)
     snap = dataclasses.replace(snap, w1_floor=0.009, notes=({"kl_data_g": "31.0% of p_data lies beyond"},))
