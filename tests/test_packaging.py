@@ -115,6 +115,14 @@ def test_the_desktop_entry_starts_the_gui_script_with_the_shipped_icon():
     assert e["Categories"].endswith(";")
 
 
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
+                    reason="desktop-file-validate (desktop-file-utils) is not installed")
+def test_the_desktop_entry_passes_desktop_file_validate():
+    r = subprocess.run(["desktop-file-validate", str(paths.resource("ganviz.desktop"))], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and not r.stdout.strip(), r.stdout + r.stderr
+
+
 def test_resources_are_found_installed_first_then_beside_the_package(tmp_path):
     installed, checkout = tmp_path / "site" / "ganviz" / "resources", tmp_path / "resources"
     for d in (installed, checkout):
