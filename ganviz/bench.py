@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from ganviz.core.data import preset
-from ganviz.core.train import ModelSettings, Trainer, TrainSettings
+from ganviz.core.settings import ModelSettings, TrainSettings
+from ganviz.core.train import Trainer
 
 BATCH = 256
 LR = 1e-3

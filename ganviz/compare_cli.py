@@ -21,9 +21,6 @@ import numpy as np
 
 from ganviz.cli import Progress, _fail
 
-SHARED = ("optimizer", "batch_size", "update")
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("compare", help="train several losses in lockstep over seeds; print mode coverage")
     p.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
@@ -38,13 +35,10 @@ def add_parser(sub) -> None:
 
 def panels_for(sc, losses: list[str]) -> list[dict]:
     """One panel per loss, each with its registry defaults (except what lockstep GANs must share)."""
-    from ganviz.core.losses import get_loss
+    from ganviz.core.settings import switch_loss
 
-    out = []
-    for lid in losses:
-        d = {k: v for k, v in get_loss(lid).defaults.items() if k not in SHARED}
-        out.append({"loss": lid, **d})
-    return out
+    current = dataclasses.asdict(sc.train)
+    return [switch_loss(current, lid)[0] for lid in losses]
 
 
 def run_cli(args) -> int:
@@ -75,7 +69,8 @@ def run_cli(args) -> int:
         return _fail(f"--steps: must be >= 0 (got {steps})")
 
     from ganviz.core.evaluate import Evaluator
-    from ganviz.core.train import SettingsError, Trainer, TrainingDiverged
+    from ganviz.core.settings import SettingsError
+    from ganviz.core.train import Trainer, TrainingDiverged
 
     labels = sc.panel_labels()
     m = len(labels)

@@ -134,7 +134,8 @@ def run_cli(args) -> int:
     import torch
 
     from ganviz.core.studies import get_study, run_one
-    from ganviz.core.train import SettingsError, resolve_device
+    from ganviz.core.settings import SettingsError
+    from ganviz.core.train import resolve_device
     from ganviz.export.writers import ExportError, write_bytes_atomic
 
     try:

@@ -59,7 +59,7 @@ def test_malformed_file_exits_2(tmp_path, capsys):
 def test_blow_up_stops_with_a_message_not_a_traceback():
     p = subprocess.run([sys.executable, "-m", "ganviz", "run", "ring8", "--steps", "200", "--json", *SMALL,
                         "--set", "train.loss=wgan", "--set", "train.optimizer=sgd",
-                        "--set", "train.lr_d=1e30", "--set", "train.lr_g=1e30"],
+                        "--set", "train.lr_d=1", "--set", "train.lr_g=1", "--set", "train.k=50"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2
     assert "diverged" in p.stderr and "Traceback" not in p.stderr

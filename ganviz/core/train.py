@@ -15,8 +15,7 @@ and never shift the data stream.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -24,166 +23,12 @@ import torch
 
 from ganviz.core.data import Mixture
 from ganviz.core.loss_fns import torch_loss
-from ganviz.core.losses import LOSSES, get_loss
-from ganviz.core.nets import ACTIVATIONS, BatchedMLP, Layout
-from ganviz.core.optim import OPTIMIZERS, FlatOptimizer
+from ganviz.core.nets import BatchedMLP, Layout
+from ganviz.core.optim import FlatOptimizer
+from ganviz.core.settings import (SHARED_FIELDS, ModelSettings, SettingsError, TrainSettings, validate_model,
+                                  validate_train)
 
 Tensor = torch.Tensor
-
-UPDATE_ORDERS = ("alternating", "simultaneous")
-PRIORS = ("gaussian", "uniform")
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """The networks' layout; changing it means new networks.
-
-    g_batchnorm, d_maxout and pack give PacGAN's networks (Lin et al. 2018, Table 1: G with batch
-    norm, D of maxout units with 5 pieces, fed packs of 2 to 4 samples).
-
-    g_batchnorm: batch normalisation of G's hidden layers before the activation, with a learnt scale
-    and shift; always with the statistics of the batch at hand, also in evaluation (no running
-    averages: a GAN toy draws thousands of samples at once). Batch norm's shift replaces the hidden
-    layers' biases (as in PacGAN's code); they stay in the weights, unused, so that the layout and
-    the initial weights are those of the same G without batch norm.
-    d_maxout: k >= 2 pieces per maxout unit of D's hidden layers (instead of `activation`).
-    pack: D reads packs of `pack` samples (dim * pack inputs): real packs of independent real
-    samples, fake packs of independent fakes. As in PacGAN's code, `batch_size` counts packs, so a D
-    step sees batch_size * pack samples per side: D gets as many decisions per step as without
-    packing, and each decision sees more samples.
-    """
-
-    latent_dim: int = 2
-    prior: str = "gaussian"
-    g_layers: int = 2
-    g_width: int = 64
-    d_layers: int = 2
-    d_width: int = 64
-    activation: str = "relu"
-    conditional: bool = False
-    g_batchnorm: bool = False
-    d_maxout: int = 0
-    pack: int = 1
-    init_std: float = 0.0           # > 0: weights N(0, init_std^2) and biases 0 (PacGAN: 0.02); 0: PyTorch's default
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Everything about how one GAN trains; every field may change mid-run."""
-
-    loss: str = "ns"
-    k: int = 1                      # discriminator steps per generator step
-    g_steps: int = 1                # generator steps per iteration
-    optimizer: str = "adam"
-    lr_d: float = 1e-3
-    lr_g: float = 1e-3
-    beta1: float = 0.5
-    beta2: float = 0.999
-    momentum: float = 0.9
-    batch_size: int = 256
-    update: str = "alternating"     # or "simultaneous": D and G from the same batches and weights
-    label_smoothing: float = 0.0    # one-sided: real target 1 - s
-    instance_noise: float = 0.0     # std of Gaussian noise added to real and fake samples seen by D
-    noise_anneal: int = 0           # steps over which instance noise decays linearly to 0 (0: constant)
-    gp: float = 0.0                 # gradient penalty weight (WGAN-GP, on interpolates)
-    r1: float = 0.0                 # R1 penalty weight (gamma/2 ||grad D(x_real)||^2)
-    clip: float = 0.0               # weight clipping of D to [-c, c] (0: off)
-    unroll: int = 0                 # unrolled D steps seen by G (Metz et al. 2016)
-    consensus: float = 0.0          # consensus optimisation gamma (Mescheder et al. 2017)
-    minibatch_std: bool = False     # minibatch standard deviation feature in D
-    spectral_norm: bool = False     # spectral normalisation of D's layers
-    freeze_g: bool = False          # train D alone against a fixed G
-
-    @classmethod
-    def for_loss(cls, loss: str, **overrides) -> "TrainSettings":
-        """Settings with the loss's recommended defaults (e.g. WGAN: clipping, k = 5, RMSprop)."""
-        return cls(loss=loss, **{**get_loss(loss).defaults, **overrides})
-
-
-# Fields that must be equal across the GANs of one lockstep set (they shape the shared loop).
-SHARED_FIELDS = ("optimizer", "batch_size", "update")
-TRAIN_FIELDS = tuple(f.name for f in fields(TrainSettings))
-MODEL_FIELDS = tuple(f.name for f in fields(ModelSettings))
-
-
-class SettingsError(ValueError):
-    """A setting out of range; the message names the field."""
-
-
-def validate_train(s: TrainSettings, prefix: str = "train") -> None:
-    def bad(name: str, why: str) -> SettingsError:
-        return SettingsError(f"{prefix}.{name}: {why} (got {getattr(s, name)!r})")
-
-    if s.loss not in LOSSES:
-        raise SettingsError(f"{prefix}.loss: unknown loss {s.loss!r}; choose one of {', '.join(LOSSES)}")
-    if s.optimizer not in OPTIMIZERS:
-        raise SettingsError(f"{prefix}.optimizer: unknown optimizer {s.optimizer!r}; choose one of "
-                            f"{', '.join(OPTIMIZERS)}")
-    if s.update not in UPDATE_ORDERS:
-        raise SettingsError(f"{prefix}.update: must be one of {', '.join(UPDATE_ORDERS)} (got {s.update!r})")
-    for name in ("k", "g_steps", "batch_size"):
-        v = getattr(s, name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise bad(name, "must be an integer >= 1")
-    for name in ("unroll", "noise_anneal"):
-        v = getattr(s, name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise bad(name, "must be an integer >= 0")
-    for name in ("lr_d", "lr_g"):
-        v = getattr(s, name)
-        if not _is_number(v) or not v > 0 or not math.isfinite(v):
-            raise bad(name, "must be a positive learning rate")
-    for name in ("label_smoothing", "instance_noise", "gp", "r1", "clip", "consensus"):
-        v = getattr(s, name)
-        if not _is_number(v) or not math.isfinite(v) or v < 0:
-            raise bad(name, "must be a number >= 0")
-    if s.label_smoothing >= 0.5:
-        raise bad("label_smoothing", "must be below 0.5 (the real target is 1 - s)")
-    for name in ("beta1", "beta2"):
-        v = getattr(s, name)
-        if not _is_number(v) or not 0 <= v < 1:
-            raise bad(name, "must lie in [0, 1)")
-    if not _is_number(s.momentum) or not -1 < s.momentum < 1:
-        raise bad("momentum", "must lie in (-1, 1)")
-    for name in ("minibatch_std", "spectral_norm", "freeze_g"):
-        if not isinstance(getattr(s, name), bool):
-            raise bad(name, "must be true or false")
-
-
-def validate_model(s: ModelSettings, prefix: str = "model") -> None:
-    for name in ("latent_dim", "g_layers", "g_width", "d_layers", "d_width"):
-        v = getattr(s, name)
-        lo = 0 if name.endswith("layers") else 1
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > 4096:
-            raise SettingsError(f"{prefix}.{name}: must be an integer in [{lo}, 4096] (got {v!r})")
-    if s.activation not in ACTIVATIONS:
-        raise SettingsError(f"{prefix}.activation: must be one of {', '.join(ACTIVATIONS)} (got {s.activation!r})")
-    if s.prior not in PRIORS:
-        raise SettingsError(f"{prefix}.prior: must be one of {', '.join(PRIORS)} (got {s.prior!r})")
-    if not isinstance(s.conditional, bool):
-        raise SettingsError(f"{prefix}.conditional: must be true or false (got {s.conditional!r})")
-    if not isinstance(s.g_batchnorm, bool):
-        raise SettingsError(f"{prefix}.g_batchnorm: must be true or false (got {s.g_batchnorm!r})")
-    if not _is_int(s.d_maxout) or not (s.d_maxout == 0 or 2 <= s.d_maxout <= 16):
-        raise SettingsError(f"{prefix}.d_maxout: must be 0 (no maxout) or a number of pieces in [2, 16] "
-                            f"(got {s.d_maxout!r})")
-    if not _is_int(s.pack) or not 1 <= s.pack <= 8:
-        raise SettingsError(f"{prefix}.pack: must be an integer in [1, 8] (got {s.pack!r})")
-    if not _is_number(s.init_std) or not math.isfinite(s.init_std) or not 0 <= s.init_std <= 10:
-        raise SettingsError(f"{prefix}.init_std: must be 0 (PyTorch's default initialisation) or a standard "
-                            f"deviation in (0, 10] (got {s.init_std!r})")
-    if s.pack > 1 and s.conditional:
-        raise SettingsError(f"{prefix}.pack: packing is not supported for a conditional GAN; "
-                            f"set pack = 1 or conditional = false")
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
 
 class TrainingDiverged(RuntimeError):
     """Every GAN of the set produced a non-finite loss or gradient."""

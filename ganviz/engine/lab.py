@@ -16,8 +16,8 @@ from ganviz.core.data import MixtureError
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.losses import get_loss
 from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
-from ganviz.core.train import (MODEL_FIELDS, SettingsError, Trainer, TrainingDiverged, TrainSettings,
-                               validate_model, validate_train)
+from ganviz.core.settings import SHARED_FIELDS, MODEL_FIELDS, SettingsError, TrainSettings, validate_model, validate_train
+from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 
@@ -120,7 +120,7 @@ class Lab:
                 s = dataclasses.replace(s, **changes)
             new.append(s)
         # Lockstep GANs share these; change them for all.
-        shared = {k: v for k, v in changes.items() if k in ("optimizer", "batch_size", "update")}
+        shared = {k: v for k, v in changes.items() if k in SHARED_FIELDS}
         if shared:
             new = [dataclasses.replace(s, **shared) for s in new]
         for i, s in enumerate(new):

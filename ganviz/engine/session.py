@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 import torch
 
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.train import SettingsError, validate_train
+from ganviz.core.settings import SettingsError, with_changes
 from ganviz.engine.lab import Lab
 from ganviz.engine.snapshot import Snapshot
 
@@ -66,7 +66,7 @@ class SessionAPI:
         base = self.scenario.panel_settings()
         for i, s in enumerate(base):
             if index is None or i == index:
-                validate_train(dataclasses.replace(s, **changes), "train")
+                with_changes(s, "train", **changes)
         self.send("train", index, **changes)
 
     def set_model(self, **changes) -> None:

@@ -16,6 +16,8 @@ setData; the charts are redrawn only when the metric history moved on.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from typing import Any, Callable, Optional
 
@@ -25,9 +27,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core.losses import LOSSES
 from ganviz.core.scenario import MAX_PANELS, ScenarioError
-from ganviz.core.train import SHARED_FIELDS, SettingsError
+from ganviz.core.settings import TRAIN, SettingsError, switch_loss
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
+from ganviz.ui.fields import spin_for
 from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
@@ -51,10 +54,9 @@ def panel_colour(theme: Theme, i: int) -> str:
     return theme.series(COLOUR_ORDER[i % len(COLOUR_ORDER)])
 
 
-def loss_changes(loss_id: str) -> dict:
-    """A switch to `loss_id` with its recommended settings, except those all panels share."""
-    defaults = LOSSES[loss_id].defaults
-    return {"loss": loss_id, **{k: v for k, v in defaults.items() if k not in SHARED_FIELDS}}
+def loss_changes(current: dict, loss_id: str) -> dict:
+    """A panel's switch to `loss_id` with its recommended settings, except those all panels share."""
+    return switch_loss(current, loss_id)[0]
 
 
 def _fmt(v: Any) -> str:
@@ -353,28 +355,17 @@ class ComparePanel(QtWidgets.QFrame):
             self.loss_combo.addItem(loss.name, lid)
         self.loss_combo.setToolTip("This panel's loss; a switch also applies the loss's recommended settings "
                                    "(e.g. WGAN-GP: gp 10, k 5), except those all panels share")
-        self.loss_combo.activated.connect(
-            lambda _: self._view.edit_panel(self.index, **loss_changes(self.loss_combo.currentData())))
+        self.loss_combo.activated.connect(lambda _: self._view.switch_panel_loss(self.index,
+                                                                                  self.loss_combo.currentData()))
 
-        def spin(name: str, tip: str, lo: float, hi: float, decimals: Optional[int] = None) -> QtWidgets.QAbstractSpinBox:
-            if decimals is None:
-                w: QtWidgets.QAbstractSpinBox = QtWidgets.QSpinBox()
-                w.setRange(int(lo), int(hi))
-            else:
-                w = QtWidgets.QDoubleSpinBox()
-                w.setDecimals(decimals)
-                w.setRange(lo, hi)
-                w.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-            w.setObjectName(f"compare{name}Spin_{i}")
-            w.setToolTip(tip)
-            w.setKeyboardTracking(False)   # apply when the value is complete, not per keystroke
-            return w
+        def spin(name: str, field: str) -> QtWidgets.QAbstractSpinBox:
+            return spin_for(TRAIN[field], f"compare{name}Spin_{i}")
 
-        self.k_spin = spin("K", "k: discriminator steps per generator step", 1, 50)
-        self.lr_d_spin = spin("LrD", "Discriminator learning rate", 1e-6, 1.0, 6)
-        self.lr_g_spin = spin("LrG", "Generator learning rate", 1e-6, 1.0, 6)
-        self.unroll_spin = spin("Unroll", "Unrolled D steps seen by G (Metz et al. 2016); 0: off", 0, 20)
-        self.gp_spin = spin("Gp", "Gradient penalty weight on interpolates (WGAN-GP); 0: off", 0.0, 1000.0, 3)
+        self.k_spin = spin("K", "k")
+        self.lr_d_spin = spin("LrD", "lr_d")
+        self.lr_g_spin = spin("LrG", "lr_g")
+        self.unroll_spin = spin("Unroll", "unroll")
+        self.gp_spin = spin("Gp", "gp")
         self.spins = {"k": self.k_spin, "lr_d": self.lr_d_spin, "lr_g": self.lr_g_spin,
                       "unroll": self.unroll_spin, "gp": self.gp_spin}
         for name, w in self.spins.items():
@@ -779,7 +770,7 @@ class CompareView(QtWidgets.QWidget):
         if len(panels) >= MAX_PANELS:
             self._show_error(f"panels: at most {MAX_PANELS} panels; remove one first.")
             return False
-        new = loss_changes(loss_id)
+        new = loss_changes(dataclasses.asdict(self._session.scenario.train), loss_id)
         labels = self._session.scenario.panel_labels()
         if loss_id in labels:
             n = 2
@@ -801,6 +792,13 @@ class CompareView(QtWidgets.QWidget):
         keep: list[Optional[int]] = [j for j in range(len(panels)) if j != index]
         del panels[index]
         return self._command(lambda: self._session.set_panels(panels, keep))
+
+    def switch_panel_loss(self, index: int, loss_id: str) -> bool:
+        """Switch one GAN's loss live, with the loss's recommended settings except the shared ones."""
+        if self._session is None:
+            return False
+        current = dataclasses.asdict(self._session.scenario.panel_settings()[index])
+        return self.edit_panel(index, **loss_changes(current, loss_id))
 
     def edit_panel(self, index: int, **changes) -> bool:
         """Change one GAN's training settings live (Session.set_train): no restart."""

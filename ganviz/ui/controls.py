@@ -23,56 +23,28 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec
 from ganviz.core.losses import LOSSES
-from ganviz.core.nets import ACTIVATIONS
-from ganviz.core.optim import OPTIMIZERS
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.train import (PRIORS, UPDATE_ORDERS, ModelSettings, SettingsError, TrainSettings,
-                               validate_model, validate_train)
+from ganviz.core.settings import (K_HELP, MODEL, MODEL_SCHEMA, TRAIN, TRAIN_SCHEMA, Field, ModelSettings,
+                                  SettingsError, TrainSettings, switch_loss, validate_model, validate_train)
+from ganviz.ui.fields import configure_spin
 from ganviz.ui.info_panel import formula_html
 from ganviz.ui.theme import LIGHT, Theme
 
 FONT_PT = 10.0
 PRESENTATION_FONT_PT = 14.0
-LR_RANGE = (1e-5, 1e-1)
+LR_RANGE = (TRAIN["lr_d"].lo, TRAIN["lr_d"].hi)
 # Slow motion for explaining a single step up to "as fast as the device goes" (None).
 SPEEDS: tuple[Optional[float], ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, None)
-K_MAX = 10
+K_MAX = int(TRAIN["k"].hi)
 CUSTOM = "Custom mixture"
 TABLE_ROWS_SHOWN = 5
 
-K_TIP = "k: discriminator steps per generator step (Algorithm 1, Goodfellow et al. 2014)"
+K_TIP = K_HELP
+# Each setting's help is the schema's; these are the panel's own rows.
 TIPS = {
-    "g_steps": "Generator steps per iteration, after the k discriminator steps",
-    "batch_size": "Samples per batch, for real and fake alike (the arrows double and halve it)",
-    "update": "alternating: D steps, then G sees the updated D.  simultaneous: D and G step from the "
-              "same weights and batches (the plain gradient game, which may rotate)",
+    **{f.name: f.help for f in (*TRAIN_SCHEMA, *MODEL_SCHEMA)},
     "lr": "Learning rate on a log scale, {lo:.0e} to {hi:.0e}",
-    "beta1": "Adam's first-moment decay b1 (0.5 is usual for GANs, Radford et al. 2016)",
-    "beta2": "Adam's second-moment decay b2 (0.9 for WGAN-GP, Gulrajani et al. 2017)",
-    "momentum": "mu in b <- mu b + g; negative values give negative momentum (Gidel et al. 2019)",
-    "label_smoothing": "One-sided label smoothing: real target 1 - s (Salimans et al. 2016)",
-    "instance_noise": "Instance noise: Gaussian noise of this std added to every real and fake sample D sees "
-                      "(Sonderby et al. 2017; Arjovsky & Bottou 2017)",
-    "noise_anneal": "Steps over which the instance noise decays linearly to 0 (off: constant noise)",
-    "gp": "Gradient penalty: lambda E[(||grad D(x_hat)|| - 1)^2] on interpolates x_hat between real and "
-          "fake (Gulrajani et al. 2017)",
-    "r1": "R1 penalty: gamma/2 E[||grad D(x)||^2] on real data (Mescheder et al. 2018)",
-    "clip": "Weight clipping: every weight of D clipped to [-c, c] after each step (Arjovsky et al. 2017); "
-            "off at 0",
-    "unroll": "Unrolling: G's loss is taken against D after this many extra D steps, differentiated "
-              "through (Metz et al. 2016)",
-    "consensus": "Consensus optimisation: both players also descend gamma/2 ||v||^2, the squared norm of "
-                 "the game's gradient field (Mescheder et al. 2017)",
-    "minibatch_std": "Minibatch standard deviation: D sees the batch's mean std as an extra feature, so "
-                     "a collapsed batch looks fake (Karras et al. 2018)",
-    "spectral_norm": "Spectral normalisation: each layer of D divided by its largest singular value "
-                     "(Miyato et al. 2018)",
-    "freeze_g": "Freeze G: train D alone against a fixed G: watch D approach D* = p_data / (p_data + p_g)",
-    "latent_dim": "Dimension of the latent z that G maps to data space",
-    "prior": "Distribution of z: standard Gaussian or uniform on [-1, 1]",
     "layers": "Hidden layers x units per layer (0 layers: a linear map)",
-    "activation": "Nonlinearity of the hidden layers of G and D",
-    "conditional": "Conditional GAN: G and D also see the component (class) label (Mirza & Osindero 2014)",
     "view_class": "Which class the views show for a conditional G (does not restart training)",
     "seed": "Seed of the one random generator of the run; takes effect on Reset",
     "speed": "Training steps per second: slow motion to watch single steps, up to max",
@@ -263,6 +235,9 @@ class ControlPanel(QWidget):
         self._dim = 2
         self._train_io: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self._model_io: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        # The control of each schema field ("train.k", "model.g_width"): for tests that check it
+        # against the schema, and for scripts.
+        self.field_widgets: dict[str, QWidget] = {}
 
         self.error = QLabel()
         self.error.setObjectName("controlError")
@@ -379,22 +354,24 @@ class ControlPanel(QWidget):
         return combo
 
     @staticmethod
-    def _spin(name: str, lo: float, hi: float, step: float, decimals: int = 0, off: bool = False,
-              suffix: str = "", doubling: bool = False) -> QSpinBox | QDoubleSpinBox:
-        if decimals:
-            spin: QSpinBox | QDoubleSpinBox = QDoubleSpinBox()
-            spin.setDecimals(decimals)
+    def _spin(name: str, field: Field, doubling: bool = False) -> QSpinBox | QDoubleSpinBox:
+        """A spin box for a schema field: range, step, decimals, unit and "off" from the schema."""
+        spin: QSpinBox | QDoubleSpinBox
+        if field.kind is float:
+            spin = QDoubleSpinBox()
         else:
             spin = _DoublingSpinBox() if doubling else QSpinBox()
         spin.setObjectName(name)
+        return configure_spin(spin, field)
+
+    @staticmethod
+    def _plain_spin(name: str, lo: int, hi: int) -> QSpinBox:
+        """A spin box for a value that is not a setting (the seed, the class shown)."""
+        spin = QSpinBox()
+        spin.setObjectName(name)
         spin.setRange(lo, hi)
-        spin.setSingleStep(step)
-        spin.setSuffix(suffix)
-        # Typing "256" must not apply 2, then 25, then 256.
         spin.setKeyboardTracking(False)
         spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-        if off:
-            spin.setSpecialValueText("off")
         return spin
 
     @staticmethod
@@ -406,12 +383,14 @@ class ControlPanel(QWidget):
     def _bind_train(self, field: str, widget: QWidget, tip: Optional[str] = None) -> None:
         get, put, signal = _accessors(widget)
         self._train_io[field] = (get, put)
+        self.field_widgets[f"train.{field}"] = widget
         signal.connect(lambda *_: self._user_train(field))
         widget.setToolTip(TIPS[field] if tip is None else tip)
 
     def _bind_model(self, field: str, widget: QWidget) -> None:
         get, put, signal = _accessors(widget)
         self._model_io[field] = (get, put)
+        self.field_widgets[f"model.{field}"] = widget
         signal.connect(lambda *_: self._user_model(field))
 
     @staticmethod
@@ -476,13 +455,13 @@ class ControlPanel(QWidget):
         self._bind_train("k", self.k_row, tip=K_TIP)
         self.k_row.slider.setToolTip(K_TIP)
         self._row(form, "k (D steps)", self.k_row, K_TIP)
-        self.g_steps_spin = self._spin("gStepsSpin", 1, 10, 1)
+        self.g_steps_spin = self._spin("gStepsSpin", TRAIN["g_steps"])
         self._bind_train("g_steps", self.g_steps_spin)
         self._row(form, "G steps", self.g_steps_spin, TIPS["g_steps"])
 
     def _build_optim(self) -> None:
         form = self._section("optim", "Optimisation")
-        self.optimizer_combo = self._combo("optimizerCombo", [(o.name, oid, o.rule) for oid, o in OPTIMIZERS.items()])
+        self.optimizer_combo = self._combo("optimizerCombo", [(c.name, c.id, c.help) for c in TRAIN["optimizer"].choices])
         self._bind_train("optimizer", self.optimizer_combo, tip="")
         self.optimizer_combo.currentIndexChanged.connect(self._enable_optimizer_fields)
         self._row(form, "Optimizer", self.optimizer_combo, "")
@@ -493,36 +472,28 @@ class ControlPanel(QWidget):
             self._bind_train(field, row, tip=f"{label}: {lr_tip}")
             self._row(form, label, row, f"{label}: {lr_tip}")
             setattr(self, f"{field}_row", row)
-        self.beta1_spin = self._spin("beta1Spin", 0.0, 0.99, 0.05, decimals=3)
-        self.beta2_spin = self._spin("beta2Spin", 0.5, 0.9999, 0.001, decimals=4)
+        self.beta1_spin = self._spin("beta1Spin", TRAIN["beta1"])
+        self.beta2_spin = self._spin("beta2Spin", TRAIN["beta2"])
         self._bind_train("beta1", self.beta1_spin)
         self._bind_train("beta2", self.beta2_spin)
         self._row(form, "Adam \u03b21, \u03b22", self._pair(self.beta1_spin, self.beta2_spin),
                   TIPS["beta1"] + "\n" + TIPS["beta2"])
-        self.momentum_spin = self._spin("momentumSpin", -0.9, 0.99, 0.05, decimals=2)
+        self.momentum_spin = self._spin("momentumSpin", TRAIN["momentum"])
         self._bind_train("momentum", self.momentum_spin)
         self._row(form, "Momentum", self.momentum_spin, TIPS["momentum"])
-        self.batch_spin = self._spin("batchSpin", 16, 4096, 1, doubling=True)
+        self.batch_spin = self._spin("batchSpin", TRAIN["batch_size"], doubling=True)
         self._bind_train("batch_size", self.batch_spin)
         self._row(form, "Batch size", self.batch_spin, TIPS["batch_size"])
-        self.update_combo = self._combo("updateCombo", [(u, u, "") for u in UPDATE_ORDERS])
+        self.update_combo = self._combo("updateCombo", [(c.name, c.id, c.help) for c in TRAIN["update"].choices])
         self._bind_train("update", self.update_combo)
         self._row(form, "Updates", self.update_combo, TIPS["update"])
 
     def _build_tricks(self) -> None:
         form = self._section("tricks", "Tricks")
-        spins = (
-            ("label_smoothing", "Label smoothing", self._spin("smoothingSpin", 0.0, 0.45, 0.05, 2, off=True)),
-            ("instance_noise", "Instance noise", self._spin("noiseSpin", 0.0, 2.0, 0.05, 3, off=True,
-                                                            suffix=" std")),
-            ("noise_anneal", "Noise anneal", self._spin("noiseAnnealSpin", 0, 100_000, 500, off=True,
-                                                        suffix=" steps")),
-            ("gp", "Gradient penalty", self._spin("gpSpin", 0.0, 100.0, 1.0, 2, off=True)),
-            ("r1", "R1 penalty", self._spin("r1Spin", 0.0, 100.0, 0.5, 2, off=True)),
-            ("clip", "Weight clip", self._spin("clipSpin", 0.0, 1.0, 0.005, 3, off=True)),
-            ("unroll", "Unroll D", self._spin("unrollSpin", 0, 10, 1, off=True, suffix=" steps")),
-            ("consensus", "Consensus", self._spin("consensusSpin", 0.0, 10.0, 0.1, 2, off=True)),
-        )
+        names = {"label_smoothing": "smoothingSpin", "instance_noise": "noiseSpin", "noise_anneal": "noiseAnnealSpin",
+                 "gp": "gpSpin", "r1": "r1Spin", "clip": "clipSpin", "unroll": "unrollSpin",
+                 "consensus": "consensusSpin"}
+        spins = [(field, TRAIN[field].label, self._spin(name, TRAIN[field])) for field, name in names.items()]
         for field, label, spin in spins:
             self._bind_train(field, spin)
             self._row(form, label, spin, TIPS[field])
@@ -539,28 +510,28 @@ class ControlPanel(QWidget):
     def _build_model(self) -> None:
         form = self._section("model", "Model")
         self._note(form, NOTE_MODEL)
-        self.latent_spin = self._spin("latentSpin", 1, 64, 1)
+        self.latent_spin = self._spin("latentSpin", MODEL["latent_dim"])
         self._bind_model("latent_dim", self.latent_spin)
         self._row(form, "Latent dim", self.latent_spin, TIPS["latent_dim"])
-        self.prior_combo = self._combo("priorCombo", [(p, p, "") for p in PRIORS])
+        self.prior_combo = self._combo("priorCombo", [(c.name, c.id, c.help) for c in MODEL["prior"].choices])
         self._bind_model("prior", self.prior_combo)
         self._row(form, "Prior", self.prior_combo, TIPS["prior"])
         for who in ("g", "d"):
-            layers = self._spin(f"{who}LayersSpin", 0, 8, 1)
-            width = self._spin(f"{who}WidthSpin", 2, 1024, 1, doubling=True)
+            layers = self._spin(f"{who}LayersSpin", MODEL[f"{who}_layers"])
+            width = self._spin(f"{who}WidthSpin", MODEL[f"{who}_width"], doubling=True)
             self._bind_model(f"{who}_layers", layers)
             self._bind_model(f"{who}_width", width)
             tip = f"{who.upper()}: {TIPS['layers']}"
             layers.setToolTip(tip)
             width.setToolTip(tip)
             self._row(form, f"{who.upper()} layers x width", self._pair(layers, width, "x"), tip)
-        self.activation_combo = self._combo("activationCombo", [(a, a, "") for a in ACTIVATIONS])
+        self.activation_combo = self._combo("activationCombo", [(c.name, c.id, c.help) for c in MODEL["activation"].choices])
         self._bind_model("activation", self.activation_combo)
         self._row(form, "Activation", self.activation_combo, TIPS["activation"])
         self.conditional_check = self._check("conditionalCheck", "Conditional")
         self.conditional_check.setToolTip(TIPS["conditional"])
         self._bind_model("conditional", self.conditional_check)
-        self.class_spin = self._spin("classSpin", 0, 0, 1)
+        self.class_spin = self._plain_spin("classSpin", 0, 0)
         self.class_spin.setPrefix("class ")
         self.class_spin.setToolTip(TIPS["view_class"])
         self.class_spin.valueChanged.connect(self._user_class)
@@ -568,7 +539,7 @@ class ControlPanel(QWidget):
 
     def _build_run(self) -> None:
         form = self._section("run", "Run")
-        self.seed_spin = self._spin("seedSpin", 0, 2**31 - 1, 1)
+        self.seed_spin = self._plain_spin("seedSpin", 0, 2**31 - 1)
         self.seed_spin.valueChanged.connect(self._user_seed)
         self._row(form, "Seed", self.seed_spin, TIPS["seed"])
         self._note(form, NOTE_SEED)
@@ -629,12 +600,12 @@ class ControlPanel(QWidget):
             self.class_spin.setMaximum(max(0, k - 1))
 
     def _enable_optimizer_fields(self) -> None:
-        opt = OPTIMIZERS.get(self.optimizer_combo.currentData())
-        reads = opt.hyper if opt is not None else ()
+        opt = {c.id: c for c in TRAIN["optimizer"].choices}.get(self.optimizer_combo.currentData())
+        reads = opt.reads if opt is not None else ()
         for field, spin in (("beta1", self.beta1_spin), ("beta2", self.beta2_spin),
                             ("momentum", self.momentum_spin)):
             spin.setEnabled(field in reads)
-        self.optimizer_combo.setToolTip(opt.rule if opt is not None else "")
+        self.optimizer_combo.setToolTip(opt.help if opt is not None else "")
 
     def _show_loss_tip(self) -> None:
         loss_id = self.loss_combo.currentData()
@@ -658,17 +629,7 @@ class ControlPanel(QWidget):
 
     def _loss_switch(self, loss_id: str) -> tuple[dict, dict]:
         """The changes of a switch to `loss_id` with recommended settings, and what they replace."""
-        current = asdict(self._train)
-        old_defaults = LOSSES[self._train.loss].defaults if self._train.loss in LOSSES else {}
-        base = dict(current)
-        for f, before in self._replaced.items():
-            if current[f] == old_defaults.get(f):
-                base[f] = before
-        new_defaults = LOSSES[loss_id].defaults
-        replaced = {f: base[f] for f, v in new_defaults.items() if base[f] != v}
-        target = {**base, **new_defaults, "loss": loss_id}
-        changes = {f: v for f, v in target.items() if v != current[f] or f == "loss"}
-        return changes, replaced
+        return switch_loss(asdict(self._train), loss_id, self._replaced, keep=())
 
     def _apply_train(self, changes: dict, replaced: dict) -> None:
         settings = replace(self._train, **changes)

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core import scenario as S
-from ganviz.core.train import SettingsError
+from ganviz.core.settings import SettingsError
 from ganviz.engine.session import Session
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.controls import ControlPanel

@@ -11,7 +11,8 @@ from ganviz.cli import main
 from ganviz.core.data import preset
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.metric_info import HISTORY_KEYS, LOWER_FLAG
-from ganviz.core.train import ModelSettings, Trainer, TrainSettings
+from ganviz.core.settings import ModelSettings, TrainSettings
+from ganviz.core.train import Trainer
 
 SMALL = ModelSettings(g_width=16, d_width=16)
 

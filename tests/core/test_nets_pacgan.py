@@ -10,7 +10,8 @@ from ganviz.core.data import preset
 from ganviz.core.evaluate import N_SHOW, Evaluator
 from ganviz.core.losses import get_loss
 from ganviz.core.nets import BN_EPS, BatchedMLP, Layout
-from ganviz.core.train import ModelSettings, SettingsError, Trainer, TrainSettings
+from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
+from ganviz.core.train import Trainer
 
 SMALL = ModelSettings(g_width=32, d_width=32)
 PAC = dataclasses.replace(SMALL, g_batchnorm=True, d_maxout=3, pack=2)

@@ -7,8 +7,8 @@ import torch
 
 from ganviz.core.data import Mixture, preset
 from ganviz.core.evaluate import Evaluator
-from ganviz.core.train import (ModelSettings, SettingsError, Trainer, TrainingDiverged, TrainSettings,
-                               resolve_device)
+from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
+from ganviz.core.train import Trainer, TrainingDiverged, resolve_device
 
 SMALL = ModelSettings(latent_dim=2, g_width=32, d_width=32)
 
@@ -179,7 +179,7 @@ def test_conditional_gan_with_minibatch_std_feature():
 
 
 def test_divergence_is_caught_and_weights_stay_finite():
-    t = small_trainer(TrainSettings(loss="wgan", lr_d=1e30, lr_g=1e30, batch_size=32, optimizer="sgd"))
+    t = small_trainer(TrainSettings(loss="wgan", lr_d=1.0, lr_g=1.0, k=50, batch_size=32, optimizer="sgd"))
     with pytest.raises(TrainingDiverged, match="diverged at step"):
         t.step(50)
     assert torch.isfinite(t.G.flat).all() and torch.isfinite(t.D.flat).all()
@@ -188,7 +188,7 @@ def test_divergence_is_caught_and_weights_stay_finite():
 
 def test_one_diverging_panel_does_not_stop_the_others():
     t = small_trainer([TrainSettings(batch_size=32, optimizer="sgd", lr_d=0.01),
-                       TrainSettings(loss="wgan", batch_size=32, optimizer="sgd", lr_d=1e30, lr_g=1e30)])
+                       TrainSettings(loss="wgan", batch_size=32, optimizer="sgd", lr_d=1.0, lr_g=1.0, k=50)])
     t.step(40)
     assert t.diverged.view(-1).tolist() == [False, True]
     assert torch.isfinite(t.D.flat).all()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganviz.core import scenario as S
-from ganviz.core.train import SettingsError
+from ganviz.core.settings import SettingsError
 from ganviz.engine.lab import Lab
 from ganviz.engine.session import Session
 from ganviz.engine.snapshot import METRIC_KEYS
@@ -86,7 +86,7 @@ def test_bad_value_is_refused_in_the_caller(session):
 
 
 def test_blow_up_pauses_with_a_message_and_reset_recovers():
-    s = Session(small(loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30, clip=0.0)).start()
+    s = Session(small(loss="wgan", optimizer="sgd", lr_d=1.0, lr_g=1.0, k=50, clip=0.0)).start()
     try:
         s.play()
         snap = s.wait_for(lambda x: "diverged" in x.message, 10)

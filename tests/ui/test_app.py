@@ -121,7 +121,7 @@ def test_every_view_holds_finite_data_after_training(qtbot, main_window, name, d
 
 
 def test_blow_up_shows_a_message_and_reset_recovers(qtbot, main_window):
-    w = main_window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1e30, lr_g=1e30))
+    w = main_window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1.0, lr_g=1.0, k=50))
     w.play_action.trigger()
     wait_snapshot(qtbot, w, lambda s: "diverged" in s.message, timeout=10000)
     qtbot.waitUntil(lambda: "diverged" in w.status_message.text(), timeout=2000)

@@ -13,7 +13,7 @@ from ganviz.core.losses import LOSSES
 from ganviz.core.nets import ACTIVATIONS
 from ganviz.core.optim import OPTIMIZERS
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.train import PRIORS, UPDATE_ORDERS, ModelSettings, TrainSettings
+from ganviz.core.settings import PRIOR_CHOICES, TRAIN, UPDATE_CHOICES, ModelSettings, TrainSettings
 from ganviz.ui.controls import ControlPanel
 from ganviz.ui.theme import DARK
 
@@ -83,8 +83,8 @@ def test_menus_are_read_from_the_registries(control_panel):
     assert combo_data(child(control_panel, QComboBox, "optimizerCombo")) == list(OPTIMIZERS)
     assert combo_data(child(control_panel, QComboBox, "presetCombo")) == [*PRESETS, None]
     assert combo_data(child(control_panel, QComboBox, "activationCombo")) == list(ACTIVATIONS)
-    assert combo_data(child(control_panel, QComboBox, "updateCombo")) == list(UPDATE_ORDERS)
-    assert combo_data(child(control_panel, QComboBox, "priorCombo")) == list(PRIORS)
+    assert combo_data(child(control_panel, QComboBox, "updateCombo")) == [c.id for c in UPDATE_CHOICES]
+    assert combo_data(child(control_panel, QComboBox, "priorCombo")) == [c.id for c in PRIOR_CHOICES]
     loss = child(control_panel, QComboBox, "lossCombo")
     for i, loss_id in enumerate(LOSSES):
         tip = loss.itemData(i, Qt.ItemDataRole.ToolTipRole)
@@ -182,11 +182,13 @@ def test_lr_sliders_are_logarithmic_and_match_their_label(control_panel, rec, na
     values = [c[field] for c in rec.calls["trainChanged"]]
     assert len(values) == len(positions)
     assert all(set(c) == {field} for c in rec.calls["trainChanged"])
-    assert values[0] == pytest.approx(1e-5) and values[-1] == pytest.approx(1e-1)
-    assert all(1e-5 <= v <= 1e-1 for v in values)
+    # The ends are the schema's bounds (1e-6 and 1), the same the scenario loader checks.
+    lo, hi = TRAIN[field].lo, TRAIN[field].hi
+    assert values[0] == pytest.approx(lo) and values[-1] == pytest.approx(hi)
+    assert all(lo <= v <= hi for v in values)
     assert values == sorted(values) and len(set(values)) == len(values)
-    # Even positions in the middle of four decades land near 1e-4, 1e-3, 1e-2.
-    for v, decade in zip(values[1:4], (1e-4, 1e-3, 1e-2)):
+    # Even positions in the middle of six decades land near 10^-4.5, 10^-3, 10^-1.5.
+    for v, decade in zip(values[1:4], (10 ** -4.5, 1e-3, 10 ** -1.5)):
         assert decade / 1.2 < v < decade * 1.2
     assert float(label.text()) == pytest.approx(values[-1])
     slider.setValue(top // 2 + 7)

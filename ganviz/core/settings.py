@@ -1,0 +1,328 @@
+"""The settings schema: every field of a GAN's model and training, defined once.
+
+Each `Field` says a setting's type, default, bounds, unit and help text (with the
+formula where one applies). The scenario loader, `Session`, the main controls,
+the Compare editor and the CLI read their ranges, defaults and tooltips here,
+and `validate_train` / `validate_model` check values against it where they
+enter. This module is torch-free: the ui builds its controls from it.
+
+Bounds are what the app can train in reasonable time and memory on a laptop,
+not what the maths allows: k = 10^9 discriminator steps per generator step is a
+valid GAN and a frozen window.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping, Optional
+
+from ganviz.core.losses import LOSSES, get_loss
+
+
+class SettingsError(ValueError):
+    """A setting out of range; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice field: its id (what a scenario writes), display name and help."""
+
+    id: str
+    name: str
+    help: str = ""
+    reads: tuple[str, ...] = ()     # other fields this option reads (an optimizer's betas or momentum)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its type, default, closed bounds [lo, hi] (None: unbounded), unit and help.
+
+    `off`: 0 switches the feature off (the controls show "off"). `log`: a log-scale
+    control (learning rates). `exclusive_hi`: the upper bound itself is not allowed.
+    `choices`: the allowed values of a str field.
+    """
+
+    name: str
+    kind: type
+    default: Any
+    label: str
+    help: str
+    lo: Optional[float] = None
+    hi: Optional[float] = None
+    unit: str = ""
+    off: bool = False
+    log: bool = False
+    exclusive_hi: bool = False
+    exclusive_lo: bool = False
+    choices: tuple[Choice, ...] = ()
+    step: Optional[float] = None        # a control's natural step (None: 1 for ints)
+    decimals: int = 0                   # digits a control shows for a float
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.choices)
+
+    def describe_range(self) -> str:
+        """The allowed values in words, as an error message states them."""
+        if self.kind is bool:
+            return "true or false"
+        if self.choices:
+            return "one of " + ", ".join(self.choice_ids)
+        lo = "(" if self.exclusive_lo else "["
+        hi = ")" if self.exclusive_hi else "]"
+        what = "an integer" if self.kind is int else "a number"
+        return f"{what} in {lo}{self.lo:g}, {self.hi:g}{hi}"
+
+    def check(self, value: Any, prefix: str) -> None:
+        """Raise SettingsError naming `prefix.name` unless `value` is allowed."""
+        def bad() -> SettingsError:
+            return SettingsError(f"{prefix}.{self.name}: must be {self.describe_range()} (got {value!r})")
+
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise bad()
+            return
+        if self.kind is str:
+            if value not in self.choice_ids:
+                raise SettingsError(f"{prefix}.{self.name}: unknown {self.name.replace('_', ' ')} {value!r}; choose one of "
+                                    f"{', '.join(self.choice_ids)}")
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad()
+        if self.kind is int and not isinstance(value, int):
+            raise bad()
+        if not math.isfinite(value):
+            raise bad()
+        if self.lo is not None and (value < self.lo or (self.exclusive_lo and value == self.lo)):
+            raise bad()
+        if self.hi is not None and (value > self.hi or (self.exclusive_hi and value == self.hi)):
+            raise bad()
+
+
+def _choices(*items: tuple) -> tuple[Choice, ...]:
+    return tuple(Choice(*item) for item in items)
+
+
+K_HELP = "k: discriminator steps per generator step (Algorithm 1, Goodfellow et al. 2014)"
+
+OPTIMIZER_CHOICES = _choices(
+    ("sgd", "SGD", "theta <- theta - lr * g"),
+    ("momentum", "SGD + momentum", "b <- mu * b + g;  theta <- theta - lr * b  (mu < 0: negative momentum)",
+     ("momentum",)),
+    ("adam", "Adam", "m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  "
+                     "theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)", ("beta1", "beta2")),
+    ("rmsprop", "RMSprop", "v <- 0.99 v + 0.01 g^2;  theta <- theta - lr * g / (sqrt(v) + eps)"),
+)
+UPDATE_CHOICES = _choices(
+    ("alternating", "alternating", "D steps, then G sees the updated D"),
+    ("simultaneous", "simultaneous", "D and G step from the same weights and batches (the plain gradient "
+                                     "game, which may rotate)"),
+)
+PRIOR_CHOICES = _choices(
+    ("gaussian", "gaussian", "standard Gaussian z"),
+    ("uniform", "uniform", "z uniform on [-1, 1]"),
+)
+ACTIVATION_CHOICES = _choices(
+    ("relu", "relu", "max(0, x)"),
+    ("leaky_relu", "leaky_relu", "max(0.2 x, x)"),
+    ("tanh", "tanh", "tanh(x)"),
+)
+LOSS_CHOICES = tuple(Choice(lid, loss.name, loss.g_formula) for lid, loss in LOSSES.items())
+
+LR_BOUNDS = (1e-6, 1.0)
+
+TRAIN_SCHEMA: tuple[Field, ...] = (
+    Field("loss", str, "ns", "Loss", "The GAN loss: D's objective and G's (see the loss table)",
+          choices=LOSS_CHOICES),
+    Field("k", int, 1, "k (D steps)", K_HELP, 1, 50),
+    Field("g_steps", int, 1, "G steps", "Generator steps per iteration, after the k discriminator steps", 1, 50),
+    Field("optimizer", str, "adam", "Optimizer", "The update rule of both players", choices=OPTIMIZER_CHOICES),
+    Field("lr_d", float, 1e-3, "lr D", "Discriminator learning rate (log scale)", *LR_BOUNDS, log=True),
+    Field("lr_g", float, 1e-3, "lr G", "Generator learning rate (log scale)", *LR_BOUNDS, log=True),
+    Field("beta1", float, 0.5, "Adam \u03b21", "Adam's first-moment decay b1 (0.5 is usual for GANs, "
+          "Radford et al. 2016)", 0.0, 1.0, exclusive_hi=True, step=0.05, decimals=3),
+    Field("beta2", float, 0.999, "Adam \u03b22", "Adam's second-moment decay b2 (0.9 for WGAN-GP, "
+          "Gulrajani et al. 2017)", 0.0, 1.0, exclusive_hi=True, step=0.001, decimals=4),
+    Field("momentum", float, 0.9, "Momentum", "mu in b <- mu b + g; negative values give negative momentum "
+          "(Gidel et al. 2019)", -1.0, 1.0, exclusive_lo=True, exclusive_hi=True, step=0.05, decimals=2),
+    Field("batch_size", int, 256, "Batch size", "Samples per batch, for real and fake alike", 1, 8192,
+          unit="samples"),
+    Field("update", str, "alternating", "Updates", "alternating: D steps, then G sees the updated D.  "
+          "simultaneous: D and G step from the same weights and batches (the plain gradient game, which may "
+          "rotate)", choices=UPDATE_CHOICES),
+    Field("label_smoothing", float, 0.0, "Label smoothing", "One-sided label smoothing: real target 1 - s "
+          "(Salimans et al. 2016)", 0.0, 0.5, exclusive_hi=True, off=True, step=0.05, decimals=2),
+    Field("instance_noise", float, 0.0, "Instance noise", "Instance noise: Gaussian noise of this std added to "
+          "every real and fake sample D sees (Sonderby et al. 2017; Arjovsky & Bottou 2017)", 0.0, 10.0,
+          unit="std", off=True, step=0.05, decimals=3),
+    Field("noise_anneal", int, 0, "Noise anneal", "Steps over which the instance noise decays linearly to 0 "
+          "(off: constant noise)", 0, 1_000_000, unit="steps", off=True, step=500),
+    Field("gp", float, 0.0, "Gradient penalty", "Gradient penalty: lambda E[(||grad D(x_hat)|| - 1)^2] on "
+          "interpolates x_hat between real and fake (Gulrajani et al. 2017)", 0.0, 1000.0, off=True, step=1.0,
+          decimals=2),
+    Field("r1", float, 0.0, "R1 penalty", "R1 penalty: gamma/2 E[||grad D(x)||^2] on real data "
+          "(Mescheder et al. 2018)", 0.0, 1000.0, off=True, step=0.5, decimals=2),
+    Field("clip", float, 0.0, "Weight clip", "Weight clipping: every weight of D clipped to [-c, c] after each "
+          "step (Arjovsky et al. 2017); off at 0", 0.0, 10.0, off=True, step=0.005, decimals=3),
+    Field("unroll", int, 0, "Unroll D", "Unrolling: G's loss is taken against D after this many extra D steps, "
+          "differentiated through (Metz et al. 2016)", 0, 20, unit="steps", off=True),
+    Field("consensus", float, 0.0, "Consensus", "Consensus optimisation: both players also descend "
+          "gamma/2 ||v||^2, the squared norm of the game's gradient field (Mescheder et al. 2017)", 0.0, 100.0,
+          off=True, step=0.1, decimals=2),
+    Field("minibatch_std", bool, False, "Minibatch std", "Minibatch standard deviation: D sees the batch's mean "
+          "std as an extra feature, so a collapsed batch looks fake (Karras et al. 2018)"),
+    Field("spectral_norm", bool, False, "Spectral norm", "Spectral normalisation: each layer of D divided by its "
+          "largest singular value (Miyato et al. 2018)"),
+    Field("freeze_g", bool, False, "Freeze G (train D alone)", "Freeze G: train D alone against a fixed G: "
+          "watch D approach D* = p_data / (p_data + p_g)"),
+)
+
+MODEL_SCHEMA: tuple[Field, ...] = (
+    Field("latent_dim", int, 2, "Latent dim", "Dimension of the latent z that G maps to data space", 1, 512),
+    Field("prior", str, "gaussian", "Prior", "Distribution of z: standard Gaussian or uniform on [-1, 1]",
+          choices=PRIOR_CHOICES),
+    Field("g_layers", int, 2, "G layers", "G: hidden layers (0: a linear map)", 0, 8),
+    Field("g_width", int, 64, "G width", "G: units per hidden layer", 1, 1024, unit="units"),
+    Field("d_layers", int, 2, "D layers", "D: hidden layers (0: a linear map)", 0, 8),
+    Field("d_width", int, 64, "D width", "D: units per hidden layer", 1, 1024, unit="units"),
+    Field("activation", str, "relu", "Activation", "Nonlinearity of the hidden layers of G and D",
+          choices=ACTIVATION_CHOICES),
+    Field("conditional", bool, False, "Conditional", "Conditional GAN: G and D also see the component (class) "
+          "label (Mirza & Osindero 2014)"),
+    Field("g_batchnorm", bool, False, "G batch norm", "Batch normalisation of G's hidden layers (PacGAN's G)"),
+    Field("d_maxout", int, 0, "D maxout", "Pieces per maxout unit of D's hidden layers (0: no maxout; "
+          "PacGAN: 5)", 0, 16, off=True),
+    Field("pack", int, 1, "Pack", "D reads packs of this many samples (PacGAN; 1: no packing)", 1, 8),
+    Field("init_std", float, 0.0, "Init std", "Weights N(0, init_std^2) and biases 0 (PacGAN: 0.02); "
+          "0: PyTorch's default initialisation", 0.0, 10.0, off=True, step=0.01, decimals=3),
+)
+
+TRAIN = {f.name: f for f in TRAIN_SCHEMA}
+MODEL = {f.name: f for f in MODEL_SCHEMA}
+
+# Fields that must be equal across the GANs of one lockstep set (they shape the shared loop).
+SHARED_FIELDS = ("optimizer", "batch_size", "update")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The networks' layout; changing it means new networks. Fields and bounds: `MODEL_SCHEMA`.
+
+    g_batchnorm, d_maxout and pack give PacGAN's networks (Lin et al. 2018, Table 1: G with batch
+    norm, D of maxout units with 5 pieces, fed packs of 2 to 4 samples).
+
+    g_batchnorm: batch normalisation of G's hidden layers before the activation, with a learnt scale
+    and shift; always with the statistics of the batch at hand, also in evaluation (no running
+    averages: a GAN toy draws thousands of samples at once). Batch norm's shift replaces the hidden
+    layers' biases (as in PacGAN's code); they stay in the weights, unused, so that the layout and
+    the initial weights are those of the same G without batch norm.
+    d_maxout: k >= 2 pieces per maxout unit of D's hidden layers (instead of `activation`).
+    pack: D reads packs of `pack` samples (dim * pack inputs): real packs of independent real
+    samples, fake packs of independent fakes. As in PacGAN's code, `batch_size` counts packs, so a D
+    step sees batch_size * pack samples per side: D gets as many decisions per step as without
+    packing, and each decision sees more samples.
+    """
+
+    latent_dim: int = 2
+    prior: str = "gaussian"
+    g_layers: int = 2
+    g_width: int = 64
+    d_layers: int = 2
+    d_width: int = 64
+    activation: str = "relu"
+    conditional: bool = False
+    g_batchnorm: bool = False
+    d_maxout: int = 0
+    pack: int = 1
+    init_std: float = 0.0
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything about how one GAN trains; every field may change mid-run. Fields: `TRAIN_SCHEMA`."""
+
+    loss: str = "ns"
+    k: int = 1
+    g_steps: int = 1
+    optimizer: str = "adam"
+    lr_d: float = 1e-3
+    lr_g: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    momentum: float = 0.9
+    batch_size: int = 256
+    update: str = "alternating"
+    label_smoothing: float = 0.0
+    instance_noise: float = 0.0
+    noise_anneal: int = 0
+    gp: float = 0.0
+    r1: float = 0.0
+    clip: float = 0.0
+    unroll: int = 0
+    consensus: float = 0.0
+    minibatch_std: bool = False
+    spectral_norm: bool = False
+    freeze_g: bool = False
+
+    @classmethod
+    def for_loss(cls, loss: str, **overrides) -> "TrainSettings":
+        """Settings with the loss's recommended defaults (e.g. WGAN: clipping, k = 5, RMSprop)."""
+        changes, _ = switch_loss(asdict(cls()), loss, keep=())
+        return cls(**{**changes, **overrides})
+
+
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainSettings))
+MODEL_FIELDS = tuple(f.name for f in fields(ModelSettings))
+
+# The dataclasses and the schema name the same fields, in the same order, with the same defaults.
+for _cls, _schema in ((TrainSettings, TRAIN_SCHEMA), (ModelSettings, MODEL_SCHEMA)):
+    assert [(f.name, f.default) for f in fields(_cls)] == [(f.name, f.default) for f in _schema], _cls
+
+
+def switch_loss(current: Mapping[str, Any], loss_id: str, replaced: Optional[Mapping[str, Any]] = None,
+                keep: tuple[str, ...] = SHARED_FIELDS) -> tuple[dict, dict]:
+    """A switch of the train fields `current` to loss `loss_id` with its recommended settings (e.g.
+    WGAN: clip, k = 5, RMSprop); the one place that says what such a switch does.
+
+    `keep`: fields the switch leaves alone (by default those a lockstep set shares; () for one GAN).
+    `replaced`: what the previous loss's recommendations replaced (field -> value before); where a
+    recommendation is still in force it is given back, so that WGAN -> NS undoes what NS -> WGAN did.
+    Returns (changes, replaced): the fields that change (always with "loss"), and what the new
+    recommendations replace, for the next switch.
+    """
+    current = dict(current)
+    old = LOSSES[current["loss"]].defaults if current.get("loss") in LOSSES else {}
+    base = dict(current)
+    for f, before in (replaced or {}).items():
+        if f not in keep and current.get(f) == old.get(f):
+            base[f] = before
+    new = {f: v for f, v in get_loss(loss_id).defaults.items() if f not in keep}
+    new_replaced = {f: base[f] for f, v in new.items() if base[f] != v}
+    target = {**base, **new, "loss": loss_id}
+    changes = {f: v for f, v in target.items() if f == "loss" or v != current.get(f)}
+    return changes, new_replaced
+
+
+def validate_train(s: TrainSettings, prefix: str = "train") -> None:
+    for f in TRAIN_SCHEMA:
+        f.check(getattr(s, f.name), prefix)
+
+
+def validate_model(s: ModelSettings, prefix: str = "model") -> None:
+    for f in MODEL_SCHEMA:
+        f.check(getattr(s, f.name), prefix)
+    if s.d_maxout == 1:
+        raise SettingsError(f"{prefix}.d_maxout: must be 0 (no maxout) or a number of pieces in [2, 16] (got 1)")
+    if s.pack > 1 and s.conditional:
+        raise SettingsError(f"{prefix}.pack: packing is not supported for a conditional GAN; "
+                            f"set pack = 1 or conditional = false")
+
+
+def with_changes(s: TrainSettings, prefix: str = "train", **changes) -> TrainSettings:
+    """`s` with `changes`, validated: an unknown field or a value out of range raises SettingsError."""
+    unknown = [k for k in changes if k not in TRAIN]
+    if unknown:
+        raise SettingsError(f"{prefix}.{unknown[0]}: unknown setting; choose from {', '.join(TRAIN)}")
+    out = replace(s, **changes)
+    validate_train(out, prefix)
+    return out
