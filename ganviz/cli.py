@@ -106,7 +106,7 @@ def metric_record(estimates: dict, plain: dict, i: int) -> dict:
 
 def cmd_run(args) -> int:
     from ganviz.core import scenario as S
-    from ganviz.core.train import SettingsError
+    from ganviz.core.settings import SettingsError
 
     try:
         sc = S.load(args.scenario)
@@ -210,7 +210,8 @@ def cmd_bench(args) -> int:
     import torch
 
     from ganviz.bench import bench_clock, run_bench
-    from ganviz.core.train import SettingsError, resolve_device
+    from ganviz.core.settings import SettingsError
+    from ganviz.core.train import resolve_device
 
     try:
         device = resolve_device(args.device)

@@ -44,8 +44,8 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.train import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
-                               TrainSettings, validate_model, validate_train)
+from ganviz.core.settings import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
+                                  validate_model, validate_train)
 from ganviz.paths import resource
 
 VIEWS = ("1d", "2d", "compare", "game")
