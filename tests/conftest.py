@@ -5,6 +5,8 @@ settings_store), which on Linux writes $XDG_CONFIG_HOME/<org>/ganviz.conf, by de
 ~/.config. A test run points that at a pytest temporary directory, for this process
 (QSettings.setPath: Qt reads XDG_CONFIG_HOME only once) and for the child processes that tests
 start (XDG_CONFIG_HOME in the environment), and fails at the end if it wrote to the real one.
+Children's caches go to a temporary XDG_CACHE_HOME as well (pip's wheel cache, when
+tests/test_packaging.py builds the wheel, went to ~/.cache/pip).
 """
 import os
 from pathlib import Path
@@ -64,6 +66,7 @@ def user_config(tmp_path_factory):
     config = tmp_path_factory.mktemp("config")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CONFIG_HOME", str(config))
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
         point_settings_at(config)
         yield config
     point_settings_at(REAL_CONFIG)
