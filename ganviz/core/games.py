@@ -25,7 +25,8 @@ theta, the discriminator D(x) = psi * x; the axes are (x, y) = (theta, psi). Its
 field is computed from the loss registry (`ganviz.core.losses.LOSSES`, the one
 home of every loss formula): D's logit on the real sample is psi * 0, on the fake
 one psi * theta; D minimises the registry's `d_loss` plus a regulariser, G
-minimises `g_loss`, and torch autograd differentiates both. What the paper
+minimises `g_loss`; the field and its Jacobian come from each loss's first and second
+derivatives, in numpy (tests check them against autograd through the torch losses). What the paper
 proves, and what this module's tests check numerically:
 
 - Unregularised, most losses have purely imaginary eigenvalues at (0, 0)
@@ -61,10 +62,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional
 
 import numpy as np
-import torch
+import scipy.linalg
 
-from ganviz.core.loss_fns import torch_loss
-from ganviz.core.losses import Loss, get_loss
+from ganviz.core.losses import LOSSES, ML_LINEAR_FROM, Loss, get_loss
 
 # An iterate this far from the equilibrium has diverged; stopping there keeps
 # every number finite (and JSON-safe) instead of running into inf and nan.
@@ -184,6 +184,48 @@ REGULARISERS: dict[str, Regulariser] = {
 }
 
 
+def _sig(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _sig_slope(x: np.ndarray) -> np.ndarray:
+    s = _sig(x)
+    return s * (1.0 - s)
+
+
+def _ml_slope(f: np.ndarray) -> np.ndarray:
+    return -np.exp(np.minimum(f, ML_LINEAR_FROM))
+
+
+def _ml_curve(f: np.ndarray) -> np.ndarray:
+    return np.where(f <= ML_LINEAR_FROM, -np.exp(np.minimum(f, ML_LINEAR_FROM)), 0.0)
+
+
+def _const(c: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: np.full_like(x, c)
+
+
+# Each loss's D objective is separable, mean a(r) + mean b(f) over real and fake raw outputs, and
+# its G objective mean g(f): the Dirac-GAN field needs their first and second derivatives,
+# (a', a'', b', b'', g', g''). Tests check the field they give against autograd through the
+# torch losses of `ganviz.core.loss_fns`.
+_CE_D = (lambda r: _sig(r) - 1.0, _sig_slope, _sig, _sig_slope)
+_W_D = (_const(-1.0), _const(0.0), _const(1.0), _const(0.0))
+_LINEAR_G = (_const(-1.0), _const(0.0))
+_DIRAC_PARTS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
+    "minimax": (*_CE_D, lambda f: -_sig(f), lambda f: -_sig_slope(f)),
+    "ns": (*_CE_D, lambda f: _sig(f) - 1.0, _sig_slope),
+    "logratio": (*_CE_D, *_LINEAR_G),
+    "ml": (*_CE_D, _ml_slope, _ml_curve),
+    "lsgan": (lambda r: r - 1.0, _const(1.0), lambda f: f + 1.0, _const(1.0), lambda f: f, _const(1.0)),
+    "wgan": (*_W_D, *_LINEAR_G),
+    "wgan-gp": (*_W_D, *_LINEAR_G),
+    "hinge": (lambda r: -(r < 1.0).astype(np.float64), _const(0.0), lambda f: (f > -1.0).astype(np.float64),
+              _const(0.0), *_LINEAR_G),
+}
+assert set(_DIRAC_PARTS) == set(LOSSES), "every registered loss needs its Dirac-GAN derivatives"
+
+
 class DiracGAN(Game):
     """Mescheder et al. 2018's Dirac-GAN with a loss from the registry and a regulariser.
 
@@ -198,7 +240,6 @@ class DiracGAN(Game):
 
     def __init__(self, loss: str = "ns", reg: Optional[str] = None, weight: Optional[float] = None) -> None:
         self.loss: Loss = get_loss(loss)
-        self._fns = torch_loss(loss)
         own_gp = self.loss.defaults.get("gp")
         if reg is None:
             reg = "none" if own_gp is None else "gp"
@@ -210,11 +251,12 @@ class DiracGAN(Game):
         self.weight = float(weight)
         if self.weight < 0:
             raise ValueError(f"the {self.reg.name} weight {self.reg.weight_name} must be >= 0")
+        # The noise's expectation by Gauss-Hermite quadrature, E[f(sigma e)] for e ~ N(0, 1) being
+        # sum_i w_i / sqrt(pi) f(sigma sqrt(2) x_i); without noise one node at 0 of weight 1.
+        self._eps, self._w = np.zeros(1), np.ones(1)
         if reg == "noise":
             nodes, w = np.polynomial.hermite.hermgauss(NOISE_NODES)
-            # E[f(sigma e)] for e ~ N(0, 1) is sum_i w_i / sqrt(pi) f(sigma sqrt(2) x_i).
-            self._eps = torch.tensor(self.weight * math.sqrt(2.0) * nodes, dtype=torch.float64)
-            self._w = torch.tensor(w / math.sqrt(math.pi), dtype=torch.float64)
+            self._eps, self._w = self.weight * math.sqrt(2.0) * nodes, w / math.sqrt(math.pi)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -237,57 +279,46 @@ class DiracGAN(Game):
         # the non-saturating loss's fourth-order term acts differently under each method: see `verdict`
         return ""
 
-    # -- objectives -------------------------------------------------------------------------------
-    def _objectives(self, theta: torch.Tensor, psi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(D's loss, G's loss) at each of N points; theta and psi have shape (N,)."""
-        x_real = 0.0
-        if self.reg.id == "noise":
-            eps, w = self._eps, self._w
-            # Real and fake noise are independent: D's expectation runs over all pairs (i, j), each a
-            # batch of one, so that any d_loss of the registry is averaged with the right weights.
-            real = psi[:, None, None, None] * (x_real + eps[None, :, None, None])
-            fake = psi[:, None, None, None] * (theta[:, None, None, None] + eps[None, None, :, None])
-            real, fake = torch.broadcast_tensors(real, fake)
-            d = (self._fns.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
-            g_fake = psi[:, None, None] * (theta[:, None, None] + eps[None, :, None])
-            g = (self._fns.g_loss(g_fake) * w).sum(-1)
-        else:
-            real = (psi * x_real)[:, None]
-            fake = (psi * theta)[:, None]
-            d = self._fns.d_loss(real, fake, 0.0)
-            g = self._fns.g_loss(fake)
-        if self.reg.id == "r1":
-            d = d + 0.5 * self.weight * psi**2
-        elif self.reg.id == "gp0":
-            d = d + self.weight * psi**2
-        elif self.reg.id == "gp":
-            # |psi| written as psi * sign(psi): the same first and second derivatives, but torch's
-            # double backward through abs() imports torch._dynamo (seconds) on first use.
-            d = d + self.weight * (psi * torch.sign(psi).detach() - 1.0) ** 2
-        return d, g
+    # -- the field ---------------------------------------------------------------------------------
+    def _reg_slopes(self, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The regulariser's first and second derivatives in psi."""
+        lam = self.weight
+        if self.reg.id == "r1":                     # gamma/2 psi^2
+            return lam * psi, np.full_like(psi, lam)
+        if self.reg.id == "gp0":                    # lambda psi^2
+            return 2 * lam * psi, np.full_like(psi, 2 * lam)
+        if self.reg.id == "gp":                     # lambda (|psi| - 1)^2, with sign(0) = 0
+            s = np.sign(psi)
+            return 2 * lam * (psi * s - 1.0) * s, 2 * lam * s * s
+        return np.zeros_like(psi), np.zeros_like(psi)
 
     def _field(self, p, jacobian: bool) -> tuple[np.ndarray, Optional[np.ndarray]]:
-        """v at points (..., 2) and, if asked, d v / d p at each of them, (N, 2, 2)."""
+        """v at points (..., 2) and, if asked, d v / d p at each of them, (N, 2, 2).
+
+        D's logits are u_r = psi (0 + e) on the real point and u_f = psi (theta + e') on the fake
+        one (e = e' = 0 without instance noise); D minimises mean a(u_r) + mean b(u_f) plus the
+        regulariser, G minimises mean g(u_f), and v = (-dG/dtheta, -dD/dpsi).
+        """
         flat = np.asarray(p, dtype=np.float64).reshape(-1, 2)
-        theta = torch.tensor(flat[:, 0], requires_grad=True)
-        psi = torch.tensor(flat[:, 1], requires_grad=True)
-        with torch.enable_grad():
-            d, g = self._objectives(theta, psi)
-            # Every point's objectives depend on its own (theta, psi) only, so the gradient of the
-            # sum over points is each point's gradient: a whole grid costs one backward pass.
-            (g_theta,) = torch.autograd.grad(g.sum(), theta, create_graph=jacobian, retain_graph=True)
-            (d_psi,) = torch.autograd.grad(d.sum(), psi, create_graph=jacobian)
-            v = torch.stack([-g_theta, -d_psi], dim=-1)
-            jac = None
-            if jacobian:
-                rows = []
-                for comp in (v[:, 0], v[:, 1]):
-                    # A component that is linear in (theta, psi) (WGAN's) has no second-order graph.
-                    grads = (torch.autograd.grad(comp.sum(), (theta, psi), allow_unused=True, retain_graph=True)
-                             if comp.requires_grad else (None, None))
-                    rows.append(torch.stack([torch.zeros_like(theta) if gr is None else gr for gr in grads], -1))
-                jac = torch.stack(rows, dim=-2).detach().numpy()
-        return v.detach().numpy().reshape(np.shape(p)), jac
+        theta, psi = flat[:, :1], flat[:, 1:]          # (N, 1)
+        a1, a2, b1, b2, g1, g2 = _DIRAC_PARTS[self.loss.id]
+        w = self._w[None, :]
+        r = 0.0 + self._eps[None, :]                   # the real point, with its noise: (1, J)
+        f = theta + self._eps[None, :]                 # the fake one: (N, J)
+        ur, uf = psi * r, psi * f
+        reg1, reg2 = self._reg_slopes(psi[:, 0])
+        g_slope, b_slope = g1(uf), b1(uf)
+        v = np.stack([-psi[:, 0] * (w * g_slope).sum(-1),
+                      -((w * a1(ur) * r).sum(-1) + (w * b_slope * f).sum(-1) + reg1)], axis=-1)
+        jac = None
+        if jacobian:
+            g_curve, b_curve = g2(uf), b2(uf)
+            jac = np.empty((len(flat), 2, 2))
+            jac[:, 0, 0] = -(w * g_curve).sum(-1) * psi[:, 0] ** 2
+            jac[:, 0, 1] = -(w * (g_curve * uf + g_slope)).sum(-1)
+            jac[:, 1, 0] = -(w * (b_curve * uf + b_slope)).sum(-1)
+            jac[:, 1, 1] = -((w * a2(ur) * r * r).sum(-1) + (w * b_curve * f * f).sum(-1) + reg2)
+        return v.reshape(np.shape(p)), jac
 
     def vector_field(self, p) -> np.ndarray:
         return self._field(p, jacobian=False)[0]
@@ -604,7 +635,7 @@ def step_matrix(jac, method: str, h: Hyper) -> np.ndarray:
     jac = np.asarray(jac, dtype=np.float64).reshape(2, 2)
     eye, eta = np.eye(2), h.lr
     if method == "flow":
-        return torch.linalg.matrix_exp(torch.tensor(eta * jac)).numpy()
+        return scipy.linalg.expm(eta * jac)
     if method == "sim_gda":
         return eye + eta * jac
     if method == "alt_gda":

@@ -9,6 +9,7 @@ import pytest
 
 from ganviz.core import games as G
 from ganviz.core.games import INTEGRATORS, Bilinear, DiracGAN, Game, run
+from ganviz.core.losses import LOSSES
 
 
 def sig(t):
@@ -517,3 +518,50 @@ def test_a_run_that_defies_its_verdict_says_why():
     assert "nonlinear terms rule" in G.disagreement(v, m)
     near = run(g, "optimistic", (0.01, 0.01), 300, lr)
     assert G.disagreement(v, G.measure(near.points)) == "" and near.distance[-1] < 0.5 * near.distance[0]
+
+
+def _autograd_field(game, p):
+    """The Dirac-GAN field and Jacobian by autograd through the torch losses: the reference for the
+    numpy derivatives in games.py."""
+    import torch
+
+    from ganviz.core.loss_fns import torch_loss
+
+    fns = torch_loss(game.loss.id)
+    eps = torch.tensor(game._eps)
+    w = torch.tensor(game._w)
+    theta = torch.tensor(p[:, 0], requires_grad=True)
+    psi = torch.tensor(p[:, 1], requires_grad=True)
+    real = psi[:, None, None, None] * eps[None, :, None, None]
+    fake = psi[:, None, None, None] * (theta[:, None, None, None] + eps[None, None, :, None])
+    real, fake = torch.broadcast_tensors(real, fake)
+    d = (fns.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
+    g = (fns.g_loss(psi[:, None, None] * (theta[:, None, None] + eps[None, :, None])) * w).sum(-1)
+    lam = game.weight
+    if game.reg.id == "r1":
+        d = d + 0.5 * lam * psi**2
+    elif game.reg.id == "gp0":
+        d = d + lam * psi**2
+    elif game.reg.id == "gp":
+        d = d + lam * (psi * torch.sign(psi).detach() - 1.0) ** 2
+    (g_theta,) = torch.autograd.grad(g.sum(), theta, create_graph=True, retain_graph=True)
+    (d_psi,) = torch.autograd.grad(d.sum(), psi, create_graph=True)
+    v = torch.stack([-g_theta, -d_psi], dim=-1)
+    rows = []
+    for comp in (v[:, 0], v[:, 1]):
+        grads = (torch.autograd.grad(comp.sum(), (theta, psi), allow_unused=True, retain_graph=True)
+                 if comp.requires_grad else (None, None))
+        rows.append(torch.stack([torch.zeros_like(theta) if gr is None else gr for gr in grads], -1))
+    return v.detach().numpy(), torch.stack(rows, dim=-2).detach().numpy()
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("reg, weight", [("none", None), ("r1", 1.3), ("gp0", 0.7), ("gp", 1.0), ("noise", 0.8)])
+def test_the_dirac_field_in_numpy_is_autograds(loss, reg, weight):
+    rng = np.random.default_rng(0)
+    p = np.concatenate([rng.normal(size=(40, 2)) * 2, [[0, 0], [0, 1e-12], [1.0, 0.0], [0.5, -0.5], [6, 2]]])
+    game = DiracGAN(loss, reg, weight)
+    v, jac = game._field(p, jacobian=True)
+    v_ref, jac_ref = _autograd_field(game, p)
+    assert np.allclose(v, v_ref, rtol=1e-7, atol=1e-9)
+    assert np.allclose(jac, jac_ref, rtol=1e-7, atol=1e-9)

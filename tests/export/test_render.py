@@ -105,7 +105,8 @@ def test_a_full_disk_during_the_export_stops_it_with_a_clear_message_and_no_file
 
 
 def test_a_run_that_diverges_stops_with_a_clear_message_and_no_file(tmp_path):
-    sc = small("ring8", "model.latent_dim=2", "model.d_layers=2", 'train.optimizer="sgd"', "train.lr_d=1e8", "train.lr_g=1e8")
+    sc = small("ring8", "model.latent_dim=2", "model.d_layers=2", 'train.optimizer="sgd"', 'train.loss="wgan"', "train.clip=0.0",
+               "train.lr_d=1.0", "train.lr_g=1.0", "train.k=50")
     with pytest.raises(ExportError, match=r"diverged at step \d+.*nothing was written"):
         export(sc, tmp_path / "boom.gif", frames=6, size=SIZE, steps_per_frame=2)
     assert leftovers(tmp_path) == []
