@@ -22,7 +22,7 @@ import time
 from typing import Optional
 
 from ganviz.core.scenario import Scenario
-from ganviz.engine.session import SessionAPI
+from ganviz.engine.api import SessionAPI
 from ganviz.engine.snapshot import Snapshot, refreeze
 
 

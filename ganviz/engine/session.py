@@ -16,103 +16,11 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.settings import SettingsError, with_changes
+from ganviz.core.scenario import Scenario
+from ganviz.core.settings import SettingsError
 from ganviz.engine.lab import Lab
+from ganviz.engine.api import SessionAPI
 from ganviz.engine.snapshot import Snapshot
-
-
-class SessionAPI:
-    """Commands and snapshot access shared by the in-process `Session` and the child-process
-    `ProcessSession`: commands go into `self._cmds`; snapshots are read from `self._latest` under
-    `self._lock`. Bad values are refused here, in the caller's thread, so that the UI can show them
-    and the training loop never sees them."""
-
-    _cmds: Any
-    _lock: threading.Lock
-    _latest: Optional[Snapshot]
-    _published: int
-    scenario: Scenario
-
-    def send(self, name: str, *args, **kw) -> None:
-        self._cmds.put((name, args, kw))
-
-    def play(self) -> None:
-        self.send("play")
-
-    def pause(self) -> None:
-        self.send("pause")
-
-    def toggle(self) -> None:
-        self.send("toggle")
-
-    def step(self, n: int = 1) -> None:
-        self.send("step", n)
-
-    def step_d(self) -> None:
-        self.send("step_d")
-
-    def step_g(self) -> None:
-        self.send("step_g")
-
-    def reset(self) -> None:
-        self.send("reset")
-
-    def set_speed(self, steps_per_sec: Optional[float]) -> None:
-        self.send("speed", steps_per_sec)
-
-    def set_train(self, index: Optional[int] = None, **changes) -> None:
-        """Validated here, so that a bad value raises in the caller (the UI shows it) and never reaches the thread."""
-        base = self.scenario.panel_settings()
-        for i, s in enumerate(base):
-            if index is None or i == index:
-                with_changes(s, "train", **changes)
-        self.send("train", index, **changes)
-
-    def set_model(self, **changes) -> None:
-        self.send("model", **changes)
-
-    def set_data(self, spec: DataSpec | str) -> None:
-        spec = DataSpec(spec) if isinstance(spec, str) else spec
-        try:
-            spec.mixture()
-        except ValueError as e:
-            raise SettingsError(str(e)) from None
-        self.send("data", spec)
-
-    def set_seed(self, seed: int) -> None:
-        self.send("seed", seed)
-
-    def set_panels(self, panels: list[dict], keep: Optional[list[Optional[int]]] = None) -> None:
-        """Replace the lockstep GANs (Compare view); validated here so that errors reach the caller."""
-        dataclasses.replace(self.scenario, panels=tuple(dict(p) for p in panels)).validate()
-        self.send("panels", panels, keep)
-
-    def set_view_class(self, c: int) -> None:
-        self.send("view_class", c)
-
-    def load(self, scenario: Scenario) -> None:
-        self.send("load", scenario.validate())
-
-    # -- snapshots (any thread) ------------------------------------------------------
-    def latest(self) -> Optional[Snapshot]:
-        with self._lock:
-            return self._latest
-
-    @property
-    def published(self) -> int:
-        with self._lock:
-            return self._published
-
-    def wait_for(self, pred: Callable[[Snapshot], bool], timeout: float = 5.0) -> Optional[Snapshot]:
-        """Block until a published snapshot satisfies pred (for tests and scripts)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            s = self.latest()
-            if s is not None and pred(s):
-                return s
-            time.sleep(0.005)
-        return None
 
 
 class Session(SessionAPI):

@@ -1,6 +1,6 @@
 """The lab's main window: views in the middle, controls on the left, theory on the right.
 
-The window owns one training `Session` (a background thread). A 60 Hz timer takes
+The window owns one training session (a child process by default). A 60 Hz timer takes
 the newest snapshot and hands it to the visible views; controls send commands.
 Nothing here computes: every number on screen comes from a snapshot.
 """
@@ -9,14 +9,15 @@ from __future__ import annotations
 import collections
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core import scenario as S
 from ganviz.core.settings import SettingsError
-from ganviz.engine.session import Session
+from ganviz.engine.api import SessionAPI
+from ganviz.engine.process import ProcessSession
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui.controls import ControlPanel
 from ganviz.ui.info_panel import InfoPanel
@@ -43,9 +44,12 @@ def settings_store() -> QtCore.QSettings:
 
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, scenario: Optional[S.Scenario] = None, path: Optional[str] = None,
-                 device: Optional[str] = None, start: bool = True, in_process: bool = False):
-        """in_process: train on a thread of this process (tests reach into it) instead of a child
-        process (the app: drawing and training then never compete for Python's GIL)."""
+                 device: Optional[str] = None, start: bool = True,
+                 session_factory: Optional[Callable[[S.Scenario, Optional[str]], SessionAPI]] = None):
+        """session_factory(scenario, device): the training session. By default a child process
+        (`ProcessSession`: drawing and training never compete for Python's GIL, and this process
+        never imports torch); tests pass `ganviz.engine.session.Session`, a thread of this
+        process that they can reach into."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
@@ -55,12 +59,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.path: Optional[str] = path
         self.theme: Theme = THEMES.get(str(self.store.value("theme", "light")), THEMES["light"])
         self.presentation = False
-        if in_process:
-            self.session = Session(scenario, device)
-        else:
-            from ganviz.engine.process import ProcessSession
-
-            self.session = ProcessSession(scenario, device)
+        self.session: SessionAPI = (session_factory or ProcessSession)(scenario, device)
         self._seen = -1
         self._last_snapshot: Optional[Snapshot] = None
         self._loss_shown: Optional[str] = None

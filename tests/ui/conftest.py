@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ganviz.core import scenario as S
+from ganviz.engine.session import Session
 from ganviz.ui.compare_view import CompareView
 from ganviz.ui.controls import ControlPanel
 from ganviz.ui.export_dialog import ExportDialog
@@ -47,7 +48,7 @@ def main_window(qtbot, settings_dir):
     wins = []
 
     def make(sc: S.Scenario):
-        w = MainWindow(sc, in_process=True)
+        w = MainWindow(sc, session_factory=Session)
         qtbot.addWidget(w)
         w.resize(1280, 800)
         w.show()
