@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ganviz.core.data import preset
+from ganviz.core.sampling import torch_sampler
 from ganviz.core.settings import ModelSettings, TrainSettings
 from ganviz.core.train import Trainer
 
@@ -35,7 +36,7 @@ class TutorialGAN:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=LR, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=LR, betas=(0.5, 0.999))
         self.bce = nn.BCEWithLogitsLoss()
-        self.sampler = preset("ring8").torch_sampler(device)
+        self.sampler = torch_sampler(preset("ring8"), device)
         self.gen = torch.Generator(device=device)
         self.gen.manual_seed(seed)
         self.ones = torch.ones(BATCH, 1, device=device)

@@ -24,42 +24,12 @@ import sys
 import time
 from typing import Callable, Optional, Sequence
 
-EXIT_USAGE = 2
+from ganviz.console import EXIT_USAGE, Progress  # noqa: F401  (re-exported for the subcommands)
+from ganviz.console import fail as _fail
 
 # Subcommands that live in their own modules: name -> module with add_parser(subparsers).
 PLUGINS = {"game": "ganviz.game_cli", "compare": "ganviz.compare_cli", "export": "ganviz.export.cli",
            "study": "ganviz.study_cli", "measure": "ganviz.measure_cli", "lessons": "ganviz.lessons_cli"}
-
-
-def _fail(msg: str) -> int:
-    print(f"ganviz: error: {msg}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-class Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, enabled: Optional[bool] = None):
-        self.total = max(total, 1)
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.t0 = time.perf_counter()
-        self._last = 0.0
-
-    def update(self, done: int, extra: str = "") -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now - self._last < 0.1 and done < self.total):
-            return
-        self._last = now
-        frac = done / self.total
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        rate = done / max(now - self.t0, 1e-9)
-        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {rate:,.0f}/s {extra}   ")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 # -- ganviz run ------------------------------------------------------------------

@@ -19,7 +19,8 @@ import sys
 
 import numpy as np
 
-from ganviz.cli import Progress, _fail
+from ganviz.console import Progress
+from ganviz.console import fail as _fail
 
 def add_parser(sub) -> None:
     p = sub.add_parser("compare", help="train several losses in lockstep over seeds; print mode coverage")

@@ -13,7 +13,7 @@ import json
 import math
 import sys
 
-from ganviz.cli import EXIT_USAGE, Progress
+from ganviz.console import EXIT_USAGE, Progress
 
 
 def _fail(msg: str) -> int:

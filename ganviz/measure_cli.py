@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.cli import EXIT_USAGE
+from ganviz.console import EXIT_USAGE
 
 MIN_SAMPLES = 100
 REF_SEED = 1_000_003

@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from ganviz.cli import Progress, _fail
+from ganviz.console import Progress
+from ganviz.console import fail as _fail
 
 
 def add_parser(sub) -> None:

@@ -1,6 +1,7 @@
 """Mixtures of Gaussians in 1D and 2D: exact densities, sampling, presets.
 
-Everything here is exact: p_data is never estimated, so D*(x), the divergences
+Everything here is exact (and torch-free: the ui reads presets and mixtures here; drawing
+batches on a torch device is `ganviz.core.sampling`): p_data is never estimated, so D*(x), the divergences
 and the mode metrics are only as approximate as p_g is.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import torch
+import scipy.special
 
 
 class MixtureError(ValueError):
@@ -120,7 +121,7 @@ class Mixture:
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
         sd = np.sqrt(self.covs[:, 0, 0])
         u = (x - self.means[None, :, 0]) / (sd[None] * math.sqrt(2.0))
-        erf = torch.special.erf(torch.from_numpy(u)).numpy()
+        erf = scipy.special.erf(u)
         return (0.5 * (1.0 + erf) * self.weights[None]).sum(axis=1)
 
     def mahalanobis(self, x: np.ndarray) -> np.ndarray:
@@ -136,53 +137,12 @@ class Mixture:
         x = self.means[labels] + np.einsum("nij,nj->ni", self._chol[labels], eps)
         return x, labels
 
-    def torch_sampler(self, device: torch.device | str = "cpu", dtype=torch.float32) -> "TorchSampler":
-        return TorchSampler(self, torch.device(device), dtype)
-
     def to_dict(self) -> dict:
         return {
             "means": self.means.tolist(),
             "covs": self.covs.tolist(),
             "weights": self.weights.tolist(),
         }
-
-
-class TorchSampler:
-    """Draws from a Mixture on a torch device with a caller-supplied generator."""
-
-    def __init__(self, mixture: Mixture, device: torch.device, dtype=torch.float32):
-        self.mixture = mixture
-        self.device = device
-        self.means = torch.tensor(mixture.means, dtype=dtype, device=device)
-        self.chol = torch.tensor(mixture._chol, dtype=dtype, device=device)
-        self.weights = torch.tensor(mixture.weights, dtype=dtype, device=device)
-        self.equal_weights = bool(np.allclose(mixture.weights, mixture.weights[0]))
-        self.cdf = torch.tensor(np.cumsum(mixture.weights), dtype=torch.float64 if device.type == "cpu" else dtype,
-                                device=device)
-        self.dim = mixture.dim
-        self.isotropic = bool(
-            np.allclose(mixture._chol, np.diagonal(mixture._chol, axis1=1, axis2=2)[:, :1, None] * np.eye(mixture.dim))
-        )
-        self.std = self.chol[:, 0, 0].unsqueeze(1) if self.isotropic else None
-        # Means and stds side by side: one gather per batch instead of two.
-        self._mean_std = torch.cat([self.means, self.std], dim=1) if self.isotropic else None
-
-    def labels(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        if self.equal_weights:
-            return torch.randint(0, len(self.cdf), (n,), generator=gen, device=self.device)
-        # Inverse-CDF sampling: two cheap ops, where multinomial costs ~20 us a call.
-        u = torch.rand(n, generator=gen, device=self.device, dtype=self.cdf.dtype)
-        return torch.searchsorted(self.cdf, u, right=True).clamp_(max=len(self.cdf) - 1)
-
-    def sample(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        labels = self.labels(n, gen)
-        eps = torch.randn(n, self.dim, generator=gen, device=self.device, dtype=self.means.dtype)
-        if self.isotropic:
-            ms = self._mean_std[labels]
-            x = torch.addcmul(ms[:, :self.dim], ms[:, self.dim:], eps)
-        else:
-            x = self.means[labels] + torch.bmm(self.chol[labels], eps.unsqueeze(2)).squeeze(2)
-        return x, labels
 
 
 # -- presets ------------------------------------------------------------------

@@ -91,7 +91,7 @@ class Scenario:
     train: TrainSettings = TrainSettings()
     panels: tuple = ()          # tuple of dicts: overrides of `train`, one per Compare panel
     game: dict = field(default_factory=dict)
-    claims: tuple = ()          # what the lesson shows, checkable (ganviz.core.lessons.Claim)
+    claims: tuple = ()          # what the lesson shows, checkable (ganviz.core.claims.Claim)
 
     @property
     def dim(self) -> int:
@@ -267,7 +267,7 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
         panels=tuple(clean_panels), game=game,
     )
     sc = sc.validate()
-    from ganviz.core.lessons import ClaimError, parse_claims
+    from ganviz.core.claims import ClaimError, parse_claims
 
     is_game = sc.view == "game"
     names = list(game.get("methods", [])) if is_game else sc.panel_labels()

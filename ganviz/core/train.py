@@ -25,6 +25,7 @@ from ganviz.core.data import Mixture
 from ganviz.core.loss_fns import torch_loss
 from ganviz.core.nets import BatchedMLP, Layout
 from ganviz.core.optim import FlatOptimizer
+from ganviz.core.sampling import torch_sampler
 from ganviz.core.settings import (SHARED_FIELDS, ModelSettings, SettingsError, TrainSettings, validate_model,
                                   validate_train)
 
@@ -212,7 +213,7 @@ class Trainer:
 
     def _set_mixture(self, mixture: Mixture) -> None:
         self.mixture = mixture
-        self.sampler = mixture.torch_sampler(self.device)
+        self.sampler = torch_sampler(mixture, self.device)
 
     # -- sampling ------------------------------------------------------------
     def _expand(self, t: Tensor) -> Tensor:

@@ -12,10 +12,9 @@ no `lab` attribute) or send `call(fn)` commands.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing as mp
-import os
 import queue
-import signal
 import sys
 import threading
 import time
@@ -49,35 +48,15 @@ def _main_module_hidden():
                 main.__dict__.pop("__spec__", None)
 
 
-def _state(s) -> dict:
-    return {"scenario": s.scenario, "m": s.m, "dim": s.dim, "playing": s.playing, "error": s.error,
-            "steps_per_sec": s.steps_per_sec, "step": s.lab.step_count, "device": str(s.lab.trainer.device)}
+def _in_child(module: str, function: str, *args) -> None:
+    """The child process's entry: `module.function(*args)`, imported there.
+
+    The trainer (torch) is named here, not imported: it loads in the child process only,
+    so the GUI process that holds a ProcessSession never imports torch (tests/test_layers.py)."""
+    getattr(importlib.import_module(module), function)(*args)
 
 
-def _child(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -> None:
-    from ganviz.engine.session import Session
-
-    # Ctrl+C in a terminal reaches the whole process group: the parent closes the window and stops us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    try:
-        s = Session(scenario, device, commands=cmds, on_publish=lambda ses, snap: out.put(("snap", snap, _state(ses))),
-                    **options)
-    except Exception as e:  # a scenario that fails on this device: say so in the parent
-        out.put(("error", f"{type(e).__name__}: {e}", None))
-        return
-    out.put(("ready", None, _state(s)))
-
-    def orphaned() -> None:
-        # A parent that dies without stopping us (killed, crashed) must not leave us training forever.
-        # Exit at once: a normal exit would wait on queue feeder threads that nobody reads any more.
-        mp.parent_process().join()
-        os._exit(0)
-
-    threading.Thread(target=orphaned, name="ganviz-parent-watch", daemon=True).start()
-    s.run_here()
-    out.put(("stopped", None, _state(s)))
-
+CHILD = ("ganviz.engine.child", "serve")
 
 class ProcessSession(SessionAPI):
     def __init__(self, scenario: Scenario, device: Optional[str] = None, **options):
@@ -92,7 +71,7 @@ class ProcessSession(SessionAPI):
         ctx = mp.get_context("spawn")
         self._cmds = ctx.Queue()
         self._out = ctx.Queue()
-        self._proc = ctx.Process(target=_child, args=(scenario, device, options, self._cmds, self._out),
+        self._proc = ctx.Process(target=_in_child, args=(*CHILD, scenario, device, options, self._cmds, self._out),
                                  name="ganviz-train", daemon=True)
         self._lock = threading.Lock()
         self._latest: Optional[Snapshot] = None

@@ -154,7 +154,7 @@ def run_cli(args: argparse.Namespace) -> int:
     except (UsageError, S.ScenarioError) as e:
         return _fail(str(e))
 
-    from ganviz.cli import Progress
+    from ganviz.console import Progress
     from ganviz.export.render import ExportError, ExportJob, parse_size
 
     try:

@@ -242,7 +242,7 @@ def ensure_app() -> QtWidgets.QApplication:
         return app  # type: ignore[return-value]
     # An export needs no screen; offscreen also keeps the DPI, and so the frames, machine-independent.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ganviz.ui.app import application
+    from ganviz.ui.bootstrap import application
 
     app = application()
     font = QtGui.QFont(caption_family())
@@ -670,7 +670,7 @@ class Renderer:
         if self._closed:
             return
         self._closed = True
-        from ganviz.ui.app import teardown
+        from ganviz.ui.bootstrap import teardown
 
         self.panels = []
         self.lab_view = self.loss_panel = self.metrics_panel = self.game_view = None

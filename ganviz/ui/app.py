@@ -14,41 +14,10 @@ import signal
 import sys
 from typing import Optional
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 import ganviz.ui  # noqa: F401  (reference-count guard before any Qt call)
-from ganviz.paths import resource
-
-
-def window_icon() -> QtGui.QIcon:
-    """ganviz's icon (a null icon where the resources are missing: the app runs without one)."""
-    try:
-        return QtGui.QIcon(str(resource("icons", "ganviz.png")))
-    except FileNotFoundError:
-        return QtGui.QIcon()
-
-
-def application() -> QtWidgets.QApplication:
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        QtCore.QCoreApplication.setOrganizationName("ganviz")
-        QtCore.QCoreApplication.setApplicationName("ganviz")
-        QtGui.QGuiApplication.setDesktopFileName("ganviz")
-        app = QtWidgets.QApplication(sys.argv[:1])
-        app.setStyle("Fusion")   # the same look on every platform, and readable in both themes
-        app.setWindowIcon(window_icon())
-    return app
-
-
-def teardown(*widgets: QtWidgets.QWidget) -> None:
-    app = QtWidgets.QApplication.instance()
-    for w in widgets:
-        w.close()
-        w.deleteLater()
-    if app is not None:
-        for _ in range(3):
-            app.processEvents()
-            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.DeferredDelete)
+from ganviz.ui.bootstrap import application, teardown, window_icon  # noqa: F401  (the app's start-up)
 
 
 def run_app(scenario: Optional[str] = None, device: Optional[str] = None, errors_in_window: bool = False) -> int:

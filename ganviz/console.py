@@ -1,0 +1,41 @@
+"""What every ganviz subcommand shares on the terminal: the usage exit code, the one-line error,
+the progress bar. No Qt, no torch: any command module may import it."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional
+
+EXIT_USAGE = 2
+
+
+def fail(msg: str) -> int:
+    """Print `msg` as ganviz's one-line error on stderr and return the usage exit code."""
+    print(f"ganviz: error: {msg}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: Optional[bool] = None):
+        self.total = max(total, 1)
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, done: int, extra: str = "") -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self._last < 0.1 and done < self.total):
+            return
+        self._last = now
+        frac = done / self.total
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        rate = done / max(now - self.t0, 1e-9)
+        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {rate:,.0f}/s {extra}   ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

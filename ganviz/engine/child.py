@@ -1,0 +1,41 @@
+"""The child process of a `ganviz.engine.process.ProcessSession`: a Session that trains here and
+publishes its snapshots to the parent through a queue."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+from typing import Optional
+
+from ganviz.core.scenario import Scenario
+from ganviz.engine.session import Session
+
+
+def _state(s) -> dict:
+    return {"scenario": s.scenario, "m": s.m, "dim": s.dim, "playing": s.playing, "error": s.error,
+            "steps_per_sec": s.steps_per_sec, "step": s.lab.step_count, "device": str(s.lab.trainer.device)}
+
+
+def serve(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the parent closes the window and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    try:
+        s = Session(scenario, device, commands=cmds, on_publish=lambda ses, snap: out.put(("snap", snap, _state(ses))),
+                    **options)
+    except Exception as e:  # a scenario that fails on this device: say so in the parent
+        out.put(("error", f"{type(e).__name__}: {e}", None))
+        return
+    out.put(("ready", None, _state(s)))
+
+    def orphaned() -> None:
+        # A parent that dies without stopping us (killed, crashed) must not leave us training forever.
+        # Exit at once: a normal exit would wait on queue feeder threads that nobody reads any more.
+        mp.parent_process().join()
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="ganviz-parent-watch", daemon=True).start()
+    s.run_here()
+    out.put(("stopped", None, _state(s)))
+
