@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from ganviz.ui.app import window_icon
+from ganviz.ui.bootstrap import window_icon
 
 
 def test_the_window_icon_is_ganviz_s(qapp):
@@ -19,7 +19,7 @@ GUI_SCRIPT = textwrap.dedent("""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ["GANVIZ_SETTINGS_ORG"] = "ganviz-launch-test"
     from PySide6 import QtCore, QtWidgets
-    from ganviz.ui.app import application
+    from ganviz.ui.bootstrap import application
     app = application()
     out = sys.stdout
     def report():
