@@ -25,6 +25,7 @@ from ganviz.core.games import (
     hyper, make_game, measure, run, verdict,
 )
 from ganviz.core.losses import LOSSES
+from ganviz.core.settings import GAME, SettingsError
 
 TABLE_ROWS = 10
 
@@ -96,35 +97,32 @@ def _start(text: Optional[str], game: Game) -> tuple[float, float]:
     return x, y
 
 
+def _checked(option: str, key: str, value):
+    """`value` for the [game] field `key`, checked against the settings schema (one home of the ranges)."""
+    try:
+        GAME[key].check(value, "game")
+    except SettingsError:
+        raise UsageError(f"{option}: must be {GAME[key].describe_range()}, got {value!r}") from None
+    return value
+
+
 def _parse(args: argparse.Namespace) -> dict:
-    if args.game not in GAMES:
-        raise UsageError(f"--game: unknown game {args.game!r}; choose from {', '.join(GAMES)}")
-    if args.loss not in LOSSES:
-        raise UsageError(f"--loss: unknown loss {args.loss!r}; choose from {', '.join(LOSSES)}")
-    if args.reg is not None and args.reg not in REGULARISERS:
-        raise UsageError(f"--reg: unknown regulariser {args.reg!r}; choose from {', '.join(REGULARISERS)}")
-    weight = None if args.reg_weight is None else _number("--reg-weight", args.reg_weight)
-    if weight is not None and weight < 0:
-        raise UsageError(f"--reg-weight: must be >= 0, got {args.reg_weight}")
-    steps = _number("--steps", args.steps, whole=True)
-    if steps < 0:
-        raise UsageError(f"--steps: must be >= 0, got {args.steps}")
-    lr = _number("--lr", args.lr)
-    if lr <= 0:
-        raise UsageError(f"--lr: must be > 0, got {args.lr}")
-    gamma = _number("--gamma", args.gamma)
-    if gamma < 0:
-        raise UsageError(f"--gamma: must be >= 0, got {args.gamma}")
-    beta = _number("--momentum", args.momentum)
-    if not -1 < beta < 1:
-        raise UsageError(f"--momentum: must lie strictly between -1 and 1, got {args.momentum}")
-    k = _number("--k", args.k, whole=True)
-    if k < 1:
-        raise UsageError(f"--k: must be >= 1, got {args.k}")
+    _checked("--game", "game", args.game)
+    _checked("--loss", "loss", args.loss)
+    _checked("--reg", "reg", args.reg)
+    weight = None if args.reg_weight is None else _checked("--reg-weight", "reg_weight",
+                                                             _number("--reg-weight", args.reg_weight))
+    steps = int(_checked("--steps", "steps", int(_number("--steps", args.steps, whole=True))))
+    lr = _checked("--lr", "lr", _number("--lr", args.lr))
+    gamma = _checked("--gamma", "gamma", _number("--gamma", args.gamma))
+    beta = _checked("--momentum", "beta", _number("--momentum", args.momentum))
+    k = int(_checked("--k", "k", int(_number("--k", args.k, whole=True))))
     methods = _methods(args.method)
     game = make_game(args.game, args.loss, args.reg, weight)
-    return dict(game=game, methods=methods, start=_start(args.start, game), steps=int(steps), lr=lr,
-                params=dict(gamma=gamma, beta=beta, k=int(k)))
+    start = _start(args.start, game)
+    _checked("--start", "start", list(start))
+    return dict(game=game, methods=methods, start=start, steps=steps, lr=lr,
+                params=dict(gamma=gamma, beta=beta, k=k))
 
 
 def _assess(game: Game, cfg: dict, tr: Trajectory) -> tuple[Verdict, Measured]:

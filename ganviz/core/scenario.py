@@ -44,8 +44,9 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.settings import (SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
+from ganviz.core.settings import (GAME, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
                                   validate_model, validate_train)
+from ganviz.core.settings import validate_game as settings_validate_game
 from ganviz.paths import resource
 
 VIEWS = ("1d", "2d", "compare", "game")
@@ -278,43 +279,18 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
     return replace(sc, claims=claims)
 
 
-GAME_KEYS = ("game", "loss", "reg", "reg_weight", "methods", "lr", "gamma", "beta", "k", "steps", "start")
+GAME_KEYS = tuple(GAME)
 
 
 def validate_game(g) -> dict:
-    """The [game] table of a game-lab scenario (the bilinear game or the Dirac-GAN)."""
+    """The [game] table of a game-lab scenario (the bilinear game or the Dirac-GAN), checked
+    against the settings schema (`ganviz.core.settings.GAME_SCHEMA`)."""
     if not isinstance(g, dict):
         raise ScenarioError("game: must be a table")
-    if not g:
-        return {}
-    from ganviz.core.games import GAMES, INTEGRATORS, REGULARISERS
-    from ganviz.core.losses import LOSSES
-
-    for key in g:
-        if key not in GAME_KEYS:
-            raise ScenarioError(f"game.{key}: unknown key; game may set {_join(GAME_KEYS)}")
-    checks = [
-        ("game", lambda v: v in GAMES, f"must be one of {_join(GAMES)}"),
-        ("loss", lambda v: v in LOSSES, f"must be one of {_join(LOSSES)}"),
-        ("reg", lambda v: v in REGULARISERS, f"must be one of {_join(REGULARISERS)}"),
-        ("reg_weight", lambda v: _num(v) and v >= 0, "must be a number >= 0"),
-        ("methods", lambda v: isinstance(v, list) and v and all(m in INTEGRATORS for m in v),
-         f"must be a list of methods from {_join(INTEGRATORS)}"),
-        ("lr", lambda v: _num(v) and v > 0, "must be a positive learning rate"),
-        ("gamma", lambda v: _num(v) and v >= 0, "must be a number >= 0"),
-        ("beta", lambda v: _num(v) and -1 < v < 1, "must lie in (-1, 1)"),
-        ("k", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "must be an integer >= 1"),
-        ("steps", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "must be an integer >= 1"),
-        ("start", lambda v: isinstance(v, list) and len(v) == 2 and all(_num(x) for x in v), "must be [x, y]"),
-    ]
-    for key, ok, why in checks:
-        if key in g and not ok(g[key]):
-            raise ScenarioError(f"game.{key}: {why} (got {g[key]!r})")
-    return dict(g)
-
-
-def _num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    try:
+        return settings_validate_game(g)
+    except SettingsError as e:
+        raise ScenarioError(str(e)) from None
 
 
 def loads(text: str, source: str = "scenario") -> Scenario:

@@ -16,6 +16,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping, Optional
 
+from ganviz.core.games import GAMES, INTEGRATORS, REGULARISERS
 from ganviz.core.losses import LOSSES, get_loss
 
 
@@ -57,6 +58,8 @@ class Field:
     choices: tuple[Choice, ...] = ()
     step: Optional[float] = None        # a control's natural step (None: 1 for ints)
     decimals: int = 0                   # digits a control shows for a float
+    optional: bool = False              # None is allowed (it means: the default that applies)
+    length: Optional[int] = None        # a list field: its exact length (None: any, at least one)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -66,6 +69,10 @@ class Field:
         """The allowed values in words, as an error message states them."""
         if self.kind is bool:
             return "true or false"
+        if self.kind is list:
+            if self.choices:
+                return "a list of " + ", ".join(self.choice_ids)
+            return f"a list of {self.length} numbers in [{self.lo:g}, {self.hi:g}]"
         if self.choices:
             return "one of " + ", ".join(self.choice_ids)
         lo = "(" if self.exclusive_lo else "["
@@ -78,9 +85,21 @@ class Field:
         def bad() -> SettingsError:
             return SettingsError(f"{prefix}.{self.name}: must be {self.describe_range()} (got {value!r})")
 
+        if value is None and self.optional:
+            return
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise bad()
+            return
+        if self.kind is list:
+            if not isinstance(value, (list, tuple)) or not value or (self.length and len(value) != self.length):
+                raise bad()
+            for item in value:
+                if self.choices:
+                    if item not in self.choice_ids:
+                        raise bad()
+                elif not _in_range(item, self.lo, self.hi):
+                    raise bad()
             return
         if self.kind is str:
             if value not in self.choice_ids:
@@ -97,6 +116,11 @@ class Field:
             raise bad()
         if self.hi is not None and (value > self.hi or (self.exclusive_hi and value == self.hi)):
             raise bad()
+
+
+def _in_range(v: Any, lo: Optional[float], hi: Optional[float]) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and (lo is None or v >= lo) and (hi is None or v <= hi))
 
 
 def _choices(*items: tuple) -> tuple[Choice, ...]:
@@ -196,6 +220,34 @@ MODEL_SCHEMA: tuple[Field, ...] = (
     Field("init_std", float, 0.0, "Init std", "Weights N(0, init_std^2) and biases 0 (PacGAN: 0.02); "
           "0: PyTorch's default initialisation", 0.0, 10.0, off=True, step=0.01, decimals=3),
 )
+
+# The game lab's [game] table (the bilinear game and the Dirac-GAN): the game view's controls, an
+# export's game frames and `ganviz game` read these ranges.
+GAME_CHOICES = tuple(Choice(gid, text.split(" (")[0].split(" V(")[0], text) for gid, text in GAMES.items())
+REGULARISER_CHOICES = tuple(Choice(r.id, r.name, r.dirac) for r in REGULARISERS.values())
+METHOD_CHOICES = tuple(Choice(i.id, i.short, i.name) for i in INTEGRATORS.values())
+GAME_SCHEMA: tuple[Field, ...] = (
+    Field("game", str, "bilinear", "Game", "The game: the bilinear game or the Dirac-GAN", choices=GAME_CHOICES),
+    Field("loss", str, "ns", "Loss", "The Dirac-GAN's loss", choices=LOSS_CHOICES),
+    Field("reg", str, None, "Regulariser", "The Dirac-GAN's regulariser (default: the loss's own, WGAN-GP's "
+          "penalty for wgan-gp, none otherwise)", choices=REGULARISER_CHOICES, optional=True),
+    Field("reg_weight", float, None, "Weight", "The regulariser's weight (default: the loss's or the "
+          "regulariser's own)", 0.0, 100.0, optional=True, step=0.1, decimals=2),
+    Field("methods", list, ("flow", "sim_gda", "alt_gda", "extragradient"), "Methods",
+          "The integrators whose trajectories are drawn", choices=METHOD_CHOICES),
+    Field("lr", float, 0.1, "Learning rate", "Learning rate η (log scale; for the flow the time between "
+          "samples, t = η i)", 0.001, 2.0, log=True),
+    Field("gamma", float, 1.0, "Consensus γ", "Consensus optimisation's weight γ on ∇ ½||v||²", 0.0, 10.0,
+          step=0.01, decimals=2),
+    Field("beta", float, -0.5, "Momentum β", "Momentum β (negative momentum: β < 0)", -0.95, 0.95, step=0.05,
+          decimals=2),
+    Field("k", int, 1, "k", "Discriminator (y / ψ) steps per generator (x / θ) step, for alternating steps",
+          1, 10),
+    Field("steps", int, 300, "Iterations", "Number of iterations per trajectory", 1, 5000),
+    Field("start", list, None, "Start", "Start point [x, y] (default: the game's own)", -100.0, 100.0,
+          optional=True, length=2),
+)
+GAME = {f.name: f for f in GAME_SCHEMA}
 
 TRAIN = {f.name: f for f in TRAIN_SCHEMA}
 MODEL = {f.name: f for f in MODEL_SCHEMA}
@@ -301,6 +353,17 @@ def switch_loss(current: Mapping[str, Any], loss_id: str, replaced: Optional[Map
     target = {**base, **new, "loss": loss_id}
     changes = {f: v for f, v in target.items() if f == "loss" or v != current.get(f)}
     return changes, new_replaced
+
+
+def validate_game(table: Mapping[str, Any], prefix: str = "game") -> dict:
+    """A [game] table checked against GAME_SCHEMA: unknown keys and values out of range raise
+    SettingsError naming the key; returns a copy."""
+    for key in table:
+        if key not in GAME:
+            raise SettingsError(f"{prefix}.{key}: unknown key; {prefix} may set {', '.join(GAME)}")
+    for key, value in table.items():
+        GAME[key].check(value, prefix)
+    return dict(table)
 
 
 def validate_train(s: TrainSettings, prefix: str = "train") -> None:

@@ -419,32 +419,16 @@ class GameSpec:
 
     @classmethod
     def from_table(cls, table: dict) -> "GameSpec":
-        # Names, types and memberships are the scenario's rules (one home); an export adds only
-        # the ranges of the app's sliders below.
+        # Names, types and ranges are the settings schema's (one home), as for a scenario.
         try:
             d = validate_game(dict(table))
         except ScenarioError as e:
             option, _, detail = str(e).partition(": ")
             raise OptionError(option, detail) from None
-
-        def number(key: str, low: float, high: float) -> None:
-            v = d.get(key)
-            if v is None:
-                return
-            if not low <= v <= high:
-                raise OptionError(f"game.{key}", f"must be a number from {low:g} to {high:g} (got {v!r})")
-            d[key] = float(v)
-
-        methods = d.get("methods", cls.methods)
-        d["methods"] = tuple(dict.fromkeys(methods))
-        # The app's sliders set these; an export draws what the app would draw.
-        number("lr", 0.001, 2.0)
-        number("reg_weight", 0.0, 100.0)
-        number("gamma", 0.0, 3.0)
-        number("beta", -0.9, 0.9)
-        for key, low, high in (("steps", 10, 2000), ("k", 1, 10)):
-            if key in d:
-                d[key] = _whole(f"game.{key}", d[key], low, high)
+        d["methods"] = tuple(dict.fromkeys(d.get("methods", cls.methods)))
+        for key in ("lr", "reg_weight", "gamma", "beta"):
+            if d.get(key) is not None:
+                d[key] = float(d[key])
         if d.get("start") is not None:
             d["start"] = (float(d["start"][0]), float(d["start"][1]))
         return cls(**d)

@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+    QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
     QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSlider, QVBoxLayout, QWidget,
 )
 
@@ -30,7 +30,9 @@ from ganviz.core.games import (
     format_eigenvalues, make_game, measure, regulariser_effect, verdict,
 )
 from ganviz.core.losses import LOSSES
+from ganviz.core.settings import GAME
 from ganviz.ui import plotting as P
+from ganviz.ui.fields import spin_for
 from ganviz.ui.theme import LIGHT, Theme
 
 # Colour of each method, as an index into the theme's series palette. Yellow (index 6) is
@@ -48,13 +50,23 @@ PANEL_WIDTH = {False: 330, True: 420}   # by presentation mode
 MIN_DISTANCE = 1e-16         # below this the distance is rounding noise; the log plot needs > 0
 TEXT_SHARE = 0.6             # the most of the right column the eigenvalues and verdicts take from the plot
 
-LR_SLIDER = (0, 330)         # lr = 10^(v / 100 - 3): 0.001 ... 2
+# The sliders' ranges are the settings schema's (GAME); their positions are scaled values.
+LR_DECADE = 100              # positions per decade: lr = 10^(v / 100)
+LR_SLIDER = (round(LR_DECADE * math.log10(GAME["lr"].lo)), math.floor(LR_DECADE * math.log10(GAME["lr"].hi)))
 GAMMA_SCALE = 100            # gamma = v / 100
-MOMENTUM_SCALE = 20          # beta = v / 20, -0.9 ... 0.9
+MOMENTUM_SCALE = 20          # beta = v / 20
 
 
 def _lr_of(v: int) -> float:
-    return 10.0 ** (v / 100.0 - 3.0)
+    return 10.0 ** (v / LR_DECADE)
+
+
+def _position_of_lr(lr: float) -> int:
+    return round(LR_DECADE * math.log10(lr))
+
+
+def _scaled(field: str, scale: int) -> tuple[int, int]:
+    return math.ceil(GAME[field].lo * scale - 1e-9), math.floor(GAME[field].hi * scale + 1e-9)
 
 
 def _swatch(colour: str, dashed: bool = False) -> QIcon:
@@ -301,11 +313,7 @@ class GameView(QWidget):
         self.reg_combo.currentIndexChanged.connect(self._on_reg)
         form.addRow("Regulariser", self.reg_combo)
 
-        self.reg_weight = QDoubleSpinBox()
-        self.reg_weight.setObjectName("gameRegWeightSpin")
-        self.reg_weight.setRange(0.0, 100.0)
-        self.reg_weight.setDecimals(2)
-        self.reg_weight.setSingleStep(0.1)
+        self.reg_weight = spin_for(GAME["reg_weight"], "gameRegWeightSpin")
         self.reg_weight.valueChanged.connect(lambda _: self._set_game())
         self.reg_weight_label = QLabel("Weight")
         form.addRow(self.reg_weight_label, self.reg_weight)
@@ -331,17 +339,21 @@ class GameView(QWidget):
 
         box = QGroupBox("Parameters")
         form = QFormLayout(box)
-        self.lr_slider = self._slider("gameLrSlider", *LR_SLIDER, 200, "Learning rate η (log scale, 0.001 to 2): "
+        self.lr_slider = self._slider("gameLrSlider", *LR_SLIDER, _position_of_lr(GAME["lr"].default),
+                                      f"Learning rate η (log scale, {GAME['lr'].lo:g} to {GAME['lr'].hi:g}): "
                                       + PARAM_INFO["lr"] + ".\nOn the bilinear game simultaneous GDA grows |p| by "
                                       "√(1 + η²) per step.")
-        self.gamma_slider = self._slider("gameGammaSlider", 0, 300, 100, "Consensus optimisation: "
+        self.gamma_slider = self._slider("gameGammaSlider", *_scaled("gamma", GAMMA_SCALE),
+                                         round(GAME["gamma"].default * GAMMA_SCALE), "Consensus optimisation: "
                                          "p ← p + η (v − γ Jᵀv), the gradient of ½||v||² pulls towards rest points.")
-        self.momentum_slider = self._slider("gameMomentumSlider", -18, 18, -10,
+        self.momentum_slider = self._slider("gameMomentumSlider", *_scaled("beta", MOMENTUM_SCALE),
+                                            round(GAME["beta"].default * MOMENTUM_SCALE),
                                             "Momentum β for alternating GD + momentum: m ← β m + η v, p ← p + m.\n"
                                             "Negative momentum makes the bilinear game converge (Gidel et al. 2019).")
-        self.k_slider = self._slider("gameKSlider", 1, 10, 1, "k: discriminator (y / ψ) steps per generator "
+        self.k_slider = self._slider("gameKSlider", GAME["k"].lo, GAME["k"].hi, GAME["k"].default, "k: discriminator (y / ψ) steps per generator "
                                      "(x / θ) step in the alternating methods.")
-        self.steps_slider = self._slider("gameStepsSlider", 10, 2000, 300, "Number of iterations per trajectory.")
+        self.steps_slider = self._slider("gameStepsSlider", GAME["steps"].lo, GAME["steps"].hi, GAME["steps"].default,
+                                         GAME["steps"].help + ".")
         self.steps_slider.setSingleStep(10)
         self.steps_slider.setPageStep(100)
         self._value_labels: dict[str, QLabel] = {}
@@ -470,7 +482,7 @@ class GameView(QWidget):
         if "reg_weight" in table:
             self.reg_weight.setValue(float(table["reg_weight"]))
         if "lr" in table:
-            self.lr_slider.setValue(round((math.log10(table["lr"]) + 3.0) * 100))
+            self.lr_slider.setValue(_position_of_lr(table["lr"]))
         if "gamma" in table:
             self.gamma_slider.setValue(round(table["gamma"] * GAMMA_SCALE))
         if "beta" in table:

@@ -80,3 +80,23 @@ def test_with_changes_validates_and_names_unknown_fields():
         with_changes(TrainSettings(), kk=3)
     with pytest.raises(SettingsError, match=r"train\.k: must be"):
         with_changes(TrainSettings(), k=0)
+
+
+def test_the_game_table_is_checked_against_its_schema():
+    from ganviz.core.games import GAMES, INTEGRATORS, REGULARISERS
+    from ganviz.core.settings import GAME, GAME_SCHEMA, validate_game
+
+    assert GAME["methods"].choice_ids == tuple(INTEGRATORS) and GAME["reg"].choice_ids == tuple(REGULARISERS)
+    assert GAME["game"].choice_ids == tuple(GAMES)
+    assert validate_game({"game": "dirac", "methods": ["flow"], "start": [1, 2], "reg": None}) \
+        == {"game": "dirac", "methods": ["flow"], "start": [1, 2], "reg": None}
+    for table, message in (({"steps": 10**12}, r"game\.steps: must be an integer in \[1, 5000\]"),
+                           ({"k": 10**9}, r"game\.k: must be an integer in \[1, 10\]"),
+                           ({"methods": ["sim_gda", "warp"]}, r"game\.methods: must be a list of flow"),
+                           ({"start": [1.0]}, r"game\.start: must be a list of 2 numbers"),
+                           ({"lr": 0.0}, r"game\.lr: must be a number in \[0.001, 2\]"),
+                           ({"speed": 1}, r"game\.speed: unknown key; game may set game, loss")):
+        with pytest.raises(SettingsError, match=message):
+            validate_game(table)
+    for f in GAME_SCHEMA:
+        f.check(f.default, "game")

@@ -201,8 +201,11 @@ def test_a_game_scenario_animates_its_trajectories(tmp_path):
     frames = gif_frames(out)
     assert len(frames) == 3
     assert not np.array_equal(frames[1], frames[2])
+    # The schema's range, where the value enters: a scenario refuses it, and so does an export's game table.
+    with pytest.raises(S.ScenarioError, match=r"game\.lr: must be a number in \[0.001, 2\]"):
+        S.from_dict({"view": "game", "game": {"lr": 50}})
     with pytest.raises(OptionError, match="game.lr"):
-        ExportJob(S.from_dict({"view": "game", "game": {"lr": 50}}), tmp_path / "bad.gif", frames=2)
+        R.GameSpec.from_table({"lr": 50})
 
 
 def _rect_in_frame(root, item):

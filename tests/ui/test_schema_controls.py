@@ -59,3 +59,24 @@ def test_the_compare_editor_agrees_with_the_schema(compare_view):
         _agrees(spin, TRAIN[name])
     assert [panel.loss_combo.itemData(i) for i in range(panel.loss_combo.count())] == list(TRAIN["loss"].choice_ids)
 
+
+
+def test_the_game_controls_agree_with_the_schema(game_view):
+    from ganviz.core.settings import GAME
+    from ganviz.ui.game_view import GAMMA_SCALE, MOMENTUM_SCALE, _lr_of
+
+    lr, gamma, beta = GAME["lr"], GAME["gamma"], GAME["beta"]
+    s = game_view.lr_slider
+    assert _lr_of(s.minimum()) == pytest.approx(lr.lo) and _lr_of(s.maximum()) <= lr.hi
+    assert _lr_of(s.maximum()) > lr.hi / 1.03            # the top position is the bound, to a slider step
+    assert (game_view.gamma_slider.minimum() / GAMMA_SCALE, game_view.gamma_slider.maximum() / GAMMA_SCALE) \
+        == pytest.approx((gamma.lo, gamma.hi))
+    assert (game_view.momentum_slider.minimum() / MOMENTUM_SCALE, game_view.momentum_slider.maximum() / MOMENTUM_SCALE) \
+        == pytest.approx((beta.lo, beta.hi), abs=1 / MOMENTUM_SCALE)
+    for slider, field in ((game_view.k_slider, GAME["k"]), (game_view.steps_slider, GAME["steps"])):
+        assert (slider.minimum(), slider.maximum()) == (field.lo, field.hi)
+    _agrees(game_view.reg_weight, GAME["reg_weight"])
+    # every value the controls can give passes the scenario's check
+    for key, value in game_view.params().items():
+        if key in GAME:
+            GAME[key].check(value, "game")
