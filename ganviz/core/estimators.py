@@ -58,6 +58,10 @@ fraction follow VEEGAN / PacGAN on 2,500 samples; their error is the spread of t
 count over disjoint sets of 2,500.
 
 numpy and scipy; no Qt, and no torch of its own.
+
+Why one long module: every estimator shares the k-NN machinery, the batch-means standard
+errors and the `Estimate` record; `ganviz measure --reference` checks them together against
+Monte-Carlo truth (ganviz.core.reference_cases).
 """
 from __future__ import annotations
 

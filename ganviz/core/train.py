@@ -12,6 +12,12 @@ others sees exactly the batches it would see alone. Instance noise and the
 gradient penalty's interpolation weights come from a second generator, drawn
 only while some GAN of the set uses them, so that they cost nothing otherwise
 and never shift the data stream.
+
+Why one long module: the Trainer's four D-update paths (hand-written backward, autograd,
+joint simultaneous steps, unrolled) share one RNG order, one stats record and one set of
+per-GAN masks; the order of draws is what makes a run reproducible and a GAN in lockstep see
+the batches it would see alone, and it is easiest to keep right where the paths sit side by
+side. The settings it reads are `ganviz.core.settings`'.
 """
 from __future__ import annotations
 

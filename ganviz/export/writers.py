@@ -45,6 +45,10 @@ Conventions
 
 - Output is deterministic: the same frames give byte-identical GIF and PNG
   files and MP4s that decode to identical frames.
+
+Why one long module: the three encoders and the still writers share the safe-file machinery
+(a hidden temporary beside the target, fsync, an atomic rename, clean-up on every failure), and
+tests patch the encoder library (`writers.av`) in one place.
 """
 from __future__ import annotations
 
