@@ -67,6 +67,7 @@ def user_config(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CONFIG_HOME", str(config))
         mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))   # ganviz.logs' log file
         point_settings_at(config)
         yield config
     point_settings_at(REAL_CONFIG)

@@ -16,10 +16,12 @@ from ganviz.core.data import MixtureError
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.losses import get_loss
 from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
-from ganviz.core.settings import SHARED_FIELDS, MODEL_FIELDS, SettingsError, TrainSettings, validate_model, validate_train
+from ganviz.core.settings import (MODEL_FIELDS, SHARED_FIELDS, SettingsError, TrainSettings, validate_model,
+                                  validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
+from ganviz.logs import log_exception
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
 
@@ -237,6 +239,9 @@ class Lab:
         except TrainingDiverged as e:
             self._diverged(str(e))
             return False
+        except Exception as e:   # out of memory, a scenario that validates but cannot train, a bug
+            self.fail("Training", e)
+            return False
         return True
 
     def step_d(self) -> bool:
@@ -248,11 +253,14 @@ class Lab:
     def _single(self, fn) -> bool:
         if self.paused_by_error:
             return False
-        fn()
         try:
+            fn()
             self.trainer.check_diverged()
         except TrainingDiverged as e:
             self._diverged(str(e))
+            return False
+        except Exception as e:
+            self.fail("Training", e)
             return False
         return True
 
@@ -260,12 +268,24 @@ class Lab:
         self.message = msg + " Press Reset (R) to start again, perhaps with a smaller learning rate."
         self.paused_by_error = True
 
+    def fail(self, what: str, error: BaseException) -> None:
+        """Pause on the last good picture with a message that says what failed and where the details are."""
+        where = log_exception(error, f"{what}, scenario {self.scenario.name!r}, step {self.step_count}")
+        self.message = (f"{what} stopped at step {self.step_count:,}: {type(error).__name__}: {error}. "
+                        "Training is paused on the last good picture; press Reset (R) or open another scenario."
+                        + (f" Details: {where}" if where else ""))
+        self.paused_by_error = True
+
     # -- evaluation -----------------------------------------------------------------
     def evaluate_metrics(self, slow: bool = True) -> None:
         """Evaluate at the current step; `slow` adds the k-NN divergences, W1 and D vs D* (SLOW_KEYS)."""
         if self.paused_by_error:
             return
-        self._metrics = self.evaluator.metrics(slow)
+        try:
+            self._metrics = self.evaluator.metrics(slow)
+        except Exception as e:
+            self.fail("Evaluating the metrics", e)
+            return
         self.history.append(self.trainer.step_count, self._metrics["metrics"])
         if slow:
             self.slow_history.append(self.trainer.step_count, self._metrics["metrics"])

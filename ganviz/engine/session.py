@@ -21,6 +21,7 @@ from ganviz.core.settings import SettingsError
 from ganviz.engine.lab import Lab
 from ganviz.engine.api import SessionAPI
 from ganviz.engine.snapshot import Snapshot
+from ganviz.logs import log_exception
 
 
 class Session(SessionAPI):
@@ -150,6 +151,10 @@ class Session(SessionAPI):
             except (SettingsError, ValueError) as e:
                 self.error = str(e)
                 self._dirty = True
+            except Exception as e:   # a bug or out of memory: said, logged, and the loop goes on
+                where = log_exception(e, f"command {name}")
+                self.error = f"{name} failed: {type(e).__name__}: {e}" + (f" (details: {where})" if where else "")
+                self._dirty = True
             try:
                 item = self._cmds.get_nowait()
             except queue.Empty:
@@ -221,7 +226,13 @@ class Session(SessionAPI):
                         metrics_cost = t1 - t0
                     last_metrics = t1
                     t0 = t1
-                snap = lab.snapshot(running=still, steps_per_sec=self.steps_per_sec if still else 0.0)
+                try:
+                    snap = lab.snapshot(running=still, steps_per_sec=self.steps_per_sec if still else 0.0)
+                except Exception as e:   # nothing to draw: pause, and say why through `error`
+                    lab.fail("Drawing the picture", e)
+                    self.playing, self._pending_steps, self._dirty = False, 0, False
+                    self.error = lab.message
+                    continue
                 if self.error and not lab.paused_by_error:
                     snap = dataclasses.replace(snap, message=self.error)
                 self._publish(snap)
