@@ -10,6 +10,7 @@ from typing import Optional
 
 from ganviz.core.scenario import Scenario
 from ganviz.engine.session import Session
+from ganviz.logs import log_exception
 
 
 def _state(s) -> dict:
@@ -36,6 +37,12 @@ def serve(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -
         os._exit(0)
 
     threading.Thread(target=orphaned, name="ganviz-parent-watch", daemon=True).start()
-    s.run_here()
+    try:
+        s.run_here()
+    except Exception as e:   # what the loop's own guards did not catch: said in the parent, logged here
+        where = log_exception(e, "the training process")
+        out.put(("error", f"The training process stopped: {type(e).__name__}: {e}"
+                          + (f" (details: {where})" if where else ""), None))
+        return
     out.put(("stopped", None, _state(s)))
 
