@@ -43,6 +43,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from ganviz.core.budget import check_cost
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
 from ganviz.core.settings import (GAME, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
                                   validate_model, validate_train)
@@ -137,6 +138,12 @@ class Scenario:
         for i, s in enumerate(self.panel_settings() if self.panels else []):
             try:
                 validate_train(s, f"panels[{i}]")
+            except SettingsError as e:
+                raise ScenarioError(str(e)) from None
+        if self.view != "game":
+            mixture = self.data.mixture()
+            try:
+                check_cost(self.model, self.panel_settings(), mixture.dim, mixture.n_components)
             except SettingsError as e:
                 raise ScenarioError(str(e)) from None
         return self

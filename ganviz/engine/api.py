@@ -12,7 +12,8 @@ import time
 from typing import Any, Callable, Optional
 
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.settings import SettingsError, with_changes
+from ganviz.core.budget import check_cost
+from ganviz.core.settings import MODEL, SettingsError, validate_model, with_changes
 from ganviz.engine.snapshot import Snapshot
 
 
@@ -58,12 +59,19 @@ class SessionAPI:
     def set_train(self, index: Optional[int] = None, **changes) -> None:
         """Validated here, so that a bad value raises in the caller (the UI shows it) and never reaches the thread."""
         base = self.scenario.panel_settings()
-        for i, s in enumerate(base):
-            if index is None or i == index:
-                with_changes(s, "train", **changes)
+        new = [with_changes(s, "train", **changes) if index is None or i == index else s for i, s in enumerate(base)]
+        mixture = self.scenario.data.mixture()
+        check_cost(self.scenario.model, new, mixture.dim, mixture.n_components)
         self.send("train", index, **changes)
 
     def set_model(self, **changes) -> None:
+        unknown = [k for k in changes if k not in MODEL]
+        if unknown:
+            raise SettingsError(f"model.{unknown[0]}: unknown setting; choose from {', '.join(MODEL)}")
+        model = dataclasses.replace(self.scenario.model, **changes)
+        validate_model(model)
+        mixture = self.scenario.data.mixture()
+        check_cost(model, self.scenario.panel_settings(), mixture.dim, mixture.n_components)
         self.send("model", **changes)
 
     def set_data(self, spec: DataSpec | str) -> None:

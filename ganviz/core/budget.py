@@ -1,0 +1,70 @@
+"""What a model and its training settings cost, estimated before anything is allocated.
+
+Every field has its own upper bound (ganviz.core.settings), but bounds multiply: 8 layers of
+1,024 units, batches of 8,192 and k = 50 are each allowed and together take minutes a step.
+`check_cost` estimates the memory (weights, optimiser state, activations of one step) and the
+arithmetic of one generator iteration of all the GANs of a set, and refuses a combination
+beyond the budget with one sentence naming the fields to lower. The budgets are for a
+2-core laptop CPU: about a second a step (66 GFLOP/s measured at H = 128 on one core) and
+2 GiB.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
+
+MAX_FLOPS_PER_STEP = 6e10        # about a second on one core at ~66 GFLOP/s
+MAX_BYTES = 2 * 1024**3          # weights, optimiser state and one step's activations
+
+
+@dataclass(frozen=True)
+class Cost:
+    flops: float                 # floating-point operations of one generator iteration, all GANs
+    bytes: float                 # memory for weights, optimiser state and activations
+
+    @property
+    def seconds(self) -> float:
+        """A rough time for one generator iteration on one laptop core."""
+        return self.flops / 6.6e10
+
+
+def _macs(inputs: int, layers: int, width: int, outputs: int, pieces: int = 1) -> int:
+    """Multiply-adds of one forward pass of an MLP (maxout: `pieces` linear maps per hidden unit)."""
+    if layers == 0:
+        return inputs * outputs
+    return pieces * (inputs * width + (layers - 1) * width * width) + width * outputs
+
+
+def estimate(model: ModelSettings, trains: Sequence[TrainSettings], dim: int, n_classes: int = 0) -> Cost:
+    cond = n_classes if model.conditional else 0
+    g = _macs(model.latent_dim + cond, model.g_layers, model.g_width, dim)
+    d = _macs(dim * model.pack + cond, model.d_layers, model.d_width, 1, max(1, model.d_maxout))
+    flops = 0.0
+    act = 0.0
+    for t in trains:
+        b = t.batch_size * model.pack
+        double = 2.0 if (t.gp or t.r1 or t.consensus) else 1.0     # second derivatives
+        d_step = 6.0 * 2 * b * d * double                          # forward + backward, real and fake
+        g_step = 6.0 * b * (g + d) * double
+        unrolled = t.unroll * 2 * d_step                           # differentiated through
+        flops += t.k * (d_step + 6.0 * b * g) + t.g_steps * (g_step + unrolled)
+        widest = max(model.g_width, model.d_width * max(1, model.d_maxout))
+        act = max(act, 4.0 * 2 * b * widest * (model.g_layers + model.d_layers + 2) * (3 + 2 * t.unroll))
+    params = (g + d) * len(trains)
+    return Cost(flops=flops, bytes=4.0 * params * 4 + act * len(trains))
+
+
+def check_cost(model: ModelSettings, trains: Sequence[TrainSettings], dim: int, n_classes: int = 0) -> Cost:
+    """The cost, or SettingsError naming the fields that make it too large."""
+    c = estimate(model, trains, dim, n_classes)
+    fields = "model.g_width, model.d_width, model.g_layers, model.d_layers, train.batch_size, train.k, train.unroll"
+    if c.bytes > MAX_BYTES:
+        raise SettingsError(f"{fields}: together they need about {c.bytes / 1024**3:.1f} GiB (at most "
+                            f"{MAX_BYTES / 1024**3:.0f} GiB); lower the widths, the batch size or unroll")
+    if c.flops > MAX_FLOPS_PER_STEP:
+        raise SettingsError(f"{fields}: together one step would take about {c.seconds:.0f} s on a laptop core "
+                            f"({c.flops:.1e} operations, at most {MAX_FLOPS_PER_STEP:.0e}); lower the widths, "
+                            "the batch size, k or unroll")
+    return c
