@@ -320,6 +320,8 @@ def builtin_names() -> list[str]:
 def resolve(name_or_path: str | os.PathLike) -> Path:
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists():
+        if p.is_dir():
+            raise ScenarioError(f"{p}: is a folder; give a scenario file (.toml) or a built-in name")
         if not p.is_file():
             raise ScenarioError(f"{p}: no such scenario file")
         return p
@@ -400,6 +402,12 @@ def dumps(sc: Scenario) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(sc: Scenario, path: str | os.PathLike) -> None:
     """Write atomically: a temporary file in the same folder, renamed when complete."""
     path = Path(path)
@@ -414,6 +422,8 @@ def save(sc: Scenario, path: str | os.PathLike) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        # mkstemp's file is private (0600); a scenario is a document: the mode a new file gets here
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as e:
         try:

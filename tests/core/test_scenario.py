@@ -104,3 +104,17 @@ def test_data_bounds_set_the_box_the_views_and_metrics_cover():
     assert (ev.grid.x[0], ev.grid.x[-1]) == (-1.0, 5.0)
     plain = S.loads("[data]\nmeans = [4.0]\nstds = [0.1]\n")
     assert Evaluator(Trainer(plain.data.mixture(), plain.model, plain.train)).grid.x[0] > 2.0
+
+
+def test_a_folder_is_not_a_scenario_file_and_saved_files_are_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    with pytest.raises(S.ScenarioError, match=r"is a folder; give a scenario file"):
+        S.load(tmp_path)
+    old = os.umask(0o022)
+    try:
+        S.save(S.load("ring8"), tmp_path / "mine.toml")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "mine.toml").stat().st_mode) == 0o644
