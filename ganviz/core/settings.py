@@ -75,6 +75,8 @@ class Field:
             return f"a list of {self.length} numbers in [{self.lo:g}, {self.hi:g}]"
         if self.choices:
             return "one of " + ", ".join(self.choice_ids)
+        if self.kind is str:
+            return "a string"
         lo = "(" if self.exclusive_lo else "["
         hi = ")" if self.exclusive_hi else "]"
         what = "an integer" if self.kind is int else "a number"
@@ -102,6 +104,10 @@ class Field:
                     raise bad()
             return
         if self.kind is str:
+            if not self.choices:
+                if not isinstance(value, str):
+                    raise bad()
+                return
             if value not in self.choice_ids:
                 raise SettingsError(f"{prefix}.{self.name}: unknown {self.name.replace('_', ' ')} {value!r}; choose one of "
                                     f"{', '.join(self.choice_ids)}")
@@ -248,6 +254,25 @@ GAME_SCHEMA: tuple[Field, ...] = (
           optional=True, length=2),
 )
 GAME = {f.name: f for f in GAME_SCHEMA}
+
+# The [data] table: a preset, or a mixture written out. Its lists have shapes (one mean per
+# component, one matrix per covariance) that core.data checks; the ranges of their numbers are here.
+MAX_COMPONENTS = 64
+DATA_SCHEMA: tuple[Field, ...] = (
+    Field("preset", str, "ring8", "Preset", "A built-in mixture (ring8, grid25, ...); leave it out to write "
+          "the mixture as means, stds or covs, and weights", optional=True),
+    Field("means", list, None, "Means", f"Component means: numbers (1D) or [x, y] pairs (2D), at most "
+          f"{MAX_COMPONENTS} components", -1000.0, 1000.0, optional=True),
+    Field("stds", list, None, "Standard deviations", "One per component, or one for all", 1e-4, 1000.0,
+          optional=True),
+    Field("covs", list, None, "Covariances", "One symmetric positive definite matrix per component (instead of "
+          "stds); entries", -1e6, 1e6, optional=True),
+    Field("weights", list, None, "Weights", "Relative weights, normalised to sum to 1 (default: equal)", 0.0, 1e6,
+          optional=True),
+    Field("bounds", list, None, "Bounds", "[[lo, hi]] per dimension: the box the views and metrics cover "
+          "(default: the mixture's own)", -1e4, 1e4, optional=True),
+)
+DATA = {f.name: f for f in DATA_SCHEMA}
 
 TRAIN = {f.name: f for f in TRAIN_SCHEMA}
 MODEL = {f.name: f for f in MODEL_SCHEMA}
