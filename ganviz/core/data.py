@@ -13,6 +13,8 @@ from typing import Callable
 import numpy as np
 import scipy.special
 
+from ganviz.core.settings import DATA, MAX_COMPONENTS
+
 
 class MixtureError(ValueError):
     """A mixture specification that cannot describe a distribution."""
@@ -205,34 +207,46 @@ def preset(name: str) -> Mixture:
         raise MixtureError(f"data.preset: unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
 
 
-def mixture_from_spec(means, stds=None, covs=None, weights=None) -> Mixture:
-    """A user mixture from lists, as written in a scenario file."""
+def _numbers(field: str, value, what: str) -> np.ndarray:
+    """`value` as a float array, or MixtureError naming the field: not numbers, nested too deep,
+    not finite or outside the settings schema's range for the field."""
     try:
-        m = np.asarray(means, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise MixtureError("data.means: must be a list of numbers (1D) or of [x, y] pairs (2D)") from None
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        raise MixtureError(f"data.{field}: must be {what}") from None
+    lo, hi = DATA[field].lo, DATA[field].hi
+    if a.size and (not np.all(np.isfinite(a)) or a.min() < lo or a.max() > hi):
+        raise MixtureError(f"data.{field}: numbers must be finite and within [{lo:g}, {hi:g}]")
+    return a
+
+
+def mixture_from_spec(means, stds=None, covs=None, weights=None) -> Mixture:
+    """A user mixture from lists, as written in a scenario file; shapes checked here, ranges from
+    the settings schema (`ganviz.core.settings.DATA_SCHEMA`)."""
+    pairs = "a list of numbers (1D) or of [x, y] pairs (2D)"
+    m = _numbers("means", means, pairs)
     if m.ndim == 1:
         m = m.reshape(-1, 1)
     if m.ndim != 2 or m.shape[1] not in (1, 2) or m.shape[0] == 0:
-        raise MixtureError("data.means: must be a list of numbers (1D) or of [x, y] pairs (2D)")
+        raise MixtureError(f"data.means: must be {pairs}")
     k, d = m.shape
-    w = np.ones(k) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    if k > MAX_COMPONENTS:
+        raise MixtureError(f"data.means: at most {MAX_COMPONENTS} components (got {k})")
+    w = np.ones(k) if weights is None else _numbers("weights", weights, "a list of numbers").reshape(-1)
     if w.shape[0] != k:
         raise MixtureError(f"data.weights: {k} components need {k} weights (got {w.shape[0]})")
-    if np.any(w < 0):
-        raise MixtureError("data.weights: weights must not be negative")
+    if not w.sum() > 0:
+        raise MixtureError("data.weights: weights must not all be zero")
     if covs is not None:
-        c = np.asarray(covs, dtype=np.float64)
+        c = _numbers("covs", covs, f"one {d}x{d} matrix of numbers per component")
         if d == 1 and c.ndim == 1:
             c = c.reshape(-1, 1, 1)
         if c.shape != (k, d, d):
             raise MixtureError(f"data.covs: {k} components in {d}D need {k} matrices of size {d}x{d}")
         return Mixture(m, c, w)
-    s = np.ones(k) if stds is None else np.asarray(stds, dtype=np.float64).reshape(-1)
+    s = np.ones(k) if stds is None else _numbers("stds", stds, "a list of numbers").reshape(-1)
     if s.shape[0] == 1:
         s = np.repeat(s, k)
     if s.shape[0] != k:
         raise MixtureError(f"data.stds: {k} components need {k} standard deviations (got {s.shape[0]})")
-    if np.any(~np.isfinite(s)) or np.any(s <= 0):
-        raise MixtureError("data.stds: standard deviations must be positive")
     return Mixture(m, (s**2)[:, None, None] * np.eye(d)[None], w)

@@ -45,7 +45,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ganviz.core.budget import check_cost
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.settings import (GAME, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
+from ganviz.core.settings import (DATA, GAME, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
                                   validate_model, validate_train)
 from ganviz.core.settings import validate_game as settings_validate_game
 from ganviz.paths import resource
@@ -115,9 +115,9 @@ class Scenario:
         _check_int(self.steps, "steps", 0)
         if not isinstance(self.device, str) or not (self.device in ("auto", "cpu", "cuda", "mps")
                                                     or self.device.startswith("cuda:")):
-            raise ScenarioError(f"device: must be auto, cpu, cuda or mps (got {self.device!r})")
+            raise ScenarioError(f"device: must be auto, cpu, cuda or mps (got {_short(self.device)})")
         if self.view and self.view not in VIEWS:
-            raise ScenarioError(f"view: must be one of {', '.join(VIEWS)} (got {self.view!r})")
+            raise ScenarioError(f"view: must be one of {', '.join(VIEWS)} (got {_short(self.view)})")
         if self.data.preset is not None and self.data.preset not in PRESETS:
             raise ScenarioError(f"data.preset: unknown preset {self.data.preset!r}; choose one of {', '.join(PRESETS)}")
         try:
@@ -177,19 +177,30 @@ def check_bounds(b, dim: int) -> None:
     """data.bounds: None, or one [lo, hi] pair of finite numbers with lo < hi per dimension."""
     if b is None:
         return
+    lo, hi = DATA["bounds"].lo, DATA["bounds"].hi
     ok = isinstance(b, (list, tuple)) and len(b) == dim and all(
         isinstance(p, (list, tuple)) and len(p) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and lo <= v <= hi
+                for v in p)
         and p[0] < p[1] for p in b)
     if not ok:
         example = "[[-1.0, 6.0]]" if dim == 1 else "[[-3.0, 3.0], [-3.0, 3.0]]"
-        raise ScenarioError(f"data.bounds: must be one [lo, hi] pair with lo < hi per dimension, e.g. {example} "
-                            f"(got {b!r})")
+        raise ScenarioError(f"data.bounds: must be one [lo, hi] pair with lo < hi per dimension, within "
+                            f"[{lo:g}, {hi:g}], e.g. {example} (got {_short(b)})")
+
+
+def _short(value, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters, for messages (safe for deeply nested values)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "a value nested too deeply"
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _check_int(v, name: str, lo: int) -> None:
     if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise ScenarioError(f"{name}: must be an integer >= {lo} (got {v!r})")
+        raise ScenarioError(f"{name}: must be an integer >= {lo} (got {_short(v)})")
 
 
 def _typed(cls, table: dict, prefix: str):
@@ -208,18 +219,18 @@ def _typed(cls, table: dict, prefix: str):
 def _coerce(v, kind: type, name: str):
     if kind is bool:
         if not isinstance(v, bool):
-            raise ScenarioError(f"{name}: must be true or false (got {v!r})")
+            raise ScenarioError(f"{name}: must be true or false (got {_short(v)})")
         return v
     if kind is int:
         if isinstance(v, bool) or not isinstance(v, int):
-            raise ScenarioError(f"{name}: must be an integer (got {v!r})")
+            raise ScenarioError(f"{name}: must be an integer (got {_short(v)})")
         return v
     if kind is float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ScenarioError(f"{name}: must be a number (got {v!r})")
+            raise ScenarioError(f"{name}: must be a number (got {_short(v)})")
         return float(v)
     if kind is str and not isinstance(v, str):
-        raise ScenarioError(f"{name}: must be a string (got {v!r})")
+        raise ScenarioError(f"{name}: must be a string (got {_short(v)})")
     return v
 
 
@@ -265,7 +276,7 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
     game = validate_game(d.get("game", {}))
     for key, kind in (("name", str), ("description", str), ("device", str), ("view", str)):
         if key in d and not isinstance(d[key], kind):
-            raise ScenarioError(f"{key}: must be a string (got {d[key]!r})")
+            raise ScenarioError(f"{key}: must be a string (got {_short(d[key])})")
     sc = Scenario(
         name=d.get("name", "untitled"), description=d.get("description", ""),
         seed=d.get("seed", 0), device=d.get("device", "auto"), steps=d.get("steps", 2000),
@@ -305,7 +316,12 @@ def loads(text: str, source: str = "scenario") -> Scenario:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{source}: malformed TOML ({e})") from None
-    return from_dict(d, source)
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply to be a scenario") from None
+    try:
+        return from_dict(d, source)
+    except RecursionError:
+        raise ScenarioError(f"{source}: a value is nested too deeply to be a setting") from None
 
 
 def builtin_dir() -> Path:
