@@ -293,7 +293,7 @@ class ModelSettings:
     averages: a GAN toy draws thousands of samples at once). Batch norm's shift replaces the hidden
     layers' biases (as in PacGAN's code); they stay in the weights, unused, so that the layout and
     the initial weights are those of the same G without batch norm.
-    d_maxout: k >= 2 pieces per maxout unit of D's hidden layers (instead of `activation`).
+    d_maxout: pieces per maxout unit of D's hidden layers (2 or more; 0: `activation` instead).
     pack: D reads packs of `pack` samples (dim * pack inputs): real packs of independent real
     samples, fake packs of independent fakes. As in PacGAN's code, `batch_size` counts packs, so a D
     step sees batch_size * pack samples per side: D gets as many decisions per step as without
