@@ -3,7 +3,7 @@
     python scripts/bench_export.py [--frames 300] [--size 1280x720] [--steps-per-frame 10] [--view lab] [--out x.mp4]
 
 Prints frames per second end to end, and where the time went. Training, drawing and
-encoding run at the same time on three threads (see ganviz.export.render), so the
+encoding run at the same time on three threads (see ganviz.export), so the
 stage times add up to more than the wall time; the slowest stage sets the pace. The
 load average is printed too: other processes on a 2-core machine slow every stage.
 """
@@ -20,7 +20,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from ganviz.core import scenario as S  # noqa: E402
-from ganviz.export.render import ExportJob, parse_size  # noqa: E402
+from ganviz.export.job import ExportJob  # noqa: E402
+from ganviz.export.options import parse_size  # noqa: E402
 
 
 def main() -> int:

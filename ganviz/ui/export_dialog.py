@@ -2,11 +2,16 @@
 
 The export runs on a copy of the session's scenario, so the live run is untouched.
 Training runs off the GUI thread (a child process or a thread, see
-`ganviz.export.render`); the views must be drawn on the GUI thread, so a timer
+`ganviz.export.producer`); the views must be drawn on the GUI thread, so a timer
 draws whatever frames are ready in slices of a few tens of milliseconds and the
 app stays responsive. Cancel stops at once and leaves no file; an error (an
 unwritable path, a full disk, a run that diverges) shows in the dialog and the
 app keeps running.
+
+The dialog imports only torch-free modules of the export (its choices and defaults from
+`ganviz.export.options`): the job that trains is made by the `job_factory` it is given, by
+default `ganviz.export.factory.export_job`, which imports `ExportJob` when the first export
+starts; tests pass `ganviz.export.job.ExportJob`.
 """
 from __future__ import annotations
 
@@ -19,8 +24,10 @@ from typing import Optional, Union
 from PySide6 import QtCore, QtWidgets
 
 from ganviz.core.scenario import Scenario
-from ganviz.export.render import (DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, MAX_SIDE, MIN_SIDE,
-                                  SIZE_PRESETS, VIEWS, ExportError, ExportJob, default_view, is_still)
+from ganviz.export.factory import ExportJobFactory, ExportJobLike, export_job
+from ganviz.export.options import (DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, MAX_SIDE, MIN_SIDE,
+                                   SIZE_PRESETS, VIEWS, default_view, is_still)
+from ganviz.export.writers import ExportError
 from ganviz.ui.theme import THEMES, Theme
 
 TICK_MS = 5           # how often the timer looks for frames that are ready
@@ -41,14 +48,18 @@ class ExportDialog(QtWidgets.QDialog):
     exported = QtCore.Signal(str)
 
     def __init__(self, scenario: Scenario, theme: Union[Theme, str] = "light",
-                 parent: Optional[QtWidgets.QWidget] = None) -> None:
+                 parent: Optional[QtWidgets.QWidget] = None, *,
+                 job_factory: Optional[ExportJobFactory] = None) -> None:
+        """job_factory(scenario, out, **options): the export job, not yet started (`ExportJob`'s
+        arguments); by default `ganviz.export.factory.export_job` (see the module notes)."""
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
         # A deep copy: the scenario's [game] table is a dict, and the live session may change later.
         self._scenario = copy.deepcopy(scenario)
         self._theme = THEMES[theme] if isinstance(theme, str) else theme
-        self._job: Optional[ExportJob] = None
+        self._job_factory: ExportJobFactory = job_factory or export_job
+        self._job: Optional[ExportJobLike] = None
         self._in_tick = False
         self._cancel_requested = False
         self.last_path: Optional[Path] = None
@@ -247,10 +258,11 @@ class ExportDialog(QtWidgets.QDialog):
             # A still shows the last frame of the schedule the frame count describes.
             length = {"until_step": (self.frames_spin.value() - 1) * self.steps_spin.value()}
         try:
-            job = ExportJob(self._scenario, path, view=self.view_combo.currentData(), fps=self.fps_spin.value(),
-                            size=self.frame_size(), steps_per_frame=self.steps_spin.value(),
-                            captions=self.captions_check.isChecked(), theme=self._theme,
-                            presentation=self.presentation_check.isChecked(), **length)
+            job = self._job_factory(self._scenario, path, view=self.view_combo.currentData(),
+                                    fps=self.fps_spin.value(), size=self.frame_size(),
+                                    steps_per_frame=self.steps_spin.value(),
+                                    captions=self.captions_check.isChecked(), theme=self._theme,
+                                    presentation=self.presentation_check.isChecked(), **length)
             job.start()
         except (ValueError, ExportError) as e:
             self._set_error(str(e))

@@ -521,6 +521,28 @@ class GameView(QWidget):
     def animating(self) -> bool:
         return self._timer.isActive()
 
+    def stop_animation(self) -> None:
+        """Stop growing the trajectories on the timer; they stay as they are until `advance_to`
+        (or a change of game, start or slider starts them again)."""
+        self._timer.stop()
+
+    def advance_to(self, n: int) -> int:
+        """Stop the animation, compute each trajectory up to iteration `n` (at most the steps
+        slider's value; a diverged run stops where it diverged) and draw them. Trajectories only
+        grow: one the timer took further stays so. From a stopped start, the same n gives the same
+        picture whatever the clock did: an export draws its frames so. Returns n as clamped."""
+        self._timer.stop()
+        n = max(0, min(int(n), self.steps_slider.value()))
+        for r in self._runners.values():
+            r.advance(n - (len(r.points()) - 1))
+        self._redraw_trajectories()
+        return n
+
+    def set_controls_visible(self, on: bool) -> None:
+        """Show or hide the column of controls (an exported frame shows the field and the distances,
+        not the app's sliders)."""
+        self._panel.setVisible(bool(on))
+
     def checked_methods(self) -> list[str]:
         out = []
         for i in range(self.method_list.count()):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -45,11 +45,16 @@ def settings_store() -> QtCore.QSettings:
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, scenario: Optional[S.Scenario] = None, path: Optional[str] = None,
                  device: Optional[str] = None, start: bool = True,
-                 session_factory: Optional[Callable[[S.Scenario, Optional[str]], SessionAPI]] = None):
+                 session_factory: Optional[Callable[[S.Scenario, Optional[str]], SessionAPI]] = None,
+                 export_job_factory: Optional[Callable[..., Any]] = None):
         """session_factory(scenario, device): the training session. By default a child process
         (`ProcessSession`: drawing and training never compete for Python's GIL, and this process
         never imports torch); tests pass `ganviz.engine.session.Session`, a thread of this
-        process that they can reach into."""
+        process that they can reach into.
+
+        export_job_factory(scenario, out, **options): the job File > Export runs (see
+        `ganviz.ui.export_dialog`); by default the dialog's, which imports `ExportJob` (and with it
+        torch) only when an export starts; tests pass `ganviz.export.job.ExportJob`."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
@@ -60,6 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.theme: Theme = THEMES.get(str(self.store.value("theme", "light")), THEMES["light"])
         self.presentation = False
         self.session: SessionAPI = (session_factory or ProcessSession)(scenario, device)
+        self._export_job_factory = export_job_factory
         self._seen = -1
         self._last_snapshot: Optional[Snapshot] = None
         self._loss_shown: Optional[str] = None
@@ -447,7 +453,7 @@ class MainWindow(QtWidgets.QMainWindow):
         without touching the live run."""
         from ganviz.ui.export_dialog import ExportDialog
 
-        dlg = ExportDialog(self.session.scenario, self.theme, self)
+        dlg = ExportDialog(self.session.scenario, self.theme, self, job_factory=self._export_job_factory)
         dlg.exported.connect(lambda path: self._set_message(f"Exported {path}."))
         dlg.setAttribute(QtCore.Qt.WA_DeleteOnClose)
         dlg.open()

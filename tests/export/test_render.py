@@ -10,9 +10,13 @@ from PIL import Image, ImageSequence
 
 from ganviz.core import scenario as S
 from ganviz.core.games import INTEGRATORS
-from ganviz.export import render as R
-from ganviz.export import writers
-from ganviz.export.render import Cancelled, ExportError, ExportJob, OptionError, Renderer, export
+from ganviz.export import producer, writers
+from ganviz.export.captions import claim_text
+from ganviz.export.game import GameSpec
+from ganviz.export.job import Cancelled, ExportJob, export
+from ganviz.export.options import VIEWS, OptionError
+from ganviz.export.renderer import Renderer
+from ganviz.export.writers import ExportError
 from tests.export.fakes import FillingFile
 from tests.ui.synth import synthetic_snapshot
 
@@ -84,7 +88,7 @@ def test_cancel_midway_raises_and_leaves_no_file(tmp_path):
 
 def test_an_unwritable_path_fails_before_anything_is_trained(tmp_path, monkeypatch):
     built = []
-    monkeypatch.setattr(R, "Lab", lambda *a, **k: built.append(a))
+    monkeypatch.setattr(producer, "Lab", lambda *a, **k: built.append(a))
     with pytest.raises(ExportError, match="folder does not exist"):
         export(small(), tmp_path / "missing" / "x.mp4", frames=3, size=SIZE)
     with pytest.raises(ExportError, match="even width and height"):
@@ -167,7 +171,7 @@ def test_captions_are_drawn_in_the_strip_across_the_top():
 def test_a_lessons_claims_are_printed_under_the_caption_in_at_most_two_lines():
     from PySide6 import QtWidgets
     sc = S.load("ring8")
-    text = R.claim_text(sc.claims)
+    text = claim_text(sc.claims)
     assert sc.claims[0].text.rstrip(".") in text and sc.claims[1].text.rstrip(".") in text
     with Renderer("2d", (560, 350), title=sc.name, claim=text) as r:
         line = r.root.findChild(QtWidgets.QWidget, "exportClaimLine")
@@ -185,7 +189,7 @@ def test_a_lessons_claims_are_printed_under_the_caption_in_at_most_two_lines():
 
 def test_every_view_renders_at_the_requested_size():
     snap = synthetic_snapshot(dim=2, m=2, step=50)
-    for view in [v for v in R.VIEWS if v not in ("1d", "game")]:
+    for view in [v for v in VIEWS if v not in ("1d", "game")]:
         with Renderer(view, (480, 320), dim=2) as r:
             r.show(snap)
             frame = r.frame()
@@ -205,7 +209,7 @@ def test_a_game_scenario_animates_its_trajectories(tmp_path):
     with pytest.raises(S.ScenarioError, match=r"game\.lr: must be a number in \[0.001, 2\]"):
         S.from_dict({"view": "game", "game": {"lr": 50}})
     with pytest.raises(OptionError, match="game.lr"):
-        R.GameSpec.from_table({"lr": 50})
+        GameSpec.from_table({"lr": 50})
 
 
 def _rect_in_frame(root, item):
@@ -248,8 +252,8 @@ def test_a_small_compare_export_keeps_its_modes_chart_tall_enough_to_read():
     assert chart.height() >= 0.2 * height, chart
 
 
-def _bilinear_spec(methods: list[str]) -> "R.GameSpec":
-    return R.GameSpec.from_table({"game": "bilinear", "methods": methods, "lr": 0.1, "steps": 300})
+def _bilinear_spec(methods: list[str]) -> GameSpec:
+    return GameSpec.from_table({"game": "bilinear", "methods": methods, "lr": 0.1, "steps": 300})
 
 
 ALL_SIX = ["flow", "sim_gda", "alt_gda", "extragradient", "optimistic", "consensus"]

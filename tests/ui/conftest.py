@@ -10,6 +10,7 @@ import pytest
 
 from ganviz.core import scenario as S
 from ganviz.engine.session import Session
+from ganviz.export.job import ExportJob
 from ganviz.ui.compare_view import CompareView
 from ganviz.ui.controls import ControlPanel
 from ganviz.ui.export_dialog import ExportDialog
@@ -44,11 +45,12 @@ def docked(shown):
 @pytest.fixture
 def main_window(qtbot, settings_dir):
     """main_window(scenario) -> a shown MainWindow that trains on a thread of this process, so that
-    tests can look inside; every window's session is stopped after the test."""
+    tests can look inside, and exports with `ExportJob`; every window's session is stopped after
+    the test."""
     wins = []
 
     def make(sc: S.Scenario):
-        w = MainWindow(sc, session_factory=Session)
+        w = MainWindow(sc, session_factory=Session, export_job_factory=ExportJob)
         qtbot.addWidget(w)
         w.resize(1280, 800)
         w.show()
@@ -91,10 +93,11 @@ def control_panel(qtbot):
 
 @pytest.fixture
 def export_dialog(qtbot):
-    """The Export dialog, shown at its own size, on a small ring8 on the CPU; a running export is
-    cancelled after the test."""
+    """The Export dialog, shown at its own size, on a small ring8 on the CPU, given `ExportJob` itself
+    (the app's dialog imports it by name when an export starts); a running export is cancelled after
+    the test."""
     sc = S.apply_overrides(S.load("ring8"), ["model.g_width=32", "model.d_width=32", 'device="cpu"'])
-    d = ExportDialog(sc, "light")
+    d = ExportDialog(sc, "light", job_factory=ExportJob)
     qtbot.addWidget(d)
     d.show()
     yield d

@@ -84,6 +84,31 @@ def test_finish_animation_draws_steps_plus_one_points(game_view):
         np.testing.assert_allclose(d, np.hypot(*curve_points(game_view, mid).T), rtol=1e-12)
 
 
+def test_advance_to_draws_the_first_n_iterations_whatever_the_clock(qtbot, game_view):
+    """What an export's frames use: from a stopped start, the same n gives the same picture."""
+    game_view.steps_slider.setValue(200)
+    game_view.finish_animation()
+    full = game_view.trajectories()
+    game_view.steps_slider.setValue(201)
+    game_view.steps_slider.setValue(200)   # the same runs again, from their start
+    game_view.stop_animation()
+    assert not game_view.animating()
+    for n in (0, 30, 80):
+        assert game_view.advance_to(n) == n and not game_view.animating()
+        for mid in DEFAULT_METHODS:
+            np.testing.assert_array_equal(curve_points(game_view, mid), full[mid][:n + 1])
+    assert game_view.advance_to(10_000) == 200
+    for mid in DEFAULT_METHODS:
+        np.testing.assert_array_equal(game_view.trajectories()[mid], full[mid])
+
+
+def test_the_controls_column_can_be_hidden(game_view):
+    game_view.set_controls_visible(False)
+    assert not game_view.steps_slider.isVisibleTo(game_view)
+    game_view.set_controls_visible(True)
+    assert game_view.steps_slider.isVisibleTo(game_view)
+
+
 def test_lr_slider_changes_the_trajectories(game_view):
     game_view.finish_animation()
     before = game_view.trajectories()
