@@ -19,11 +19,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from ganviz.core.losses import Loss, get_loss
 from ganviz.core.metric_info import LOWER_FLAG, METRICS, SE_SUFFIX, format_value
 from ganviz.engine.snapshot import Snapshot
-from ganviz.ui.plotting import GanIndexed
+from ganviz.ui import plotting as P
+from ganviz.ui.base import SnapshotView
 from ganviz.ui.theme import LIGHT, Theme
 
-FONT_PT = 10.0
-PRESENTATION_FONT_PT = 15.0
 MISSING = "\u2014"
 CRITIC_NOTE = ("D is a critic: it outputs an unbounded score, not a probability, so D(real) and "
                "D(fake) below are mean scores and there is no D = \u00bd equilibrium.")
@@ -94,17 +93,15 @@ def metric_text(latest: Mapping[str, np.ndarray], key: str, i: int) -> str:
     return text
 
 
-class InfoPanel(GanIndexed, QWidget):
+class InfoPanel(P.GanIndexed, SnapshotView, QWidget):
     """The selected loss's objectives, divergence and reference, and the latest snapshot's numbers."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("infoPanel")
-        self._theme = theme
-        self._presentation = False
+        self._init_view(theme)
         self._index = 0
         self._loss: Optional[Loss] = None
-        self._snapshot: Optional[Snapshot] = None
         self._settings: Optional[dict] = None
 
         scroll = QScrollArea()
@@ -154,7 +151,7 @@ class InfoPanel(GanIndexed, QWidget):
         box.addStretch(1)
         self._set_row_visible("modes", False)
         self.live_title.setText("<b>Latest</b>")
-        self._apply_style()
+        self._restyle()
 
     def _label(self, name: str) -> QLabel:
         label = QLabel()
@@ -167,15 +164,13 @@ class InfoPanel(GanIndexed, QWidget):
     # -- public API -------------------------------------------------------------------------
 
     def _on_index(self, changed: bool) -> None:
-        if self._snapshot is not None:
-            self.set_snapshot(self._snapshot)
+        self._redraw()
 
     def set_loss(self, loss_id: str) -> None:
         self._loss = get_loss(loss_id)
         self._show_loss()
 
-    def set_snapshot(self, snap: Snapshot) -> None:
-        self._snapshot = snap
+    def _draw(self, snap: Snapshot) -> None:
         if snap.n_gans == 0:
             return
         i = min(self._index, snap.n_gans - 1)
@@ -199,14 +194,6 @@ class InfoPanel(GanIndexed, QWidget):
         if settings != self._settings:
             self._settings = dict(settings) if isinstance(settings, Mapping) else None
             self._show_settings()
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._apply_style()
-
-    def set_presentation(self, on: bool) -> None:
-        self._presentation = bool(on)
-        self._apply_style()
 
     def plain_text(self) -> str:
         """Everything the panel shows, as plain text (for tests, copying and screen readers)."""
@@ -290,9 +277,9 @@ class InfoPanel(GanIndexed, QWidget):
         self.settings.setText(items)
         self.settings.setVisible(True)
 
-    def _apply_style(self) -> None:
+    def _restyle(self) -> None:
         theme = self._theme
-        size = PRESENTATION_FONT_PT if self._presentation else FONT_PT
+        size = P.sizes(self._presentation).panel_pt
         fg = QColor(theme.foreground)
         faint = f"rgba({fg.red()}, {fg.green()}, {fg.blue()}, 170)"
         self.setStyleSheet(

@@ -11,13 +11,13 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFont, QResizeEvent, QTextDocument
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganviz.core.losses import LOSSES, get_loss, loss_shape_curves
 from ganviz.engine.snapshot import Snapshot
-from ganviz.ui.plotting import GanIndexed
+from ganviz.ui import plotting as P
+from ganviz.ui.base import SnapshotView
 from ganviz.ui.theme import LIGHT, Theme
 
 # The ML loss -D/(1-D) reaches -1000 near D = 1 and the log losses +-6.9 at the
@@ -26,81 +26,16 @@ Y_RANGE = (-5.0, 5.0)
 HIST_BINS = 25
 CRITIC_NOTE = "WGAN/hinge critics output a score, not a probability: G minimises \u2212D(G(z))"
 
-FONT_PT = 10.0
-PRESENTATION_FONT_PT = 15.0
-PRESENTATION_LINE_SCALE = 2.0
 
-
-def font_pt(presentation: bool) -> float:
-    return PRESENTATION_FONT_PT if presentation else FONT_PT
-
-
-def line_scale(presentation: bool) -> float:
-    return PRESENTATION_LINE_SCALE if presentation else 1.0
-
-
-def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
-    """Axis colours, tick and label fonts and grid for one plot (shared by the side panels)."""
-    size = font_pt(presentation)
-    font = QFont()
-    font.setPointSizeF(size)
-    for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.setPen(theme.foreground)
-        axis.setTextPen(theme.foreground)
-        axis.setStyle(tickFont=font)
-        # No SI rescaling: pyqtgraph would show D in (0, 1) as 0..1000 "(x0.001)".
-        axis.setLabel(axis.labelText, units=axis.labelUnits or None, siPrefixEnableRanges=(),
-                      **{"color": theme.foreground, "font-size": f"{size}pt"})
-    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-
-
-def html_width(html: str, size: float) -> float:
-    doc = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(size)
-    doc.setDefaultFont(font)
-    doc.setDocumentMargin(0)
-    doc.setHtml(html)
-    return doc.idealWidth()
-
-
-def wrap_html(parts: list[str], width: float, size: float) -> str:
-    """Join HTML fragments with spaces, breaking lines so that none is wider than `width` pixels."""
-    sep = "&nbsp;&nbsp; "
-    lines: list[list[str]] = []
-    for part in parts:
-        if lines and html_width(sep.join(lines[-1] + [part]), size) <= width:
-            lines[-1].append(part)
-        else:
-            lines.append([part])
-    return "<br>".join(sep.join(line) for line in lines)
-
-
-def set_title(plot: pg.PlotItem, html: str, colour: str, size: float) -> None:
-    """A plot title that may run over several lines (PlotItem fixes the title row at 30 px)."""
-    plot.setTitle(html, color=colour, size=f"{size}pt")
-    height = plot.titleLabel.itemRect().height()
-    plot.titleLabel.setMaximumHeight(height)
-    plot.layout.setRowFixedHeight(0, height)
-
-
-def refit(view: pg.GraphicsLayoutWidget) -> None:
-    """Fit the layout to the view again: a layout once widened by long text does not shrink by itself."""
-    view.ci.setGeometry(QRectF(0, 0, view.width(), view.height()))
-
-
-class LossShapePanel(GanIndexed, QWidget):
+class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
     """Generator cost against D(G(z)) for every probability-reading loss, with the live fakes on it."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("lossShapePanel")
-        self._theme = theme
-        self._presentation = False
+        self._init_view(theme)
         self._index = 0
         self._loss_id: Optional[str] = None
-        self._snapshot: Optional[Snapshot] = None
         self._text_width = -1
 
         self._d, self._g_of_d = loss_shape_curves()
@@ -147,7 +82,7 @@ class LossShapePanel(GanIndexed, QWidget):
         self.legend = pg.LabelItem(justify="left")
         self._view.addItem(self.legend, row=2, col=0)
 
-        self._apply_style()
+        self._restyle()
 
     def _fixed_plot(self, row: int) -> pg.PlotItem:
         plot = self._view.addPlot(row=row, col=0)
@@ -173,19 +108,10 @@ class LossShapePanel(GanIndexed, QWidget):
         self._update_text()
         self._draw_markers()
 
-    def set_snapshot(self, snap: Snapshot) -> None:
-        self._snapshot = snap
-        self._draw_markers()
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._apply_style()
-
-    def set_presentation(self, on: bool) -> None:
-        self._presentation = bool(on)
-        self._apply_style()
-
     # -- drawing ----------------------------------------------------------------------------
+
+    def _draw(self, snap: Snapshot) -> None:
+        self._draw_markers()
 
     def _selected_probability_loss(self) -> Optional[str]:
         if self._loss_id is None or not LOSSES[self._loss_id].has_probability:
@@ -193,14 +119,14 @@ class LossShapePanel(GanIndexed, QWidget):
         return self._loss_id
 
     def _axis_width(self) -> int:
-        return int(round(6.7 * font_pt(self._presentation)))
+        return int(round(6.7 * P.sizes(self._presentation).panel_pt))
 
-    def _apply_style(self) -> None:
+    def _restyle(self) -> None:
         theme, pres = self._theme, self._presentation
-        scale = line_scale(pres)
+        scale = P.sizes(pres).panel_line
         self._view.setBackground(theme.background)
         for plot in (self._plot, self._rug):
-            style_plot(plot, theme, pres)
+            P.style_panel_plot(plot, theme, pres)
             # Equal left axes keep the histogram's x aligned with the curves' x.
             plot.getAxis("left").setWidth(self._axis_width())
         self._rug.showGrid(x=True, y=False, alpha=theme.grid_alpha)
@@ -215,14 +141,14 @@ class LossShapePanel(GanIndexed, QWidget):
         self.note.setColor(theme.foreground)
         self.note.fill = pg.mkBrush(theme.background)
         self.note.border = pg.mkPen(theme.highlight, width=scale)
-        self.note.setHtml(f'<div style="font-size:{font_pt(pres)}pt; text-align:center">{CRITIC_NOTE}</div>')
+        self.note.setHtml(f'<div style="font-size:{P.sizes(pres).panel_pt}pt; text-align:center">{CRITIC_NOTE}</div>')
         self._fit_note()
         self._apply_highlight()
         self._update_text()
 
     def _apply_highlight(self) -> None:
         selected = self._selected_probability_loss()
-        scale = line_scale(self._presentation)
+        scale = P.sizes(self._presentation).panel_line
         for i, (loss_id, curve) in enumerate(self.curves.items()):
             colour = pg.mkColor(self._theme.series(i))
             # Whole-pixel widths: without antialiasing 1.5 px draws as 1 or 2 px by chance.
@@ -237,11 +163,11 @@ class LossShapePanel(GanIndexed, QWidget):
 
     def _update_text(self) -> None:
         """Title and legend, wrapped to the panel's width so that they never widen it."""
-        theme, size = self._theme, font_pt(self._presentation)
+        theme, size = self._theme, P.sizes(self._presentation).panel_pt
         self._text_width = self.width()
         title_width = max(self.width() - self._axis_width() - 24, 120)
-        title = wrap_html(["<b>Generator cost vs D(G(z))</b>", "(Goodfellow 2016, Fig. 16)"], title_width, size)
-        set_title(self._plot, title, theme.foreground, size)
+        title = P.wrap_html(["<b>Generator cost vs D(G(z))</b>", "(Goodfellow 2016, Fig. 16)"], title_width, size)
+        P.set_title(self._plot, title, theme.foreground, size)
         selected = self._selected_probability_loss()
         entries = []
         for i, loss_id in enumerate(self.curves):
@@ -250,9 +176,9 @@ class LossShapePanel(GanIndexed, QWidget):
                 name = f"<b>{name}</b>"
             entries.append(f'<span style="color:{theme.series(i)}">\u2501\u2501</span>&nbsp;{name}')
         legend_size = size * 0.9
-        self.legend.setText(wrap_html(entries, max(self.width() - 24, 120), legend_size),
+        self.legend.setText(P.wrap_html(entries, max(self.width() - 24, 120), legend_size),
                             color=theme.foreground, size=f"{legend_size:.1f}pt")
-        refit(self._view)
+        P.refit(self._view)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -265,7 +191,7 @@ class LossShapePanel(GanIndexed, QWidget):
             self.note.setTextWidth(0.9 * width)
 
     def _draw_markers(self) -> None:
-        snap, selected = self._snapshot, self._selected_probability_loss()
+        snap, selected = self._snap, self._selected_probability_loss()
         if snap is None or selected is None or snap.n_gans == 0:
             self._clear_markers()
             return

@@ -11,13 +11,13 @@ from typing import Callable, Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ganviz.core.metric_info import METRICS, SE_SUFFIX, SLOW_KEYS
 from ganviz.engine.snapshot import Snapshot
-from ganviz.ui.loss_panel import font_pt, line_scale, refit, set_title, style_plot, wrap_html
-from ganviz.ui.plotting import GanIndexed
+from ganviz.ui import plotting as P
+from ganviz.ui.base import SnapshotView
 from ganviz.ui.theme import LIGHT, Theme
 
 # Qt strokes 1-px lines on a fast path; at 1.6 px eight noisy GANs took ~4x longer to draw.
@@ -83,17 +83,15 @@ PLOTS: tuple[PlotSpec, ...] = (
 )
 
 
-class MetricsPanel(GanIndexed, QWidget):
+class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
     """Metric history of one GAN (`index`) or of all GANs (`show_all`), one titled plot per group."""
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("metricsPanel")
-        self._theme = theme
-        self._presentation = False
+        self._init_view(theme)
         self._index = 0
         self._show_all = False
-        self._snapshot: Optional[Snapshot] = None
         self._config: Optional[tuple] = None
         self._probability = True
         self._fingerprint: Optional[tuple] = None
@@ -148,7 +146,7 @@ class MetricsPanel(GanIndexed, QWidget):
         self.mode_ceiling = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="K = {value:.0f}",
                                             labelOpts={"position": 0.02, "anchors": [(0, 0), (0, 0)]})
         self.plots["modes"].addItem(self.mode_ceiling)
-        self._apply_style()
+        self._restyle()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -164,18 +162,6 @@ class MetricsPanel(GanIndexed, QWidget):
     def show_all(self, on: bool) -> None:
         self._show_all = bool(on)
         self._redraw()
-
-    def set_snapshot(self, snap: Snapshot) -> None:
-        self._snapshot = snap
-        self._redraw()
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._apply_style()
-
-    def set_presentation(self, on: bool) -> None:
-        self._presentation = bool(on)
-        self._apply_style()
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -205,9 +191,8 @@ class MetricsPanel(GanIndexed, QWidget):
             return list(range(snap.n_gans))
         return [min(self._index, snap.n_gans - 1)]
 
-    def _redraw(self) -> None:
-        snap = self._snapshot
-        if snap is None or snap.n_gans == 0:
+    def _draw(self, snap: Snapshot) -> None:
+        if snap.n_gans == 0:
             return
         members = self._members(snap)
         probability = all(bool(snap.d_is_prob[m]) for m in members)
@@ -243,7 +228,7 @@ class MetricsPanel(GanIndexed, QWidget):
                              if k in snap.history and snap.history[k].shape[1] and np.isinf(snap.history[k][m][-1]))
         if infinite != self._infinite:
             self._infinite = infinite
-            self._apply_style()
+            self._restyle()
 
     def _draw_band(self, snap: Snapshot, key: str, member: int, x: np.ndarray, y: np.ndarray, log_y: bool) -> None:
         """The ± 1 standard error band around an estimated metric's curve."""
@@ -300,7 +285,7 @@ class MetricsPanel(GanIndexed, QWidget):
             # Critic scores are unbounded: there is no 1/2 to reach.
             self.equilibrium.setVisible(False)
             d_output.enableAutoRange(axis="y")
-        self._apply_style()
+        self._restyle()
 
     def _set_plot_visibility(self, snap: Snapshot, has_data: dict[str, bool], empty: bool) -> None:
         visible = []
@@ -326,7 +311,7 @@ class MetricsPanel(GanIndexed, QWidget):
 
     def _update_min_height(self) -> None:
         visible = [plot for plot in self.plots.values() if plot.isVisible()]
-        data_height = 70 * line_scale(self._presentation) ** 0.5
+        data_height = 70 * P.sizes(self._presentation).panel_line ** 0.5
         total = sum(p.titleLabel.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() + data_height
                     for p in visible)
         if visible:
@@ -336,18 +321,18 @@ class MetricsPanel(GanIndexed, QWidget):
         total += 2 * (len(visible) + 1) + 20
         self._view.setMinimumHeight(int(total))
 
-    def _apply_style(self) -> None:
+    def _restyle(self) -> None:
         theme, pres = self._theme, self._presentation
         self._view.setBackground(theme.background)
-        size = font_pt(pres)
-        width = LINE_WIDTH * line_scale(pres)
-        snap = self._snapshot
+        size = P.sizes(pres).panel_pt
+        width = LINE_WIDTH * P.sizes(pres).panel_line
+        snap = self._snap
         members = self._members(snap) if snap is not None and snap.n_gans else [self._index]
         several = self._show_all
 
         for spec in PLOTS:
             plot = self.plots[spec.id]
-            style_plot(plot, theme, pres)
+            P.style_panel_plot(plot, theme, pres)
             plot.getAxis("left").setWidth(self._axis_width())
             plot.setLabel("bottom", "step")
             title = spec.title
@@ -382,9 +367,8 @@ class MetricsPanel(GanIndexed, QWidget):
             plot.setToolTip("\n\n".join(f"{METRICS[s.key].label_for(dim)}: {METRICS[s.key].description}"
                                         for s in spec.series if s.key in METRICS))
 
-        font = QFont()
-        font.setPointSizeF(size)
-        guide = pg.mkPen(theme.foreground, width=line_scale(pres), style=Qt.PenStyle.DashLine)
+        font = P.panel_font(size)
+        guide = pg.mkPen(theme.foreground, width=P.sizes(pres).panel_line, style=Qt.PenStyle.DashLine)
         for line in (self.equilibrium, self.mode_ceiling):
             line.setPen(guide)
             line.label.setColor(theme.foreground)
@@ -399,7 +383,7 @@ class MetricsPanel(GanIndexed, QWidget):
 
     def _update_titles(self) -> None:
         """Titles and legends, wrapped to the panel's width so that they never widen it."""
-        theme, size = self._theme, font_pt(self._presentation)
+        theme, size = self._theme, P.sizes(self._presentation).panel_pt
         # The panel's own width (the inner view is resized later, by the layout), less a
         # scroll bar that may appear.
         available = max(self.width() - 24 - self._scroll.verticalScrollBar().sizeHint().width(), 120)
@@ -407,21 +391,21 @@ class MetricsPanel(GanIndexed, QWidget):
         # A plot's title sits over its view box only, to the right of the left axis.
         title_width = max(available - self._axis_width(), 120)
         for spec in PLOTS:
-            html = wrap_html(self._title_parts[spec.id], title_width, size)
-            set_title(self.plots[spec.id], html, theme.foreground, size)
+            html = P.wrap_html(self._title_parts[spec.id], title_width, size)
+            P.set_title(self.plots[spec.id], html, theme.foreground, size)
         if self._member_parts:
-            html = wrap_html(self._member_parts, available, size)
+            html = P.wrap_html(self._member_parts, available, size)
             self.member_legend.setText(html, color=theme.foreground, size=f"{size}pt")
             self.member_legend.setVisible(True)
         else:
             self.member_legend.setText("")
             self.member_legend.setVisible(False)
         self._update_min_height()
-        refit(self._view)
+        P.refit(self._view)
 
     def _axis_width(self) -> int:
         # Equal left axes keep the stacked plots' x axes aligned to the pixel.
-        return int(round(4.2 * font_pt(self._presentation)))
+        return int(round(4.2 * P.sizes(self._presentation).panel_pt))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -1,4 +1,10 @@
-"""Small pyqtgraph helpers shared by the views: themed plots, pens, colour maps.
+"""The one home of the ui's plot styling and sizes: themed plots, pens, fonts, colour maps.
+
+`Sizes` holds the font sizes, line widths and marker sizes of the views, the side panels and
+the control panel, in normal and presentation mode (`sizes(presentation)`).
+Two plot styles read it: `style_plot` for the views (the lab views and Compare: no grid,
+opaque pens) and `style_panel_plot` for the side panels' charts (the loss-shape and metric
+panels: a grid, titles that wrap, see `set_title`).
 
 Everything here is built once per widget (or once per theme / presentation
 change), never per frame, except `StableRange.update` and `CornerText.set_text`,
@@ -23,6 +29,7 @@ OFFSCREEN_WIDTHS = 4.0
 @dataclass(frozen=True)
 class Sizes:
     """Font sizes (pt), line widths (px) and marker sizes (px) for one display mode."""
+    # The views (1D, 2D, Compare).
     tick_pt: int
     label_pt: int
     legend_pt: int
@@ -33,12 +40,19 @@ class Sizes:
     small_marker: float
     axis_width: int
     axis_height: int
+    # The side panels (loss shape, metrics, info): their text, and a factor on their line widths.
+    panel_pt: float
+    panel_line: float
+    # The control panel's text.
+    control_pt: float
 
 
 NORMAL = Sizes(tick_pt=10, label_pt=11, legend_pt=10, text_pt=11, line=2.0, thin=1.0,
-               marker=7.0, small_marker=4.0, axis_width=56, axis_height=40)
+               marker=7.0, small_marker=4.0, axis_width=56, axis_height=40,
+               panel_pt=10.0, panel_line=1.0, control_pt=10.0)
 PRESENTATION = Sizes(tick_pt=15, label_pt=17, legend_pt=15, text_pt=17, line=3.5, thin=1.8,
-                     marker=11.0, small_marker=6.0, axis_width=82, axis_height=58)
+                     marker=11.0, small_marker=6.0, axis_width=82, axis_height=58,
+                     panel_pt=15.0, panel_line=2.0, control_pt=14.0)
 
 
 def sizes(presentation: bool) -> Sizes:
@@ -176,13 +190,73 @@ class FittedAxis(pg.AxisItem):
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
-    """Axes in the theme's colours and sizes.
+    """A view's plot (the lab views, Compare): axes in the theme's colours and sizes.
 
     No grid: pyqtgraph draws grid lines translucent across the whole plot, ~5 ms per axis
     and frame at 1280x720; a view that wants one pays for it knowingly.
     """
     for name in ("left", "bottom", "right", "top"):
         style_axis(plot.getAxis(name), theme, presentation)
+
+
+def panel_font(pt: float) -> QtGui.QFont:
+    """A side panel's font: its sizes are fractional (a legend at 0.9 of the text)."""
+    f = QtGui.QFont()
+    f.setPointSizeF(pt)
+    return f
+
+
+def style_panel_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:
+    """A side panel's chart (loss shape, metrics): axis colours, tick and label fonts, and a grid.
+
+    Unlike `style_plot`, the grid is on: the panels' charts are read for values, and they are
+    small enough that its cost does not matter.
+    """
+    size = sizes(presentation).panel_pt
+    tick_font = panel_font(size)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(theme.foreground)
+        axis.setTextPen(theme.foreground)
+        axis.setStyle(tickFont=tick_font)
+        # No SI rescaling: pyqtgraph would show D in (0, 1) as 0..1000 "(x0.001)".
+        axis.setLabel(axis.labelText, units=axis.labelUnits or None, siPrefixEnableRanges=(),
+                      **{"color": theme.foreground, "font-size": f"{size}pt"})
+    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+
+
+def html_width(html: str, size: float) -> float:
+    """The width in pixels of rich text at `size` points, on one line."""
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(panel_font(size))
+    doc.setDocumentMargin(0)
+    doc.setHtml(html)
+    return doc.idealWidth()
+
+
+def wrap_html(parts: list[str], width: float, size: float) -> str:
+    """Join HTML fragments with spaces, breaking lines so that none is wider than `width` pixels."""
+    sep = "&nbsp;&nbsp; "
+    lines: list[list[str]] = []
+    for part in parts:
+        if lines and html_width(sep.join(lines[-1] + [part]), size) <= width:
+            lines[-1].append(part)
+        else:
+            lines.append([part])
+    return "<br>".join(sep.join(line) for line in lines)
+
+
+def set_title(plot: pg.PlotItem, html: str, colour: str, size: float) -> None:
+    """A plot title that may run over several lines (PlotItem fixes the title row at 30 px)."""
+    plot.setTitle(html, color=colour, size=f"{size}pt")
+    height = plot.titleLabel.itemRect().height()
+    plot.titleLabel.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+
+
+def refit(view: pg.GraphicsLayoutWidget) -> None:
+    """Fit the layout to the view again: a layout once widened by long text does not shrink by itself."""
+    view.ci.setGeometry(QtCore.QRectF(0, 0, view.width(), view.height()))
 
 
 def style_legend(legend: pg.LegendItem, theme: Theme, presentation: bool, frame_alpha: float = 0.8,

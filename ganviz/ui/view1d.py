@@ -13,13 +13,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
+from ganviz.ui.base import SnapshotView
 from ganviz.ui.theme import LIGHT, Theme
 
 _DASH = QtCore.Qt.PenStyle.DashLine
 _DOT = QtCore.Qt.PenStyle.DotLine
 
 
-class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
+class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
     """Densities, discriminator and generator mapping of one 1D GAN."""
 
     LAYERS = ("p_data", "p_g", "d", "d_star", "d_gap", "hist", "real", "mapping")
@@ -40,10 +41,8 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("view1d")
-        self._theme = theme
-        self._presentation = presentation
+        self._init_view(theme, presentation)
         self._index = 0
-        self._snap: Optional[Snapshot] = None
         self._visible = {name: True for name in self.LAYERS}
         self._grid_key: tuple = ()
         self._edges = np.zeros(0)
@@ -144,24 +143,13 @@ class View1D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
 
     # ---------------------------------------------------------------- public API
     def _on_index(self, changed: bool) -> None:
-        if self._snap is not None:
-            self.set_snapshot(self._snap)
+        self._redraw()
 
-    def snapshot(self) -> Optional[Snapshot]:
-        return self._snap
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._restyle()
-
-    def set_presentation(self, on: bool) -> None:
-        self._presentation = bool(on)
-        self._restyle()
-
-    def set_snapshot(self, snap: Snapshot) -> None:
+    def _check(self, snap: Snapshot) -> None:
         if snap.dim != 1:
             raise ValueError(f"The 1D view cannot draw a snapshot with dim={snap.dim}.")
-        self._snap = snap
+
+    def _draw(self, snap: Snapshot) -> None:
         i = min(self._index, snap.n_gans - 1)
         gx = snap.grid_x
         self._update_grid(gx, snap)

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
+from ganviz.ui.base import SnapshotView
 from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
@@ -22,7 +23,7 @@ HEAT_SOURCES = ("d", "d_star", "d_gap")
 GAP_MASS = 0.01
 
 
-class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
+class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
     """A square, layered picture of one 2D GAN, in the manner of GAN Lab."""
 
     LAYERS = ("heatmap", "contours", "manifold", "real", "trails", "grad", "fake")
@@ -46,10 +47,8 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("view2d")
-        self._theme = theme
-        self._presentation = presentation
+        self._init_view(theme, presentation)
         self._index = 0
-        self._snap: Optional[Snapshot] = None
         self._visible = dict(self.DEFAULT_VISIBLE)
         self._heat_source = "d"
         self._heat_shown = "d"
@@ -121,9 +120,6 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             self.trails.clear()
         self._redraw()
 
-    def snapshot(self) -> Optional[Snapshot]:
-        return self._snap
-
     def heat_source(self) -> str:
         """What the user asked the heatmap to show: 'd', 'd_star' or 'd_gap' (D - D*)."""
         return self._heat_source
@@ -144,18 +140,14 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
             self._update_contours(self._snap.p_data)
 
     def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._restyle()
-        self.update()
+        super().set_theme(theme)
+        self.update()   # the margins around the square canvas
 
-    def set_presentation(self, on: bool) -> None:
-        self._presentation = bool(on)
-        self._restyle()
-
-    def set_snapshot(self, snap: Snapshot) -> None:
+    def _check(self, snap: Snapshot) -> None:
         if snap.dim != 2 or snap.grid_y is None:
             raise ValueError(f"The 2D view cannot draw a snapshot with dim={snap.dim}.")
-        self._snap = snap
+
+    def _draw(self, snap: Snapshot) -> None:
         i = min(self._index, snap.n_gans - 1)
         self._update_grid(snap.grid_x, snap.grid_y)
         it = self.item
@@ -185,10 +177,6 @@ class View2D(P.GanIndexed, P.Layered, QtWidgets.QWidget):
         self.step_text.set_text("\n".join(lines))
 
     # ---------------------------------------------------------------- drawing helpers
-    def _redraw(self) -> None:
-        if self._snap is not None:
-            self.set_snapshot(self._snap)
-
     def _pin_xy(self, xy: np.ndarray) -> np.ndarray:
         x0, x1, y0, y1 = self._extent
         xy = np.asarray(xy, np.float64).reshape(-1, 2)
