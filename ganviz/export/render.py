@@ -4,8 +4,8 @@ This module only re-exports; each name lives in the module that does its job (se
 package's notes, ganviz/export/__init__.py, for the layout and the conventions every export
 follows): options and their checks in `options`, the Qt start-up in `offscreen`, the caption
 bar in `captions`, game scenarios in `game`, `Renderer` in `renderer`, the training side in
-`producer`, the encoder thread in `encoder`, `ExportJob` and `export` in `job`. `ganviz export`
-(ganviz/export/cli.py) and older scripts import from here; new code imports from the modules.
+`producer`, the encoder thread in `encoder`, `ExportJob` and `export` in `job`. The command
+`ganviz export` and older scripts import from here; new code imports from the modules.
 
 Importing it loads torch (through `job`): the ui imports `options` and `factory` instead.
 """
