@@ -6,108 +6,46 @@ equilibrium on a log scale, the eigenvalues of the Jacobian there and, for each
 method, the spectral radius of its own one-step map with its verdict and what
 the run measurably did. The maths lives in `ganviz.core.games`; this module only
 draws it. Trajectories are computed a chunk per timer tick, so they grow on
-screen as they are computed.
+screen as they are computed. The column of controls is `ui.game_controls`, the text under the
+distance plot `ui.game_text`.
+
+Why ~600 lines: the field, its trajectories, the distance plot and the legend that moves between
+them in a short frame share one layout and one animation; split further they would pass the
+same state back and forth.
 """
 from __future__ import annotations
 
 import math
-import re
 import time
-from html import escape
 from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSlider, QVBoxLayout, QWidget,
-)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ganviz.core.games import (
-    EIGEN_TOL, GAMES, INTEGRATORS, PARAM_INFO, REGULARISERS, Game, Measured, Runner, Verdict, disagreement,
-    format_eigenvalues, make_game, measure, regulariser_effect, verdict,
+    INTEGRATORS, REGULARISERS, Game, Measured, Runner, Verdict, make_game, measure, regulariser_effect, verdict,
 )
-from ganviz.core.losses import LOSSES
-from ganviz.core.settings import GAME
 from ganviz.ui import plotting as P
-from ganviz.ui.fields import spin_for
+from ganviz.ui.game_controls import (  # noqa: F401  (DEFAULT_METHODS, _lr_of: the view's public names)
+    DEFAULT_METHODS, GAMMA_SCALE, MOMENTUM_SCALE, GameControls, _lr_of, _swatch)
+from ganviz.ui.game_text import GameText
 from ganviz.ui.theme import LIGHT, Theme
 
 # Colour of each method, as an index into the theme's series palette. Yellow (index 6) is
 # skipped: it vanishes on a white projector screen. The flow is the reference, in black.
 COLOUR_INDEX = {"flow": 7, "sim_gda": 1, "alt_gda": 0, "extragradient": 2, "optimistic": 3,
                 "consensus": 4, "momentum": 5}
-DEFAULT_METHODS = ("flow", "sim_gda", "alt_gda", "extragradient")
 
 FIELD_ARROWS = 17            # arrows per side of the visible square
 ARROW_BINS = 4               # magnitude classes, drawn from faint (slow) to dark (fast)
 FRAME_MS = 16                # ~60 frames per second
 ANIMATION_FRAMES = 90        # a whole trajectory appears in about 1.5 s ...
-TICK_BUDGET_S = 0.012        # ... unless computing it takes longer (the Dirac-GAN's autograd)
-PANEL_WIDTH = {False: 330, True: 420}   # by presentation mode
+TICK_BUDGET_S = 0.012        # ... unless computing it takes longer (the Dirac-GAN's noise quadrature)
 MIN_DISTANCE = 1e-16         # below this the distance is rounding noise; the log plot needs > 0
 TEXT_SHARE = 0.6             # the most of the right column the eigenvalues and verdicts take from the plot
-
-# The sliders' ranges are the settings schema's (GAME); their positions are scaled values.
-LR_DECADE = 100              # positions per decade: lr = 10^(v / 100)
-LR_SLIDER = (round(LR_DECADE * math.log10(GAME["lr"].lo)), math.floor(LR_DECADE * math.log10(GAME["lr"].hi)))
-GAMMA_SCALE = 100            # gamma = v / 100
-MOMENTUM_SCALE = 20          # beta = v / 20
-
-
-def _lr_of(v: int) -> float:
-    return 10.0 ** (v / LR_DECADE)
-
-
-def _position_of_lr(lr: float) -> int:
-    return round(LR_DECADE * math.log10(lr))
-
-
-def _scaled(field: str, scale: int) -> tuple[int, int]:
-    return math.ceil(GAME[field].lo * scale - 1e-9), math.floor(GAME[field].hi * scale + 1e-9)
-
-
-def _swatch(colour: str, dashed: bool = False) -> QIcon:
-    pm = QPixmap(28, 12)
-    pm.fill(QColor(0, 0, 0, 0))
-    p = QPainter(pm)
-    # A grey casing keeps a white (dark-theme) or black swatch visible on any list background.
-    p.setPen(QPen(QColor(128, 128, 128, 160), 5))
-    p.drawLine(2, 6, 26, 6)
-    pen = QPen(QColor(colour), 3)
-    if dashed:
-        pen.setStyle(Qt.DashLine)
-    p.setPen(pen)
-    p.drawLine(2, 6, 26, 6)
-    p.end()
-    return QIcon(pm)
-
-
-class _FitScroll(QScrollArea):
-    """A scroll area that asks for its content's whole height, up to a share of its parent's.
-
-    A plain QScrollArea asks for a fixed small height and scrolls text that would have fitted
-    below a shorter plot; this one scrolls only what does not fit in TEXT_SHARE of the column.
-    """
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        content = self.widget()
-        parent = self.parentWidget()
-        if content is None or parent is None:
-            return hint
-        # the width left beside a scroll bar; a line to spare, as a rich-text QLabel's height for a
-        # width comes out a little short
-        width = max(self.width() - self.verticalScrollBar().sizeHint().width() - 2 * self.frameWidth(), 100)
-        height = content.heightForWidth(width) if content.hasHeightForWidth() else content.sizeHint().height()
-        height += self.fontMetrics().height() + 2 * self.frameWidth()
-        return QSize(hint.width(), min(height, int(TEXT_SHARE * parent.height())))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), 60)
-
 
 class _LogAxis(pg.AxisItem):
     """A log axis that labels only 1, 2 and 5 times a power of ten.
@@ -154,24 +92,25 @@ class GameView(QWidget):
         self._field_timer.timeout.connect(self._draw_field)
 
         self._build_plots()
-        controls = self._build_controls()
+        controls = self.controls = GameControls()
+        self._panel = controls
+        for name in ("game_combo", "loss_combo", "reg_combo", "reg_weight", "reg_weight_label", "method_list",
+                     "lr_slider", "gamma_slider", "momentum_slider", "k_slider", "steps_slider", "start_label"):
+            setattr(self, name, getattr(controls, name))   # the names tests and the window use
+        controls.gameChanged.connect(lambda: self._set_game(redraw_view=True))
+        controls.lossChanged.connect(self._set_game)
+        controls.regChanged.connect(self._set_game)
+        controls.methodsChanged.connect(self._restart)
+        controls.paramsChanged.connect(self._restart)
+        controls.replayRequested.connect(self._restart)
+        controls.resetViewRequested.connect(self._reset_view)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.dist_plot, 1)
         # The verdicts of seven methods can outgrow the column: they scroll, the plot keeps the rest.
-        text = QWidget()
-        tv = QVBoxLayout(text)
-        tv.setContentsMargins(0, 0, 4, 0)
-        tv.addWidget(self.eigen_label, 0)
-        tv.addWidget(self.verdict_label, 0)
-        tv.addStretch(1)
-        self._text_scroll = _FitScroll()
-        self._text_scroll.setObjectName("gameVerdictScroll")
-        self._text_scroll.setWidget(text)
-        self._text_scroll.setWidgetResizable(True)
-        self._text_scroll.setFrameShape(QFrame.NoFrame)
-        self._text_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._text_scroll = GameText()
+        self.eigen_label, self.verdict_label = self._text_scroll.eigen_label, self._text_scroll.verdict_label
         rv.addWidget(self._text_scroll, 0)
         # In a short view (a 560x350 export) the text gives way and the legend moves here, under
         # the distance plot whose curves it also names: the field keeps the whole height.
@@ -239,169 +178,6 @@ class GameView(QWidget):
                                   "A straight line down is linear convergence, up is divergence, flat is cycling.\n"
                                   "The flow is sampled at times t·η.")
 
-        self.eigen_label = QLabel()
-        self.eigen_label.setObjectName("gameEigenLabel")
-        self.eigen_label.setWordWrap(True)
-        self.eigen_label.setTextFormat(Qt.RichText)
-        self.eigen_label.setToolTip("Eigenvalues λ of the Jacobian ∂v/∂p at the equilibrium: they decide the flow.\n"
-                                    "Re λ < 0: the flow converges; Re λ = 0: the linearised flow circles\n"
-                                    "(Mescheder et al. 2017, 2018). Each method's own map decides for it: see ρ.")
-
-        self.verdict_label = QLabel()
-        self.verdict_label.setObjectName("gameVerdictLabel")
-        self.verdict_label.setWordWrap(True)
-        self.verdict_label.setTextFormat(Qt.RichText)
-        self.verdict_label.setToolTip(
-            "ρ: the spectral radius of each method's one-step map linearised at the equilibrium\n"
-            "(simultaneous I + ηJ, alternating the product of its half-steps, optimistic and momentum\n"
-            "on the state they carry). ρ < 1 converges near it, ρ = 1 circles, ρ > 1 diverges.\n"
-            "'this run' is measured from the trajectory's later half: fits of log|p| against t\n"
-            "(a linear rate) and against log t (a power law), or a cycle, a stall, a blow-up.")
-
-    @staticmethod
-    def _combo() -> QComboBox:
-        c = QComboBox()
-        # Sized to the panel, not to the longest loss name.
-        c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        c.setMinimumContentsLength(14)
-        return c
-
-    def _slider(self, name: str, lo: int, hi: int, value: int, tip: str) -> QSlider:
-        s = QSlider(Qt.Horizontal)
-        s.setObjectName(name)
-        s.setRange(lo, hi)
-        s.setValue(value)
-        s.setToolTip(tip)
-        s.valueChanged.connect(self._on_slider)
-        return s
-
-    def _build_controls(self) -> QScrollArea:
-        panel = QWidget()
-        v = QVBoxLayout(panel)
-
-        box = QGroupBox("Game")
-        form = QFormLayout(box)
-        self.game_combo = self._combo()
-        self.game_combo.setObjectName("gameCombo")
-        for gid, text in GAMES.items():
-            self.game_combo.addItem("Bilinear  V = xy" if gid == "bilinear" else "Dirac-GAN", gid)
-            self.game_combo.setItemData(self.game_combo.count() - 1, text, Qt.ToolTipRole)
-        self.game_combo.setToolTip("Bilinear: V(x, y) = x·y, x minimises, y maximises; v = (−y, x).\n"
-                                   "Dirac-GAN: p_data = δ₀, p_g = δ_θ, D(x) = ψ·x (Mescheder et al. 2018).")
-        self.game_combo.currentIndexChanged.connect(lambda _: self._set_game(redraw_view=True))
-        form.addRow("Game", self.game_combo)
-
-        self.loss_combo = self._combo()
-        self.loss_combo.setObjectName("gameLossCombo")
-        for lid, loss in LOSSES.items():
-            self.loss_combo.addItem(loss.name, lid)
-            self.loss_combo.setItemData(self.loss_combo.count() - 1, f"D: {loss.d_formula}\nG: {loss.g_formula}",
-                                        Qt.ToolTipRole)
-        self.loss_combo.setCurrentIndex(self.loss_combo.findData("ns"))
-        self.loss_combo.setToolTip("Dirac-GAN loss, from the loss registry: D's logit is ψ·0 on the real\n"
-                                   "sample and ψ·θ on the fake one; autograd gives the field.")
-        self.loss_combo.currentIndexChanged.connect(self._on_loss)
-        form.addRow("Loss", self.loss_combo)
-
-        self.reg_combo = self._combo()
-        self.reg_combo.setObjectName("gameRegCombo")
-        for rid, reg in REGULARISERS.items():
-            self.reg_combo.addItem(reg.name, rid)
-        self.reg_combo.setToolTip("Discriminator regulariser (Mescheder et al. 2018): R1 and the zero-centred GP give\n"
-                                  "Re λ < 0; so does instance noise, unless the loss is linear in D's logit (WGAN);\n"
-                                  "WGAN-GP's (|ψ| − 1)² penalty does not converge to (0, 0).")
-        self.reg_combo.currentIndexChanged.connect(self._on_reg)
-        form.addRow("Regulariser", self.reg_combo)
-
-        self.reg_weight = spin_for(GAME["reg_weight"], "gameRegWeightSpin")
-        self.reg_weight.valueChanged.connect(lambda _: self._set_game())
-        self.reg_weight_label = QLabel("Weight")
-        form.addRow(self.reg_weight_label, self.reg_weight)
-        v.addWidget(box)
-
-        box = QGroupBox("Methods")
-        bl = QVBoxLayout(box)
-        self.method_list = QListWidget()
-        self.method_list.setObjectName("gameMethodList")
-        self.method_list.setToolTip("Integrators to run from the start point (check to show).")
-        for mid, integ in INTEGRATORS.items():
-            item = QListWidgetItem(integ.name)
-            item.setData(Qt.UserRole, mid)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if mid in DEFAULT_METHODS else Qt.Unchecked)
-            params = ", ".join(("η" if p == "lr" else "β" if p == "beta" else "γ" if p == "gamma" else p)
-                               for p in integ.params)
-            item.setToolTip(f"{integ.rule}\nuses {params} — {integ.reference}")
-            self.method_list.addItem(item)
-        self.method_list.itemChanged.connect(lambda _: self._restart())
-        bl.addWidget(self.method_list)
-        v.addWidget(box)
-
-        box = QGroupBox("Parameters")
-        form = QFormLayout(box)
-        self.lr_slider = self._slider("gameLrSlider", *LR_SLIDER, _position_of_lr(GAME["lr"].default),
-                                      f"Learning rate η (log scale, {GAME['lr'].lo:g} to {GAME['lr'].hi:g}): "
-                                      + PARAM_INFO["lr"] + ".\nOn the bilinear game simultaneous GDA grows |p| by "
-                                      "√(1 + η²) per step.")
-        self.gamma_slider = self._slider("gameGammaSlider", *_scaled("gamma", GAMMA_SCALE),
-                                         round(GAME["gamma"].default * GAMMA_SCALE), "Consensus optimisation: "
-                                         "p ← p + η (v − γ Jᵀv), the gradient of ½||v||² pulls towards rest points.")
-        self.momentum_slider = self._slider("gameMomentumSlider", *_scaled("beta", MOMENTUM_SCALE),
-                                            round(GAME["beta"].default * MOMENTUM_SCALE),
-                                            "Momentum β for alternating GD + momentum: m ← β m + η v, p ← p + m.\n"
-                                            "Negative momentum makes the bilinear game converge (Gidel et al. 2019).")
-        self.k_slider = self._slider("gameKSlider", GAME["k"].lo, GAME["k"].hi, GAME["k"].default, "k: discriminator (y / ψ) steps per generator "
-                                     "(x / θ) step in the alternating methods.")
-        self.steps_slider = self._slider("gameStepsSlider", GAME["steps"].lo, GAME["steps"].hi, GAME["steps"].default,
-                                         GAME["steps"].help + ".")
-        self.steps_slider.setSingleStep(10)
-        self.steps_slider.setPageStep(100)
-        self._value_labels: dict[str, QLabel] = {}
-        for text, s in (("η", self.lr_slider), ("γ", self.gamma_slider), ("β", self.momentum_slider),
-                        ("k", self.k_slider), ("steps", self.steps_slider)):
-            row = QWidget()
-            h = QHBoxLayout(row)
-            h.setContentsMargins(0, 0, 0, 0)
-            h.addWidget(s, 1)
-            lab = QLabel()
-            lab.setMinimumWidth(44)
-            lab.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            self._value_labels[s.objectName()] = lab
-            h.addWidget(lab)
-            name = QLabel(text)
-            name.setToolTip(s.toolTip())
-            form.addRow(name, row)
-        v.addWidget(box)
-
-        self.start_label = QLabel()
-        self.start_label.setObjectName("gameStartLabel")
-        self.start_label.setWordWrap(True)
-        self.start_label.setToolTip("Click the field to move the start point.")
-        v.addWidget(self.start_label)
-        replay = QPushButton("Replay")
-        replay.setObjectName("gameReplayButton")
-        replay.setToolTip("Draw the trajectories again from the start.")
-        replay.clicked.connect(self._restart)
-        reset = QPushButton("Reset view")
-        reset.setObjectName("gameResetViewButton")
-        reset.setToolTip("Show the square around the equilibrium again.")
-        reset.clicked.connect(self._reset_view)
-        h = QHBoxLayout()
-        h.addWidget(replay)
-        h.addWidget(reset)
-        v.addLayout(h)
-        v.addStretch(1)
-        self._update_value_labels()
-
-        scroll = QScrollArea()
-        scroll.setWidget(panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFixedWidth(PANEL_WIDTH[False])
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
-        self._panel = scroll
-        return scroll
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._set_compact(P.is_compact(self.height()))
@@ -413,26 +189,21 @@ class GameView(QWidget):
         """For a picture no one can scroll (an export): no scroll bar, and the eigenvalue and verdict
         text shrinks, down to 7 pt, until it fits its share of the column."""
         self._static = bool(on)
-        self._text_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff if on else Qt.ScrollBarAsNeeded)
+        self._text_scroll.set_static(on)
         if not on:
             self.set_presentation(self._presentation)   # the normal text size again
         self._fit_text()
 
     def _fit_text(self) -> None:
-        if not self._static or self._compact:
-            return
-        content, column = self._text_scroll.widget(), self._text_scroll.parentWidget()
-        room = int(TEXT_SHARE * column.height()) - self.fontMetrics().height()
-        width = column.width() - 4
-        for pt in range(14 if self._presentation else 10, 6, -1):
-            for label in (self.eigen_label, self.verdict_label):
-                f = QFont(label.font())
-                f.setPointSize(pt)
-                label.setFont(f)
-                label.setText(label.text())   # a rich-text QLabel re-measures only on setText
-            if content.heightForWidth(width) <= room:
-                break
-        self._text_scroll.updateGeometry()
+        if not self._compact:
+            self._text_scroll.fit(self._presentation)
+
+    def _update_eigen_label(self) -> None:
+        self._text_scroll.show_eigenvalues(self._game)
+
+    def _update_verdict_label(self) -> None:
+        self._text_scroll.show_verdicts(self._verdicts, self._measured, self._runners, self._colour)
+        self._fit_text()
 
     def _set_compact(self, on: bool) -> None:
         """Short view: smaller text, no eigenvalue and verdict text, the legend in the right column."""
@@ -469,30 +240,7 @@ class GameView(QWidget):
     def load_game(self, table: dict) -> None:
         """Set every control from a scenario's [game] table (validated by ganviz.core.scenario) and
         start the trajectories again."""
-        def pick(combo, value) -> None:
-            i = combo.findData(value)
-            if i >= 0:
-                combo.setCurrentIndex(i)
-
-        pick(self.game_combo, table.get("game", "bilinear"))
-        if "loss" in table:
-            pick(self.loss_combo, table["loss"])
-        if "reg" in table:
-            pick(self.reg_combo, table["reg"])
-        if "reg_weight" in table:
-            self.reg_weight.setValue(float(table["reg_weight"]))
-        if "lr" in table:
-            self.lr_slider.setValue(_position_of_lr(table["lr"]))
-        if "gamma" in table:
-            self.gamma_slider.setValue(round(table["gamma"] * GAMMA_SCALE))
-        if "beta" in table:
-            self.momentum_slider.setValue(round(table["beta"] * MOMENTUM_SCALE))
-        if "k" in table:
-            self.k_slider.setValue(int(table["k"]))
-        if "steps" in table:
-            self.steps_slider.setValue(int(table["steps"]))
-        if "methods" in table:
-            self.set_methods(table["methods"])
+        self.controls.load(table)
         start = table.get("start") or self.game().default_start
         self.set_start(*start)
 
@@ -543,32 +291,16 @@ class GameView(QWidget):
         not the app's sliders)."""
         self._panel.setVisible(bool(on))
 
-    def checked_methods(self) -> list[str]:
-        out = []
-        for i in range(self.method_list.count()):
-            item = self.method_list.item(i)
-            if item.checkState() == Qt.Checked:
-                out.append(item.data(Qt.UserRole))
-        return out
-
     def set_methods(self, methods) -> None:
-        wanted = set(methods)
-        self.method_list.blockSignals(True)
-        for i in range(self.method_list.count()):
-            item = self.method_list.item(i)
-            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in wanted else Qt.Unchecked)
-        self.method_list.blockSignals(False)
+        self.controls.set_methods(methods)
         self._restart()
+
+    def checked_methods(self) -> list[str]:
+        return self.controls.checked_methods()
 
     def params(self) -> dict:
         """The sliders' values: lr, gamma, beta, k and steps."""
-        return {
-            "lr": _lr_of(self.lr_slider.value()),
-            "gamma": self.gamma_slider.value() / GAMMA_SCALE,
-            "beta": self.momentum_slider.value() / MOMENTUM_SCALE,
-            "k": self.k_slider.value(),
-            "steps": self.steps_slider.value(),
-        }
+        return self.controls.params()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -598,7 +330,7 @@ class GameView(QWidget):
     def set_presentation(self, on: bool) -> None:
         """Lecture-hall mode: larger fonts and thicker lines."""
         self._presentation = bool(on)
-        self._panel.setFixedWidth(PANEL_WIDTH[self._presentation])
+        self.controls.set_presentation(self._presentation)
         f = QFont(self.font())
         f.setPointSize(14 if on else 10)
         for w in self.findChildren(QWidget):
@@ -637,38 +369,6 @@ class GameView(QWidget):
         self._fit_legend()
         if not self._user_view:
             self._reset_view()
-
-    def _on_slider(self, _value: int) -> None:
-        self._update_value_labels()
-        self._restart()
-
-    def _on_loss(self, _index: int) -> None:
-        lid = self.loss_combo.currentData()
-        # WGAN-GP's penalty is part of the loss: choosing it brings the penalty along.
-        if lid == "wgan-gp":
-            self.reg_combo.blockSignals(True)
-            self.reg_weight.blockSignals(True)
-            self.reg_combo.setCurrentIndex(self.reg_combo.findData("gp"))
-            self.reg_weight.setValue(float(LOSSES[lid].defaults["gp"]))
-            self.reg_combo.blockSignals(False)
-            self.reg_weight.blockSignals(False)
-        self._set_game()
-
-    def _on_reg(self, _index: int) -> None:
-        reg = REGULARISERS[self.reg_combo.currentData()]
-        self.reg_weight.blockSignals(True)
-        self.reg_weight.setValue(reg.default_weight)
-        self.reg_weight.blockSignals(False)
-        self._set_game()
-
-    def _update_value_labels(self) -> None:
-        p = self.params()
-        labels = self._value_labels
-        labels["gameLrSlider"].setText(f"{p['lr']:.3g}")
-        labels["gameGammaSlider"].setText(f"{p['gamma']:.2f}")
-        labels["gameMomentumSlider"].setText(f"{p['beta']:+.2f}")
-        labels["gameKSlider"].setText(str(p["k"]))
-        labels["gameStepsSlider"].setText(str(p["steps"]))
 
     def _set_game(self, redraw_view: bool = False) -> None:
         gid = self.game_combo.currentData()
@@ -764,28 +464,6 @@ class GameView(QWidget):
         pi.layout.invalidate()
         pi.layout.activate()
 
-    def _update_eigen_label(self) -> None:
-        ev = self._game.eigenvalues()
-        tol = EIGEN_TOL
-        # About the flow only: whether a method converges is its own map's business (the verdicts below).
-        if not self._game.smooth_at_equilibrium:
-            verdict_text = "The field is discontinuous there, so these eigenvalues predict nothing."
-        elif np.all(np.abs(ev.real) < tol) and np.any(np.abs(ev.imag) > tol):
-            verdict_text = "Purely imaginary: the linearised flow circles the equilibrium."
-        elif np.all(ev.real < -tol):
-            verdict_text = "Re λ < 0: the flow converges near the equilibrium."
-        elif np.any(ev.real > tol):
-            verdict_text = "Re λ > 0: the equilibrium repels the flow."
-        else:
-            verdict_text = "A zero eigenvalue: the linearised flow does not decide; the nonlinear terms do."
-        note = self._game.equilibrium_note
-        text = (f"<b>Jacobian eigenvalues at the equilibrium:</b> "
-                f"<span style='font-size:large'>λ&nbsp;=&nbsp;{format_eigenvalues(ev).replace(' ', '&nbsp;')}</span>"
-                f"<br>{escape(verdict_text)}")
-        if note:
-            text += f"<br><i>Note: {escape(note)}.</i>"
-        self.eigen_label.setText(text)
-
     def _update_reg_tooltips(self) -> None:
         """Each regulariser's effect with the current loss: instance noise, say, does nothing to WGAN."""
         lid = self.loss_combo.currentData()
@@ -797,33 +475,6 @@ class GameView(QWidget):
             reg = REGULARISERS[rid]
             head = "no regulariser" if rid == "none" else f"{reg.formula}\nDirac-GAN: {reg.dirac}\n{reg.reference}"
             self.reg_combo.setItemData(i, f"{head}\n{regulariser_effect(lid, rid)}", Qt.ToolTipRole)
-
-    def _update_verdict_label(self) -> None:
-        """Per method: ρ and its verdict, what theory says the nonlinear terms do, and what the run did."""
-        blocks = []
-        for mid, v in self._verdicts.items():
-            r = self._runners.get(mid)
-            m = self._measured.get(mid)
-            if m is not None:
-                other = disagreement(v, m)
-                run_text = f"this run: {m.text}" + (f" — {other}" if other else "")
-            else:
-                run_text = "this run: computing…" if r is not None and not r.done else ""
-            head = escape(v.text).replace(escape(v.verdict), f"<b>{v.verdict}</b>", 1)
-            lines = [f"<span style='color:{self._colour(mid)}'>■</span>&nbsp;<b>{escape(INTEGRATORS[mid].short)}</b>"
-                     f" — {head}"]
-            if v.note:
-                lines.append(f"<i>{escape(v.note)}</i>")
-            if run_text:
-                # t^-0.43 as a power
-                lines.append(re.sub(r"t\^(-?)([0-9.]+)", lambda g: f"t<sup>{'−' if g[1] else ''}{g[2]}</sup>",
-                                    escape(run_text)))
-            blocks.append("<br>".join(lines))
-        self.verdict_label.setText("<p style='margin-top:3px; margin-bottom:0px'>"
-                                   + "</p><p style='margin-top:3px; margin-bottom:0px'>".join(blocks) + "</p>"
-                                   if blocks else "")
-        self._text_scroll.updateGeometry()
-        self._fit_text()
 
     def _draw_field(self) -> None:
         vb = self.field_plot.getPlotItem().getViewBox()
