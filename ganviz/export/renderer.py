@@ -104,6 +104,8 @@ class Renderer:
         def add(widget: QtWidgets.QWidget, stretch: int) -> QtWidgets.QWidget:
             if hasattr(widget, "set_presentation"):
                 widget.set_presentation(presentation)
+            if hasattr(widget, "set_static"):
+                widget.set_static(True)   # a picture: nothing scrolls, everything fits
             body.addWidget(widget, stretch)
             self.panels.append(widget)
             return widget

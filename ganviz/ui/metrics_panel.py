@@ -5,6 +5,8 @@ NaN entries (a metric not defined at that step) leave gaps rather than lines.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -81,6 +83,10 @@ PLOTS: tuple[PlotSpec, ...] = (
         Series("hq_frac", "fraction", lambda t: t.real),
     ), y_range=(0.0, 1.0)),
 )
+
+
+# A plot in a picture (an export) gets at least this many pixels for its data, or is left out.
+STATIC_MIN_DATA_PX = 80
 
 
 class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
@@ -290,9 +296,16 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
     def _set_plot_visibility(self, snap: Snapshot, has_data: dict[str, bool], empty: bool) -> None:
         visible = []
         changed = False
+        # A picture cannot scroll: it shows the plots, in order, that fit at a readable height.
+        # (less the step axis under the lowest plot and the rows' spacing)
+        room = self.height() - 50 if getattr(self, "_static", False) else math.inf
         for spec in PLOTS:
             show = not (spec.only_2d and snap.dim != 2) and (empty or has_data[spec.id])
             plot = self.plots[spec.id]
+            if show:
+                need = plot.titleLabel.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() + STATIC_MIN_DATA_PX
+                show = need <= room
+                room -= need
             if plot.isVisible() != show:
                 plot.setVisible(show)
                 changed = True
@@ -308,8 +321,20 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
                 plot.showAxis("bottom", bottom)
         if changed:
             self._update_min_height()
+        if getattr(self, "_static", False):
+            P.refit(self._view)   # the plots that stay share exactly the panel's height
+
+    def set_static(self, on: bool) -> None:
+        """For a picture (an export): no scroll bar; the plots share the panel's height, however short."""
+        self._static = bool(on)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if on
+                                                else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._update_titles()
 
     def _update_min_height(self) -> None:
+        if getattr(self, "_static", False):
+            self._view.setMinimumHeight(0)
+            return
         visible = [plot for plot in self.plots.values() if plot.isVisible()]
         data_height = 70 * P.sizes(self._presentation).panel_line ** 0.5
         total = sum(p.titleLabel.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() + data_height
@@ -386,7 +411,8 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         theme, size = self._theme, P.sizes(self._presentation).panel_pt
         # The panel's own width (the inner view is resized later, by the layout), less a
         # scroll bar that may appear.
-        available = max(self.width() - 24 - self._scroll.verticalScrollBar().sizeHint().width(), 120)
+        bar = 0 if getattr(self, "_static", False) else self._scroll.verticalScrollBar().sizeHint().width()
+        available = max(self.width() - 24 - bar, 120)
         self._titles_width = self.width()
         # A plot's title sits over its view box only, to the right of the left axis.
         title_width = max(available - self._axis_width(), 120)

@@ -242,8 +242,22 @@ def wrap_html(parts: list[str], width: float, size: float) -> str:
         if lines and html_width(sep.join(lines[-1] + [part]), size) <= width:
             lines[-1].append(part)
         else:
-            lines.append([part])
+            lines.append([_break_words(part, width, size)])
     return "<br>".join(sep.join(line) for line in lines)
+
+
+def _break_words(part: str, width: float, size: float) -> str:
+    """One fragment wider than `width` broken at its spaces (a long title); tags stay whole."""
+    if html_width(part, size) <= width or " " not in part:
+        return part
+    words = part.split(" ")
+    lines = [words[0]]
+    for word in words[1:]:
+        if html_width(lines[-1] + " " + word, size) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def set_title(plot: pg.PlotItem, html: str, colour: str, size: float) -> None:

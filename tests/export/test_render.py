@@ -312,3 +312,18 @@ def test_a_compare_export_has_no_toolbar_and_whole_panel_titles_at_560x350():
             assert p.caption.fontMetrics().horizontalAdvance(p.caption.text()) <= p.caption.width()
             assert "rev-KL" not in p.caption.text()
     assert "rev-KL" in caption_text(3, 8, 0.5, 0.2, False) and "rev-KL" not in caption_text(3, 8, 0.5, 0.2, False, True)
+
+
+def test_a_metrics_export_fits_its_plots_without_a_scroll_bar_or_a_cut():
+    # At 960x540 the seven charts cannot all be read: those that fit are drawn whole, the rest left out.
+    with Renderer("lab+metrics", (960, 540), dim=2) as r:
+        r.show(synthetic_snapshot(dim=2, step=300))
+        r.frame()
+        panel = r.metrics_panel
+        assert not panel._scroll.verticalScrollBar().isVisible()
+        shown = [p for p in panel.plots.values() if p.isVisible()]
+        assert 2 <= len(shown) < len(panel.plots)
+        bottom = max(_rect_in_frame(r.root, p).bottom() for p in shown)
+        assert bottom <= 540, bottom
+        # the lowest chart keeps its step axis
+        assert shown[-1].getAxis("bottom").isVisible()
