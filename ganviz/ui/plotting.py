@@ -184,7 +184,7 @@ class FittedAxis(pg.AxisItem):
         # The labels at the two ends are dropped by pyqtgraph when they stick out: where that
         # leaves none, take the next finer spacing if its labels still clear each other.
         finer = nice[nice.index(major) - 1]
-        if span / major < 2 and finer * size / span >= label + 4.0:
+        if span / major < 2 and finer * size / span >= label + 2.0:
             major = finer
         return [(major, 0.0)]
 
