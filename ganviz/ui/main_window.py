@@ -19,6 +19,8 @@ from ganviz.core.settings import SettingsError
 from ganviz.engine.api import SessionAPI
 from ganviz.engine.process import ProcessSession
 from ganviz.engine.snapshot import Snapshot
+from ganviz.logs import log_exception
+from ganviz.ui.banner import MessageBanner
 from ganviz.ui.controls import ControlPanel
 from ganviz.ui.info_panel import InfoPanel
 from ganviz.ui.loss_panel import LossShapePanel
@@ -59,6 +61,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.store = settings_store()
+        self._startup_message = ""
+        # A scenario is remembered for the next start only once it has trained: one that fails
+        # would otherwise open, and fail, at every start.
+        self._remember: Optional[str] = None
         if scenario is None:
             scenario, path = self._initial_scenario()
         self.path: Optional[str] = path
@@ -81,6 +87,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_view_of(scenario)
         self._apply_theme()
         self._update_title()
+        if self._startup_message:
+            self.banner.show_message(self._startup_message)
         geometry = self.store.value("geometry")
         if isinstance(geometry, QtCore.QByteArray):
             self.restoreGeometry(geometry)
@@ -103,8 +111,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if isinstance(last, str) and last:
             try:
                 return S.load(last), (last if Path(last).is_file() else None)
-            except S.ScenarioError:
-                pass
+            except S.ScenarioError as e:
+                self._startup_message = (f"The last scenario could not be opened ({e}); "
+                                         f"{DEFAULT_SCENARIO} is open instead.")
         return S.load(DEFAULT_SCENARIO), None
 
     def _build_views(self) -> None:
@@ -131,7 +140,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if GameView is not None:
             self.game_view = GameView(theme=self.theme)
             self.tabs.addTab(self.game_view, "Game dynamics")
-        self.setCentralWidget(self.tabs)
+        self.banner = MessageBanner()
+        central = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self._lab_docks_visible: Optional[dict] = None
         self.tabs.currentChanged.connect(self._on_tab)
 
@@ -353,7 +369,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_step.setText(f"step {snap.step:,}")
         self.status_device.setText(f"device: {snap.device}")
         msg = snap.message or self.session.error or ""
-        self._set_message(msg, error=bool(msg))
+        if msg:
+            self.banner.show_message(msg)
+        elif snap.step > 0 and self._remember is not None:
+            self.store.setValue("lastScenario", self._remember)
+            self._remember = None
         if self.play_action.isChecked() != (snap.running or self.session.playing):
             self._set_playing(snap.running or self.session.playing)
 
@@ -381,6 +401,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.session.reset()
         self._set_message("")
+        self.banner.reset()
 
     def _on_play(self, checked: bool) -> None:
         if checked:
@@ -410,8 +431,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_message.setStyleSheet(f"color: {color};" + (" font-weight: bold;" if error else ""))
 
     def show_error(self, text: str) -> None:
-        """One sentence in the status bar; the run goes on."""
-        self._set_message(text, error=True)
+        """One sentence in the banner above the views, until dismissed; the run goes on."""
+        self.banner.show_message(text)
         self.controls.set_error(text)
 
     # -- files --------------------------------------------------------------------------------
@@ -419,15 +440,21 @@ class MainWindow(QtWidgets.QMainWindow):
         """Load a scenario; a bad file leaves the current run untouched and says why."""
         try:
             sc = S.load(name_or_path)
+            self.session.load(sc)
         except S.ScenarioError as e:
             self.show_error(str(e))
             return False
-        self.session.load(sc)
+        except Exception as e:   # a bug the loader let through: said and logged, the run goes on
+            where = log_exception(e, f"opening {name_or_path}")
+            self.show_error(f"{name_or_path}: could not be opened ({type(e).__name__}: {e})"
+                            + (f"; details: {where}" if where else ""))
+            return False
+        self.banner.reset()
         self.controls.set_scenario(sc)
         self.controls.set_error("")
         is_file = Path(str(name_or_path)).is_file()
         self.path = str(Path(name_or_path).resolve()) if is_file else None
-        self.store.setValue("lastScenario", self.path or str(name_or_path))
+        self._remember = self.path or str(name_or_path)
         if is_file:
             self._add_recent(self.path)
         self._seen = -1
@@ -555,7 +582,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _themed(self):
         ws = [self.view1d, self.view2d, self.compare_view, self.loss_panel, self.info_panel, self.metrics_panel,
-              self.controls]
+              self.controls, self.banner]
         if self.game_view is not None:
             ws.append(self.game_view)
         return ws

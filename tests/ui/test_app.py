@@ -124,14 +124,14 @@ def test_blow_up_shows_a_message_and_reset_recovers(qtbot, main_window):
     w = main_window(small("ring8", loss="wgan", optimizer="sgd", lr_d=1.0, lr_g=1.0, k=50))
     w.play_action.trigger()
     wait_snapshot(qtbot, w, lambda s: "diverged" in s.message, timeout=10000)
-    qtbot.waitUntil(lambda: "diverged" in w.status_message.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "diverged" in w.banner.text(), timeout=2000)
     assert not w.session.playing and not w.play_action.isChecked()
     # Still responsive: a settings change goes through and Reset starts again.
     w.session.set_train(loss="ns", lr_d=1e-3, lr_g=1e-3, optimizer="adam")
     qtbot.keyClick(w, QtCore.Qt.Key_R)
     w.play_action.trigger()
     wait_snapshot(qtbot, w, lambda s: s.step > 5 and not s.message, timeout=10000)
-    assert "diverged" not in w.status_message.text()
+    assert "diverged" not in w.banner.text() and not w.banner.isVisible()
 
 
 def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, main_window, tmp_path):
@@ -141,12 +141,23 @@ def test_malformed_scenario_names_the_field_and_keeps_the_run(qtbot, main_window
     bad = tmp_path / "bad.toml"
     bad.write_text("[train]\nloss = 'ns'\nk = 0\n")
     assert not w.open_scenario(str(bad))
-    assert "train.k" in w.status_message.text()
+    assert "train.k" in w.banner.text()
     broken = tmp_path / "broken.toml"
     broken.write_text("[train\nk = 1\n")
     assert not w.open_scenario(str(broken))
-    assert "malformed TOML" in w.status_message.text()
-    assert w.session.lab.step_count == 5 and w.session.scenario.data.preset == "ring8"
+    assert "malformed TOML" in w.banner.text()
+    # the message stays while snapshots keep coming (the status bar's was overwritten in ~16 ms)
+    w.session.step(3)
+    wait_snapshot(qtbot, w, lambda s: s.step == 8)
+    qtbot.wait(100)
+    assert "malformed TOML" in w.banner.text()
+    assert w.session.lab.step_count == 8 and w.session.scenario.data.preset == "ring8"
+    for text in ('[data]\nweights = "abc"\n', '[data]\nmeans = [0.0, 1.0]\nweights = [1e308, 1e308]\n',
+                 "[data]\nmeans = " + "[" * 100_000 + "]" * 100_000 + "\n"):
+        bad.write_text(text)
+        assert not w.open_scenario(str(bad))
+        assert "data." in w.banner.text() or "nested" in w.banner.text()
+        assert w.session.scenario.data.preset == "ring8"
 
 
 def test_save_and_open_round_trip(qtbot, main_window, tmp_path):
@@ -251,3 +262,44 @@ def test_settings_stay_in_the_test_runs_temporary_directories(main_window, setti
                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert child.returncode == 0, child.stderr
     assert Path(child.stdout.strip()).is_relative_to(user_config)
+
+
+def test_a_scenario_is_remembered_only_once_it_has_trained(qtbot, main_window, tmp_path):
+    w = main_window(small("ring8"))
+    w.store.setValue("lastScenario", "ring8")
+    mine = tmp_path / "mine.toml"
+    S.save(small("goodfellow-fig1"), mine)
+    assert w.open_scenario(str(mine))
+    assert w.store.value("lastScenario") == "ring8"          # not yet: it has not trained
+    w.session.step(2)
+    wait_snapshot(qtbot, w, lambda s: s.step >= 2)
+    qtbot.waitUntil(lambda: w.store.value("lastScenario") == str(mine.resolve()), timeout=3000)
+
+
+def test_a_remembered_scenario_that_fails_opens_the_default_with_a_message(qtbot, settings_dir, tmp_path):
+    from ganviz.engine.session import Session
+    from ganviz.export.job import ExportJob
+    from ganviz.ui.main_window import MainWindow, settings_store
+
+    gone = tmp_path / "gone.toml"
+    settings_store().setValue("lastScenario", str(gone))
+    w = MainWindow(session_factory=Session, export_job_factory=ExportJob, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.session.scenario.name == S.load("ring8").name
+    assert "last scenario could not be opened" in w.banner.text() and "gone.toml" in w.banner.text()
+
+
+def test_the_banner_keeps_a_message_until_dismissed_and_shows_the_next_one(qtbot):
+    from ganviz.ui.banner import MessageBanner
+
+    b = MessageBanner()
+    qtbot.addWidget(b)
+    b.show_message("train.k: must be an integer in [1, 50] (got 0)")
+    assert b.isVisible() and "train.k" in b.text()
+    qtbot.mouseClick(b.findChild(QtWidgets.QToolButton, "messageBannerClose"), QtCore.Qt.LeftButton)
+    assert not b.isVisible() and b.text() == ""
+    b.show_message("train.k: must be an integer in [1, 50] (got 0)")     # the same, every frame: stays away
+    assert not b.isVisible()
+    b.show_message("Training stopped at step 40: MemoryError")
+    assert b.isVisible() and "MemoryError" in b.text()
