@@ -9,9 +9,11 @@ from typing import Optional
 EXIT_USAGE = 2
 
 
-def fail(msg: str) -> int:
-    """Print `msg` as ganviz's one-line error on stderr and return the usage exit code."""
-    print(f"ganviz: error: {msg}", file=sys.stderr)
+def fail(msg: str, command: str = "") -> int:
+    """Print `msg` as ganviz's one-line error on stderr and return the usage exit code.
+
+    `command`: the sub-command the error belongs to, as in "ganviz export: error: ..." (argparse's form)."""
+    print(f"ganviz{' ' + command if command else ''}: error: {msg}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -45,8 +45,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ganviz.core.budget import check_cost
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.settings import (DATA, GAME, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings,
-                                  validate_model, validate_train)
+from ganviz.core.settings import (DATA, GAME, RUN, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
+                                  TrainSettings, validate_model, validate_train)
 from ganviz.core.settings import validate_game as settings_validate_game
 from ganviz.paths import resource
 
@@ -111,8 +111,8 @@ class Scenario:
         return [str(p.get("label") or p.get("loss", self.train.loss)) for p in self.panels]
 
     def validate(self) -> "Scenario":
-        _check_int(self.seed, "seed", 0)
-        _check_int(self.steps, "steps", 0)
+        _check_run(self.seed, "seed")
+        _check_run(self.steps, "steps")
         if not isinstance(self.device, str) or not (self.device in ("auto", "cpu", "cuda", "mps")
                                                     or self.device.startswith("cuda:")):
             raise ScenarioError(f"device: must be auto, cpu, cuda or mps (got {_short(self.device)})")
@@ -198,9 +198,11 @@ def _short(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def _check_int(v, name: str, lo: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise ScenarioError(f"{name}: must be an integer >= {lo} (got {_short(v)})")
+def _check_run(v, name: str) -> None:
+    """seed and steps: integers in the ranges of the settings schema (RUN), as the CLI's --seed and --steps."""
+    f = RUN[name]
+    if isinstance(v, bool) or not isinstance(v, int) or not f.lo <= v <= f.hi:
+        raise ScenarioError(f"{name}: must be {f.describe_range()} (got {_short(v)})")
 
 
 def _typed(cls, table: dict, prefix: str):

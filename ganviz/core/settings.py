@@ -79,8 +79,9 @@ class Field:
             return "a string"
         lo = "(" if self.exclusive_lo else "["
         hi = ")" if self.exclusive_hi else "]"
-        what = "an integer" if self.kind is int else "a number"
-        return f"{what} in {lo}{self.lo:g}, {self.hi:g}{hi}"
+        if self.kind is int:        # every digit: 2147483647, not 2.14748e+09
+            return f"an integer in {lo}{int(self.lo)}, {int(self.hi)}{hi}"
+        return f"a number in {lo}{self.lo:g}, {self.hi:g}{hi}"
 
     def check(self, value: Any, prefix: str) -> None:
         """Raise SettingsError naming `prefix.name` unless `value` is allowed."""
@@ -273,6 +274,24 @@ DATA_SCHEMA: tuple[Field, ...] = (
           "(default: the mixture's own)", -1e4, 1e4, optional=True),
 )
 DATA = {f.name: f for f in DATA_SCHEMA}
+
+# A run's length and repetitions: a scenario's `steps` and `seed`, and the command-line options that
+# set them or repeat a run (--steps of run, compare and study; --seed of run, study, export and
+# measure; --seeds of compare and lessons, --runs of study). Bounds of what a laptop finishes, not of
+# the maths: 10^7 generator steps take hours, and more is a typo (--steps 1e12 would run for years);
+# a hundred seeds of one command are more than any lesson or study uses (--seeds 10^9 allocated 7 TiB).
+# Seeds go up to 2^31 - 1, as the app's seed control does.
+MAX_STEPS = 10**7
+MAX_SEED = 2**31 - 1
+MAX_SEEDS = 100
+RUN_SCHEMA: tuple[Field, ...] = (
+    Field("steps", int, 2000, "Steps", "Generator steps of a headless run", 0, MAX_STEPS, unit="steps"),
+    Field("seed", int, 0, "Seed", "The seed of the data and noise batches and of the initial weights", 0,
+          MAX_SEED),
+    Field("seeds", int, 1, "Seeds", "Independent runs of one command, on seeds seed, seed + 1, ...", 1,
+          MAX_SEEDS),
+)
+RUN = {f.name: f for f in RUN_SCHEMA}
 
 TRAIN = {f.name: f for f in TRAIN_SCHEMA}
 MODEL = {f.name: f for f in MODEL_SCHEMA}

@@ -17,7 +17,7 @@ Modules, one job each
 - `job`: `ExportJob` and `export`, which join the three.
 - `factory`: the job as the app's Export dialog gets it, named, not imported (the ui has no torch).
 - `writers`: the file formats (PyAV, Pillow); `render`: the names above in one module, as
-  before they were split; `cli`: `ganviz export`.
+  before they were split. `ganviz export` is ganviz/cli/export.py.
 
 Conventions
 -----------

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from ganviz.console import EXIT_USAGE
+from ganviz.cli.options import checked
+from ganviz.console import fail
+from ganviz.core.settings import RUN
 
 MIN_SAMPLES = 100
 REF_SEED = 1_000_003
@@ -26,11 +27,6 @@ ROWS = ("js", "kl_data_g", "kl_g_data", "missed", "w1", "modes", "hq_frac", "rkl
 
 class MeasureError(ValueError):
     """A samples file or data name that cannot be measured: one sentence for the user."""
-
-
-def _fail(msg: str) -> int:
-    print(f"ganviz measure: error: {msg}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def load_samples(path: str) -> np.ndarray:
@@ -92,13 +88,13 @@ def load_data(name: str):
                            f"scenario: {e}") from None
 
 
-def _cmd(args) -> int:
+def cmd_measure(args) -> int:
     if args.reference:
         if args.samples:
-            return _fail("give either SAMPLES with --data, or --reference alone")
+            return fail("give either SAMPLES with --data, or --reference alone", "measure")
         return _reference(args.json)
     if not args.samples or not args.data:
-        return _fail("give a samples file and --data PRESET_OR_SCENARIO (or --reference)")
+        return fail("give a samples file and --data PRESET_OR_SCENARIO (or --reference)", "measure")
     try:
         x = load_samples(args.samples)
         mixture, label = load_data(args.data)
@@ -106,7 +102,7 @@ def _cmd(args) -> int:
             raise MeasureError(f"{args.samples}: samples have {x.shape[1]} coordinate(s) but the data "
                                f"{args.data!r} is {mixture.dim}D")
     except MeasureError as e:
-        return _fail(str(e))
+        return fail(str(e), "measure")
 
     from ganviz.core import estimators as E
     from ganviz.core.metric_info import METRICS
@@ -181,7 +177,8 @@ def add_parser(sub) -> None:
     p.add_argument("samples", nargs="?", help="an .npy or .csv file of samples")
     p.add_argument("--data", help="a data preset (ring8, grid25, ...) or a scenario name or .toml file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--seed", type=int, default=0, help="which p_data sample to compare with (default 0)")
+    p.add_argument("--seed", type=checked(RUN["seed"]), default=0,
+                   help="which p_data sample to compare with (default 0)")
     p.add_argument("--reference", action="store_true",
                    help="check the estimators on cases whose truth is known, and print the table")
-    p.set_defaults(func=_cmd)
+    p.set_defaults(func=cmd_measure)

@@ -1,21 +1,17 @@
-"""`ganviz game`, driven through argparse the way ganviz/cli.py will call it."""
+"""`ganviz game`, driven through `ganviz.cli.main` as the command line calls it."""
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
 import pytest
 
-from ganviz import game_cli
+from ganviz.cli import main
 from ganviz.core.games import INTEGRATORS
 
 
 def call(argv, capsys):
-    parser = argparse.ArgumentParser(prog="ganviz")
-    game_cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["game", *argv])
-    rc = args.func(args)
+    rc = main(["game", *argv])
     out, err = capsys.readouterr()
     return rc, out, err
 

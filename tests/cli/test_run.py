@@ -1,4 +1,4 @@
-"""`ganviz run` and friends: tables, JSON, and one-line errors with exit status 2."""
+"""`ganviz run`: tables, JSON, and one-line errors with exit status 2."""
 import json
 import subprocess
 import sys
@@ -64,11 +64,3 @@ def test_blow_up_stops_with_a_message_not_a_traceback():
     assert p.returncode == 2
     assert "diverged" in p.stderr and "Traceback" not in p.stderr
     assert "NaN" not in p.stdout and "nan" not in p.stdout
-
-
-def test_scenarios_lists_the_builtins(capsys):
-    from ganviz.core.scenario import builtin_names
-
-    assert main(["scenarios"]) == 0
-    out = capsys.readouterr().out
-    assert all(name in out for name in builtin_names())

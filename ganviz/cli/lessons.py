@@ -13,15 +13,9 @@ import json
 import math
 import sys
 
-from ganviz.console import EXIT_USAGE, Progress
-
-
-def _fail(msg: str) -> int:
-    print(f"ganviz lessons: error: {msg}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-MAX_SEEDS = 100
+from ganviz.cli.options import checked
+from ganviz.console import Progress, fail
+from ganviz.core.settings import RUN
 
 
 def _lessons(name):
@@ -36,18 +30,16 @@ def _lessons(name):
     return out
 
 
-def _cmd(args) -> int:
+def cmd_lessons(args) -> int:
     from ganviz.core import scenario as S
     from ganviz.core.lessons import HOLD_FRACTION, check, holds
 
-    if not 1 <= args.seeds <= MAX_SEEDS:
-        return _fail(f"--seeds: must be between 1 and {MAX_SEEDS} (got {args.seeds})")
     try:
         lessons = _lessons(args.name)
     except S.ScenarioError as e:
-        return _fail(str(e))
+        return fail(str(e), "lessons")
     if args.name and not lessons[0][1].claims:
-        return _fail(f"{args.name}: the scenario makes no claims ([[claims]] tables)")
+        return fail(f"{args.name}: the scenario makes no claims ([[claims]] tables)", "lessons")
     if not args.check:
         for n, sc in lessons:
             print(f"{n}: {sc.description or sc.name}")
@@ -92,6 +84,7 @@ def add_parser(sub) -> None:
                                    "several seeds and judge every claim.")
     p.add_argument("name", nargs="?", help="a built-in scenario or a scenario file (default: every built-in lesson)")
     p.add_argument("--check", action="store_true", help="train and judge the claims")
-    p.add_argument("--seeds", type=int, default=5, help="seeds to train on (default 5; a game needs one)")
+    p.add_argument("--seeds", type=checked(RUN["seeds"]), default=5,
+                   help="seeds to train on (default 5; a game needs one)")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
-    p.set_defaults(func=_cmd)
+    p.set_defaults(func=cmd_lessons)

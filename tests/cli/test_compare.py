@@ -19,7 +19,7 @@ def test_compare_json_has_one_row_per_loss_and_run(capsys):
 
 
 def test_compare_wgan_panels_get_their_registry_defaults(capsys):
-    from ganviz.compare_cli import panels_for
+    from ganviz.cli.compare import panels_for
     from ganviz.core import scenario as S
 
     panels = panels_for(S.load("ring8"), ["ns", "wgan", "wgan-gp"])

@@ -19,7 +19,10 @@ import os
 import sys
 from typing import Optional
 
-EXIT_USAGE = 2
+from ganviz.cli.options import checked, parse_number
+from ganviz.console import Progress, fail
+from ganviz.core.settings import RUN
+
 EXIT_INTERRUPTED = 130
 _POLL_S = 0.05
 
@@ -32,7 +35,7 @@ FLAGS = {
 
 
 def _help_values() -> dict[str, str]:
-    from ganviz.export import render as R
+    from ganviz.export import options as R
 
     return {
         "fps": f"{R.DEFAULT_FPS:g}", "spf": str(R.DEFAULT_STEPS_PER_FRAME), "metrics": str(R.METRICS_STEPS),
@@ -43,8 +46,8 @@ def _help_values() -> dict[str, str]:
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
-    """Fills in the renderer's defaults and views only when help is shown: importing the
-    renderer (Qt, PyAV) while building the parser would slow every `ganviz` command down."""
+    """Fills in the export's defaults and views only when help is shown: importing them (the
+    themes load Qt) while building the parser would slow every `ganviz` command down."""
 
     def _expand_help(self, action: argparse.Action) -> str:
         return super()._expand_help(action).format_map(_help_values())
@@ -84,9 +87,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--presentation", action="store_true", help="the app's presentation mode: larger text and lines")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting, e.g. --set train.k=5 --set model.g_width=64")
-    p.add_argument("--seed", metavar="N", help="random seed (default: the scenario's)")
+    p.add_argument("--seed", metavar="N", type=checked(RUN["seed"]), help="random seed (default: the scenario's)")
     p.add_argument("--device", help="auto, cpu, cuda or mps (default: the scenario's)")
-    p.set_defaults(func=run_cli)
+    p.set_defaults(func=cmd_export)
     return p
 
 
@@ -94,39 +97,36 @@ class UsageError(ValueError):
     pass
 
 
+# The frame options are read here and checked by ganviz.export.options (the export's ranges, one home).
 def _whole(flag: str, text: Optional[str]) -> Optional[int]:
     if text is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise UsageError(f"{flag}: expected a whole number (got {text!r})") from None
+    value = parse_number(text, int)
+    if value is None:
+        raise UsageError(f"{flag}: expected a whole number (got {text!r})")
+    return value
 
 
 def _number(flag: str, text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"{flag}: expected a number (got {text!r})") from None
-
-
-def _fail(message: str) -> int:
-    print(f"ganviz export: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    value = parse_number(text, float)
+    if value is None:
+        raise UsageError(f"{flag}: expected a number (got {text!r})")
+    return value
 
 
 def _message(error: BaseException) -> str:
-    from ganviz.export.render import OptionError
+    from ganviz.export.options import OptionError
 
     if isinstance(error, OptionError) and error.option in FLAGS:
         return f"{FLAGS[error.option]}: {error.detail}"
     return str(error)
 
 
-def run_cli(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     # Before the first Qt call: an export needs no display (and with one, offscreen keeps the DPI,
     # and so the frames, the same as on a headless machine).
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ganviz.cli.run import load_scenario
     from ganviz.core import scenario as S
 
     try:
@@ -142,20 +142,13 @@ def run_cli(args: argparse.Namespace) -> int:
         if args.preset is not None:
             options["preset"] = args.preset
         metrics_every = _whole("--metrics-every", args.metrics_every)
-        seed = _whole("--seed", args.seed)
-        sc = S.load(args.scenario)
-        overrides = list(args.set)
-        if seed is not None:
-            overrides.append(f"seed={seed}")
-        if args.device:
-            overrides.append(f'device="{args.device}"')
-        if overrides:
-            sc = S.apply_overrides(sc, overrides)
+        sc = load_scenario(args)
     except (UsageError, S.ScenarioError) as e:
-        return _fail(str(e))
+        return fail(str(e), "export")
 
-    from ganviz.console import Progress
-    from ganviz.export.render import ExportError, ExportJob, parse_size
+    from ganviz.export.job import ExportJob
+    from ganviz.export.options import parse_size
+    from ganviz.export.writers import ExportError
 
     try:
         if args.size is not None:
@@ -164,7 +157,7 @@ def run_cli(args: argparse.Namespace) -> int:
                         captions=args.captions, theme=args.theme, presentation=args.presentation,
                         metrics_every=metrics_every, title=args.title, **options)
     except (ValueError, ExportError) as e:  # OptionError and ScenarioError are ValueErrors
-        return _fail(_message(e))
+        return fail(_message(e), "export")
 
     progress = Progress(job.total)
     try:
@@ -177,7 +170,7 @@ def run_cli(args: argparse.Namespace) -> int:
             path = job.finish(_POLL_S)
     except (ValueError, ExportError) as e:
         progress.close()
-        return _fail(_message(e))
+        return fail(_message(e), "export")
     except KeyboardInterrupt:
         job.cancel()
         progress.close()

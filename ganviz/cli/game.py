@@ -7,25 +7,25 @@ Each method comes with the spectral radius rho of its one-step map linearised at
 the equilibrium, its verdict there (converges, circles, diverges; undecided where
 the field jumps) and what the run measurably did.
 
-`add_parser(subparsers)` registers the sub-command; `run_cli(args)` runs it and
+`add_parser(subparsers)` registers the sub-command; `cmd_game(args)` runs it and
 returns the exit code (2 for a usage error, printed as one line on stderr).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import sys
 from typing import Optional, Sequence
 
 import numpy as np
 
+from ganviz.cli.options import checked, number_pair
+from ganviz.console import fail
 from ganviz.core.games import (
     GAMES, INTEGRATORS, REGULARISERS, Game, Measured, Trajectory, Verdict, disagreement, format_eigenvalues,
     hyper, make_game, measure, run, verdict,
 )
 from ganviz.core.losses import LOSSES
-from ganviz.core.settings import GAME, SettingsError
+from ganviz.core.settings import GAME
 
 TABLE_ROWS = 10
 
@@ -35,46 +35,43 @@ class UsageError(ValueError):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    # Every option that sets a [game] field is read with that field of the settings schema: the
+    # scenario loader, an export's game frames and the game view's sliders allow the same values.
     p = subparsers.add_parser(
         "game", help="iterate the bilinear game or the Dirac-GAN and print the trajectory",
         description="Iterate a two-player game with one or more integrators and print each trajectory "
                     "and its distance to the equilibrium.",
     )
-    p.add_argument("--game", default="bilinear", help=f"{' | '.join(GAMES)} (default: bilinear)")
-    p.add_argument("--loss", default="ns", help=f"Dirac-GAN loss: {', '.join(LOSSES)} (default: ns)")
+    p.add_argument("--game", default="bilinear", type=checked(GAME["game"]),
+                   help=f"{' | '.join(GAMES)} (default: bilinear)")
+    p.add_argument("--loss", default="ns", type=checked(GAME["loss"]),
+                   help=f"Dirac-GAN loss: {', '.join(LOSSES)} (default: ns)")
     p.add_argument(
-        "--reg", default=None,
+        "--reg", default=None, type=checked(GAME["reg"]),
         help=f"Dirac-GAN regulariser: {', '.join(REGULARISERS)} (default: gp for the wgan-gp loss, else none)",
     )
     p.add_argument(
-        "--reg-weight", default=None, metavar="W",
+        "--reg-weight", default=None, metavar="W", type=checked(GAME["reg_weight"]),
         help="the regulariser's weight: gamma (r1), lambda (gp0, gp) or sigma (noise)",
     )
     p.add_argument(
         "--method", action="append", metavar="M",
         help=f"integrator(s), repeatable or comma-separated: {', '.join(INTEGRATORS)} (default: all)",
     )
-    p.add_argument("--lr", default="0.1", help="learning rate; for the flow the time between samples (default 0.1)")
-    p.add_argument("--gamma", default="1.0", help="consensus optimisation's gamma (default 1.0)")
-    p.add_argument("--momentum", default="-0.5", help="momentum beta in (-1, 1), negative allowed (default -0.5)")
-    p.add_argument("--k", default="1", help="discriminator (y) steps per generator (x) step (default 1)")
-    p.add_argument("--steps", default="100", help="number of iterations (default 100)")
-    p.add_argument("--start", default=None, metavar="X,Y", help="start point (default 1,1)")
+    p.add_argument("--lr", default=0.1, type=checked(GAME["lr"]),
+                   help="learning rate; for the flow the time between samples (default 0.1)")
+    p.add_argument("--gamma", default=1.0, type=checked(GAME["gamma"]),
+                   help="consensus optimisation's gamma (default 1.0)")
+    p.add_argument("--momentum", default=-0.5, type=checked(GAME["beta"]),
+                   help="momentum beta, negative allowed (default -0.5)")
+    p.add_argument("--k", default=1, type=checked(GAME["k"]),
+                   help="discriminator (y) steps per generator (x) step (default 1)")
+    p.add_argument("--steps", default=100, type=checked(GAME["steps"]), help="number of iterations (default 100)")
+    p.add_argument("--start", default=None, metavar="X,Y", type=number_pair(GAME["start"]),
+                   help="start point (default 1,1; a negative one as --start=-1,2)")
     p.add_argument("--json", action="store_true", help="print one JSON object with every trajectory")
-    p.set_defaults(func=run_cli)
+    p.set_defaults(func=cmd_game)
     return p
-
-
-def _number(option: str, text, *, whole: bool = False) -> float:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise UsageError(f"{option}: expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{option}: expected a finite number, got {text!r}")
-    if whole and value != int(value):
-        raise UsageError(f"{option}: expected a whole number, got {text!r}")
-    return value
 
 
 def _methods(values: Optional[Sequence[str]]) -> list[str]:
@@ -87,42 +84,12 @@ def _methods(values: Optional[Sequence[str]]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _start(text: Optional[str], game: Game) -> tuple[float, float]:
-    if text is None:
-        return game.default_start
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise UsageError(f"--start: expected two numbers as X,Y, got {text!r}")
-    x, y = (_number("--start", s) for s in parts)
-    return x, y
-
-
-def _checked(option: str, key: str, value):
-    """`value` for the [game] field `key`, checked against the settings schema (one home of the ranges)."""
-    try:
-        GAME[key].check(value, "game")
-    except SettingsError:
-        raise UsageError(f"{option}: must be {GAME[key].describe_range()}, got {value!r}") from None
-    return value
-
-
 def _parse(args: argparse.Namespace) -> dict:
-    _checked("--game", "game", args.game)
-    _checked("--loss", "loss", args.loss)
-    _checked("--reg", "reg", args.reg)
-    weight = None if args.reg_weight is None else _checked("--reg-weight", "reg_weight",
-                                                             _number("--reg-weight", args.reg_weight))
-    steps = int(_checked("--steps", "steps", int(_number("--steps", args.steps, whole=True))))
-    lr = _checked("--lr", "lr", _number("--lr", args.lr))
-    gamma = _checked("--gamma", "gamma", _number("--gamma", args.gamma))
-    beta = _checked("--momentum", "beta", _number("--momentum", args.momentum))
-    k = int(_checked("--k", "k", int(_number("--k", args.k, whole=True))))
     methods = _methods(args.method)
-    game = make_game(args.game, args.loss, args.reg, weight)
-    start = _start(args.start, game)
-    _checked("--start", "start", list(start))
-    return dict(game=game, methods=methods, start=start, steps=steps, lr=lr,
-                params=dict(gamma=gamma, beta=beta, k=k))
+    game = make_game(args.game, args.loss, args.reg, args.reg_weight)
+    start = game.default_start if args.start is None else args.start
+    return dict(game=game, methods=methods, start=start, steps=args.steps, lr=args.lr,
+                params=dict(gamma=args.gamma, beta=args.momentum, k=args.k))
 
 
 def _assess(game: Game, cfg: dict, tr: Trajectory) -> tuple[Verdict, Measured]:
@@ -182,13 +149,12 @@ def _json(game: Game, cfg: dict, trajectories: list[Trajectory]) -> str:
     return json.dumps(out)
 
 
-def run_cli(args: argparse.Namespace) -> int:
+def cmd_game(args: argparse.Namespace) -> int:
     try:
         cfg = _parse(args)
         game = cfg["game"]
         trajectories = [run(game, m, cfg["start"], cfg["steps"], cfg["lr"], **cfg["params"]) for m in cfg["methods"]]
     except ValueError as e:  # UsageError, or a core check (e.g. an unknown loss) that names its field
-        print(f"ganviz game: {e}", file=sys.stderr)
-        return 2
+        return fail(str(e), "game")
     print(_json(game, cfg, trajectories) if args.json else _table(game, cfg, trajectories))
     return 0

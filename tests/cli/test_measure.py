@@ -40,7 +40,7 @@ def test_measure_json_is_the_apps_estimate_of_the_same_samples(ring_samples, cap
         assert m["kind"] == "estimate" and abs(m["value"]) < 0.01 + 4 * m["se"]
     assert rec["metrics"]["modes"]["value"] == 8
     # The same numbers as the estimators called directly with the same reference sample.
-    from ganviz.measure_cli import APP_SAMPLES, REF_SEED
+    from ganviz.cli.measure import APP_SAMPLES, REF_SEED
     direct = E.measure(x, E.DataReference.draw(preset("ring8"), APP_SAMPLES, REF_SEED)).values
     assert rec["metrics"]["js"]["value"] == pytest.approx(direct["js"].value, rel=1e-12)
 
@@ -94,7 +94,7 @@ def test_files_that_are_not_arrays_and_unknown_data_give_status_2(tmp_path, caps
 
 def test_reference_cases_pass_and_print_a_row_per_metric(capsys, monkeypatch):
     from ganviz.core import reference_cases as R
-    from ganviz import measure_cli
+    from ganviz.cli import measure as measure_cli
 
     # Two cases keep the test short; the full table is `ganviz measure --reference`.
     monkeypatch.setattr(R, "CASES", tuple(c for c in R.CASES if c.id in ("ring8-half", "1d-wide")))

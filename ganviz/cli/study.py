@@ -16,8 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from ganviz.console import Progress
-from ganviz.console import fail as _fail
+from ganviz.cli.options import checked
+from ganviz.console import Progress, fail
+from ganviz.core.settings import RUN
 
 
 def add_parser(sub) -> None:
@@ -25,13 +26,15 @@ def add_parser(sub) -> None:
     p.add_argument("study", nargs="?", help="study id (omit to list them)")
     p.add_argument("--arms", help="comma-separated arm ids (default: all)")
     p.add_argument("--data", help="comma-separated dataset ids (default: all of the study's)")
-    p.add_argument("--runs", type=int, help="independent runs per arm and dataset (default: the paper's)")
-    p.add_argument("--steps", type=int, help="generator iterations per run (default: the paper's)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first run; run i uses seed + i")
+    p.add_argument("--runs", type=checked(RUN["seeds"]),
+                   help="independent runs per arm and dataset (default: the paper's)")
+    p.add_argument("--steps", type=checked(RUN["steps"]), help="generator iterations per run (default: the paper's)")
+    p.add_argument("--seed", type=checked(RUN["seed"]), default=0,
+                   help="seed of the first run; run i uses seed + i (default 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     p.add_argument("--out", help="also write the runs to this JSON file (merged with the cells already there)")
-    p.set_defaults(func=run_cli)
+    p.set_defaults(func=cmd_study)
 
 
 def _list() -> int:
@@ -129,7 +132,7 @@ def _merge(path: Path, study_id: str, new_runs: list[dict]) -> list[dict]:
     return [r for r in old.get("runs", []) if (r["arm"], r["dataset"]) not in replaced] + new_runs
 
 
-def run_cli(args) -> int:
+def cmd_study(args) -> int:
     if not args.study:
         return _list()
     import torch
@@ -144,22 +147,20 @@ def run_cli(args) -> int:
         arms = [study.arm(a) for a in _pick(args.arms, [a.id for a in study.arms], "arms")]
         datasets = _pick(args.data, list(study.datasets), "data")
         device = resolve_device(args.device)
-    except (SettingsError, ValueError) as e:
-        return _fail(str(e))
+    except SettingsError as e:
+        return fail(f"--{e}" if str(e).startswith("device: ") else str(e), "study")
+    except ValueError as e:
+        return fail(str(e), "study")
     runs = study.runs if args.runs is None else args.runs
     steps = study.steps if args.steps is None else args.steps
-    if runs < 1:
-        return _fail(f"--runs: must be >= 1 (got {runs})")
-    if steps < 0:
-        return _fail(f"--steps: must be >= 0 (got {steps})")
     out_path = Path(args.out) if args.out else None
     if out_path is not None:
         if not out_path.parent.is_dir():
-            return _fail(f"--out: the folder {out_path.parent} does not exist")
+            return fail(f"--out: the folder {out_path.parent} does not exist", "study")
         try:
             _merge(out_path, study.id, [])
         except ValueError as e:
-            return _fail(str(e))
+            return fail(str(e), "study")
 
     total = len(arms) * len(datasets) * runs * max(steps, 1)
     progress = Progress(total)
@@ -182,7 +183,7 @@ def run_cli(args) -> int:
             merged = _merge(out_path, study.id, results)
             write_bytes_atomic(out_path, json.dumps({**meta, "runs": merged}, indent=1) + "\n")
         except (OSError, ValueError, ExportError) as e:
-            return _fail(f"--out: {e}")
+            return fail(f"--out: {e}", "study")
     rows = cells(study, results)
     if args.json:
         print(json.dumps({**meta, "cells": rows, "runs": results}))

@@ -1,12 +1,20 @@
 """The README's tables are generated from the registries and must not drift from them."""
 import re
+import subprocess
+import sys
 
-from ganviz import docs
+from ganviz.cli import docs
 from ganviz.core.losses import LOSSES
 
 
 def test_readme_tables_match_the_registries():
     assert docs.main(["--check"]) == 0, "README.md is out of date: run python -m ganviz.docs"
+
+
+def test_python_m_ganviz_docs_is_the_command_the_readme_names():
+    p = subprocess.run([sys.executable, "-m", "ganviz.docs", "--check"], capture_output=True, text=True,
+                       timeout=120, cwd=docs.ROOT)
+    assert p.returncode == 0, p.stderr
 
 
 def test_loss_table_has_one_row_per_registry_entry():

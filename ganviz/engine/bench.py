@@ -1,4 +1,4 @@
-"""`ganviz bench`: ganviz's trainer against the plain tutorial loop, side by side in one run.
+"""Steps per second of ganviz's trainer against the plain tutorial loop, measured side by side (`ganviz bench`).
 
 The tutorial loop is the one a PyTorch GAN tutorial writes: nn.Sequential MLPs with ReLU,
 batch 256, Adam, BCEWithLogitsLoss with target tensors, separate D passes on

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ganviz import docs
+from ganviz.cli import docs
 from ganviz.cli import main
 
 

@@ -19,19 +19,22 @@ import sys
 
 import numpy as np
 
-from ganviz.console import Progress
-from ganviz.console import fail as _fail
+from ganviz.cli.options import checked
+from ganviz.console import Progress, fail
+from ganviz.core.settings import RUN
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("compare", help="train several losses in lockstep over seeds; print mode coverage")
     p.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
     p.add_argument("--losses", help="comma-separated loss ids (default: the scenario's panels)")
-    p.add_argument("--seeds", type=int, default=1, help="number of seeds (runs), from the scenario's seed on")
-    p.add_argument("--steps", type=int, help="generator steps (default: the scenario's)")
+    p.add_argument("--seeds", type=checked(RUN["seeds"]), default=1,
+                   help="number of seeds (runs), from the scenario's seed on (default 1)")
+    p.add_argument("--steps", type=checked(RUN["steps"]), help="generator steps (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     p.add_argument("--device", help="auto, cpu, cuda or mps")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.set_defaults(func=run_cli)
+    p.set_defaults(func=cmd_compare)
 
 
 def panels_for(sc, losses: list[str]) -> list[dict]:
@@ -42,32 +45,25 @@ def panels_for(sc, losses: list[str]) -> list[dict]:
     return [switch_loss(current, lid)[0] for lid in losses]
 
 
-def run_cli(args) -> int:
+def cmd_compare(args) -> int:
+    from ganviz.cli.run import load_scenario
     from ganviz.core import scenario as S
     from ganviz.core.losses import UnknownLoss, get_loss
 
     try:
-        sc = S.load(args.scenario)
-        if args.set:
-            sc = S.apply_overrides(sc, args.set)
-        if args.device:
-            sc = S.apply_overrides(sc, [f'device="{args.device}"'])
+        sc = load_scenario(args)
         if args.losses:
             losses = [l.strip() for l in args.losses.split(",") if l.strip()]
             if not losses:
-                return _fail("--losses: give at least one loss id")
+                return fail("--losses: give at least one loss id", "compare")
             for lid in losses:
                 get_loss(lid)
             if len(losses) > S.MAX_PANELS:
-                return _fail(f"--losses: at most {S.MAX_PANELS} losses side by side (got {len(losses)})")
+                return fail(f"--losses: at most {S.MAX_PANELS} losses side by side (got {len(losses)})", "compare")
             sc = dataclasses.replace(sc, panels=tuple(panels_for(sc, losses))).validate()
     except (S.ScenarioError, UnknownLoss) as e:
-        return _fail(f"--losses: {e}" if isinstance(e, UnknownLoss) else str(e))
-    if args.seeds < 1:
-        return _fail(f"--seeds: must be >= 1 (got {args.seeds})")
+        return fail(f"--losses: {e}" if isinstance(e, UnknownLoss) else str(e), "compare")
     steps = sc.steps if args.steps is None else args.steps
-    if steps < 0:
-        return _fail(f"--steps: must be >= 0 (got {steps})")
 
     from ganviz.core.evaluate import Evaluator
     from ganviz.core.settings import SettingsError
@@ -83,7 +79,7 @@ def run_cli(args) -> int:
         try:
             tr = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed + s, device=sc.device)
         except SettingsError as e:
-            return _fail(str(e))
+            return fail(str(e), "compare")
         done = 0
         try:
             while done < steps:

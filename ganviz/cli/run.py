@@ -1,0 +1,170 @@
+"""`ganviz run`: train a scenario headless and print its metrics as a table or JSON lines.
+
+    ganviz run ring8 --steps 5000 --every 500 --set train.k=5 [--json]
+
+The metrics are the app's (core.evaluate.Evaluator), each estimate with its standard error.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from ganviz.cli.options import checked, cli_field
+from ganviz.console import Progress, fail
+from ganviz.core.settings import MAX_STEPS, RUN
+
+# (key, width): the table's columns after the step; estimated metrics print 'value ± se'.
+COLUMNS = (("d_loss", 8), ("g_loss", 8), ("js", 16), ("kl_data_g", 16), ("missed", 14), ("kl_g_data", 16),
+           ("w1", 16), ("d_gap", 16), ("d_real", 8), ("d_fake", 8), ("modes", 9), ("hq_frac", 14))
+EVERY = cli_field("every", int, 1, MAX_STEPS)
+
+
+def add_parser(sub) -> None:
+    r = sub.add_parser("run", help="train a scenario headless and print metrics")
+    r.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
+    r.add_argument("--steps", type=checked(RUN["steps"]), help="generator steps (default: the scenario's)")
+    r.add_argument("--every", type=checked(EVERY), help="print metrics every N steps (default: steps/10)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting, e.g. --set train.k=5 --set data.preset=grid25")
+    r.add_argument("--seed", type=checked(RUN["seed"]), help="random seed (default: the scenario's)")
+    r.add_argument("--device", help="auto, cpu, cuda or mps")
+    r.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    r.set_defaults(func=cmd_run)
+
+
+def _cell(key: str, est) -> str:
+    """One table cell: 'value ± se' for an estimate, '≥ v' for a bound, 'inf', or '–'."""
+    from ganviz.core.metric_info import METRICS, format_value
+
+    if est is None:
+        return "\u2013"
+    if not METRICS[key].estimated:
+        return format_value(est.value, digits=4)
+    if key == "modes":
+        return format_value(est.value, est.se, digits=2)
+    if key == "missed":
+        # Beside KL(p_data || p_g): the share of p_data beyond G's samples, behind an inf or a bound.
+        return "\u2013" if math.isnan(est.value) else f"{est.value:.1%}"
+    return est.text(3)
+
+
+def metric_record(estimates: dict, plain: dict, i: int) -> dict:
+    """One GAN's metrics for JSON: numbers, "inf" or null; KEY_se; KEY_bound and KEY_note where they apply."""
+    from ganviz.core.estimators import ESTIMATE, Estimate
+    from ganviz.core.metric_info import METRICS
+
+    rec = {}
+    for key, info in METRICS.items():
+        est = estimates.get(key)
+        if est is None:
+            est = Estimate(float(plain[key][i]) if key in plain else math.nan)
+        rec[key] = est.json()
+        if info.estimated:
+            rec[key + "_se"] = est.se if math.isfinite(est.se) else None
+            if est.kind != ESTIMATE:
+                rec[key + "_bound"] = est.kind
+            if est.note:
+                rec[key + "_note"] = est.note
+    return rec
+
+
+def load_scenario(args):
+    """The scenario of `args.scenario` with --set, --seed and --device applied; ScenarioError otherwise
+    (for --device, naming the option)."""
+    from ganviz.core import scenario as S
+
+    sc = S.load(args.scenario)
+    if args.set:
+        sc = S.apply_overrides(sc, args.set)
+    if getattr(args, "seed", None) is not None:
+        sc = S.apply_overrides(sc, [f"seed={args.seed}"])
+    if args.device:
+        try:
+            sc = S.apply_overrides(sc, [f"device={json.dumps(args.device)}"])
+        except S.ScenarioError as e:
+            raise S.ScenarioError(f"--{e}") from None        # "device: must be ..." -> "--device: must be ..."
+    return sc
+
+
+def cmd_run(args) -> int:
+    from ganviz.core import scenario as S
+    from ganviz.core.settings import SettingsError
+
+    try:
+        sc = load_scenario(args)
+    except S.ScenarioError as e:
+        return fail(str(e), "run")
+    if sc.view == "game":
+        return fail(f"{args.scenario}: a game-lab scenario has no GAN to train; open it in the app, "
+                    f"export it, or use `ganviz game`", "run")
+    steps = sc.steps if args.steps is None else args.steps
+    every = args.every or max(1, steps // 10)
+
+    import torch
+
+    from ganviz.core.evaluate import Evaluator
+    from ganviz.core.train import Trainer, TrainingDiverged
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    try:
+        trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed, device=sc.device)
+    except SettingsError as e:
+        return fail(str(e), "run")
+    ev = Evaluator(trainer, bounds=sc.data.bounds)
+    labels = sc.panel_labels()
+    width = max(16, max(len(lab) for lab in labels) + 2)    # the GAN column fits the longest label
+    from ganviz.core.metric_info import METRICS
+
+    if not args.json:
+        print(f"# {sc.name}: {sc.data.label}, {', '.join(labels)}, device {trainer.device.type}, seed {sc.seed}")
+        print(f"# ± is a standard error; \u2265 a lower bound (p_data beyond G's samples); W1 is "
+              f"{'sliced (a perfect G reads ' + format(ev.w1_floor(), '.3f') + ')' if trainer.dim == 2 else 'exact'}")
+        header = f"{'step':>7}" + "".join(f" {METRICS[k].label_for(trainer.dim):>{w}}" for k, w in COLUMNS)
+        if len(labels) > 1:
+            header = f"{'GAN':<{width}}" + header
+        print(header)
+    progress = Progress(steps)
+
+    def report() -> None:
+        r = ev.metrics()
+        for i, label in enumerate(labels):
+            est = r["estimates"][i]
+            if args.json:
+                rec = {"step": trainer.step_count, **({"gan": label} if len(labels) > 1 else {}),
+                       **metric_record(est, r["metrics"], i)}
+                print(json.dumps(rec), flush=True)
+            else:
+                from ganviz.core.estimators import Estimate
+
+                cells = []
+                for key, w in COLUMNS:
+                    e = est.get(key) or Estimate(float(r["metrics"][key][i]))
+                    cells.append(f" {_cell(key, e):>{w}}")
+                line = f"{trainer.step_count:>7d}" + "".join(cells)
+                print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
+
+    try:
+        done = 0
+        while done < steps:
+            n = min(every, steps - done)
+            chunk = max(1, min(n, 50))
+            todo = n
+            while todo > 0:
+                c = min(chunk, todo)
+                trainer.step(c)
+                todo -= c
+                done += c
+                progress.update(done)
+            report()
+        progress.close()
+    except TrainingDiverged as e:
+        progress.close()
+        return fail(str(e), "run")
+    except KeyboardInterrupt:
+        progress.close()
+        print("interrupted", file=sys.stderr)
+        return 130
+    if steps == 0:
+        report()
+    return 0
