@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from ganviz.core.losses import LOSSES
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.settings import (K_HELP, MODEL, MODEL_SCHEMA, TRAIN, TRAIN_SCHEMA, ModelSettings, SettingsError,
+from ganviz.core.settings import (K_HELP, MODEL, MODEL_SCHEMA, RUN, TRAIN, TRAIN_SCHEMA, ModelSettings, SettingsError,
                                   TrainSettings, switch_loss, validate_model, validate_train)
 from ganviz.ui import control_widgets as W
 from ganviz.ui import plotting as P
@@ -320,7 +320,7 @@ class ControlPanel(Styled, QWidget):
 
     def _build_run(self) -> None:
         form = self._section("run", "Run")
-        self.seed_spin = W.plain_spin("seedSpin", 0, 2**31 - 1)
+        self.seed_spin = W.plain_spin("seedSpin", int(RUN["seed"].lo), int(RUN["seed"].hi))
         self.seed_spin.valueChanged.connect(self._user_seed)
         self._row(form, "Seed", self.seed_spin, TIPS["seed"])
         self._note(form, NOTE_SEED)
