@@ -25,7 +25,7 @@ from ganviz.export.encoder import Encoder, StillSink
 from ganviz.export.game import GameSpec
 from ganviz.export.options import (
     DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, METRICS_STEPS, POLL_S,
-    PROCESS_MIN_FRAMES, TRAINERS, OptionError, Plan, check_captions, check_choice, check_fps, check_still, check_theme,
+    PROCESS_MIN_FRAMES, STEPS_PER_FRAME_RANGE, TRAINERS, OptionError, Plan, check_captions, check_choice, check_fps, check_still, check_theme,
     default_view, is_still, parse_size, resolve_view, whole,
 )
 from ganviz.export.producer import GameProducer, LabProducer
@@ -67,7 +67,7 @@ class ExportJob:
         self.captions = check_captions(captions)
         self.theme = check_theme(theme)
         self.presentation = bool(presentation)
-        spf = whole("steps_per_frame", steps_per_frame, 1, 1_000_000)
+        spf = whole("steps_per_frame", steps_per_frame, *STEPS_PER_FRAME_RANGE)
         if self.view == "game":
             self.game: Optional[GameSpec] = GameSpec.from_table(dict(scenario.game))
             self.dim = 2

@@ -20,6 +20,7 @@ from typing import Optional, Union
 import numpy as np
 
 from ganviz.core.scenario import Scenario
+from ganviz.core.settings import MAX_STEPS
 from ganviz.export.writers import STILL_FORMATS, _absolute, _check_target, _create_temp, _remove_quietly
 from ganviz.ui.theme import THEMES, Theme
 
@@ -58,6 +59,10 @@ DEFAULT_FPS = 25.0
 DEFAULT_STEPS_PER_FRAME = 10
 MIN_SIDE, MAX_SIDE = 64, 8192
 MAX_FRAMES = 1_000_000
+# The other options' ranges, for the command line and the Export dialog alike.
+FPS_RANGE = (0.01, 1000.0)
+STEPS_PER_FRAME_RANGE = (1, 1_000_000)
+UNTIL_STEP_MAX = MAX_STEPS          # a run's own bound (ganviz.core.settings.RUN)
 # Metrics cost several frames' worth of training in 2D; this many generator steps apart
 # they still give the metric history the app shows (it evaluates ~4 times a second).
 METRICS_STEPS = 100
@@ -119,8 +124,9 @@ def check_fps(fps: object) -> float:
         value = float(fps)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         value = math.nan
-    if isinstance(fps, bool) or not (math.isfinite(value) and 0.01 <= value <= 1000):
-        raise OptionError("fps", f"must be a number from 0.01 to 1000 (got {fps!r})")
+    lo, hi = FPS_RANGE
+    if isinstance(fps, bool) or not (math.isfinite(value) and lo <= value <= hi):
+        raise OptionError("fps", f"must be a number from {lo:g} to {hi:g} (got {fps!r})")
     return value
 
 
@@ -199,7 +205,7 @@ class Plan:
         if frames is not None:
             n = whole("frames", frames, 1, MAX_FRAMES)
             return cls(n, steps_per_frame, (n - 1) * steps_per_frame, metrics_every)
-        last = default_steps if until_step is None else whole("until_step", until_step, 0)
+        last = default_steps if until_step is None else whole("until_step", until_step, 0, UNTIL_STEP_MAX)
         n = -(-last // steps_per_frame) + 1
         if n > MAX_FRAMES:
             raise OptionError("until_step", f"{last:,} steps at {steps_per_frame} per frame would take "

@@ -15,6 +15,8 @@ starts; tests pass `ganviz.export.job.ExportJob`.
 """
 from __future__ import annotations
 
+import math
+
 import copy
 import re
 import time
@@ -25,8 +27,9 @@ from PySide6 import QtCore, QtWidgets
 
 from ganviz.core.scenario import Scenario
 from ganviz.export.factory import ExportJobFactory, ExportJobLike, export_job
-from ganviz.export.options import (DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, MAX_SIDE, MIN_SIDE,
-                                   SIZE_PRESETS, VIEWS, default_view, is_still)
+from ganviz.export.options import (DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, FPS_RANGE, MAX_FRAMES, MAX_SIDE,
+                                   MIN_SIDE, SIZE_PRESETS, STEPS_PER_FRAME_RANGE, UNTIL_STEP_MAX, VIEWS,
+                                   default_view, is_still)
 from ganviz.export.writers import ExportError
 from ganviz.ui.theme import THEMES, Theme
 
@@ -107,11 +110,11 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Size", self.size_combo)
         form.addRow("", custom)
 
-        self.fps_spin = self._spin("exportFpsSpin", 1, 60, int(DEFAULT_FPS))
+        self.fps_spin = self._spin("exportFpsSpin", max(1, math.ceil(FPS_RANGE[0])), int(FPS_RANGE[1]), int(DEFAULT_FPS))
         self.fps_spin.setSuffix(" frames/s")
         self.fps_spin.setToolTip("GIFs play at most 50 frames/s; 20 or 25 play the same everywhere.")
         form.addRow("Frame rate", self.fps_spin)
-        self.steps_spin = self._spin("exportStepsSpin", 1, 100_000, DEFAULT_STEPS_PER_FRAME)
+        self.steps_spin = self._spin("exportStepsSpin", *STEPS_PER_FRAME_RANGE, DEFAULT_STEPS_PER_FRAME)
         self.steps_spin.setToolTip("Generator steps trained between two frames.")
         form.addRow("Steps per frame", self.steps_spin)
 
@@ -123,7 +126,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.until_radio = QtWidgets.QRadioButton("Until step")
         self.until_radio.setObjectName("exportUntilRadio")
         self.until_radio.setToolTip("Train up to this generator step; the last frame shows it.")
-        self.until_spin = self._spin("exportUntilSpin", 0, 100_000_000, max(sc.steps, 1))
+        self.until_spin = self._spin("exportUntilSpin", 0, UNTIL_STEP_MAX, max(sc.steps, 1))
         length = QtWidgets.QButtonGroup(self)
         length.addButton(self.frames_radio)
         length.addButton(self.until_radio)
