@@ -3,6 +3,10 @@
 The window owns one training session (a child process by default). A 60 Hz timer takes
 the newest snapshot and hands it to the visible views; controls send commands.
 Nothing here computes: every number on screen comes from a snapshot.
+
+Why ~600 lines: the window is the one place that wires the session, the views, the docks, the
+menus and actions, the files (open, save, recent, drag and drop), the message banner and the
+60 Hz snapshot loop together; each part is a few short methods over the same few attributes.
 """
 from __future__ import annotations
 
