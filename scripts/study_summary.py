@@ -15,6 +15,9 @@ and, for PacGAN, ganviz against the paper:
 |z| <= 2 is reported as "agrees within 2 SE". With 3 runs a standard error is itself poorly known, and
 a run set whose values are all equal has standard error 0, so treat 2 SE as a rough yardstick.
 
+Last, the runs of scripts/veegan_baseline.py (VEEGAN's GAN arm with the unrolled-GAN reference code's
+initialisation or ring) per variant, against ganviz's unchanged GAN arm and the paper's 1 mode.
+
 numpy, json and the standard library only: no torch, no ganviz import.
 """
 from __future__ import annotations
@@ -31,7 +34,10 @@ STUDY_DIR = ROOT / "docs" / "studies"
 
 # How the README reports ganviz's spread per study (the same convention as the `spread` field of
 # ganviz/core/studies.py: VEEGAN's paper gives means only, PacGAN's gives mean and standard error).
-SPREAD = {"veegan": "std", "pacgan": "se"}
+SPREAD = {"veegan": "std", "pacgan": "se", "veegan-baseline-variants": "std"}
+
+# scripts/veegan_baseline.py's runs: VEEGAN's GAN arm with the reference code's initialisation and ring.
+VARIANTS_STUDY = "veegan-baseline-variants"
 
 # The papers' numbers are not in the JSON files. Transcribed from the README's tables, which
 # `python -m ganviz.docs` generates from ganviz/core/studies.py:
@@ -56,10 +62,11 @@ PAPER_TABLE_1 = {
 }
 
 # Iterations of each paper's full protocol (README, "Protocol:"), to project a run's wall time onto it.
-FULL_PROTOCOL_ITERATIONS = {"veegan": 25_000, "pacgan": 400_000}
+FULL_PROTOCOL_ITERATIONS = {"veegan": 25_000, "pacgan": 400_000, VARIANTS_STUDY: 25_000}
 
 METRICS = (("modes", "modes", 1.0, 1), ("hq", "HQ %", 100.0, 1), ("rev_kl", "rev KL", 1.0, 2))
-DATA_LABEL = {"ring8-veegan": "2D ring", "grid25": "2D grid"}
+DATA_LABEL = {"ring8-veegan": "2D ring", "grid25": "2D grid",
+              "ring7-reference": "2D ring of the reference code (linspace(0, 2 pi, 8): 7 distinct modes)"}
 
 
 def load(folder: Path) -> dict:
@@ -169,6 +176,27 @@ def report(folder: Path) -> None:
               f"(runs {v['min']:.0f} to {v['max']:.0f}), PacGAN's {p['mean']:.1f} (runs {p['min']:.0f} to {p['max']:.0f}); "
               f"papers: {PAPER_TABLE_1[('veegan', 'gan', 'ring8-veegan')]['modes'][0]} and "
               f"{PAPER_TABLE_1[('pacgan', 'gan', 'ring8-veegan')]['modes'][0]}")
+    variants = studies.get(VARIANTS_STUDY, {})
+    if variants and veegan_ring.get("gan"):
+        base = {key: stats([r[key] * scale for r in veegan_ring["gan"]]) for key, _, scale, _ in METRICS[:2]}
+        paper = PAPER_TABLE_1[("veegan", "gan", "ring8-veegan")]
+        print(f"VEEGAN's GAN on the ring, one change at a time (scripts/veegan_baseline.py), against ganviz's "
+              f"unchanged arm ({base['modes']['n']} runs: {base['modes']['mean']:.1f} modes, "
+              f"{base['hq']['mean']:.1f} % HQ) and the paper ({paper['modes'][0]} modes, {paper['hq'][0]} % HQ):")
+        for ds, arms in variants.items():
+            for arm, runs in arms.items():
+                possible = sorted({r.get("modes_possible", 8) for r in runs})
+                parts = []
+                for key, name, scale, nd in METRICS[:2]:
+                    m = stats([r[key] * scale for r in runs])
+                    zv, se = z(m["mean"], m["se"], base[key]["mean"], base[key]["se"])
+                    p = paper[key][0]
+                    parts.append(f"{name} {m['mean']:.{nd}f} (runs {m['min']:.{nd}f} to {m['max']:.{nd}f}; paper "
+                                 f"{'inside' if m['min'] <= p <= m['max'] else 'outside'}; minus unchanged arm "
+                                 f"{m['mean'] - base[key]['mean']:+.{nd}f} ± {se:.{nd}f}, z = {zv:+.2f})")
+                one = sum(r["modes"] == 1 for r in runs)
+                print(f"  {arm} ({len(runs)} runs, of {'/'.join(map(str, possible))} modes; "
+                      f"{one} with one mode): " + "; ".join(parts))
 
 
 def main(argv=None) -> int:

@@ -164,6 +164,39 @@ def _ring(n: int = 8, radius: float = 2.0, std: float = 0.02) -> Mixture:
     return Mixture.isotropic(means, std)
 
 
+def reference_ring(n: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
+    """The ring of the unrolled-GAN reference notebook (Poole & Metz), on which VEEGAN's 2D experiments build.
+
+    Its sampler puts the n angles on np.linspace(0, 2 pi, n), x = r sin(t), y = r cos(t), and draws
+    the n components with equal weights. The first and last angles (0 and 2 pi) coincide: n
+    components but n - 1 distinct modes, the one at (0, r) drawn twice as often. `distinct_modes`
+    gives the n - 1 modes to count against. (ganviz's own rings, `_ring`, have n distinct angles.)
+    """
+    angles = np.linspace(0.0, 2 * np.pi, n)
+    means = radius * np.stack([np.sin(angles), np.cos(angles)], axis=1)
+    return Mixture.isotropic(means, std)
+
+
+def distinct_modes(mixture: Mixture, tol: float = 1e-9) -> Mixture:
+    """The mixture with coinciding components merged: equal means and covariances (within `tol`), weights summed.
+
+    The same distribution, with one component per distinct mode, for counting modes
+    (`metrics.mode_coverage` assigns each sample to its nearest mean).
+    """
+    keep: list[int] = []
+    weights: list[float] = []
+    for k in range(mixture.n_components):
+        for j, kk in enumerate(keep):
+            if (np.abs(mixture.means[k] - mixture.means[kk]).max() <= tol
+                    and np.abs(mixture.covs[k] - mixture.covs[kk]).max() <= tol):
+                weights[j] += mixture.weights[k]
+                break
+        else:
+            keep.append(k)
+            weights.append(float(mixture.weights[k]))
+    return Mixture(mixture.means[keep], mixture.covs[keep], np.asarray(weights))
+
+
 def _grid(std: float = 0.05) -> Mixture:
     ticks = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
     means = np.array([[x, y] for x in ticks for y in ticks])

@@ -373,3 +373,53 @@ class BatchedMLP:
 
     def __call__(self, x: Tensor, **kw) -> Tensor:
         return self.forward(x, **kw)
+
+
+# -- TensorFlow-style initialisation ------------------------------------------------------------
+INIT_SCHEMES = ("xavier", "orthogonal")
+
+
+def glorot_bound(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
+    """Glorot & Bengio (2010): the half-width a of U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    return gain * math.sqrt(6.0 / (fan_in + fan_out))
+
+
+def _orthogonal(rows: int, cols: int, gen: torch.Generator, device, gain: float) -> Tensor:
+    """A (rows, cols) matrix with orthonormal columns (rows >= cols) or rows, times gain, as
+    tf.orthogonal_initializer draws it: QR of a Gaussian matrix, signs fixed by R's diagonal."""
+    tall = rows >= cols
+    a = torch.randn(max(rows, cols), min(rows, cols), generator=gen, device=device, dtype=torch.float64)
+    q, r = torch.linalg.qr(a)
+    q = q * torch.sign(torch.diagonal(r)).masked_fill(torch.diagonal(r) == 0, 1.0)
+    return gain * (q if tall else q.t())
+
+
+def reinit_(net: BatchedMLP, scheme: str, gen: torch.Generator, gain: float = 1.0, shared: bool = True) -> None:
+    """Overwrite the linear layers of `net` in place the way TensorFlow initialises them, with zero biases.
+
+    "xavier": U(-a, a), a = glorot_bound(fan_in, fan_out, gain), the default of TF's
+    tf.contrib.layers.fully_connected and slim (xavier_initializer, uniform); "orthogonal": a
+    (semi-)orthogonal matrix times gain (tf.orthogonal_initializer). The fan-in of D's last layer does
+    not count its minibatch-std input, whose weight starts at 0. Batch norm's scale and shift are
+    left as they are. shared: one draw for all M networks (as `BatchedMLP(shared_init=True)`);
+    otherwise each network gets its own. The weights are written into `flat` in place, so views,
+    optimizer state and trainers holding the network stay valid.
+    """
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"init: unknown scheme {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
+    rows = 1 if shared else net.m
+    extra = net.layout.extra_last
+    last = net.n_layers - 1
+    with torch.no_grad():
+        for li, (off, i, o) in enumerate(net._slices):
+            fan_in = i - extra if li == last else i
+            w = torch.zeros(rows, i, o, dtype=torch.float64, device=net.device)
+            for r in range(rows):
+                if scheme == "xavier":
+                    a = glorot_bound(fan_in, o, gain)
+                    w[r, :fan_in] = (torch.rand(fan_in, o, generator=gen, device=net.device,
+                                                dtype=torch.float64) * 2 - 1) * a
+                else:
+                    w[r, :fan_in] = _orthogonal(fan_in, o, gen, net.device, gain)
+            net.flat[:, off:off + i * o] = w.reshape(rows, i * o).to(net.flat.dtype)
+            net.flat[:, off + i * o:off + i * o + o] = 0.0
