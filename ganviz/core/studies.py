@@ -28,7 +28,8 @@ import torch
 from ganviz.core.data import Mixture, preset
 from ganviz.core.metrics import mode_coverage, reverse_kl_modes
 from ganviz.core.nets import reinit_
-from ganviz.core.train import ModelSettings, SettingsError, Trainer, TrainingDiverged, TrainSettings
+from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
+from ganviz.core.train import Trainer, TrainingDiverged
 
 EVAL_SEED_OFFSET = 99991   # the evaluation samples' generator: seed + this, apart from training's stream
 INIT_SEED_OFFSET = 7717    # run_one(init=...)'s generator for the re-initialised weights

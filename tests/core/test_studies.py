@@ -1,6 +1,6 @@
 """The VEEGAN / PacGAN studies (core.studies): their protocols, runs and summaries.
 
-The `ganviz study` command and the README table it feeds: tests/test_study_cli.py."""
+The `ganviz study` command and the README table it feeds: tests/cli/test_study.py."""
 import dataclasses
 
 import numpy as np
@@ -9,7 +9,7 @@ import pytest
 from ganviz.core.data import preset
 from ganviz.core.metrics import mode_coverage
 from ganviz.core.studies import STUDIES, get_study, run_one, summarise
-from ganviz.core.train import validate_model, validate_train
+from ganviz.core.settings import validate_model, validate_train
 
 
 @pytest.mark.parametrize("sid", list(STUDIES))
