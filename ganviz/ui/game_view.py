@@ -31,6 +31,7 @@ from ganviz.core.games import (
 from ganviz.ui import plotting as P
 from ganviz.ui.game_controls import (  # noqa: F401  (DEFAULT_METHODS, _lr_of: the view's public names)
     DEFAULT_METHODS, GAMMA_SCALE, MOMENTUM_SCALE, GameControls, _lr_of, _swatch)
+from ganviz.ui.base import Styled
 from ganviz.ui.game_text import GameText
 from ganviz.ui.theme import LIGHT, Theme
 
@@ -65,13 +66,12 @@ class _LogAxis(pg.AxisItem):
         return out
 
 
-class GameView(QWidget):
+class GameView(Styled, QWidget):
     """A self-contained page: game, field, trajectories, distance plot and controls."""
 
     def __init__(self, parent: Optional[QWidget] = None, theme: Theme = LIGHT) -> None:
         super().__init__(parent)
-        self._theme = theme
-        self._presentation = False
+        self._init_style(theme, False)
         self._game: Game = make_game("bilinear")
         self._start = np.array(self._game.default_start, dtype=float)
         self._runners: dict[str, Runner] = {}
@@ -302,8 +302,17 @@ class GameView(QWidget):
         """The sliders' values: lr, gamma, beta, k and steps."""
         return self.controls.params()
 
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
+    def _restyle(self) -> None:
+        """The theme's colours and the presentation mode's sizes, everywhere (ui.base.Styled's hook)."""
+        theme, on = self._theme, self._presentation
+        self.controls.set_presentation(on)
+        f = QFont(self.font())
+        f.setPointSize(14 if on else 10)
+        for w in self.findChildren(QWidget):
+            if w is not self.field_plot and w is not self.dist_plot:
+                w.setFont(f)
+        # a rich-text QLabel keeps its old layout height until its text is set again
+        self._update_eigen_label()
         for plot in (self.field_plot, self.dist_plot):
             plot.setBackground(theme.background)
             pi = plot.getPlotItem()
@@ -327,22 +336,6 @@ class GameView(QWidget):
         self._draw_field()
         self._rebuild_items()
 
-    def set_presentation(self, on: bool) -> None:
-        """Lecture-hall mode: larger fonts and thicker lines."""
-        self._presentation = bool(on)
-        self.controls.set_presentation(self._presentation)
-        f = QFont(self.font())
-        f.setPointSize(14 if on else 10)
-        for w in self.findChildren(QWidget):
-            if w is not self.field_plot and w is not self.dist_plot:
-                w.setFont(f)
-        # a rich-text QLabel keeps its old layout height until its text is set again
-        self._update_eigen_label()
-        self._style_text()
-        self._rebuild_items()
-
-    def presentation(self) -> bool:
-        return self._presentation
 
     # -- reactions ----------------------------------------------------------------------------------
     def _on_click(self, ev) -> None:

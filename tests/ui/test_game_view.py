@@ -210,7 +210,7 @@ def test_theme_and_presentation_mode(game_view):
     assert game_view.dist_plot.backgroundBrush().color().name().lower() == DARK.background.lower()
     small = game_view.eigen_label.font().pointSize()
     game_view.set_presentation(True)
-    assert game_view.presentation() and game_view.eigen_label.font().pointSize() > small
+    assert game_view.presentation and game_view.eigen_label.font().pointSize() > small
     game_view.finish_animation()
     assert all(len(curve_points(game_view, m)) > 1 for m in DEFAULT_METHODS)
 
