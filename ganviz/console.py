@@ -6,7 +6,9 @@ import sys
 import time
 from typing import Optional
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2            # a bad option or scenario, or a run that diverged as a whole: one line on stderr
+EXIT_PARTIAL = 3          # some GANs of a multi-panel run diverged; the others trained to the end
+EXIT_INTERRUPTED = 130    # Ctrl-C
 
 
 def fail(msg: str, command: str = "") -> int:

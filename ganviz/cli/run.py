@@ -11,7 +11,7 @@ import math
 import sys
 
 from ganviz.cli.options import checked, cli_field
-from ganviz.console import Progress, fail
+from ganviz.console import EXIT_INTERRUPTED, EXIT_PARTIAL, Progress, fail
 from ganviz.core.settings import MAX_STEPS, RUN
 
 # (key, width): the table's columns after the step; estimated metrics print 'value ± se'.
@@ -21,7 +21,10 @@ EVERY = cli_field("every", int, 1, MAX_STEPS)
 
 
 def add_parser(sub) -> None:
-    r = sub.add_parser("run", help="train a scenario headless and print metrics")
+    r = sub.add_parser("run", help="train a scenario headless and print metrics",
+                       epilog="Exit status: 0 trained; 2 a bad option or scenario, or training diverged; 3 some "
+                              "panels of a multi-panel scenario diverged (named on stderr), the others trained "
+                              "to the end; 130 interrupted.")
     r.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
     r.add_argument("--steps", type=checked(RUN["steps"]), help="generator steps (default: the scenario's)")
     r.add_argument("--every", type=checked(EVERY), help="print metrics every N steps (default: steps/10)")
@@ -126,21 +129,30 @@ def cmd_run(args) -> int:
         print(header)
     progress = Progress(steps)
 
+    diverged_at: dict[str, int] = {}
+
     def report() -> None:
         r = ev.metrics()
+        gone = trainer.diverged.view(-1).tolist()
         for i, label in enumerate(labels):
+            if gone[i]:
+                diverged_at.setdefault(label, trainer.step_count)
             est = r["estimates"][i]
             if args.json:
                 rec = {"step": trainer.step_count, **({"gan": label} if len(labels) > 1 else {}),
-                       **metric_record(est, r["metrics"], i)}
+                       **({"diverged": True} if gone[i] else metric_record(est, r["metrics"], i))}
                 print(json.dumps(rec), flush=True)
             else:
                 from ganviz.core.estimators import Estimate
 
-                cells = []
-                for key, w in COLUMNS:
-                    e = est.get(key) or Estimate(float(r["metrics"][key][i]))
-                    cells.append(f" {_cell(key, e):>{w}}")
+                if gone[i]:
+                    # no numbers for a diverged GAN: its row says so, in the columns' widths
+                    cells = [f" {('diverged' if j == 0 else chr(0x2013)):>{w}}" for j, (_, w) in enumerate(COLUMNS)]
+                else:
+                    cells = []
+                    for key, w in COLUMNS:
+                        e = est.get(key) or Estimate(float(r["metrics"][key][i]))
+                        cells.append(f" {_cell(key, e):>{w}}")
                 line = f"{trainer.step_count:>7d}" + "".join(cells)
                 print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
 
@@ -163,8 +175,13 @@ def cmd_run(args) -> int:
         return fail(str(e), "run")
     except KeyboardInterrupt:
         progress.close()
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("ganviz run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if steps == 0:
         report()
+    if diverged_at:
+        which = ", ".join(f"{label} (by step {step:,})" for label, step in diverged_at.items())
+        print(f"ganviz run: {len(diverged_at)} of {len(labels)} GANs diverged: {which}; the others trained to "
+              f"step {trainer.step_count:,}", file=sys.stderr)
+        return EXIT_PARTIAL
     return 0

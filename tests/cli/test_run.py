@@ -64,3 +64,42 @@ def test_blow_up_stops_with_a_message_not_a_traceback():
     assert p.returncode == 2
     assert "diverged" in p.stderr and "Traceback" not in p.stderr
     assert "NaN" not in p.stdout and "nan" not in p.stdout
+
+
+TWO_PANELS = """name = "two panels, one diverges"
+steps = 40
+[data]
+preset = "ring8"
+[model]
+g_width = 16
+d_width = 16
+[train]
+optimizer = "sgd"
+batch_size = 32
+[[panels]]
+label = "fine"
+loss = "ns"
+lr_d = 0.01
+[[panels]]
+label = "boom"
+loss = "wgan"
+lr_d = 1.0
+lr_g = 1.0
+k = 50
+"""
+
+
+def test_a_run_where_one_panel_diverges_says_which_keeps_its_table_and_exits_3(capsys, tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text(TWO_PANELS)
+    assert main(["run", str(path), "--every", "20"]) == 3
+    cap = capsys.readouterr()
+    rows = [line for line in cap.out.splitlines() if not line.startswith("#")]
+    assert len({len(r) for r in rows}) == 1, rows              # header and rows aligned
+    assert all("diverged" in r for r in rows if r.startswith("boom"))
+    assert not any("nan" in r or "inf" in r for r in rows if r.startswith("fine"))
+    err = cap.err.strip().splitlines()
+    assert len(err) == 1 and "1 of 2 GANs diverged: boom" in err[0] and "trained to step 40" in err[0]
+    assert main(["run", str(path), "--every", "20", "--json"]) == 3
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["diverged"] for r in records if r["gan"] == "boom"] == [True, True]
