@@ -43,3 +43,40 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+class DeferredInterrupts:
+    """Ctrl-C, SIGTERM and SIGHUP noted, not raised where they land: a loop checks `requested` at a
+    safe point (an export reading its training child's queue must not stop in the middle of a
+    message, or the clean-up would wait forever for the rest of it). Restores the handlers on exit."""
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.requested: Optional[int] = None
+        self._saved: dict = {}
+
+    def __enter__(self) -> "DeferredInterrupts":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for name in self.NAMES:
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    self._saved[sig] = signal.signal(sig, self._note)
+        return self
+
+    def _note(self, signum, _frame) -> None:
+        self.requested = signum
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt here if a signal came."""
+        if self.requested is not None:
+            raise KeyboardInterrupt(f"signal {self.requested}")
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)

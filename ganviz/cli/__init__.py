@@ -22,10 +22,12 @@ among them, print one line and exit with status 2 (ganviz.console).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from typing import Callable, Optional, Sequence
 
-from ganviz.console import fail
+from ganviz.console import EXIT_INTERRUPTED, fail
 
 # The sub-commands, in the order `ganviz --help` lists them: each is the module ganviz.cli.<name>.
 COMMANDS = ("run", "scenarios", "bench", "game", "compare", "export", "study", "measure", "lessons")
@@ -99,7 +101,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if func is None:
         parser.print_help()
         return 0
-    return func(args)
+    _interrupt_on_termination()
+    try:
+        return func(args)
+    except KeyboardInterrupt:   # commands with something to clean up catch it first and say what they did
+        print(f"ganviz {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP (a closed terminal) end a command as Ctrl-C does: through its clean-up
+    (an export's children stopped and its temporary file removed), not by dying where it stands."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum, _frame) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, interrupt)
 
 
 def gui_main(argv: Optional[Sequence[str]] = None) -> int:

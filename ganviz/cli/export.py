@@ -20,10 +20,9 @@ import sys
 from typing import Optional
 
 from ganviz.cli.options import checked, parse_number
-from ganviz.console import Progress, fail
+from ganviz.console import EXIT_INTERRUPTED, DeferredInterrupts, Progress, fail
 from ganviz.core.settings import RUN
 
-EXIT_INTERRUPTED = 130
 _POLL_S = 0.05
 
 # The API's option names, as the command line spells them.
@@ -160,14 +159,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         return fail(_message(e), "export")
 
     progress = Progress(job.total)
+    signals = DeferredInterrupts()
     try:
-        job.start()
-        while not job.rendering_finished:
-            job.advance(_POLL_S)
-            progress.update(job.done)
-        path = None
-        while path is None:
-            path = job.finish(_POLL_S)
+        with signals:
+            job.start()
+            while not job.rendering_finished:
+                signals.check()
+                job.advance(_POLL_S)
+                progress.update(job.done)
+            path = None
+            while path is None:
+                signals.check()
+                path = job.finish(_POLL_S)
     except (ValueError, ExportError) as e:
         progress.close()
         return fail(_message(e), "export")

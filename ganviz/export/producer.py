@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import pickle
 import queue
+import os
 import signal
 import sys
 import threading
@@ -59,6 +60,20 @@ class _TrainState:
 
 
 
+def _exit_with_parent() -> None:
+    """A child whose parent dies without stopping it (SIGKILL) exits within a poll, instead of
+    training for nobody; at once, as a normal exit would wait on queue threads nobody reads."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ganviz-export-parent-watch", daemon=True).start()
+
+
 def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Queue", stop: threading.Event,
                   state: _TrainState, in_process: bool) -> None:
     """The training side of an export: train, evaluate and queue (frame index, snapshot) in order.
@@ -69,6 +84,7 @@ def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Qu
     if in_process:
         # Ctrl-C reaches the whole process group; the parent cancels the export itself.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _exit_with_parent()
 
     def put(item: object) -> bool:
         while not stop.is_set():

@@ -224,9 +224,13 @@ def _is_frame_folder(folder: Path) -> bool:
 
 
 def _create_temp(target: Path, folder: bool) -> Path:
-    """Create the hidden temporary file or folder next to `target`; this is the writability test."""
+    """Create the hidden temporary file or folder next to `target`; this is the writability test.
+
+    Its name carries this process's id: a temporary left by an export that was killed (SIGKILL
+    leaves no chance to clean up) is removed by the next export to the same name."""
+    _remove_stale_temps(target)
     while True:
-        temp = target.with_name(f".{target.name}.part-{secrets.token_hex(4)}")
+        temp = target.with_name(f".{target.name}.part-{os.getpid()}-{secrets.token_hex(4)}")
         try:
             if folder:
                 os.mkdir(temp, 0o777)
@@ -241,6 +245,28 @@ def _create_temp(target: Path, folder: bool) -> Path:
                 # The folder was checked to exist: it is one (like /proc) that takes no new files.
                 raise _error(target, "the folder does not accept new files") from err
             raise _os_error(target, err, started=False) from err
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True       # someone else's process, or a platform that cannot tell: leave its file
+    return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove `target`'s temporaries whose exporting process no longer runs."""
+    try:
+        siblings = list(target.parent.glob(f".{target.name}.part-*"))
+    except OSError:
+        return
+    for temp in siblings:
+        pid = temp.name[len(f".{target.name}.part-"):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            _remove_quietly(temp)
 
 
 def _remove_quietly(path: Path) -> None:
