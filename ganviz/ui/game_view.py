@@ -91,6 +91,7 @@ class GameView(Styled, QWidget):
         self._field_timer.setInterval(60)
         self._field_timer.timeout.connect(self._draw_field)
 
+        self._static = False          # a picture (an export): see set_static
         self._build_plots()
         controls = self.controls = GameControls()
         self._panel = controls
@@ -115,7 +116,6 @@ class GameView(Styled, QWidget):
         # In a short view (a 560x350 export) the text gives way and the legend moves here, under
         # the distance plot whose curves it also names: the field keeps the whole height.
         self._compact = False
-        self._static = False
         self._legend_host = pg.GraphicsLayoutWidget()
         self._legend_host.setObjectName("gameLegendHost")
         self._legend_host.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
@@ -156,7 +156,7 @@ class GameView(Styled, QWidget):
         self._start_marker.setZValue(20)
         self._equilibrium.setZValue(19)
         vb = pi.getViewBox()
-        vb.sigRangeChanged.connect(lambda *_: self._field_timer.start())
+        vb.sigRangeChanged.connect(self._on_range_changed)
         # Until the user pans or zooms, a resize re-centres the equilibrium (aspect locking alone
         # would keep the left edge and push the right half of the game off the plot).
         self._user_view = False
@@ -190,6 +190,9 @@ class GameView(Styled, QWidget):
         text shrinks, down to 7 pt, until it fits its share of the column."""
         self._static = bool(on)
         self._text_scroll.set_static(on)
+        if on and self._field_timer.isActive():
+            self._field_timer.stop()
+            self._draw_field()
         if not on:
             self.set_presentation(self._presentation)   # the normal text size again
         self._fit_text()
@@ -348,6 +351,15 @@ class GameView(Styled, QWidget):
         p = vb.mapSceneToView(pos)
         ev.accept()
         self.set_start(p.x(), p.y())
+
+    def _on_range_changed(self, *_) -> None:
+        # In the app the field is re-sampled once a zoom or pan settles; in a picture (an export)
+        # at once, so that a frame never depends on whether the timer fired before it was grabbed.
+        if self._static:
+            self._field_timer.stop()
+            self._draw_field()
+        else:
+            self._field_timer.start()
 
     def _on_manual_range(self, *_) -> None:
         self._user_view = True

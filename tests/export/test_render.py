@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import time
+
 import av
+from PySide6 import QtCore
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
@@ -327,3 +330,17 @@ def test_a_metrics_export_fits_its_plots_without_a_scroll_bar_or_a_cut():
         assert bottom <= 540, bottom
         # the lowest chart keeps its step axis
         assert shown[-1].getAxis("bottom").isVisible()
+
+
+def test_a_game_frame_does_not_depend_on_the_clock():
+    # The field was re-sampled by a 60 ms timer after the view's range settled: whether it had
+    # fired before a frame was grabbed decided which arrows the frame showed.
+    frames = []
+    for delay in (0.0, 0.2):
+        with Renderer("game", (560, 350), game=_bilinear_spec(["sim_gda"])) as r:
+            end = time.perf_counter() + delay
+            while time.perf_counter() < end:          # events handled for a while, or not at all
+                QtCore.QCoreApplication.processEvents()
+            r.show(0)
+            frames.append(r.frame())
+    assert np.array_equal(frames[0], frames[1])
