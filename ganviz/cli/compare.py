@@ -52,6 +52,9 @@ def cmd_compare(args) -> int:
 
     try:
         sc = load_scenario(args)
+        if sc.view == "game":
+            return fail(f"{args.scenario}: a game-lab scenario has no GAN to train; open it in the app, "
+                        "export it, or use `ganviz game`", "compare")
         if args.losses:
             losses = [l.strip() for l in args.losses.split(",") if l.strip()]
             if not losses:

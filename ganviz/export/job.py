@@ -75,6 +75,9 @@ class ExportJob:
             # A lab scenario's name would mislabel a game; empty, the caption shows the game's name.
             named = scenario.view == "game" and scenario.name != "untitled"
         else:
+            if scenario.view == "game":
+                raise OptionError("view", f"a game-lab scenario has no GAN to train, so no {self.view} view; "
+                                          "leave --view out (or use --view game)")
             self.game = None
             self.dim = scenario.dim
             default_steps = scenario.steps

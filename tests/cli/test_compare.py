@@ -34,3 +34,9 @@ def test_compare_user_errors_exit_2(capsys):
     assert main(["compare", "ring8", "--seeds", "0"]) == 2
     assert "--seeds" in capsys.readouterr().err
     assert main(["compare", "no-such-scenario"]) == 2
+
+
+def test_a_game_scenario_is_refused_in_one_line(capsys):
+    assert main(["compare", "bilinear-methods"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "a game-lab scenario has no GAN to train" in err[0]

@@ -116,3 +116,12 @@ def test_a_user_error_exits_2_with_one_line_naming_the_cause_and_no_file(runs, n
     assert lines[0].startswith("ganviz export: error: ")
     assert phrase in lines[0]
     assert list(folder.iterdir()) == []
+
+
+def test_a_game_scenario_in_a_lab_view_is_refused_in_one_line(tmp_path, capsys):
+    from ganviz.cli import main
+
+    assert main(["export", "bilinear-methods", "--view", "2d", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--view" in err[0] and "game-lab scenario" in err[0]
+    assert list(tmp_path.iterdir()) == []
