@@ -59,7 +59,8 @@ class ComparePanel(QtWidgets.QFrame):
         self.subtitle.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.edit_button = QtWidgets.QToolButton()
         self.edit_button.setObjectName(f"compareEdit_{index}")
-        self.edit_button.setText("Edit")
+        # a glyph, not the word: six panels side by side leave a header ~180 px, and the title needs it
+        self.edit_button.setText("\u270e")
         self.edit_button.setCheckable(True)
         self.edit_button.setToolTip("Show or hide this panel's settings (changes apply live, without a restart)")
         self.edit_button.toggled.connect(self.set_editor_visible)
@@ -70,7 +71,7 @@ class ComparePanel(QtWidgets.QFrame):
         self.remove_button.clicked.connect(lambda: view.remove_panel(self.index))
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(2, 0, 2, 0)
-        header.setSpacing(6)
+        header.setSpacing(4)
         header.addWidget(self.swatch)
         header.addWidget(self.title)
         header.addWidget(self.subtitle, 1)
