@@ -71,7 +71,9 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         self._rug = self._fixed_plot(row=1)
         self._rug.setXLink(self._plot)
         self._rug.setYRange(0.0, 1.0, padding=0.0)
-        self._rug.setLabel("bottom", "D(G(z))  (histogram: this batch's fakes)")
+        # short: the dock is ~420 px, and the longer "(histogram: this batch's fakes)" was cut at the right
+        self._rug.setLabel("bottom", "D(G(z)) of this batch")
+        self._rug.setToolTip("Histogram of D(G(z)) over the fakes of the last batch: where on the curves G is now")
         self._rug.getAxis("left").setStyle(showValues=False)
         self._rug.getAxis("left").setTicks([[]])
         self.hist = pg.PlotCurveItem(self._bin_edges, np.zeros(HIST_BINS), stepMode="center", fillLevel=0.0)
