@@ -68,16 +68,44 @@ class ProcessSession(SessionAPI):
         self.error: Optional[str] = None
         self.step_count = 0
         self.device = device or scenario.device
-        ctx = mp.get_context("spawn")
-        self._cmds = ctx.Queue()
-        self._out = ctx.Queue()
-        self._proc = ctx.Process(target=_in_child, args=(*CHILD, scenario, device, options, self._cmds, self._out),
-                                 name="ganviz-train", daemon=True)
+        self._device, self._options = device, options
         self._lock = threading.Lock()
         self._latest: Optional[Snapshot] = None
         self._published = 0
         self._closing = threading.Event()
+        self._spawn(self.scenario)
+
+    def _spawn(self, scenario: Scenario) -> None:
+        ctx = mp.get_context("spawn")
+        self._cmds = ctx.Queue()
+        self._out = ctx.Queue()
+        self._proc = ctx.Process(target=_in_child,
+                                 args=(*CHILD, scenario, self._device, self._options, self._cmds, self._out),
+                                 name="ganviz-train", daemon=True)
         self._reader = threading.Thread(target=self._read, name="ganviz-snapshots", daemon=True)
+
+    def _restart_if_dead(self, scenario: Scenario) -> bool:
+        """A child that died (killed for memory, say) is started again on `scenario`: Reset or opening
+        a scenario recovers without restarting the app. True if it was restarted."""
+        if self._closing.is_set() or self._proc.pid is None or self._proc.is_alive():
+            return False
+        for q in (self._cmds, self._out):
+            q.cancel_join_thread()
+            q.close()
+        self.error = None
+        self.playing = False
+        self.scenario = scenario
+        self._spawn(scenario)
+        self.start()
+        return True
+
+    def reset(self) -> None:
+        if not self._restart_if_dead(self.scenario):
+            super().reset()
+
+    def load(self, scenario: Scenario) -> None:
+        if not self._restart_if_dead(scenario.validate()):
+            super().load(scenario)
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> "ProcessSession":
@@ -117,6 +145,12 @@ class ProcessSession(SessionAPI):
                 kind, snap, state = self._out.get(timeout=0.1)
             except (queue.Empty, EOFError, OSError):
                 if not self._proc.is_alive() and self._out.empty():
+                    if not self._closing.is_set():
+                        code = self._proc.exitcode
+                        why = "; killed, perhaps for lack of memory" if code in (-9, 137) else ""
+                        self.error = (f"The training process ended unexpectedly (exit code {code}{why}); "
+                                      "press Reset (R) to start it again.")
+                        self.playing = False
                     return
                 continue
             if kind == "error":

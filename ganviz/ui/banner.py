@@ -35,19 +35,19 @@ class MessageBanner(QtWidgets.QFrame):
         self.setVisible(False)
 
     def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
+        return self.label.text() if not self.isHidden() else ""
 
     def show_message(self, text: str) -> None:
         """Show `text` (again, unless it is the message the user just dismissed)."""
         if not text or text == self._dismissed:
             return
-        if text != self.label.text() or not self.isVisible():
+        if text != self.label.text() or self.isHidden():
             self.label.setText(text)
             self.setVisible(True)
 
     def clear(self) -> None:
         """Hide the message; the same message arriving again stays hidden until another one comes."""
-        if self.isVisible():
+        if not self.isHidden():
             self._dismissed = self.label.text()
         self.setVisible(False)
 

@@ -337,11 +337,18 @@ class MainWindow(QtWidgets.QMainWindow):
         now = time.perf_counter()
         self.frame_times.append(now)
         n = self.session.published
+        shown = False
         if n != self._seen:
             snap = self.session.latest()
             if snap is not None:
                 self._seen = n
                 self.show_snapshot(snap)
+                shown = True
+        if not shown and self.session.error:
+            # no new picture, but something to say: the training process may have died (killed for memory)
+            self.banner.show_message(self.session.error)
+            if self.play_action.isChecked() and not self.session.playing:
+                self._set_playing(False)
         if len(self.frame_times) >= 2 and now - getattr(self, "_rate_t", 0.0) > 0.5:
             self._rate_t = now
             span = self.frame_times[-1] - self.frame_times[max(0, len(self.frame_times) - 31)]

@@ -83,3 +83,25 @@ def test_training_child_ends_when_its_parent_is_killed():
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_a_child_killed_for_memory_is_said_and_reset_starts_a_new_one():
+    import os
+    import signal
+
+    s = ProcessSession(small()).start()
+    try:
+        assert s.wait_for(lambda x: True, 60) is not None
+        os.kill(s._proc.pid, signal.SIGKILL)          # what the kernel's OOM killer does
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not s.error:
+            time.sleep(0.05)
+        assert s.error and "ended unexpectedly" in s.error and "lack of memory" in s.error
+        assert not s.playing
+        seen = s.published
+        s.reset()                                     # a new child, same scenario
+        assert s.alive and s.error is None
+        s.step(3)
+        assert s.wait_for(lambda x: x.step == 3, 60) is not None and s.published > seen
+    finally:
+        assert s.stop(3.0)

@@ -303,3 +303,18 @@ def test_the_banner_keeps_a_message_until_dismissed_and_shows_the_next_one(qtbot
     assert not b.isVisible()
     b.show_message("Training stopped at step 40: MemoryError")
     assert b.isVisible() and "MemoryError" in b.text()
+
+
+def test_a_session_error_without_a_new_picture_reaches_the_banner(qtbot, settings_dir):
+    # A training process killed for memory sends no more snapshots; its error must still be shown.
+    from ganviz.engine.session import Session
+    from ganviz.export.job import ExportJob
+    from ganviz.ui.main_window import MainWindow
+
+    w = MainWindow(small("ring8"), session_factory=Session, export_job_factory=ExportJob, start=False)
+    qtbot.addWidget(w)
+    w._tick()
+    assert not w.banner.isVisible()
+    w.session.error = "The training process ended unexpectedly (exit code -9; killed, perhaps for lack of memory)"
+    w._tick()
+    assert "killed, perhaps for lack of memory" in w.banner.text()
