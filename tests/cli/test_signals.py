@@ -85,3 +85,15 @@ def test_after_sigkill_the_children_exit_and_the_next_export_removes_the_stale_t
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.gif"]   # ...the next export does
+
+
+@pytest.mark.parametrize("args", [["compare", "ring8", "--seeds", "3"], ["run", "ring8", "--steps", "100000"]])
+def test_ctrl_c_in_a_command_exits_130_with_one_line(args):
+    p = subprocess.Popen([sys.executable, "-m", "ganviz", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(4.0)                                      # past the imports, into the training
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and lines[-1].startswith(f"ganviz {args[0]}: interrupted"), err
