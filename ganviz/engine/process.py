@@ -26,7 +26,7 @@ from ganviz.engine.snapshot import Snapshot, refreeze
 
 
 @contextlib.contextmanager
-def _main_module_hidden():
+def main_module_hidden():
     """Start a spawned child without re-importing the parent's main script.
 
     "spawn" runs the parent's __main__ again in the child unless the script guards itself with
@@ -110,7 +110,7 @@ class ProcessSession(SessionAPI):
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> "ProcessSession":
         if not self._proc.is_alive() and self._proc.exitcode is None:
-            with _main_module_hidden():
+            with main_module_hidden():
                 self._proc.start()
             self._reader.start()
         return self

@@ -28,6 +28,7 @@ import torch
 
 from ganviz.core.scenario import Scenario
 from ganviz.engine.lab import Lab
+from ganviz.engine.process import main_module_hidden
 from ganviz.engine.snapshot import Snapshot
 from ganviz.export.options import POLL_S, Plan
 from ganviz.export.writers import ExportError
@@ -177,7 +178,13 @@ class LabProducer:
         return dict(zip(TRAIN_STAGES, self._state.seconds))
 
     def start(self) -> None:
-        self._worker.start()
+        if isinstance(self._worker, mp.process.BaseProcess):
+            # a spawned child must not run the parent's main script again (an unguarded script
+            # of the lecturer's would open a second window): see engine.process
+            with main_module_hidden():
+                self._worker.start()
+        else:
+            self._worker.start()
 
     def get(self, timeout: Optional[float]) -> Optional[tuple[int, Snapshot]]:
         deadline = None if timeout is None else time.perf_counter() + timeout

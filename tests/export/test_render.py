@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import os
 import time
 
 import av
@@ -344,3 +345,30 @@ def test_a_game_frame_does_not_depend_on_the_clock():
             r.show(0)
             frames.append(r.frame())
     assert np.array_equal(frames[0], frames[1])
+
+
+def test_an_export_from_an_unguarded_script_does_not_run_the_script_again(tmp_path):
+    # The export dialog's training child is spawned; spawn re-runs an unguarded main script
+    # (a lecturer's own, say) in the child unless the main module is hidden from it.
+    import subprocess
+    import sys
+    import textwrap
+
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "lecture.py"
+    script.write_text(textwrap.dedent(f"""
+        import os
+        with open({str(runs)!r}, "a") as f:
+            f.write(str(os.getpid()) + "\\n")
+        from ganviz.export.offscreen import ensure_app
+        ensure_app()                              # a QApplication: the child is spawned, not forked
+        from ganviz.core import scenario as S
+        from ganviz.export.job import export
+        sc = S.apply_overrides(S.load("ring8"), ["model.g_width=8", "model.d_width=8"])
+        export(sc, {str(tmp_path / 'x.gif')!r}, frames=3, size=(160, 120), trainer="process")
+    """))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "x.gif").exists()
+    assert len(runs.read_text().split()) == 1
