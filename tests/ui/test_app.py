@@ -318,3 +318,29 @@ def test_a_session_error_without_a_new_picture_reaches_the_banner(qtbot, setting
     w.session.error = "The training process ended unexpectedly (exit code -9; killed, perhaps for lack of memory)"
     w._tick()
     assert "killed, perhaps for lack of memory" in w.banner.text()
+
+
+def test_random_scenario_files_opened_in_the_window_load_or_leave_the_run_with_a_message(qtbot, main_window,
+                                                                                          tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.cli.test_limits import _dump
+    from tests.core.test_fuzz_scenarios import scenarios
+
+    w = main_window(small("ring8"))
+    path = tmp_path / "fuzzed.toml"
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(d=scenarios)
+    def open_one(d):
+        before = w.session.scenario
+        path.write_text(_dump(d))
+        if w.open_scenario(str(path)):
+            assert w.banner.text() == "" and S.load(path).name in w.windowTitle()
+            qtbot.waitUntil(lambda: w.session.scenario.name == S.load(path).name, timeout=5000)
+        else:
+            text = w.banner.text()
+            assert text and "\n" not in text and "Traceback" not in text
+            assert w.session.scenario == before                 # the running scenario is kept
+
+    open_one()
