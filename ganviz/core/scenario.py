@@ -141,12 +141,18 @@ class Scenario:
             except SettingsError as e:
                 raise ScenarioError(str(e)) from None
         if self.view != "game":
-            mixture = self.data.mixture()
             try:
-                check_cost(self.model, self.panel_settings(), mixture.dim, mixture.n_components)
+                self.check_cost()
             except SettingsError as e:
                 raise ScenarioError(str(e)) from None
         return self
+
+    def check_cost(self, model: Optional[ModelSettings] = None, trains: Optional[list[TrainSettings]] = None):
+        """The cost of one step of this scenario's GANs (or of `model` / `trains` in its place);
+        SettingsError naming the fields when it is beyond the budget (ganviz.core.budget)."""
+        mixture = self.data.mixture()
+        return check_cost(model or self.model, trains if trains is not None else self.panel_settings(),
+                          mixture.dim, mixture.n_components)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"name": self.name}

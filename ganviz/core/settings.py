@@ -425,11 +425,20 @@ def validate_model(s: ModelSettings, prefix: str = "model") -> None:
                             f"set pack = 1 or conditional = false")
 
 
+def _changed(settings, fields: dict, validate, prefix: str, changes: dict):
+    unknown = [k for k in changes if k not in fields]
+    if unknown:
+        raise SettingsError(f"{prefix}.{unknown[0]}: unknown setting; choose from {', '.join(fields)}")
+    out = replace(settings, **changes)
+    validate(out, prefix)
+    return out
+
+
 def with_changes(s: TrainSettings, prefix: str = "train", **changes) -> TrainSettings:
     """`s` with `changes`, validated: an unknown field or a value out of range raises SettingsError."""
-    unknown = [k for k in changes if k not in TRAIN]
-    if unknown:
-        raise SettingsError(f"{prefix}.{unknown[0]}: unknown setting; choose from {', '.join(TRAIN)}")
-    out = replace(s, **changes)
-    validate_train(out, prefix)
-    return out
+    return _changed(s, TRAIN, validate_train, prefix, changes)
+
+
+def model_with_changes(m: ModelSettings, prefix: str = "model", **changes) -> ModelSettings:
+    """`m` with `changes`, validated as `with_changes` validates training settings."""
+    return _changed(m, MODEL, validate_model, prefix, changes)

@@ -12,8 +12,7 @@ import time
 from typing import Any, Callable, Optional
 
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.budget import check_cost
-from ganviz.core.settings import MODEL, SettingsError, validate_model, with_changes
+from ganviz.core.settings import SettingsError, model_with_changes, with_changes
 from ganviz.engine.snapshot import Snapshot
 
 
@@ -60,18 +59,11 @@ class SessionAPI:
         """Validated here, so that a bad value raises in the caller (the UI shows it) and never reaches the thread."""
         base = self.scenario.panel_settings()
         new = [with_changes(s, "train", **changes) if index is None or i == index else s for i, s in enumerate(base)]
-        mixture = self.scenario.data.mixture()
-        check_cost(self.scenario.model, new, mixture.dim, mixture.n_components)
+        self.scenario.check_cost(trains=new)
         self.send("train", index, **changes)
 
     def set_model(self, **changes) -> None:
-        unknown = [k for k in changes if k not in MODEL]
-        if unknown:
-            raise SettingsError(f"model.{unknown[0]}: unknown setting; choose from {', '.join(MODEL)}")
-        model = dataclasses.replace(self.scenario.model, **changes)
-        validate_model(model)
-        mixture = self.scenario.data.mixture()
-        check_cost(model, self.scenario.panel_settings(), mixture.dim, mixture.n_components)
+        self.scenario.check_cost(model=model_with_changes(self.scenario.model, **changes))
         self.send("model", **changes)
 
     def set_data(self, spec: DataSpec | str) -> None:

@@ -16,7 +16,7 @@ from ganviz.core.data import MixtureError
 from ganviz.core.evaluate import Evaluator
 from ganviz.core.losses import get_loss
 from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
-from ganviz.core.settings import (MODEL_FIELDS, SHARED_FIELDS, SettingsError, TrainSettings, validate_model,
+from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, model_with_changes,
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
@@ -186,11 +186,7 @@ class Lab:
 
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""
-        unknown = [k for k in changes if k not in MODEL_FIELDS]
-        if unknown:
-            raise SettingsError(f"model.{unknown[0]}: unknown setting")
-        model = dataclasses.replace(self.scenario.model, **changes)
-        validate_model(model)
+        model = model_with_changes(self.scenario.model, **changes)
         self.scenario = dataclasses.replace(self.scenario, model=model)
         self.rebuild()
 

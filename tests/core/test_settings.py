@@ -100,3 +100,13 @@ def test_the_game_table_is_checked_against_its_schema():
             validate_game(table)
     for f in GAME_SCHEMA:
         f.check(f.default, "game")
+
+
+def test_model_with_changes_validates_and_names_unknown_fields():
+    from ganviz.core.settings import model_with_changes
+
+    assert model_with_changes(ModelSettings(), g_width=32).g_width == 32
+    with pytest.raises(SettingsError, match=r"model\.width: unknown setting; choose from latent_dim"):
+        model_with_changes(ModelSettings(), width=32)
+    with pytest.raises(SettingsError, match=r"model\.g_layers: must be an integer in \[0, 8\]"):
+        model_with_changes(ModelSettings(), g_layers=9)
