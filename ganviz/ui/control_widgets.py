@@ -7,8 +7,10 @@ widget, so that tests and scripts find it with `findChild`.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
@@ -125,6 +127,21 @@ class SliderRow(QWidget):
 
     def _show(self) -> None:
         self.label.setText(self._fmt(self._value))
+
+
+class Quiet:
+    """A widget that fills itself from settings without reporting the change as the user's:
+    `with self._quiet(): ...` sets `_filling`, which the user-change handlers check."""
+
+    _filling = False
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        was, self._filling = self._filling, True
+        try:
+            yield
+        finally:
+            self._filling = was
 
 
 class Section(QWidget):

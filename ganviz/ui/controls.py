@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import html
 import math
-from contextlib import contextmanager
 from dataclasses import asdict, replace
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
@@ -80,7 +79,7 @@ def _defaults_tip() -> str:
 
 
 
-class ControlPanel(Styled, QWidget):
+class ControlPanel(W.Quiet, Styled, QWidget):
     """Data, loss, optimiser, tricks, model and run settings; emits what the user changes."""
 
     trainChanged = Signal(dict)
@@ -331,14 +330,6 @@ class ControlPanel(Styled, QWidget):
         self._row(form, "Speed", self.speed_row, TIPS["speed"])
 
     # -- filling (never emits) -----------------------------------------------------------------
-
-    @contextmanager
-    def _quiet(self) -> Iterator[None]:
-        was, self._filling = self._filling, True
-        try:
-            yield
-        finally:
-            self._filling = was
 
     def _fill_data(self, spec: DataSpec) -> None:
         with self._quiet():

@@ -8,21 +8,20 @@ refused with one sentence naming the field (`errorText`). Filling the section fr
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem
 
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec
 from ganviz.core.scenario import DataSpec
-from ganviz.ui.control_widgets import Section, combo, pair
+from ganviz.ui.control_widgets import Quiet, Section, combo, pair
 
 CUSTOM = "Custom mixture"
 TABLE_ROWS_SHOWN = 5
 
 
-class DataSection(Section):
+class DataSection(Quiet, Section):
     """The "Data" section ("dataSection"): the preset menu, the mixture table and its two buttons."""
 
     dataChanged = Signal(object)    # a DataSpec the user chose or edited, after it passed the checks
@@ -68,14 +67,6 @@ class DataSection(Section):
         form.addRow(pair(self.add_button, self.remove_button))
 
     # -- filling (never sends data) ----------------------------------------------------------
-
-    @contextmanager
-    def _quiet(self) -> Iterator[None]:
-        was, self._filling = self._filling, True
-        try:
-            yield
-        finally:
-            self._filling = was
 
     def fill(self, spec: DataSpec) -> None:
         """Show a scenario's data: its preset (or "Custom mixture") and its components."""
