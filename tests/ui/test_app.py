@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ganviz.core import scenario as S
 from tests.conftest import REAL_CONFIG
+from tests.ui.scripts import run_app_script
 
 
 def small(name: str, **train) -> S.Scenario:
@@ -198,15 +199,8 @@ CLOSE_SCRIPT = textwrap.dedent("""
 
 def test_closing_while_training_exits_cleanly(tmp_path):
     # Not a speed test (a loaded CI machine took 3 s): the 60 s limit only catches a hang.
-    p = subprocess.Popen([sys.executable, "-c", CLOSE_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=tmp_path)
-    try:
-        out, err = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:      # a hung app must not outlive the test (its training child follows it)
-            p.kill()
-            p.communicate()
-    assert p.returncode == 0, err
+    code, out, err = run_app_script(CLOSE_SCRIPT, tmp_path)
+    assert code == 0, err
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert int(lines["closing"]) > 0          # it was training when closed
 

@@ -1,11 +1,10 @@
 """Starting the app as a desktop program: its icon, and the gui-script that has no console."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
 from ganviz.ui.bootstrap import window_icon
+from tests.ui.scripts import run_app_script
 
 
 def test_the_window_icon_is_ganviz_s(qapp):
@@ -41,15 +40,8 @@ GUI_SCRIPT = textwrap.dedent("""
 
 
 def test_the_gui_script_shows_a_bad_scenario_in_the_window_and_keeps_running(tmp_path):
-    p = subprocess.Popen([sys.executable, "-c", GUI_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=tmp_path)
-    try:
-        out, err = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:      # a hung app must not outlive the test (its training child follows it)
-            p.kill()
-            p.communicate()
-    assert p.returncode == 0, out + err
+    code, out, err = run_app_script(GUI_SCRIPT, tmp_path)
+    assert code == 0, out + err
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert lines.get("boxes") == "1", out
     assert "no-such-scenario" in lines["text"] and "built-in" in lines["text"]
