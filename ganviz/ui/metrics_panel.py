@@ -5,7 +5,6 @@ NaN entries (a metric not defined at that step) leave gaps rather than lines.
 """
 from __future__ import annotations
 
-import math
 
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -91,6 +90,8 @@ STATIC_MIN_DATA_PX = 80
 
 class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
     """Metric history of one GAN (`index`) or of all GANs (`show_all`), one titled plot per group."""
+
+    _static = False     # a picture (an export): see set_static
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -298,11 +299,11 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         changed = False
         # A picture cannot scroll: it shows the plots, in order, that fit at a readable height.
         # (less the step axis under the lowest plot and the rows' spacing)
-        room = self.height() - 50 if getattr(self, "_static", False) else math.inf
+        room = self.height() - 50
         for spec in PLOTS:
             show = not (spec.only_2d and snap.dim != 2) and (empty or has_data[spec.id])
             plot = self.plots[spec.id]
-            if show:
+            if show and self._static:
                 need = plot.titleLabel.effectiveSizeHint(Qt.SizeHint.MinimumSize).height() + STATIC_MIN_DATA_PX
                 show = need <= room
                 room -= need
@@ -321,7 +322,7 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
                 plot.showAxis("bottom", bottom)
         if changed:
             self._update_min_height()
-        if getattr(self, "_static", False):
+        if self._static:
             P.refit(self._view)   # the plots that stay share exactly the panel's height
 
     def set_static(self, on: bool) -> None:
@@ -332,7 +333,7 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         self._update_titles()
 
     def _update_min_height(self) -> None:
-        if getattr(self, "_static", False):
+        if self._static:
             self._view.setMinimumHeight(0)
             return
         visible = [plot for plot in self.plots.values() if plot.isVisible()]
@@ -411,7 +412,7 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         theme, size = self._theme, P.sizes(self._presentation).panel_pt
         # The panel's own width (the inner view is resized later, by the layout), less a
         # scroll bar that may appear.
-        bar = 0 if getattr(self, "_static", False) else self._scroll.verticalScrollBar().sizeHint().width()
+        bar = 0 if self._static else self._scroll.verticalScrollBar().sizeHint().width()
         available = max(self.width() - 24 - bar, 120)
         self._titles_width = self.width()
         # A plot's title sits over its view box only, to the right of the left axis.
