@@ -21,8 +21,9 @@ side. The settings it reads are `ganviz.core.settings`'.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -57,6 +58,10 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise SettingsError("device: mps was asked for but Apple's Metal backend is not available")
     return torch.device(name)
+
+
+class Interrupted(Exception):
+    """Raised at a yield point to abandon the step in progress (see Trainer.step_interruptible)."""
 
 
 class StepStats:
@@ -125,6 +130,8 @@ class Trainer:
         self.fast = True    # use the hand-written MLP backward where it applies (tests compare both)
         self.opt_d: Optional[FlatOptimizer] = None
         self.opt_g: Optional[FlatOptimizer] = None
+        # Called between the pieces of a step (see step_interruptible); None: not interruptible.
+        self.yield_point: Optional[Callable[[], None]] = None
         self.apply_settings(settings)
 
     # -- settings, live ------------------------------------------------------
@@ -422,7 +429,12 @@ class Trainer:
             (go,) = torch.autograd.grad(loss.sum(), o)
         return loss.detach(), go
 
+    def _yield(self) -> None:
+        if self.yield_point is not None:
+            self.yield_point()
+
     def d_step(self, active: Optional[Tensor] = None) -> None:
+        self._yield()
         b = self.batch_size
         n = b * self.pack               # batch_size counts packs
         xr, cr = self._real(n)
@@ -436,12 +448,14 @@ class Trainer:
                 out, cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
                 out = out.squeeze(2)
                 loss, go = self._logit_grads(out, b, "d")
+                self._yield()
                 g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
                 self._apply_d(g, loss, out[:, :b], out[:, b:], active)
             return
         with torch.no_grad():
             xf = self.generate(z, cf)
         loss, r, f = self._d_objective(xr, xf, cr, cf, noise)
+        self._yield()
         g = self.D.flat_grad(loss.sum())
         self._apply_d(g, loss, r, f, active)
 
@@ -483,6 +497,7 @@ class Trainer:
         st = {k: v.detach() for k, v in self.opt_d.state.items()}
         b = self.batch_size
         for i in range(n):
+            self._yield()
             xr, cr = self._real(b * self.pack)
             z, cf = self._latent(b * self.pack)
             noise = self._noise_draws(b * self.pack)
@@ -499,7 +514,13 @@ class Trainer:
             else:
                 flat = torch.where(keep, new_flat, flat)
                 st = {k: torch.where(keep, v, st[k]) for k, v in new_st.items()}
+            if self.yield_point is not None:
+                # G's backward runs back through every unrolled step: a yield point in each of them.
+                flat.register_hook(self._yield_in_backward)
         return flat
+
+    def _yield_in_backward(self, grad: Tensor) -> None:
+        self._yield()
 
     @torch.no_grad()
     def _g_fast(self, b: int) -> tuple[Tensor, Tensor]:
@@ -514,6 +535,7 @@ class Trainer:
         return loss, g
 
     def g_step(self, active: Optional[Tensor] = None) -> None:
+        self._yield()
         b = self.batch_size
         if self._fast_g:
             loss, g = self._g_fast(b)
@@ -527,6 +549,7 @@ class Trainer:
         _, xf = self._seen(None, self.generate(z, cf), noise)
         f = self.discriminate(self.pack_samples(xf), cf, flat=d_flat, groups=1)
         loss = self._per_gan("g_loss", f)
+        self._yield()
         g = self.G.flat_grad(loss.sum())
         mask = self._finite_mask(loss, g, active)
         self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
@@ -534,6 +557,7 @@ class Trainer:
 
     def joint_step(self, d_active: Optional[Tensor], g_active: Optional[Tensor]) -> None:
         """Simultaneous update: D and G from the same batches and the same weights (with consensus, if set)."""
+        self._yield()
         b = self.batch_size
         n = b * self.pack               # batch_size counts packs
         xr, cr = self._real(n)
@@ -550,6 +574,7 @@ class Trainer:
         _, xf_seen = self._seen(None, xf, noise)
         f_g = self.discriminate(self.pack_samples(xf_seen), cf, flat=d_flat, groups=1)
         loss_g = self._per_gan("g_loss", f_g)
+        self._yield()
         gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
         gg = self.G.flat_grad(loss_g.sum(), create_graph=consensus)
         if consensus:
@@ -585,6 +610,48 @@ class Trainer:
         """n generator iterations, each with k D steps (per GAN) and g_steps G steps."""
         for _ in range(n):
             self._iteration()
+
+    def step_interruptible(self, should_stop: Callable[[], bool]) -> bool:
+        """One generator iteration that `should_stop` may abandon at any of its yield points.
+
+        The yield points sit between the pieces of a step: each D step, each G step, each unrolled D
+        step, and between a forward pass and its backward (in G's backward through an unrolled D, at each
+        unrolled step). An abandoned iteration is rolled back: weights, optimiser state, random streams
+        and records are as before it, so that a run paused mid-step and resumed gives the same numbers as
+        a run never paused. True when the iteration completed.
+        """
+        saved = self._rollback_state()
+
+        def point() -> None:
+            if should_stop():
+                raise Interrupted()
+
+        self.yield_point = point
+        try:
+            self._iteration()
+        except Interrupted:
+            self._roll_back(saved)
+            return False
+        finally:
+            self.yield_point = None
+        return True
+
+    def _rollback_state(self) -> dict:
+        st = self.state_dict()
+        st.update(d_steps=self.d_step_count, stats=copy.copy(self.stats), healthy=self._healthy.clone(),
+                  mbstd=self._mbstd_real, sn_u=list(self.D._sn_u),
+                  egen=self._egen.get_state() if hasattr(self, "_egen") else None)
+        return st
+
+    def _roll_back(self, st: dict) -> None:
+        self.load_state(st)
+        self.d_step_count, self.stats, self._mbstd_real = st["d_steps"], st["stats"], st["mbstd"]
+        self._healthy.copy_(st["healthy"])
+        self.D._sn_u = st["sn_u"]
+        if st["egen"] is not None:
+            self._egen.set_state(st["egen"])
+        for opt in (self.opt_d, self.opt_g):
+            opt.state_changed()
 
     def _iteration(self) -> None:
         kmax = max(self._k)

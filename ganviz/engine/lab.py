@@ -7,7 +7,7 @@ steps per frame, so that an export shows exactly what the app shows.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -226,12 +226,22 @@ class Lab:
         self.rebuild()
 
     # -- training -------------------------------------------------------------------
-    def train(self, n: int = 1) -> bool:
-        """n generator iterations; False (and a message) when training diverged."""
+    def train(self, n: int = 1, should_stop: Optional[Callable[[], bool]] = None) -> bool:
+        """n generator iterations; False (and a message) when training diverged.
+
+        With `should_stop`, each iteration may be abandoned between its pieces and rolled back (see
+        Trainer.step_interruptible): the remaining iterations are skipped and the step count tells how
+        many ran. Pause and Close then act within one piece of a step, whatever k, g_steps or unroll.
+        """
         if self.paused_by_error:
             return False
         try:
-            self.trainer.step(n)
+            if should_stop is None:
+                self.trainer.step(n)
+            else:
+                for _ in range(n):
+                    if not self.trainer.step_interruptible(should_stop):
+                        break
         except TrainingDiverged as e:
             self._diverged(str(e))
             return False

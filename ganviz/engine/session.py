@@ -1,6 +1,10 @@
 """A Session runs a Lab on a background thread: commands in, snapshots out.
 
-Commands go through a thread-safe queue and are applied between training steps.
+Commands go through a thread-safe queue and are applied between training steps. A step that
+takes longer than a few milliseconds can be abandoned between its pieces (each D or G step, each
+unrolled step, a forward pass and its backward) and is rolled back, so that Pause, Reset, loading
+another scenario and Close act within one piece of a step whatever k, g_steps or unroll are, and a
+run paused and resumed gives the same numbers as one never paused.
 Snapshots are published into a lock-protected slot at most `max_fps` times a
 second; the GUI's timer takes the newest (latest wins). A plain thread with a
 queue, not a QThread worker: a busy loop would starve a QThread's event loop,
@@ -22,6 +26,15 @@ from ganviz.engine.lab import Lab
 from ganviz.engine.api import SessionAPI
 from ganviz.engine.snapshot import Snapshot
 from ganviz.logs import log_exception
+
+
+# Commands that end the step in progress rather than wait for it: they stop training, or replace what it
+# trains. Setting changes (a loss, k, a learning rate) wait for the step to end, so that dragging a slider
+# never starves training of whole steps.
+INTERRUPTING = frozenset({"pause", "reset", "load", "seed", "model", "data", "panels", "step_d", "step_g",
+                          "call", "_stop"})
+SLOW_STEP = 0.005      # seconds: steps slower than this are run interruptibly (the rollback copy is cheap then)
+POLL_EVERY = 0.005     # seconds between looks at the command queue from inside a step
 
 
 class Session(SessionAPI):
@@ -51,6 +64,9 @@ class Session(SessionAPI):
         self.error: Optional[str] = None            # the last command error, for the status bar
         self._pending_steps = 0
         self._dirty = True
+        self._backlog: list = []                    # commands read from inside a step, applied after it
+        self._polled = 0.0
+        self._step_time = float("inf")              # seconds per step, measured; unknown at first
         self.scenario = self.lab.scenario
         self.m = self.lab.m
         self.dim = self.lab.dim
@@ -137,9 +153,29 @@ class Session(SessionAPI):
         self.m, self.dim = lab.m, lab.dim
         self._dirty = True
 
+    def _should_stop_step(self) -> bool:
+        """Called from inside a step: whether a command waits that must end it (INTERRUPTING, or a toggle
+        that pauses). Commands read here wait in the backlog and are applied, in order, after the step."""
+        if self._stop.is_set():
+            return True
+        now = time.perf_counter()
+        if now - self._polled >= POLL_EVERY:
+            self._polled = now
+            while True:
+                try:
+                    self._backlog.append(self._cmds.get_nowait())
+                except (queue.Empty, EOFError, OSError):
+                    break
+        return any(name in INTERRUPTING or (name == "toggle" and self.playing) for name, _, _ in self._backlog)
+
+    def _next_command(self, block: float):
+        if self._backlog:
+            return self._backlog.pop(0)
+        return self._cmds.get(timeout=block) if block > 0 else self._cmds.get_nowait()
+
     def _drain(self, block: float = 0.0) -> None:
         try:
-            item = self._cmds.get(timeout=block) if block > 0 else self._cmds.get_nowait()
+            item = self._next_command(block)
         except queue.Empty:
             return
         while True:
@@ -156,7 +192,7 @@ class Session(SessionAPI):
                 self.error = f"{name} failed: {type(e).__name__}: {e}" + (f" (details: {where})" if where else "")
                 self._dirty = True
             try:
-                item = self._cmds.get_nowait()
+                item = self._next_command(0.0)
             except queue.Empty:
                 return
 
@@ -184,8 +220,13 @@ class Session(SessionAPI):
                 if self._pending_steps:
                     n = min(n, self._pending_steps)
                 t0 = time.perf_counter()
-                ok = lab.train(n)
+                before = lab.step_count
+                slow = n == 1 and self._step_time > SLOW_STEP
+                ok = lab.train(n, self._should_stop_step if slow else None)
                 dt = time.perf_counter() - t0
+                n = lab.step_count - before           # fewer than asked when a command ended the step
+                if n:
+                    self._step_time = dt / n
                 self._pending_steps = max(0, self._pending_steps - n)
                 window_steps += n
                 self._dirty = True
@@ -193,7 +234,8 @@ class Session(SessionAPI):
                     self.playing = False
                     self._pending_steps = 0
                 # Chunks of about 4 ms, so that commands are applied promptly.
-                chunk = max(1, min(256, int(0.004 * n / max(dt, 1e-6))))
+                if n:
+                    chunk = max(1, min(256, int(0.004 * n / max(dt, 1e-6))))
                 if self.speed:
                     time.sleep(max(0.0, 1.0 / self.speed - dt))
             # Whether training goes on after this chunk: a snapshot taken after the last of n requested
@@ -206,7 +248,8 @@ class Session(SessionAPI):
             # Publish at most max_fps; while training, each kind of evaluation may take at most
             # eval_budget of the time, so that watching never slows training much.
             frame_gap = max(1.0 / self.max_fps, frame_cost / self.eval_budget if training else 0.0)
-            if self._dirty and now - last_frame >= frame_gap:
+            if self._dirty and now - last_frame >= frame_gap and not (still and self._should_stop_step()):
+                # (a picture of a running step is not begun while a Pause or Reset waits: it goes first)
                 # A paused run, or one that has just finished its steps, shows every metric at its step.
                 settled = not still
                 metrics_gap = max(1.0 / self.metrics_hz, metrics_cost / self.eval_budget)

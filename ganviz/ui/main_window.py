@@ -77,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session: SessionAPI = (session_factory or ProcessSession)(scenario, device)
         self._export_job_factory = export_job_factory
         self._seen = -1
+        self._play_intent: tuple[bool, float] = (False, float("-inf"))   # the last Play or Pause asked, and when
         self._last_snapshot: Optional[Snapshot] = None
         self._loss_shown: Optional[str] = None
         self.frame_times: collections.deque = collections.deque(maxlen=600)
@@ -385,8 +386,14 @@ class MainWindow(QtWidgets.QMainWindow):
         elif snap.step > 0 and self._remember is not None:
             self.store.setValue("lastScenario", self._remember)
             self._remember = None
-        if self.play_action.isChecked() != (snap.running or self.session.playing):
-            self._set_playing(snap.running or self.session.playing)
+        running = snap.running or self.session.playing
+        # Pictures made before a Pause or Play reached the training process still say what was true then:
+        # the button keeps what the user asked for until the session agrees. The session's word wins when it
+        # paused itself on an error (the picture says why) or a second after the request.
+        wanted, asked_at = self._play_intent
+        if running != self.play_action.isChecked() and (running == wanted or bool(snap.message) and not running
+                                                         or time.monotonic() - asked_at > 1.0):
+            self._set_playing(running)
 
     # -- commands -------------------------------------------------------------------------
     def _guard(self, fn) -> bool:
@@ -415,6 +422,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner.reset()
 
     def _on_play(self, checked: bool) -> None:
+        self._play_intent = (checked, time.monotonic())
         if checked:
             self.session.play()
         else:
@@ -628,6 +636,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- shutdown ------------------------------------------------------------------------------
     def closeEvent(self, e: QtGui.QCloseEvent) -> None:
         self.timer.stop()
+        self.hide()                  # gone at once; the training process is stopped behind it
         self.session.stop(1.5)
         if not self.presentation:
             self.store.setValue("geometry", self.saveGeometry())

@@ -45,3 +45,19 @@ k = 50
 """
     with pytest.raises(S.ScenarioError, match=r"model\.g_width.*lower the widths"):
         S.loads(text)
+
+
+def test_a_backward_pass_that_pause_could_not_interrupt_within_100_ms_is_refused():
+    # Two layers of 1,024 at a batch of 1,712 fit a second a step, but D's backward alone took 235 ms on
+    # the 2-core machine (scripts/pause_latency.py): no yield point can split it.
+    model = ModelSettings(g_layers=2, g_width=1024, d_layers=2, d_width=1024)
+    assert estimate(model, [TrainSettings(batch_size=1712)], 2).flops < MAX_FLOPS_PER_STEP
+    with pytest.raises(SettingsError, match=r"model\.g_width.*train\.batch_size.*one D or G update.*100 ms"):
+        check_cost(model, [TrainSettings(batch_size=1712)], 2)
+    check_cost(model, [TrainSettings(batch_size=256)], 2)
+    # k, g_steps and unroll add pieces; none makes a piece longer.
+    t = TrainSettings(batch_size=256)
+    assert estimate(model, [dataclasses.replace(t, k=20, g_steps=3, unroll=5)], 2).piece == estimate(
+        model, [t], 2).piece
+    # A gradient penalty's double backward doubles the piece.
+    assert estimate(model, [dataclasses.replace(t, gp=10.0)], 2).piece == 2 * estimate(model, [t], 2).piece

@@ -1,5 +1,6 @@
 """The trainer: D -> D*, determinism, live changes, lockstep, divergence."""
 import dataclasses
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -279,3 +280,63 @@ def test_unrolling_acts_on_simultaneous_updates_too():
     unrolled.step(1)
     assert torch.allclose(plain.D.flat, unrolled.D.flat, atol=1e-6)   # D does not look ahead (fast path vs autograd)
     assert not torch.allclose(plain.G.flat, unrolled.G.flat)   # G's loss reads the unrolled D
+
+
+# -- interruptible steps: Pause within one piece, and the run's numbers unchanged ------------------------
+
+INTERRUPTIBLE_CASES = {
+    "plain, k=3": ({}, {"k": 3}),
+    "unrolled": ({}, {"unroll": 3}),
+    "gradient penalty": ({}, {"loss": "wgan", "gp": 10.0}),
+    "simultaneous with consensus": ({}, {"consensus": 0.5}),
+    "spectral norm and minibatch std": ({}, {"spectral_norm": True, "minibatch_std": True}),
+    "g_steps=2, batch norm": ({"g_batchnorm": True}, {"g_steps": 2}),
+}
+
+
+def _interruptible_trainer(model_changes: dict, train_changes: dict):
+    from ganviz.core.scenario import load
+    sc = load("ring8")
+    model = replace(sc.model, g_width=16, d_width=16, **model_changes)
+    train = replace(sc.train, batch_size=32, **train_changes)
+    return Trainer(sc.data.mixture(), model, [train, replace(train, lr_d=train.lr_d / 2)], seed=5)
+
+
+@pytest.mark.parametrize("case", list(INTERRUPTIBLE_CASES))
+def test_a_step_abandoned_at_any_yield_point_is_rolled_back_and_the_run_repeats(case):
+    # Each yield point of a step in turn says "stop": the step is abandoned there and rolled back, and the
+    # run, resumed, gives exactly the numbers of a run never interrupted.
+    plain = _interruptible_trainer(*INTERRUPTIBLE_CASES[case])
+    for _ in range(3):
+        plain.step(1)
+    points = []
+    assert plain.step_interruptible(lambda: points.append(1) and False)
+    assert len(points) >= 2, "a step has yield points"
+    plain.step(1)
+
+    t = _interruptible_trainer(*INTERRUPTIBLE_CASES[case])
+    t.step(3)
+    for stop_at in range(len(points)):
+        before = t.state_dict()
+        seen = []
+        assert not t.step_interruptible(lambda: seen.append(1) or len(seen) > stop_at)
+        after = t.state_dict()
+        assert after["step"] == before["step"] == 3
+        for key in ("G", "D"):
+            assert torch.equal(after[key], before[key]), (case, stop_at, key)
+        assert torch.equal(after["gen"], before["gen"]) and torch.equal(after["noise_gen"], before["noise_gen"])
+    assert t.step_interruptible(lambda: False)
+    t.step(1)
+    for key in ("G", "D"):
+        assert torch.equal(t.state_dict()[key], plain.state_dict()[key]), case
+    assert not bool(t.diverged.any())
+
+
+def test_unrolled_g_backward_has_a_yield_point_in_each_unrolled_step():
+    # G's backward through 6 unrolled D steps is one autograd call; hooks put a yield point in each step.
+    def count(unroll: int) -> int:
+        t = _interruptible_trainer({}, {"unroll": unroll})
+        n = []
+        t.step_interruptible(lambda: n.append(1) and False)
+        return len(n)
+    assert count(6) - count(1) >= 2 * 5

@@ -134,3 +134,48 @@ def test_stop_ends_the_thread_while_training():
     t0 = time.monotonic()
     assert s.stop(2.0)
     assert time.monotonic() - t0 < 2.0 and not s.alive
+
+
+def test_commands_that_end_a_step_are_told_from_those_that_wait_for_it():
+    s = Session(small())
+    s.playing = True
+    s.set_train(k=3)
+    s._polled = -1.0
+    assert not s._should_stop_step(), "a settings change waits for the step to end"
+    s.pause()
+    s._polled = -1.0
+    assert s._should_stop_step()
+    # Both wait in the backlog and are applied in order after the step.
+    s._drain()
+    assert not s.playing and s.lab.trainer.settings[0].k == 3 and not s._backlog
+
+
+def test_pause_in_the_middle_of_a_slow_step_rolls_it_back_and_the_run_repeats():
+    # Unrolled 20 times with k = 8 a step takes a good fraction of a second: Pause arrives inside one. The
+    # step is abandoned and rolled back, and the run, resumed, has the weights of a run never paused.
+    sc = small(unroll=20, k=8)
+    s = Session(sc, metrics_hz=0.5, slow_hz=0.2).start()
+    try:
+        s.step(1)
+        assert s.wait_for(lambda snap: snap.step == 1 and not snap.running, 60)
+        s.play()
+        t_end = time.monotonic() + 60
+        while s.lab.step_count < 2 and time.monotonic() < t_end:
+            time.sleep(0.001)
+        polls = []
+        real = s._should_stop_step
+        s._should_stop_step = lambda: polls.append(1) or real()
+        time.sleep(s._step_time / 3)
+        s.pause()
+        assert s.wait_for(lambda snap: not snap.running, 60)
+        assert polls, "the step in progress looked for commands"
+        paused_at = s.lab.step_count
+        s.step(5 - paused_at)
+        assert s.wait_for(lambda snap: snap.step == 5 and not snap.running, 120)
+        resumed = s.lab.trainer.state_dict()
+    finally:
+        assert s.stop(5.0)
+    lab = Lab(sc)
+    lab.train(5)
+    for key in ("G", "D"):
+        assert torch.equal(resumed[key], lab.trainer.state_dict()[key])

@@ -86,6 +86,25 @@ def test_play_pause_step_buttons(qtbot, main_window):
     wait_snapshot(qtbot, w, lambda s: s.step == 0)
 
 
+def test_pause_shows_at_once_though_pictures_of_earlier_steps_still_arrive(qtbot, main_window):
+    # Pictures made before the Pause reached the training thread say "running": the button must not flip
+    # back to Pause for them (it did, for up to a step and an evaluation).
+    w = main_window(small("ring8"))
+    w.play_action.trigger()
+    snap = wait_snapshot(qtbot, w, lambda s: s.running and s.step > 3)
+    w.play_action.trigger()
+    assert not w.play_action.isChecked() and w.play_action.text() == "Play"
+    w.show_snapshot(dataclasses.replace(snap, step=snap.step + 1))      # a late picture, still running
+    assert not w.play_action.isChecked() and w.play_action.text() == "Play"
+    qtbot.waitUntil(lambda: not w.session.playing, timeout=2000)
+    # A session that plays on its own word (a second after the last request) is shown as playing.
+    w._play_intent = (False, time.monotonic() - 2.0)
+    w.session.playing = True
+    w.show_snapshot(snap)
+    assert w.play_action.isChecked()
+    w.session.pause()
+
+
 @pytest.mark.parametrize("name,dim", [("goodfellow-fig1", 1), ("ring8", 2)])
 def test_every_view_holds_finite_data_after_training(qtbot, main_window, name, dim):
     w = main_window(small(name))
