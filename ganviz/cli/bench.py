@@ -55,7 +55,17 @@ def cmd_bench(args) -> int:
     print(f"{'case':<40}{'ganviz':>10}{'tutorial':>10}{'ratio':>8}")
     run_bench(device, args.seconds, threads=threads,
               report=lambda r: print(f"{r.case:<40}{r.ganviz:>10.0f}{r.tutorial:>10.0f}{r.ratio:>7.2f}x", flush=True))
+    from ganviz.core.scenario import load
+    from ganviz.engine.threads import choose_threads, describe, usable_cpus
+    print(f"# the app's training process on this machine ({usable_cpus()} usable cores), as it would choose:")
+    for name in THREAD_SCENARIOS:
+        torch.set_num_threads(default)
+        print(f"{name:<40}{describe(choose_threads(load(name), str(device)))}", flush=True)
     return 0
+
+
+# Scenarios whose thread choice `ganviz bench` prints: the default lesson and the widest built-in one.
+THREAD_SCENARIOS = ("ring8", "compare-losses-ring8")
 
 
 def _load() -> float:

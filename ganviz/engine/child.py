@@ -10,6 +10,7 @@ from typing import Optional
 
 from ganviz.core.scenario import Scenario
 from ganviz.engine.session import Session
+from ganviz.engine.threads import choose_threads
 from ganviz.logs import log_exception
 
 
@@ -23,6 +24,8 @@ def serve(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     try:
+        if options.get("threads", "auto") == "auto":
+            options = {**options, "threads": choose_threads(scenario, device or scenario.device).threads}
         s = Session(scenario, device, commands=cmds, on_publish=lambda ses, snap: out.put(("snap", snap, _state(ses))),
                     **options)
     except Exception as e:  # a scenario that fails on this device: say so in the parent

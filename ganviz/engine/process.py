@@ -145,7 +145,7 @@ class ProcessSession(SessionAPI):
     def _read(self) -> None:
         while not self._closing.is_set() or not self._out.empty():
             try:
-                kind, snap, state = self._out.get(timeout=0.1)
+                kind, snap, state = self._out.get(timeout=0.02)
             except (queue.Empty, EOFError, OSError):
                 if not self._proc.is_alive() and self._out.empty():
                     if not self._closing.is_set():
