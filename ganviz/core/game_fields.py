@@ -173,6 +173,31 @@ _DIRAC_PARTS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
     "hinge": (lambda r: -(r < 1.0).astype(np.float64), _const(0.0), lambda f: (f > -1.0).astype(np.float64),
               _const(0.0), *_LINEAR_G),
 }
+
+
+def _exp_slope(x: np.ndarray) -> np.ndarray:
+    return -_ml_slope(x)           # d/dx of exp(x) continued linearly beyond ML_LINEAR_FROM
+
+
+def _exp_curve(x: np.ndarray) -> np.ndarray:
+    return -_ml_curve(x)
+
+
+def _negated(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: -fn(x)
+
+
+# The f-GAN family (ganviz.core.losses._f_gan): a(v) = -g_f(v), b(v) = f*(g_f(v)), and G's loss is -b.
+_F_GAN_AB: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
+    "kl": (_const(-1.0), _const(0.0), lambda f: _exp_slope(f - 1.0), lambda f: _exp_curve(f - 1.0)),
+    "rkl": (lambda r: -_exp_slope(-r), lambda r: _exp_curve(-r), _const(1.0), _const(0.0)),
+    "pearson": (_const(-1.0), _const(0.0), lambda f: f / 2.0 + 1.0, _const(0.5)),
+    "hellinger": (lambda r: -_exp_slope(-r), lambda r: _exp_curve(-r), _exp_slope, _exp_curve),
+    "js": (lambda r: _sig(r) - 1.0, _sig_slope, _sig, _sig_slope),
+    "gan": (lambda r: _sig(r) - 1.0, _sig_slope, _sig, _sig_slope),
+}
+for _fid, (_a1, _a2, _b1, _b2) in _F_GAN_AB.items():
+    _DIRAC_PARTS[f"fgan-{_fid}"] = (_a1, _a2, _b1, _b2, _negated(_b1), _negated(_b2))
 assert set(_DIRAC_PARTS) == set(LOSSES), "every registered loss needs its Dirac-GAN derivatives"
 
 

@@ -12,6 +12,7 @@ against the registry's numpy `g_np`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -75,6 +76,42 @@ def _ml_g(f: Tensor) -> Tensor:
     return -torch.where(f <= c, inside, inside * (1.0 + f - c))
 
 
+def _exp_lin(x: Tensor) -> Tensor:
+    """exp(x), continued linearly beyond ML_LINEAR_FROM (the registry's `exp_lin`): finite at |v| = 100."""
+    c = ML_LINEAR_FROM
+    inside = torch.exp(torch.clamp(x, max=c))
+    return torch.where(x <= c, inside, inside * (1.0 + x - c))
+
+
+def _exp_lin_slope(x: Tensor) -> Tensor:
+    return torch.exp(torch.clamp(x, max=ML_LINEAR_FROM))
+
+
+_LOG2 = math.log(2.0)
+
+# The f-GAN family: D minimises mean a(v_real) + mean b(v_fake), with a(v) = -g_f(v) and b(v) = f*(g_f(v))
+# (ganviz.core.losses._f_gan); G minimises mean -b(v_fake), the saddle objective. Per id: (a, a', b, b').
+_F_GAN_PARTS: dict[str, tuple[Callable[[Tensor], Tensor], ...]] = {
+    "kl": (lambda r: -r, lambda r: torch.full_like(r, -1.0), lambda f: _exp_lin(f - 1.0),
+           lambda f: _exp_lin_slope(f - 1.0)),
+    "rkl": (lambda r: _exp_lin(-r), lambda r: -_exp_lin_slope(-r), lambda f: f - 1.0, torch.ones_like),
+    "pearson": (lambda r: -r, lambda r: torch.full_like(r, -1.0), lambda f: f * f / 4.0 + f, lambda f: f / 2.0 + 1.0),
+    "hellinger": (lambda r: _exp_lin(-r) - 1.0, lambda r: -_exp_lin_slope(-r), lambda f: _exp_lin(f) - 1.0,
+                  _exp_lin_slope),
+    "js": (lambda r: F.softplus(-r) - _LOG2, lambda r: torch.sigmoid(r) - 1.0, lambda f: F.softplus(f) - _LOG2,
+           torch.sigmoid),
+    "gan": (lambda r: F.softplus(-r), lambda r: torch.sigmoid(r) - 1.0, F.softplus, torch.sigmoid),
+}
+
+
+def _f_gan_torch(fid: str) -> "TorchLoss":
+    a, a1, b, b1 = _F_GAN_PARTS[fid]
+    return TorchLoss(f"fgan-{fid}",
+                     lambda r, f, smooth=0.0: a(r).mean(-1) + b(f).mean(-1),
+                     lambda f: -b(f),
+                     lambda r, f, smooth=0.0: (a1(r), b1(f)),
+                     lambda f: -b1(f))
+
 
 @dataclass(frozen=True)
 class TorchLoss:
@@ -103,6 +140,7 @@ TORCH_LOSSES: dict[str, TorchLoss] = {
         TorchLoss("wgan", _w_d_loss, lambda f: -f, _w_d_grad, _minus_ones),
         TorchLoss("wgan-gp", _w_d_loss, lambda f: -f, _w_d_grad, _minus_ones),
         TorchLoss("hinge", _hinge_d_loss, lambda f: -f, _hinge_d_grad, _minus_ones),
+        *(_f_gan_torch(fid) for fid in _F_GAN_PARTS),
     ]
 }
 assert set(TORCH_LOSSES) == set(LOSSES), "every registered loss needs its torch implementation"

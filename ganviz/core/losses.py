@@ -68,6 +68,12 @@ class Loss:
     reference: str = ""
     defaults: dict = field(default_factory=dict)
     d_star: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+    # f-GAN losses (output "fgan"): D's raw output v is read through the output activation T = g_f(v)
+    # (Nowozin et al. 2016, Table 6), `activation`, and `inverse` maps T back to v; `d_star` is then the
+    # optimal critic T*(x) = f'(p_data(x) / p_g(x)) in T's units, and `t_star_formula` says it.
+    activation: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    inverse: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    t_star_formula: str = ""
 
     def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0) -> Optional[np.ndarray]:
         """The D that minimises this loss's D objective pointwise, in display units (`to_prob`).
@@ -86,6 +92,8 @@ class Loss:
         """The formula `optimal_d` draws, as a legend writes it."""
         if self.d_star is None:
             return "none (Wasserstein critic)"
+        if self.output == "fgan":
+            return f"T* = f′(p_data / p_g) = {self.t_star_formula}"
         if not self.has_probability:
             return "D* = sign(p_data − p_g)"
         scale = f"{1.0 - smoothing:g} · " if smoothing else ""
@@ -104,14 +112,30 @@ class Loss:
     def has_probability(self) -> bool:
         return self.output in ("sigmoid", "ls")
 
+    @property
+    def is_f_gan(self) -> bool:
+        return self.output == "fgan"
+
     def to_prob(self, out: np.ndarray) -> np.ndarray:
-        """D's output in probability units (what D(x) means in Goodfellow et al. 2014)."""
+        """D's output in the units the views draw: a probability (what D(x) means in Goodfellow et al.
+        2014) for the cross-entropy and least-squares losses, the critic T = g_f(v) for an f-GAN loss,
+        the raw output for a Wasserstein or hinge critic."""
         out = np.asarray(out, dtype=np.float64)
         if self.output == "sigmoid":
             return _sigmoid(out)
         if self.output == "ls":
             return np.clip(0.5 * (out + 1.0), 0.0, 1.0)
+        if self.output == "fgan":
+            return self.activation(out)
         return out
+
+    def raw_from_display(self, d: np.ndarray) -> np.ndarray:
+        """The raw output that `to_prob` shows as d (the inverse of `to_prob`)."""
+        if self.has_probability:
+            return self.from_prob(d)
+        if self.output == "fgan":
+            return self.inverse(np.asarray(d, dtype=np.float64))
+        return np.asarray(d, dtype=np.float64)
 
     def from_prob(self, d: np.ndarray) -> np.ndarray:
         d = np.asarray(d, dtype=np.float64)
@@ -125,6 +149,49 @@ class Loss:
         """The generator loss as a function of D(G(z)) in (0, 1) (Goodfellow 2016, Fig. 16)."""
         return self.g_np(self.from_prob(d))
 
+
+def exp_lin(x: np.ndarray) -> np.ndarray:
+    """exp(x), continued linearly beyond ML_LINEAR_FROM (value and slope match): finite in float32."""
+    c = ML_LINEAR_FROM
+    x = np.asarray(x, dtype=np.float64)
+    inside = np.exp(np.minimum(x, c))
+    return np.where(x <= c, inside, inside * (1.0 + x - c))
+
+
+def _log_ratio(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
+    """log(p_data / p_g) on a grid, finite: both densities floored at 1e-30 of the larger's peak."""
+    floor = 1e-30 * max(float(np.max(pd, initial=0.0)), float(np.max(pg, initial=0.0)), 1e-300)
+    return np.log(np.maximum(pd, floor)) - np.log(np.maximum(pg, floor))
+
+
+def _f_gan(fid: str, name: str, divergence: str, f: str, activation_text: str, conjugate: str,
+           t_star: str, activation, inverse, t_star_of_log_u, value: str, follows: str, a_text: str,
+           b_text: str) -> "Loss":
+    """An f-GAN loss (Nowozin et al. 2016): D maximises E_x[T(x)] - E_z[f*(T(G(z)))] with T = g_f(v),
+    and G minimises the same saddle objective, -E_z[f*(T(G(z)))], so that with D at its optimum T*
+    G's step follows the gradient of D_f(p_data || p_g) (the envelope theorem). Written as losses of
+    the raw output v: D minimises mean a(v_real) + mean b(v_fake), G mean -b(v_fake)."""
+    return Loss(
+        f"fgan-{fid}", f"f-GAN: {name}",
+        f"max_T E_x[T(x)] - E_z[f*(T(G(z)))], T = g_f(v) = {activation_text}, f*(t) = {conjugate}; "
+        f"as a loss of v: {a_text} + {b_text}",
+        f"min_G -E_z[f*(T(G(z)))] = -E_z[{b_text.split('E_z[', 1)[1]}",
+        value, follows, lambda v: -_F_GAN_B[fid](v), "fgan",
+        f"Nowozin et al. 2016, Tables 2 and 6 (f(u) = {f}; {divergence})",
+        d_star=lambda pd, pg: t_star_of_log_u(_log_ratio(pd, pg)),
+        activation=activation, inverse=inverse, t_star_formula=t_star,
+    )
+
+
+# The conjugate read through the activation, b(v) = f*(g_f(v)): D's per-sample loss on a fake output.
+_F_GAN_B: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "kl": lambda v: exp_lin(np.asarray(v, dtype=np.float64) - 1.0),
+    "rkl": lambda v: np.asarray(v, dtype=np.float64) - 1.0,
+    "pearson": lambda v: np.asarray(v, dtype=np.float64) ** 2 / 4.0 + v,
+    "hellinger": lambda v: exp_lin(v) - 1.0,
+    "js": lambda v: _softplus(v) - np.log(2.0),
+    "gan": lambda v: _softplus(v),
+}
 
 _CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
 _M = "m = (p_data + p_g)/2"
@@ -196,6 +263,45 @@ LOSSES: dict[str, Loss] = {
             lambda f: -f, "critic",
             "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
         ),
+        _f_gan("kl", "KL", "KL(p_data || p_g)", "u log u", "v", "exp(t - 1)", "1 + log(p_data / p_g)",
+               lambda v: np.asarray(v, dtype=np.float64), lambda t: t, lambda lu: 1.0 + lu,
+               "-E_{p_g}[f*(T*)] = KL(p_data || p_g) - E_{p_data}[T*], T* = 1 + log(p_data / p_g)",
+               "KL(p_data || p_g): forward KL, mode-covering (the f-GAN saddle objective)",
+               "-E_x[v]", "E_z[exp(v - 1)]"),
+        _f_gan("rkl", "reverse KL", "KL(p_g || p_data)", "-log u", "-exp(-v)", "-1 - log(-t)",
+               "-p_g / p_data",
+               lambda v: -np.exp(-np.asarray(v, dtype=np.float64)), lambda t: -np.log(-t), lambda lu: -np.exp(-lu),
+               "-E_{p_g}[f*(T*)] = KL(p_g || p_data) - E_{p_data}[T*] = KL(p_g || p_data) + 1, T* = -p_g / p_data",
+               "KL(p_g || p_data): reverse KL, mode-seeking (the f-GAN saddle objective)",
+               "E_x[exp(-v)]", "E_z[v - 1]"),
+        _f_gan("pearson", "Pearson χ²", "Pearson chi^2(p_data || p_g)", "(u - 1)^2", "v", "t^2/4 + t",
+               "2 (p_data / p_g - 1)",
+               lambda v: np.asarray(v, dtype=np.float64), lambda t: t, lambda lu: 2.0 * (np.exp(lu) - 1.0),
+               "-E_{p_g}[f*(T*)] = chi^2(p_data || p_g) - E_{p_data}[T*], T* = 2 (p_data / p_g - 1)",
+               "chi^2(p_data || p_g) = ∫(p_data - p_g)^2 / p_g, Pearson (the f-GAN saddle objective)",
+               "-E_x[v]", "E_z[v^2/4 + v]"),
+        _f_gan("hellinger", "squared Hellinger", "∫(√p_data - √p_g)^2", "(√u - 1)^2", "1 - exp(-v)",
+               "t / (1 - t)", "1 - √(p_g / p_data)",
+               lambda v: 1.0 - np.exp(-np.asarray(v, dtype=np.float64)), lambda t: -np.log1p(-t),
+               lambda lu: 1.0 - np.exp(-0.5 * lu),
+               "-E_{p_g}[f*(T*)] = ∫(√p_data - √p_g)^2 - E_{p_data}[T*], T* = 1 - √(p_g / p_data)",
+               "∫(√p_data - √p_g)^2, the squared Hellinger distance (times 2 with H^2 = 1/2 ∫...; "
+               "the f-GAN saddle objective)",
+               "E_x[exp(-v) - 1]", "E_z[exp(v) - 1]"),
+        _f_gan("js", "Jensen-Shannon", "2 JSD(p_data || p_g)", "u log u - (u + 1) log((u + 1)/2)",
+               "log 2 - log(1 + exp(-v))", "-log(2 - exp(t))", "log(2 p_data / (p_data + p_g))",
+               lambda v: np.log(2.0) - _softplus(-np.asarray(v, dtype=np.float64)),
+               lambda t: -np.log(2.0 * np.exp(-t) - 1.0), lambda lu: np.log(2.0) - _softplus(-lu),
+               "-E_{p_g}[f*(T*)] = 2 JSD(p_data || p_g) - E_{p_data}[T*], T* = log(2 p_data / (p_data + p_g))",
+               "2 JSD(p_data || p_g), Jensen-Shannon (the f-GAN saddle objective: saturates like minimax)",
+               "E_x[log(1 + exp(-v)) - log 2]", "E_z[log(1 + exp(v)) - log 2]"),
+        _f_gan("gan", "GAN", "2 JSD(p_data || p_g) - log 4", "u log u - (u + 1) log(u + 1)",
+               "-log(1 + exp(-v))", "-log(1 - exp(t))", "log(p_data / (p_data + p_g))",
+               lambda v: -_softplus(-np.asarray(v, dtype=np.float64)), lambda t: -np.log(np.exp(-t) - 1.0),
+               lambda lu: -_softplus(-lu),
+               "-E_{p_g}[f*(T*)] = 2 JSD(p_data || p_g) - log 4 - E_{p_data}[T*], T* = log(p_data / (p_data + p_g))",
+               "2 JSD(p_data || p_g) - log 4: the original GAN (minimax), as a member of the f-GAN family",
+               "E_x[log(1 + exp(-v))]", "E_z[log(1 + exp(v))]"),
     ]
 }
 

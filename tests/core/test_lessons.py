@@ -134,7 +134,7 @@ value = 0.0
                                   "wgan-vs-gan-disjoint", "conditional-ring8", "ring8", "ring8-unrolled",
                                   "k1-vs-k5", "label-smoothing-dstar", "instance-noise-disjoint",
                                   "minibatch-features-ring8", "consensus-ring8",
-                                  "compare-losses-ring8"])
+                                  "compare-losses-ring8", "fgan-kl-vs-reverse-kl"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]

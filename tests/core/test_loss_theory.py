@@ -64,8 +64,7 @@ def w1(p, q):
 def d_star_outputs(lid, pg, pd=P_DATA):
     """D* of the loss's own D objective, as the raw outputs G's loss reads."""
     loss = LOSSES[lid]
-    d = loss.optimal_d(pd, pg)
-    return loss.from_prob(d) if loss.has_probability else d
+    return loss.raw_from_display(loss.optimal_d(pd, pg))
 
 
 def g_loss_at(lid, outputs):
@@ -169,7 +168,44 @@ GRADIENT_FOLLOWS = {
     "logratio": (lambda t: kl(p_g(t), P_DATA), "KL(p_g || p_data)"),
     "ml": (lambda t: kl(P_DATA, p_g(t)), "KL(p_data || p_g)"),
     "hinge": (lambda t: 2 * tv(P_DATA, p_g(t)), "2 TV(p_data, p_g)"),
+    # The f-GAN family's saddle objective: at T*, G's step follows D_f(p_data || p_g) itself.
+    "fgan-kl": (lambda t: kl(P_DATA, p_g(t)), "KL(p_data || p_g)"),
+    "fgan-rkl": (lambda t: kl(p_g(t), P_DATA), "KL(p_g || p_data)"),
+    "fgan-pearson": (lambda t: pearson(P_DATA, p_g(t)), "chi^2(p_data || p_g) = ∫(p_data - p_g)^2 / p_g"),
+    "fgan-hellinger": (lambda t: hellinger2(P_DATA, p_g(t)), "∫(√p_data - √p_g)^2"),
+    "fgan-js": (lambda t: 2 * jsd(P_DATA, p_g(t)), "2 JSD(p_data || p_g)"),
+    "fgan-gan": (lambda t: 2 * jsd(P_DATA, p_g(t)) - math.log(4), "2 JSD(p_data || p_g) - log 4"),
 }
+
+# The f-GAN family's value at T*: D_f(p_data || p_g) - E_{p_data}[T*], D_f from its definition.
+F_DIVERGENCE = {
+    "fgan-kl": (lambda pg: kl(P_DATA, pg), "KL(p_data || p_g) - E_{p_data}[T*]"),
+    "fgan-rkl": (lambda pg: kl(pg, P_DATA), "KL(p_g || p_data) - E_{p_data}[T*]"),
+    "fgan-pearson": (lambda pg: pearson(P_DATA, pg), "chi^2(p_data || p_g) - E_{p_data}[T*]"),
+    "fgan-hellinger": (lambda pg: hellinger2(P_DATA, pg), "∫(√p_data - √p_g)^2 - E_{p_data}[T*]"),
+    "fgan-js": (lambda pg: 2 * jsd(P_DATA, pg), "2 JSD(p_data || p_g) - E_{p_data}[T*]"),
+    "fgan-gan": (lambda pg: 2 * jsd(P_DATA, pg) - math.log(4), "2 JSD(p_data || p_g) - log 4 - E_{p_data}[T*]"),
+}
+
+
+def pearson(p, q):
+    return integral((p - q) ** 2 / q)
+
+
+def hellinger2(p, q):
+    return integral((np.sqrt(p) - np.sqrt(q)) ** 2)
+
+
+@pytest.mark.parametrize("lid", list(F_DIVERGENCE))
+@pytest.mark.parametrize("theta", [-1.0, 0.3, THETA0])
+def test_f_gan_value_at_the_optimal_critic(lid, theta):
+    pg = p_g(theta)
+    divergence, text = F_DIVERGENCE[lid]
+    t_star = LOSSES[lid].optimal_d(P_DATA, pg)
+    assert value_at_d_star(lid, theta) == pytest.approx(divergence(pg) - integral(P_DATA * t_star), abs=1e-7)
+    assert text in LOSSES[lid].value_at_d_star
+    # and D's objective at T* is the divergence (the variational bound is tight there)
+    assert integral(P_DATA * t_star) + value_at_d_star(lid, theta) == pytest.approx(divergence(pg), abs=1e-7)
 
 
 @pytest.mark.parametrize("lid", list(GRADIENT_FOLLOWS))

@@ -27,6 +27,18 @@ D_FORMULA = {
     "wgan-gp": lambda r, f: f - r,
     "hinge": lambda r, f: max(0.0, 1 - r) + max(0.0, 1 + f),
 }
+# The f-GAN family from Nowozin et al. 2016, Table 6, as printed: the output activation g_f and the
+# conjugate f*; D minimises -g_f(v_real) + f*(g_f(v_fake)), G minimises -f*(g_f(v_fake)) (the saddle).
+F_GAN_TABLE = {
+    "kl": (lambda v: v, lambda t: math.exp(t - 1)),
+    "rkl": (lambda v: -math.exp(-v), lambda t: -1 - math.log(-t)),
+    "pearson": (lambda v: v, lambda t: 0.25 * t * t + t),
+    "hellinger": (lambda v: 1 - math.exp(-v), lambda t: t / (1 - t)),
+    "js": (lambda v: math.log(2) - math.log(1 + math.exp(-v)), lambda t: -math.log(2 - math.exp(t))),
+    "gan": (lambda v: -math.log(1 + math.exp(-v)), lambda t: -math.log(1 - math.exp(t))),
+}
+for _fid, (_gf, _conj) in F_GAN_TABLE.items():
+    D_FORMULA[f"fgan-{_fid}"] = lambda r, f, gf=_gf, conj=_conj: -gf(r) + conj(gf(f))
 G_FORMULA = {
     "minimax": lambda f: math.log(1 - sig(f)),
     "ns": lambda f: -math.log(sig(f)),
@@ -37,6 +49,8 @@ G_FORMULA = {
     "wgan-gp": lambda f: -f,
     "hinge": lambda f: -f,
 }
+for _fid, (_gf, _conj) in F_GAN_TABLE.items():
+    G_FORMULA[f"fgan-{_fid}"] = lambda f, gf=_gf, conj=_conj: -conj(gf(f))
 G_DERIVATIVE = {
     "minimax": lambda f: -sig(f),
     "ns": lambda f: sig(f) - 1,
@@ -46,6 +60,13 @@ G_DERIVATIVE = {
     "wgan": lambda f: -1.0,
     "wgan-gp": lambda f: -1.0,
     "hinge": lambda f: -1.0,
+    # d/dv of -f*(g_f(v)), by hand
+    "fgan-kl": lambda f: -math.exp(f - 1),
+    "fgan-rkl": lambda f: -1.0,
+    "fgan-pearson": lambda f: -(f / 2 + 1),
+    "fgan-hellinger": lambda f: -math.exp(f),
+    "fgan-js": lambda f: -sig(f),
+    "fgan-gan": lambda f: -sig(f),
 }
 
 
@@ -176,3 +197,41 @@ def test_the_registry_and_its_torch_twin_name_the_same_losses():
     assert list(TORCH_LOSSES) == list(LOSSES)
     with pytest.raises(ValueError, match="unknown loss 'nope'; choose one of"):
         torch_loss("nope")
+
+
+F_GANS = [lid for lid, l in LOSSES.items() if l.is_f_gan]
+
+
+def test_the_f_gan_family_is_the_six_of_the_lecture():
+    assert F_GANS == [f"fgan-{fid}" for fid in ("kl", "rkl", "pearson", "hellinger", "js", "gan")]
+
+
+@pytest.mark.parametrize("lid", F_GANS)
+@pytest.mark.parametrize("pd,pg", [(0.3, 0.7), (1.2, 0.1), (0.05, 2.0), (0.5, 0.5)])
+def test_the_f_gan_optimal_critic_minimises_ds_pointwise_objective(lid, pd, pg):
+    # At one point, D's objective is pd * a(v) + pg * b(v): its derivative vanishes at the registry's
+    # T* = f'(pd / pg), read back into a raw output, and the objective is larger on both sides.
+    loss, tl = LOSSES[lid], TORCH_LOSSES[lid]
+    t_star = loss.optimal_d(np.array([pd]), np.array([pg]))
+    v = torch.tensor([[float(loss.raw_from_display(t_star)[0])]], dtype=torch.float64)
+    ar, bf = tl.d_grad(v, v)
+    assert (pd * ar + pg * bf).item() == pytest.approx(0.0, abs=1e-9)
+
+    def objective(x):
+        t = torch.tensor([[x]], dtype=torch.float64)
+        return pd * tl.d_loss(t, torch.full((1, 1), -5.0, dtype=torch.float64)).item() - pd * tl.d_loss(
+            torch.zeros(1, 1, dtype=torch.float64), torch.full((1, 1), -5.0, dtype=torch.float64)).item() \
+            + pg * tl.d_loss(torch.zeros(1, 1, dtype=torch.float64), t).item()
+    x = v.item()
+    assert objective(x) < objective(x - 0.05) and objective(x) < objective(x + 0.05)
+    # The activation shows T, and the critic's label names it.
+    assert loss.to_prob(v.numpy())[0, 0] == pytest.approx(t_star[0], rel=1e-9, abs=1e-12)
+    assert loss.optimal_d_label().startswith("T* = f′(p_data / p_g) = ")
+
+
+@pytest.mark.parametrize("lid", F_GANS)
+def test_the_f_gan_critic_is_finite_where_p_g_vanishes(lid):
+    # On a grid p_g underflows to 0 in the tails: T* stays finite (the views would drop a row otherwise).
+    pd = np.array([0.0, 1e-300, 0.2, 0.4])
+    pg = np.array([0.3, 0.0, 0.0, 0.4])
+    assert np.isfinite(LOSSES[lid].optimal_d(pd, pg)).all()
