@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -117,7 +117,8 @@ class BatchedMLP:
     """
 
     def __init__(self, m: int, layout: Layout, activation: str, device: torch.device,
-                 gen: torch.Generator, shared_init: bool = True, dtype=torch.float32, init_std: float = 0.0):
+                 gen: torch.Generator | Sequence[torch.Generator], shared_init: bool = True, dtype=torch.float32,
+                 init_std: float = 0.0):
         if activation not in ACTIVATIONS:
             raise ValueError(f"model.activation: unknown activation {activation!r}; choose one of "
                              f"{', '.join(ACTIVATIONS)}")
@@ -162,10 +163,20 @@ class BatchedMLP:
             out.append((w, flat[0, off + i * o:off + i * o + o]))
         return out
 
-    def _init(self, gen: torch.Generator, shared: bool, dtype, init_std: float = 0.0) -> Tensor:
+    def _init(self, gen: torch.Generator | Sequence[torch.Generator], shared: bool, dtype,
+              init_std: float = 0.0) -> Tensor:
         # PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases; or, with
         # init_std > 0, weights N(0, init_std^2) and zero biases (the DCGAN / PacGAN convention).
-        rows = 1 if shared else self.m
+        # A sequence of generators: independent runs, each drawing its own block of m / len(gen) networks
+        # (shared within the block when `shared`), exactly as that block alone would be drawn.
+        if not isinstance(gen, torch.Generator):
+            gens = list(gen)
+            per = self.m // len(gens)
+            return torch.cat([self._init_block(g, per, shared, dtype, init_std) for g in gens])
+        return self._init_block(gen, self.m, shared, dtype, init_std)
+
+    def _init_block(self, gen: torch.Generator, m: int, shared: bool, dtype, init_std: float) -> Tensor:
+        rows = 1 if shared else m
         parts = []
         for _, i, o in self._slices:
             if init_std > 0:
@@ -182,7 +193,7 @@ class BatchedMLP:
             ones = torch.ones(rows, h, device=self.device, dtype=dtype)
             parts.append(torch.cat([ones, torch.zeros_like(ones)], dim=1).repeat(1, self.layout.layers))
         flat = torch.cat(parts, dim=1)
-        return flat.expand(self.m, -1).clone() if shared else flat
+        return flat.expand(m, -1).clone() if shared else flat
 
     @property
     def n_layers(self) -> int:
@@ -204,9 +215,10 @@ class BatchedMLP:
 
     def _views(self, flat: Tensor) -> list[tuple[Tensor, Tensor]]:
         out = []
+        m = flat.shape[0]       # all M networks, or the rows of some of them (`forward`'s rows)
         for off, i, o in self._slices:
-            w = flat[:, off:off + i * o].view(self.m, i, o)
-            b = flat[:, off + i * o:off + i * o + o].view(self.m, 1, o)
+            w = flat[:, off:off + i * o].view(m, i, o)
+            b = flat[:, off + i * o:off + i * o + o].view(m, 1, o)
             out.append((w, b))
         return out
 
@@ -217,13 +229,16 @@ class BatchedMLP:
         out = []
         for li in range(self.layout.layers):
             off = self._norm_start + 2 * h * li
-            out.append((flat[:, off:off + h].view(self.m, 1, h), flat[:, off + h:off + 2 * h].view(self.m, 1, h)))
+            m = flat.shape[0]
+            out.append((flat[:, off:off + h].view(m, 1, h), flat[:, off + h:off + 2 * h].view(m, 1, h)))
         return out
 
-    def _sn_scale(self, layer: int, w: Tensor, update: bool) -> Tensor:
+    def _sn_scale(self, layer: int, w: Tensor, update: bool, rows: Tensor | None = None) -> Tensor:
         """Estimated largest singular value of w (M, in, out) per network: (M, 1, 1)."""
         with torch.no_grad():
-            u = self._sn_u[layer]
+            u = self._sn_u[layer] if rows is None else self._sn_u[layer].index_select(0, rows)
+            if update and rows is not None:
+                raise ValueError("spectral norm's vectors are updated for all networks at once, not for some rows")
             v = F.normalize(torch.bmm(w, u.unsqueeze(2)).squeeze(2), dim=1)        # (M, in)
             u_new = F.normalize(torch.bmm(v.unsqueeze(1), w).squeeze(1), dim=1)    # (M, out)
             if update:
@@ -232,13 +247,23 @@ class BatchedMLP:
         sigma = torch.bmm(torch.bmm(v.unsqueeze(1), w), u_new.unsqueeze(2))
         return sigma.clamp_min(1e-8)
 
-    def _sn_weight(self, layer: int, w: Tensor, sn: Tensor | None, update: bool) -> Tensor:
-        return w if sn is None else torch.where(sn, w / self._sn_scale(layer, w, update), w)
+    def _sn_weight(self, layer: int, w: Tensor, sn: Tensor | None, update: bool, rows: Tensor | None = None) -> Tensor:
+        return w if sn is None else torch.where(sn, w / self._sn_scale(layer, w, update, rows), w)
+
+    def rows(self, idx: Tensor) -> Tensor:
+        """The flat weights (len(idx), P) of some of the networks, differentiable in `params`: a forward
+        pass of only those networks (`forward(flat=..., rows=idx)`) puts its gradient into their rows."""
+        k = idx.shape[0]
+        return torch.cat([p.index_select(0, idx).reshape(k, -1) for p in self.params], dim=1)
 
     def forward(self, x: Tensor, flat: Optional[Tensor] = None, sn: Optional[Tensor] = None,
                 sn_update: bool = False, mbstd: Optional[Tensor] = None, groups: int = 1,
-                mbstd_value: Optional[Tensor] = None, norm_ref: int | None = None) -> Tensor:
+                mbstd_value: Optional[Tensor] = None, norm_ref: int | None = None,
+                rows: Optional[Tensor] = None) -> Tensor:
         """x (M, N, in) -> (M, N, out).
+
+        rows: `flat` holds these networks only (x, sn, mbstd and mbstd_value then have their rows too), so
+        that a term only some networks use (a gradient penalty, unrolling) costs only them.
 
         sn (M, 1, 1) bool: divide each layer by its spectral norm for those networks.
         mbstd (M, 1, 1) float 0/1: append the minibatch standard deviation feature
@@ -248,10 +273,10 @@ class BatchedMLP:
         norm_ref: batch norm takes its statistics from the first `norm_ref` rows of x only.
         """
         ws = self.weights(flat)
-        h = self._hidden(x, ws, self.norms(flat), sn, sn_update, norm_ref)
+        h = self._hidden(x, ws, self.norms(flat), sn, sn_update, norm_ref, rows)
         last = len(ws) - 1
         w, b = ws[last]
-        w = self._sn_weight(last, w, sn, sn_update)
+        w = self._sn_weight(last, w, sn, sn_update, rows)
         if not self.layout.extra_last:
             return _linear(h, w, b)
         hid = h.shape[2]
@@ -266,10 +291,10 @@ class BatchedMLP:
         return self._hidden(x, self.weights(), self.norms(), sn, False, None)
 
     def _hidden(self, x: Tensor, ws: list, norms: list, sn: Tensor | None, sn_update: bool,
-                norm_ref: int | None) -> Tensor:
+                norm_ref: int | None, rows: Tensor | None = None) -> Tensor:
         h = x
         for li, (w, b) in enumerate(ws[:-1]):
-            w = self._sn_weight(li, w, sn, sn_update)
+            w = self._sn_weight(li, w, sn, sn_update, rows)
             if norms:
                 # Batch norm would cancel the bias, and its shift does the bias's job: the bias is left out
                 # (its gradient is 0), else Adam would push it around on the rounding noise of a zero gradient.
@@ -394,7 +419,8 @@ def _orthogonal(rows: int, cols: int, gen: torch.Generator, device, gain: float)
     return gain * (q if tall else q.t())
 
 
-def reinit_(net: BatchedMLP, scheme: str, gen: torch.Generator, gain: float = 1.0, shared: bool = True) -> None:
+def reinit_(net: BatchedMLP, scheme: str, gen: torch.Generator | Sequence[torch.Generator], gain: float = 1.0,
+            shared: bool = True) -> None:
     """Overwrite the linear layers of `net` in place the way TensorFlow initialises them, with zero biases.
 
     "xavier": U(-a, a), a = glorot_bound(fan_in, fan_out, gain), the default of TF's
@@ -402,24 +428,35 @@ def reinit_(net: BatchedMLP, scheme: str, gen: torch.Generator, gain: float = 1.
     (semi-)orthogonal matrix times gain (tf.orthogonal_initializer). The fan-in of D's last layer does
     not count its minibatch-std input, whose weight starts at 0. Batch norm's scale and shift are
     left as they are. shared: one draw for all M networks (as `BatchedMLP(shared_init=True)`);
-    otherwise each network gets its own. The weights are written into `flat` in place, so views,
-    optimizer state and trainers holding the network stay valid.
+    otherwise each network gets its own. A sequence of generators: independent runs, each drawing its own
+    block of M / len(gen) networks, as that block alone would be drawn. The weights are written into
+    `flat` in place, so views, optimizer state and trainers holding the network stay valid.
     """
     if scheme not in INIT_SCHEMES:
         raise ValueError(f"init: unknown scheme {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
-    rows = 1 if shared else net.m
+    gens = [gen] if isinstance(gen, torch.Generator) else list(gen)
+    per = net.m // len(gens)
+    rows = 1 if shared else per
     extra = net.layout.extra_last
     last = net.n_layers - 1
     with torch.no_grad():
         for li, (off, i, o) in enumerate(net._slices):
             fan_in = i - extra if li == last else i
-            w = torch.zeros(rows, i, o, dtype=torch.float64, device=net.device)
-            for r in range(rows):
-                if scheme == "xavier":
-                    a = glorot_bound(fan_in, o, gain)
-                    w[r, :fan_in] = (torch.rand(fan_in, o, generator=gen, device=net.device,
-                                                dtype=torch.float64) * 2 - 1) * a
-                else:
-                    w[r, :fan_in] = _orthogonal(fan_in, o, gen, net.device, gain)
-            net.flat[:, off:off + i * o] = w.reshape(rows, i * o).to(net.flat.dtype)
-            net.flat[:, off + i * o:off + i * o + o] = 0.0
+            for r, g in enumerate(gens):
+                w = _tf_layer(scheme, rows, i, o, fan_in, g, net.device, gain)
+                block = net.flat[r * per:(r + 1) * per]
+                block[:, off:off + i * o] = w.reshape(rows, i * o).to(net.flat.dtype)
+                block[:, off + i * o:off + i * o + o] = 0.0
+
+
+def _tf_layer(scheme: str, rows: int, i: int, o: int, fan_in: int, gen: torch.Generator, device,
+              gain: float) -> Tensor:
+    """One linear layer's weights (rows, i, o) for `reinit_`, in float64; the rows past fan_in stay 0."""
+    w = torch.zeros(rows, i, o, dtype=torch.float64, device=device)
+    for r in range(rows):
+        if scheme == "xavier":
+            a = glorot_bound(fan_in, o, gain)
+            w[r, :fan_in] = (torch.rand(fan_in, o, generator=gen, device=device, dtype=torch.float64) * 2 - 1) * a
+        else:
+            w[r, :fan_in] = _orthogonal(fan_in, o, gen, device, gain)
+    return w

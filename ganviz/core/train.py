@@ -13,6 +13,18 @@ gradient penalty's interpolation weights come from a second generator, drawn
 only while some GAN of the set uses them, so that they cost nothing otherwise
 and never shift the data stream.
 
+Independent runs in lockstep: `seed` may be a list of R seeds. The trainer then holds R runs of the
+given GANs (GAN r * M0 + i is GAN i of run r, M0 = len(settings)), each with the initial weights,
+batches, latent vectors and noise of its own seed: a generator and a noise generator per run, each
+drawn in the order above, so that run r in lockstep sees exactly what a trainer with seed[r] alone
+would see (the draws are a loop over the runs; the networks' arithmetic is batched). The GANs of one
+run share that run's batches, as above. A run whose GANs have all diverged stops there (`run_trainer`
+holds it as it was), as the run alone would have stopped; the others go on.
+
+Per-GAN costs stay per GAN: a gradient penalty, R1 (each a double backward) and unrolled D steps are
+computed on the rows of the GANs that use them only (`BatchedMLP.rows`), and the others take the
+hand-written backward as if no GAN of the set used them.
+
 Why one long module: the Trainer's four D-update paths (hand-written backward, autograd,
 joint simultaneous steps, unrolled) share one RNG order, one stats record and one set of
 per-GAN masks; the order of draws is what makes a run reproducible and a GAN in lockstep see
@@ -87,10 +99,48 @@ class StepStats:
     d_fake = property(lambda self: self._f.mean(1))
 
 
+class Rows:
+    """Some of the GANs of a set (those that use a penalty, or unrolling): their indices and loss groups.
+
+    idx is None when they are all of them, so that the common case indexes nothing.
+    """
+
+    def __init__(self, idx: Sequence[int], losses: Sequence[str], device: torch.device):
+        self.n = len(idx)
+        self.idx = None if list(idx) == list(range(len(losses))) else torch.tensor(list(idx), device=device)
+        self.loss_groups, self.loss_order = _loss_groups([losses[i] for i in idx], device)
+
+    def take(self, t):
+        """These GANs' rows of a per-GAN tensor (M, ...); None stays None."""
+        return t if t is None or self.idx is None else t.index_select(0, self.idx)
+
+    def spread(self, part: Tensor, m: int) -> Tensor:
+        """(M,) with these GANs' values `part` and 0 elsewhere (differentiable in part)."""
+        return part if self.idx is None else part.new_zeros(m).index_add(0, self.idx, part)
+
+    def put(self, full: Tensor, part: Tensor) -> Tensor:
+        """`full` (M, ...) with these GANs' rows replaced by `part` (out of place; differentiable in part)."""
+        return part if self.idx is None else full.index_copy(0, self.idx, part)
+
+
+def _loss_groups(losses: Sequence[str], device: torch.device):
+    """GANs grouped by loss, one loss call per distinct loss: [(loss, rows or None)], and the order that
+    puts the groups' concatenated results back in GAN order (None for a single group)."""
+    groups: dict[str, list[int]] = {}
+    for i, lid in enumerate(losses):
+        groups.setdefault(lid, []).append(i)
+    if len(groups) == 1:
+        return [(torch_loss(losses[0]), None)], None
+    order = [i for idx in groups.values() for i in idx]
+    return ([(torch_loss(lid), torch.tensor(idx, device=device)) for lid, idx in groups.items()],
+            torch.tensor(np.argsort(order), device=device))
+
+
 class Trainer:
     def __init__(self, mixture: Mixture, model: ModelSettings = ModelSettings(),
                  settings: Sequence[TrainSettings] | TrainSettings = TrainSettings(),
-                 seed: int = 0, device: str | torch.device = "cpu", shared_init: bool = True):
+                 seed: int | Sequence[int] = 0, device: str | torch.device = "cpu", shared_init: bool = True):
+        """settings: one per GAN; seed: one seed, or one per independent run of those GANs (see above)."""
         if isinstance(settings, TrainSettings):
             settings = [settings]
         settings = list(settings)
@@ -100,14 +150,20 @@ class Trainer:
         for i, s in enumerate(settings):
             validate_train(s, "train" if len(settings) == 1 else f"panels[{i}]")
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
+        self.seeds = [int(seed)] if isinstance(seed, (int, np.integer)) else [int(s) for s in seed]
+        if not self.seeds:
+            raise SettingsError("seed: at least one seed is needed")
+        self.runs = len(self.seeds)
+        self.per_run = len(settings)
+        settings = settings * self.runs
         self.m = len(settings)
         self.model = model
-        self.seed = seed
+        self.seed = self.seeds[0]
         self.shared_init = shared_init
-        self.gen = torch.Generator(device=self.device)
-        self.gen.manual_seed(seed)
-        self.noise_gen = torch.Generator(device=self.device)
-        self.noise_gen.manual_seed(seed + 104729)
+        self.gens = [self._generator(s) for s in self.seeds]
+        self.noise_gens = [self._generator(s + 104729) for s in self.seeds]
+        self.gen, self.noise_gen = self.gens[0], self.noise_gens[0]
+        self._stopped: dict[int, "Trainer"] = {}     # run -> that run alone as it was when all its GANs diverged
         self._set_mixture(mixture)
         self.dim = mixture.dim
         n_cls = mixture.n_components if model.conditional else 0
@@ -117,9 +173,10 @@ class Trainer:
                           batchnorm=model.g_batchnorm)
         d_layout = Layout(mixture.dim * model.pack + n_cls, 1, model.d_width, model.d_layers, extra_last=1,
                           pieces=max(1, model.d_maxout))
-        self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, self.gen, shared_init,
+        init_gen = self.gen if self.runs == 1 else self.gens
+        self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, init_gen, shared_init,
                             init_std=model.init_std)
-        self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, self.gen, shared_init,
+        self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, init_gen, shared_init,
                             init_std=model.init_std)
         self.step_count = 0
         self.d_step_count = 0
@@ -133,6 +190,11 @@ class Trainer:
         # Called between the pieces of a step (see step_interruptible); None: not interruptible.
         self.yield_point: Optional[Callable[[], None]] = None
         self.apply_settings(settings)
+
+    def _generator(self, seed: int) -> torch.Generator:
+        g = torch.Generator(device=self.device)
+        g.manual_seed(seed)
+        return g
 
     # -- settings, live ------------------------------------------------------
     def apply_settings(self, settings: Sequence[TrainSettings]) -> None:
@@ -190,24 +252,24 @@ class Trainer:
         self._draw_noise = any_("instance_noise") or self._gp is not None
         self.batch_size = first.batch_size
         self.joint = first.update == "simultaneous" or self._consensus is not None
-        # GANs grouped by loss: one loss call per distinct loss.
-        groups: dict[str, list[int]] = {}
-        for i, s in enumerate(settings):
-            groups.setdefault(s.loss, []).append(i)
-        if len(groups) == 1:
-            self._loss_groups = [(torch_loss(first.loss), None)]
-            self._loss_order = None
-        else:
-            self._loss_groups = [(torch_loss(lid), torch.tensor(idx, device=dev)) for lid, idx in groups.items()]
-            order = [i for idx in groups.values() for i in idx]
-            self._loss_order = torch.tensor(np.argsort(order), device=dev)
-        # The hand-written backward covers the plain MLP; anything that needs second derivatives or
-        # batch-coupled features goes through autograd.
-        plain = self._sn is None and self._mbstd is None and self._gp is None and self._r1 is None
+        losses = [s.loss for s in settings]
+        self._loss_groups, self._loss_order = _loss_groups(losses, dev)
+
+        def rows(flags: list[bool]) -> Optional[Rows]:
+            idx = [i for i, f in enumerate(flags) if f]
+            return Rows(idx, losses, dev) if idx else None
+
+        # Penalties and unrolling are computed for the GANs that use them only (their coefficients per row).
+        self._gp_rows = rows([s.gp > 0 for s in settings])
+        self._r1_rows = rows([s.r1 > 0 for s in settings])
+        self._unroll_rows = rows([s.unroll > 0 for s in settings])
+        # The hand-written backward covers the plain MLP (with penalties added by autograd on their rows);
+        # spectral norm and batch-coupled features go through autograd.
+        plain = self._sn is None and self._mbstd is None
         m = self.model
         plain = plain and not (m.g_batchnorm or m.d_maxout or m.pack > 1)
         self._fast_d = self.fast and plain
-        self._fast_g = self.fast and plain and not any(self._unroll)
+        self._fast_g = self.fast and plain
         self._fast_joint = self._fast_g and self._consensus is None
         self._analytic = all(l.d_grad is not None and l.g_grad is not None for l, _ in self._loss_groups)
 
@@ -229,15 +291,26 @@ class Trainer:
         self.sampler = torch_sampler(mixture, self.device)
 
     # -- sampling ------------------------------------------------------------
-    def _expand(self, t: Tensor) -> Tensor:
-        return t.unsqueeze(0).expand(self.m, *t.shape)
+    def _expand(self, t: Tensor, m: Optional[int] = None) -> Tensor:
+        return t.unsqueeze(0).expand(self.m if m is None else m, *t.shape)
 
     def _onehot(self, labels: Tensor) -> Tensor:
         return torch.nn.functional.one_hot(labels, self.n_classes).to(torch.float32)
 
+    def _per_run(self, parts: list[Tensor]) -> Tensor:
+        """One draw per run (each (N, ...)) -> (M, N, ...): run r's draw for each of its GANs."""
+        x = torch.stack(parts)
+        if self.per_run == 1:
+            return x
+        return x.unsqueeze(1).expand(self.runs, self.per_run, *x.shape[1:]).reshape(self.m, *x.shape[1:])
+
     def _real(self, n: int) -> tuple[Tensor, Optional[Tensor]]:
-        x, lab = self.sampler.sample(n, self.gen)
-        return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+        """A real batch for every GAN: (M, n, d) and its one-hot labels ((n, C), or (M, n, C) with runs)."""
+        if self.runs == 1:
+            x, lab = self.sampler.sample(n, self.gen)
+            return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+        xs, labs = zip(*[self.sampler.sample(n, g) for g in self.gens])
+        return self._per_run(list(xs)), (self._onehot(self._per_run(list(labs))) if self.n_classes else None)
 
     def sample_z(self, n: int, gen: Optional[torch.Generator] = None) -> Tensor:
         gen = self.gen if gen is None else gen
@@ -246,11 +319,12 @@ class Trainer:
         return torch.randn(n, self.model.latent_dim, generator=gen, device=self.device)
 
     def _latent(self, n: int) -> tuple[Tensor, Optional[Tensor]]:
-        z = self._expand(self.sample_z(n))
-        if not self.n_classes:
-            return z, None
-        oh = self._onehot(self.sampler.labels(n, self.gen))
-        return z, oh
+        if self.runs == 1:
+            z = self._expand(self.sample_z(n))
+            return z, (self._onehot(self.sampler.labels(n, self.gen)) if self.n_classes else None)
+        draws = [(self.sample_z(n, g), self.sampler.labels(n, g) if self.n_classes else None) for g in self.gens]
+        z = self._per_run([d[0] for d in draws])
+        return z, (self._onehot(self._per_run([d[1] for d in draws])) if self.n_classes else None)
 
     def _with_cond(self, x: Tensor, cond: Optional[Tensor]) -> Tensor:
         if not self.n_classes:
@@ -258,14 +332,15 @@ class Trainer:
         if cond is None:
             raise ValueError("a conditional GAN needs class labels")
         if cond.dim() == 2:
-            cond = self._expand(cond)
+            cond = self._expand(cond, x.shape[0])
         return torch.cat([x, cond], dim=2)
 
     def generate(self, z: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
-                 norm_ref: int | None = None) -> Tensor:
+                 norm_ref: int | None = None, rows: Optional[Rows] = None) -> Tensor:
         """z (M, N, latent) or (N, latent) -> x (M, N, d).
 
         norm_ref: with g_batchnorm, normalise with the statistics of the first `norm_ref` rows only.
+        rows: `flat` and z hold these GANs only.
         """
         if z.dim() == 2:
             z = self._expand(z)
@@ -273,21 +348,28 @@ class Trainer:
             if cond is None:
                 raise ValueError("a conditional generator needs class labels")
             if cond.dim() == 2:
-                cond = self._expand(cond)
+                cond = self._expand(cond, z.shape[0])
             z = torch.cat([z, cond], dim=2)
-        return self.G(z, flat=flat, norm_ref=norm_ref)
+        return self.G(z, flat=flat, norm_ref=norm_ref, rows=None if rows is None else rows.idx)
 
     def discriminate(self, x: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
-                     groups: int = 1, sn_update: bool = False, mbstd_value: Optional[Tensor] = None) -> Tensor:
-        """x (M, N, d * pack), N packs (see `pack_samples`) -> raw D output (M, N)."""
+                     groups: int = 1, sn_update: bool = False, mbstd_value: Optional[Tensor] = None,
+                     rows: Optional[Rows] = None) -> Tensor:
+        """x (M, N, d * pack), N packs (see `pack_samples`) -> raw D output (M, N).
+
+        rows: `flat` and x hold these GANs only (a per-GAN cond too).
+        """
         if self.n_classes:
             if cond is None:
                 raise ValueError("a conditional discriminator needs class labels")
             if cond.dim() == 2:
-                cond = self._expand(cond)
+                cond = self._expand(cond, x.shape[0])
             x = torch.cat([x, cond], dim=2)
-        out = self.D(x, flat=flat, sn=self._sn, sn_update=sn_update, mbstd=self._mbstd, groups=groups,
-                     mbstd_value=mbstd_value)
+        sn, mbstd = self._sn, self._mbstd
+        if rows is not None:
+            sn, mbstd, mbstd_value = rows.take(sn), rows.take(mbstd), rows.take(mbstd_value)
+        out = self.D(x, flat=flat, sn=sn, sn_update=sn_update, mbstd=mbstd, groups=groups,
+                     mbstd_value=mbstd_value, rows=None if rows is None else rows.idx)
         return out.squeeze(2)
 
     def pack_samples(self, x: Tensor) -> Tensor:
@@ -321,21 +403,23 @@ class Trainer:
         return torch.tensor(vals, device=self.device).view(-1, 1, 1)
 
     # -- losses --------------------------------------------------------------
-    def _grouped(self, fn, *args):
+    def _grouped(self, fn, *args, rows: Optional[Rows] = None):
         """fn(loss, *rows) applied to each loss group's rows of the (M, ...) arguments, reassembled in
-        GAN order; fn may return a tensor or a tuple of tensors with a leading GAN axis."""
-        if self._loss_order is None:
-            return fn(self._loss_groups[0][0], *args)
+        GAN order; fn may return a tensor or a tuple of tensors with a leading GAN axis.
+        rows: the arguments hold these GANs' rows only."""
+        groups, order = (self._loss_groups, self._loss_order) if rows is None else (rows.loss_groups, rows.loss_order)
+        if order is None:
+            return fn(groups[0][0], *args)
         outs = []
-        for loss, idx in self._loss_groups:
+        for loss, idx in groups:
             outs.append(fn(loss, *[a.index_select(0, idx) if torch.is_tensor(a) and a.dim() else a for a in args]))
         if isinstance(outs[0], tuple):
-            return tuple(torch.cat(parts).index_select(0, self._loss_order) for parts in zip(*outs))
-        return torch.cat(outs).index_select(0, self._loss_order)
+            return tuple(torch.cat(parts).index_select(0, order) for parts in zip(*outs))
+        return torch.cat(outs).index_select(0, order)
 
-    def _per_gan(self, fn_name: str, *args) -> Tensor:
-        """Each GAN's own loss on its rows of the (M, ...) arguments: (M,)."""
-        return self._grouped(lambda loss, *a: getattr(loss, fn_name)(*a), *args)
+    def _per_gan(self, fn_name: str, *args, rows: Optional[Rows] = None) -> Tensor:
+        """Each GAN's own loss on its rows of the (M, ...) arguments: (M,) (or the rows' own with `rows`)."""
+        return self._grouped(lambda loss, *a: getattr(loss, fn_name)(*a), *args, rows=rows)
 
     def _d_objective(self, xr: Tensor, xf: Tensor, cr, cf,
                      noise: tuple[Tensor, Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
@@ -343,34 +427,77 @@ class Trainer:
         xr, xf = self._seen(xr, xf, noise)
         xr, xf = self.pack_samples(xr), self.pack_samples(xf)
         b = xr.shape[1]
-        x = torch.cat([xr, xf], dim=1)
-        need_r1 = self._r1 is not None
-        if need_r1:
-            x = x.detach().requires_grad_(True)
-        cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
-        out = self.discriminate(x, cond, groups=2, sn_update=True)
+        # R1's pass before the main one: with spectral norm, both then see the same power iteration.
+        r1 = self._r1_loss(xr, cr)
+        cond = torch.cat([cr, cf], dim=-2) if self.n_classes else None
+        out = self.discriminate(torch.cat([xr, xf], dim=1), cond, groups=2, sn_update=True)
         r, f = out[:, :b], out[:, b:]
         loss = self._per_gan("d_loss", r, f, self._smooth)
-        if self._gp is not None:
-            eps = noise[2][::self.pack]     # one interpolation weight per pack: GP's points lie between packs
-            xh = (eps * xr.detach() + (1 - eps) * xf.detach()).requires_grad_(True)
-            ch = cr if self.n_classes else None
-            oh = self.discriminate(xh, ch, groups=1)
-            (gx,) = torch.autograd.grad(oh.sum(), xh, create_graph=True)
-            loss = loss + self._gp * ((gx.norm(dim=2) - 1) ** 2).mean(1)
-        if need_r1:
-            (gx,) = torch.autograd.grad(r.sum(), x, create_graph=True)
-            loss = loss + 0.5 * self._r1 * (gx[:, :b] ** 2).sum(2).mean(1)
+        gp = self._gp_loss(xr, xf, cr, noise)
+        for pen in (r1, gp):
+            if pen is not None:
+                loss = loss + pen
         return loss, r, f
+
+    def _penalised(self, loss: Tensor, g: Tensor, xr: Tensor, xf: Tensor, cr, noise) -> tuple[Tensor, Tensor]:
+        """D's loss and gradient from the hand-written backward, with the penalties of the GANs that use them
+        added (autograd on their rows only)."""
+        pens = [p for p in (self._r1_loss(xr, cr), self._gp_loss(xr, xf, cr, noise)) if p is not None]
+        if not pens:
+            return loss, g
+        self._yield()
+        with torch.enable_grad():
+            pen = pens[0] if len(pens) == 1 else pens[0] + pens[1]
+            g_pen = self.D.flat_grad(pen.sum())
+        return loss + pen.detach(), g + g_pen
+
+    def _d_rows(self, rows: Rows) -> Optional[Tensor]:
+        """D's weights for a pass of these GANs only, differentiable in D's parameters (None: all of them)."""
+        return None if rows.idx is None else self.D.rows(rows.idx)
+
+    def _gp_loss(self, xr: Tensor, xf: Tensor, cr, noise) -> Optional[Tensor]:
+        """The gradient penalty (Gulrajani et al. 2017) of the GANs that use it, (M,) with 0 for the others,
+        from a pass of their rows only. xr, xf: packs as D sees them."""
+        rows = self._gp_rows
+        if rows is None:
+            return None
+        eps = noise[2][..., ::self.pack, :]      # one interpolation weight per pack: GP's points lie between packs
+        if eps.dim() == 3:
+            eps = rows.take(eps)
+        with torch.enable_grad():
+            xh = (eps * rows.take(xr).detach() + (1 - eps) * rows.take(xf).detach()).requires_grad_(True)
+            ch = (rows.take(cr) if cr.dim() == 3 else cr) if self.n_classes else None
+            oh = self.discriminate(xh, ch, flat=self._d_rows(rows), groups=1, rows=rows)
+            (gx,) = torch.autograd.grad(oh.sum(), xh, create_graph=True)
+            return rows.spread(rows.take(self._gp) * ((gx.norm(dim=2) - 1) ** 2).mean(1), self.m)
+
+    def _r1_loss(self, xr: Tensor, cr) -> Optional[Tensor]:
+        """R1 (Mescheder et al. 2018), 1/2 r1 E|grad D(x_real)|^2, of the GANs that use it, (M,) with 0 for
+        the others, from a pass of their rows only. xr: real packs as D sees them."""
+        rows = self._r1_rows
+        if rows is None:
+            return None
+        with torch.enable_grad():
+            x = rows.take(xr).detach().requires_grad_(True)
+            c = (rows.take(cr) if cr.dim() == 3 else cr) if self.n_classes else None
+            r = self.discriminate(x, c, flat=self._d_rows(rows), groups=1, rows=rows)
+            (gx,) = torch.autograd.grad(r.sum(), x, create_graph=True)
+            return rows.spread(0.5 * rows.take(self._r1) * (gx ** 2).sum(2).mean(1), self.m)
 
     def _noise_draws(self, b: int) -> Optional[tuple[Tensor, Tensor, Tensor]]:
         """Instance noise for real and fake, and the gradient penalty's interpolation weights; None when no
-        GAN uses them. From their own generator, so that the data stream does not depend on the settings."""
+        GAN uses them. From their own generator, so that the data stream does not depend on the settings.
+        Shared by the GANs ((b, d), (b, d), (b, 1)), or with runs one draw per run ((M, b, d), ...)."""
         if not self._draw_noise:
             return None
-        n = torch.randn(2, b, self.dim, generator=self.noise_gen, device=self.device)
-        eps = torch.rand(b, 1, generator=self.noise_gen, device=self.device)
-        return n[0], n[1], eps
+        if self.runs == 1:
+            n = torch.randn(2, b, self.dim, generator=self.noise_gen, device=self.device)
+            eps = torch.rand(b, 1, generator=self.noise_gen, device=self.device)
+            return n[0], n[1], eps
+        draws = [(torch.randn(2, b, self.dim, generator=g, device=self.device),
+                  torch.rand(b, 1, generator=g, device=self.device)) for g in self.noise_gens]
+        n = self._per_run([d[0] for d in draws])
+        return n[:, 0], n[:, 1], self._per_run([d[1] for d in draws])
 
     # -- updates -------------------------------------------------------------
     @property
@@ -394,12 +521,18 @@ class Trainer:
             return None
         return torch.tensor([c > i for c in counts], device=self.device).view(-1, 1)
 
-    def _seen(self, xr: Optional[Tensor], xf: Tensor, noise) -> tuple[Optional[Tensor], Tensor]:
-        """Real and fake samples as D sees them: with instance noise, when it is on."""
+    def _seen(self, xr: Optional[Tensor], xf: Tensor, noise,
+              rows: Optional[Rows] = None) -> tuple[Optional[Tensor], Tensor]:
+        """Real and fake samples as D sees them: with instance noise, when it is on.
+        rows: xr and xf hold these GANs only."""
         sigma = self._noise_std()
         if sigma is None:
             return xr, xf
-        return (None if xr is None else xr + sigma * noise[0]), xf + sigma * noise[1]
+        nr, nf = noise[0], noise[1]
+        if rows is not None:
+            sigma = rows.take(sigma)
+            nr, nf = (rows.take(nr), rows.take(nf)) if nr.dim() == 3 else (nr, nf)
+        return (None if xr is None else xr + sigma * nr), xf + sigma * nf
 
     def _logit_grads(self, out: Tensor, b: int, which: str) -> tuple[Tensor, Tensor]:
         """Loss per GAN and its gradient with respect to D's raw outputs (M, N).
@@ -444,12 +577,14 @@ class Trainer:
             with torch.no_grad():
                 xf = self.G.forward_cached(self._with_cond(z, cf))[0]
                 xr_s, xf_s = self._seen(xr, xf, noise)
-                cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
+                cond = torch.cat([cr, cf], dim=-2) if self.n_classes else None
                 out, cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
                 out = out.squeeze(2)
                 loss, go = self._logit_grads(out, b, "d")
                 self._yield()
                 g, _ = self.D.backward_cached(cache, go.unsqueeze(2))
+            loss, g = self._penalised(loss, g, xr_s, xf_s, cr, noise)
+            with torch.no_grad():
                 self._apply_d(g, loss, out[:, :b], out[:, b:], active)
             return
         with torch.no_grad():
@@ -479,36 +614,50 @@ class Trainer:
         return BatchedMLP.minibatch_std(h, 1)[:, :1, :]
 
     def _real_eval(self, n: int):
-        x, lab = self.sampler.sample(n, self._eval_gen())
-        return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+        if self.runs == 1:
+            x, lab = self.sampler.sample(n, self._eval_gen())
+            return self._expand(x), (self._onehot(lab) if self.n_classes else None)
+        xs, labs = zip(*[self.sampler.sample(n, g) for g in self._eval_gens()])
+        return self._per_run(list(xs)), (self._onehot(self._per_run(list(labs))) if self.n_classes else None)
 
     def _eval_gen(self) -> torch.Generator:
-        if not hasattr(self, "_egen"):
-            self._egen = torch.Generator(device=self.device)
-            self._egen.manual_seed(self.seed + 7919)
-        return self._egen
+        return self._eval_gens()[0]
 
-    def _unrolled_d(self, active_unroll: list[int]) -> Optional[Tensor]:
-        """D's weights after `unroll` differentiable optimizer steps (Metz et al. 2016)."""
-        n = max(active_unroll)
-        if n == 0:
+    def _eval_gens(self) -> list[torch.Generator]:
+        # Made on first use: a run that never needs them draws nothing.
+        if not hasattr(self, "_egens"):
+            self._egens = [self._generator(s + 7919) for s in self.seeds]
+        return self._egens
+
+    def _unrolled_d(self) -> Optional[Tensor]:
+        """The weights of the unrolling GANs' Ds after their `unroll` differentiable optimizer steps (Metz et
+        al. 2016), (rows, P) for `self._unroll_rows`; None when no GAN unrolls. Each step draws a batch for
+        every GAN (the draws do not depend on who unrolls), but only the unrolling GANs' rows are computed."""
+        rows = self._unroll_rows
+        if rows is None:
             return None
-        flat = self.D.flat.detach().requires_grad_(True)
-        st = {k: v.detach() for k, v in self.opt_d.state.items()}
+        counts = [self._unroll[i] for i in (range(self.m) if rows.idx is None else rows.idx.tolist())]
+        flat = rows.take(self.D.flat).detach().requires_grad_(True)
+        st = {k: rows.take(v).detach() for k, v in self.opt_d.state.items() if k != "t0"}
+        hyper = {k: rows.take(v) for k, v in self._hyper_d.items() if k != "uniform"}
+        smooth = rows.take(self._smooth) if torch.is_tensor(self._smooth) else self._smooth
         b = self.batch_size
-        for i in range(n):
+        for i in range(max(counts)):
             self._yield()
             xr, cr = self._real(b * self.pack)
             z, cf = self._latent(b * self.pack)
             noise = self._noise_draws(b * self.pack)
-            xf = self.generate(z, cf)
-            x = torch.cat([self.pack_samples(v) for v in self._seen(xr, xf, noise)], dim=1)
-            cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
-            out = self.discriminate(x, cond, flat=flat, groups=2)
-            loss = self._per_gan("d_loss", out[:, :b], out[:, b:], self._smooth)
+            # G's gradient runs back through these fakes too: D's unrolled steps depend on G (Metz et al.).
+            xf = self.generate(rows.take(z), self._rows_cond(rows, cf) if self.n_classes else None,
+                               flat=self._g_rows(rows), rows=rows)
+            xr = rows.take(xr)
+            x = torch.cat([self.pack_samples(v) for v in self._seen(xr, xf, noise, rows)], dim=1)
+            cond = self._rows_cond(rows, torch.cat([cr, cf], dim=-2)) if self.n_classes else None
+            out = self.discriminate(x, cond, flat=flat, groups=2, rows=rows)
+            loss = self._per_gan("d_loss", out[:, :b], out[:, b:], smooth, rows=rows)
             (g,) = torch.autograd.grad(loss.sum(), flat, create_graph=True)
-            new_flat, new_st = self.opt_d.kind.update(flat, g, st, self._hyper_d)
-            keep = self._active(active_unroll, i)
+            new_flat, new_st = self.opt_d.kind.update(flat, g, st, hyper)
+            keep = self._active(counts, i)
             if keep is None:
                 flat, st = new_flat, new_st
             else:
@@ -519,13 +668,19 @@ class Trainer:
                 flat.register_hook(self._yield_in_backward)
         return flat
 
+    @staticmethod
+    def _rows_cond(rows: Rows, cond: Tensor) -> Tensor:
+        return rows.take(cond) if cond.dim() == 3 else cond
+
+    def _g_rows(self, rows: Rows) -> Optional[Tensor]:
+        """G's weights for a pass of these GANs only, differentiable in G's parameters (None: all of them)."""
+        return None if rows.idx is None else self.G.rows(rows.idx)
+
     def _yield_in_backward(self, grad: Tensor) -> None:
         self._yield()
 
     @torch.no_grad()
-    def _g_fast(self, b: int) -> tuple[Tensor, Tensor]:
-        z, cf = self._latent(b)
-        noise = self._noise_draws(b)
+    def _g_fast(self, z: Tensor, cf, noise) -> tuple[Tensor, Tensor]:
         xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
         _, xf_s = self._seen(None, xf, noise)
         out, d_cache = self.D.forward_cached(self._with_cond(xf_s, cf))
@@ -534,23 +689,45 @@ class Trainer:
         g, _ = self.G.backward_cached(g_cache, gx[:, :, :self.dim].contiguous() if self.n_classes else gx)
         return loss, g
 
-    def g_step(self, active: Optional[Tensor] = None) -> None:
-        self._yield()
-        b = self.batch_size
+    def _g_unrolled(self, d_flat: Tensor, z: Tensor, cf, noise) -> tuple[Tensor, Tensor]:
+        """G's loss and gradient for the unrolling GANs' rows only, against their unrolled Ds."""
+        rows = self._unroll_rows
+        with torch.enable_grad():
+            cond = self._rows_cond(rows, cf) if self.n_classes else None
+            xf = self.generate(rows.take(z), cond, flat=self._g_rows(rows), rows=rows)
+            _, xf = self._seen(None, xf, noise, rows)
+            f = self.discriminate(self.pack_samples(xf), cond, flat=d_flat, groups=1, rows=rows)
+            loss = self._per_gan("g_loss", f, rows=rows)
+            self._yield()
+            # Through d_flat too: the unrolled steps trained D on G's fakes.
+            g = rows.take(self.G.flat_grad(loss.sum()))
+        return loss.detach(), g
+
+    def _g_loss_grad(self, z: Tensor, cf, noise, d_flat: Optional[Tensor]) -> tuple[Tensor, Tensor]:
+        """G's loss per GAN and its gradient (M, P) on this batch; the unrolling GANs' against their
+        unrolled D (`d_flat`, their rows)."""
         if self._fast_g:
-            loss, g = self._g_fast(b)
-            mask = self._finite_mask(loss, g, active)
-            self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
-            self.stats.record_g(loss, g)
-            return
-        d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
-        z, cf = self._latent(b * self.pack)
-        noise = self._noise_draws(b * self.pack)
+            loss, g = self._g_fast(z, cf, noise)
+            if d_flat is None:
+                return loss, g
+            rows = self._unroll_rows
+            loss_u, g_u = self._g_unrolled(d_flat, z, cf, noise)
+            return rows.put(loss, loss_u), rows.put(g, g_u)
+        if d_flat is not None:
+            d_flat = self._unroll_rows.put(self.D.flat.detach(), d_flat)
         _, xf = self._seen(None, self.generate(z, cf), noise)
         f = self.discriminate(self.pack_samples(xf), cf, flat=d_flat, groups=1)
         loss = self._per_gan("g_loss", f)
         self._yield()
-        g = self.G.flat_grad(loss.sum())
+        return loss.detach(), self.G.flat_grad(loss.sum())
+
+    def g_step(self, active: Optional[Tensor] = None) -> None:
+        self._yield()
+        b = self.batch_size
+        d_flat = self._unrolled_d()        # drawn before this step's latent batch
+        z, cf = self._latent(b * self.pack)
+        noise = self._noise_draws(b * self.pack)
+        loss, g = self._g_loss_grad(z, cf, noise, d_flat)
         mask = self._finite_mask(loss, g, active)
         self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
         self.stats.record_g(loss, g)
@@ -563,11 +740,13 @@ class Trainer:
         xr, cr = self._real(n)
         z, cf = self._latent(n)
         noise = self._noise_draws(n)
-        if self._fast_joint:
-            self._joint_fast(b, xr, cr, z, cf, noise, d_active, g_active)
-            return
         # G's loss reads the unrolled D, when unrolling (drawn after this step's batch, as in g_step).
-        d_flat = self._unrolled_d(self._unroll) if any(self._unroll) else None
+        d_flat = self._unrolled_d()
+        if self._fast_joint:
+            self._joint_fast(b, xr, cr, z, cf, noise, d_active, g_active, d_flat)
+            return
+        if d_flat is not None:
+            d_flat = self._unroll_rows.put(self.D.flat.detach(), d_flat)
         xf = self.generate(z, cf)
         consensus = self._consensus is not None
         loss_d, r, f = self._d_objective(xr, xf.detach(), cr, cf, noise)
@@ -588,23 +767,29 @@ class Trainer:
         self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
         self.stats.record_g(loss_g, gg)
 
-    @torch.no_grad()
-    def _joint_fast(self, b, xr, cr, z, cf, noise, d_active, g_active) -> None:
-        xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
-        xr_s, xf_s = self._seen(xr, xf, noise)
-        cond = torch.cat([cr, cf], dim=0) if self.n_classes else None
-        out, d_cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
-        out = out.squeeze(2)
-        loss_d, go_d = self._logit_grads(out, b, "d")
-        loss_g, go_g = self._logit_grads(out, b, "g")
-        gd, _ = self.D.backward_cached(d_cache, go_d.unsqueeze(2))
-        # G's loss reads only the fake half (go_g is zero on the real half): backpropagate to D's input.
-        _, gx = self.D.backward_cached(d_cache, go_g.unsqueeze(2), weights=False, inputs=True)
-        gg, _ = self.G.backward_cached(g_cache, gx[:, b:, :self.dim].contiguous())
-        self._apply_d(gd, loss_d, out[:, :b], out[:, b:], d_active)
-        mask = self._finite_mask(loss_g, gg, g_active)
-        self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
-        self.stats.record_g(loss_g, gg)
+    def _joint_fast(self, b, xr, cr, z, cf, noise, d_active, g_active, d_flat) -> None:
+        with torch.no_grad():
+            xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
+            xr_s, xf_s = self._seen(xr, xf, noise)
+            cond = torch.cat([cr, cf], dim=-2) if self.n_classes else None
+            out, d_cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
+            out = out.squeeze(2)
+            loss_d, go_d = self._logit_grads(out, b, "d")
+            loss_g, go_g = self._logit_grads(out, b, "g")
+            gd, _ = self.D.backward_cached(d_cache, go_d.unsqueeze(2))
+            # G's loss reads only the fake half (go_g is zero on the real half): backpropagate to D's input.
+            _, gx = self.D.backward_cached(d_cache, go_g.unsqueeze(2), weights=False, inputs=True)
+            gg, _ = self.G.backward_cached(g_cache, gx[:, b:, :self.dim].contiguous())
+        if d_flat is not None:
+            rows = self._unroll_rows
+            loss_u, gg_u = self._g_unrolled(d_flat, z, cf, noise)
+            loss_g, gg = rows.put(loss_g, loss_u), rows.put(gg, gg_u)
+        loss_d, gd = self._penalised(loss_d, gd, xr_s, xf_s, cr, noise)
+        with torch.no_grad():
+            self._apply_d(gd, loss_d, out[:, :b], out[:, b:], d_active)
+            mask = self._finite_mask(loss_g, gg, g_active)
+            self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
+            self.stats.record_g(loss_g, gg)
 
     def step(self, n: int = 1) -> None:
         """n generator iterations, each with k D steps (per GAN) and g_steps G steps."""

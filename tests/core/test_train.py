@@ -121,6 +121,56 @@ def test_lockstep_gan_matches_the_same_gan_alone():
     assert not torch.allclose(group.G.flat[0], group.G.flat[2])
 
 
+def _alone_equals_lockstep(group, alone, i, atol=1e-5, d_atol=5e-4):
+    # D is compared by what it computes: a weight whose true gradient is 0 (the bias of a ReLU unit under a
+    # gradient penalty, whose input gradient does not depend on it) gets rounding noise for a gradient, which
+    # Adam turns into steps of size lr, different for every order of summation, and which move D's outputs
+    # by ~1e-4 where such a unit is active.
+    assert torch.allclose(group.G.flat[i], alone.G.flat[0], atol=atol), i
+    x = torch.linspace(-1.5, 1.5, 400).view(1, 200, 2)
+    with torch.no_grad():
+        d_group = group.D(x.expand(group.m, -1, -1))[i]
+        d_alone = alone.D(x)[0]
+    assert torch.allclose(d_group, d_alone, atol=d_atol), (i, (d_group - d_alone).abs().max())
+
+
+def test_penalised_panels_in_lockstep_match_the_same_gans_alone_and_cost_only_their_rows():
+    # A gradient penalty and R1 are computed on the rows of the GANs that use them (issue 14): a GP panel
+    # among plain ones, an R1 panel, and the plain ones, each gives the numbers of the same GAN alone.
+    panels = [TrainSettings(batch_size=64), TrainSettings.for_loss("wgan-gp", batch_size=64, k=1),
+              TrainSettings(loss="hinge", r1=1.0, batch_size=64), TrainSettings(loss="lsgan", batch_size=64)]
+    group = small_trainer(panels)
+    widths = []
+    forward = group.D.forward
+
+    def spy(x, **kw):
+        if kw.get("rows") is not None:
+            widths.append(x.shape[0])
+        return forward(x, **kw)
+
+    group.D.forward = spy
+    group.step(12)
+    assert widths and set(widths) == {1}, "penalty passes run on one row each"
+    assert group._fast_d, "the other panels keep the hand-written backward"
+    for i, s in enumerate(panels):
+        alone = small_trainer(s)
+        alone.step(12)
+        _alone_equals_lockstep(group, alone, i)
+
+
+def test_an_unrolled_panel_in_lockstep_matches_the_same_gan_alone():
+    # Unrolled D steps run on the unrolling GANs' rows only; alone, they are all of its rows, so that a G
+    # gradient that missed the path through the unrolled steps' fakes in lockstep would show here.
+    panels = [TrainSettings(batch_size=64, unroll=3), TrainSettings(batch_size=64, unroll=3, loss="lsgan"),
+              TrainSettings(batch_size=64, unroll=1), TrainSettings(batch_size=64, loss="hinge")]
+    group = small_trainer(panels)
+    group.step(6)
+    for i in (0, 1):
+        alone = small_trainer(panels[i])
+        alone.step(6)
+        _alone_equals_lockstep(group, alone, i)
+
+
 def test_instance_noise_elsewhere_in_the_set_leaves_a_gan_unchanged():
     # Noise and penalty draws come from their own generator, only while some GAN uses them: a plain GAN
     # in lockstep with a noisy one gets the same batches, hence the same weights, as that GAN alone.

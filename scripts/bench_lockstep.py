@@ -1,0 +1,110 @@
+"""Lockstep costs, side by side in one process (a benchmark, not a test).
+
+    OMP_NUM_THREADS=1 python scripts/bench_lockstep.py penalties [--seconds 4]
+    OMP_NUM_THREADS=1 python scripts/bench_lockstep.py runs [--runs 10] [--steps 30] [--arms gan,pac4]
+
+penalties: steps/s of compare-losses-ring8's six panels as they are (one WGAN-GP panel), with that panel
+plain (no gradient penalty), with its penalty swapped for R1, and with it unrolled, so that the cost of a
+penalty or of unrolling can be read against the plain set (issue 14, point 2).
+
+runs: the PacGAN protocol's iterations per second for R runs one after the other (one Trainer per seed)
+and in lockstep (one Trainer, a seed per run), per arm, and the full protocol's hours extrapolated from
+them (issue 14, point 5).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import time
+
+import torch
+
+
+def _rate(trainer, seconds: float) -> float:
+    trainer.step(3)                              # warm-up: allocations, first-call costs
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        trainer.step(5)
+        n += 5
+    return n / (time.perf_counter() - t0)
+
+
+def penalties(seconds: float) -> None:
+    from ganviz.core import scenario as S
+    from ganviz.core.train import Trainer
+
+    sc = S.load("compare-losses-ring8")
+    base = sc.panel_settings()
+    gp_i = next(i for i, s in enumerate(base) if s.gp > 0)
+    variants = {
+        "as shipped (one wgan-gp panel)": base,
+        "that panel without its penalty": [dataclasses.replace(s, gp=0.0) if i == gp_i else s
+                                           for i, s in enumerate(base)],
+        "that panel with R1 (1.0) instead": [dataclasses.replace(s, gp=0.0, r1=1.0) if i == gp_i else s
+                                             for i, s in enumerate(base)],
+        "that panel plain but unrolled (3)": [dataclasses.replace(s, gp=0.0, unroll=3) if i == gp_i else s
+                                              for i, s in enumerate(base)],
+        "one panel alone, plain": [dataclasses.replace(base[gp_i], gp=0.0)],
+        "one panel alone, wgan-gp": [base[gp_i]],
+        "one panel alone, unrolled (3)": [dataclasses.replace(base[gp_i], gp=0.0, unroll=3)],
+    }
+    print(f"# compare-losses-ring8 (width {sc.model.g_width}, batch {base[0].batch_size}), "
+          f"{torch.get_num_threads()} torch thread(s), load {os.getloadavg()[0]:.2f}")
+    for name, settings in variants.items():
+        tr = Trainer(sc.data.mixture(), sc.model, settings, seed=0)
+        print(f"{name:<36} {_rate(tr, seconds):8.1f} steps/s  ({len(settings)} GANs)", flush=True)
+
+
+def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str]) -> None:
+    from ganviz.core.data import preset
+    from ganviz.core.studies import get_study
+    from ganviz.core.train import Trainer
+
+    st = get_study("pacgan")
+    print(f"# PacGAN protocol, {n_runs} runs, {steps} iterations timed per case, {torch.get_num_threads()} torch "
+          f"thread(s), load {os.getloadavg()[0]:.2f}")
+    total_alone = total_lock = 0.0
+    for arm_id in arms:
+        model, train = st.settings(st.arm(arm_id))
+        for ds in datasets:
+            mix = preset(ds)
+            tr = Trainer(mix, model, train, seed=0)
+            tr.step(2)
+            t0 = time.perf_counter()
+            tr.step(steps)
+            alone = (time.perf_counter() - t0) / steps          # seconds per iteration of one run
+            tr = Trainer(mix, model, train, seed=list(range(n_runs)))
+            tr.step(2)
+            t0 = time.perf_counter()
+            tr.step(steps)
+            lock = (time.perf_counter() - t0) / steps           # seconds per iteration of all runs
+            total_alone += alone * n_runs
+            total_lock += lock
+            print(f"{arm_id:<5} {ds:<13} one run {alone * 1e3:7.1f} ms/it; {n_runs} runs in lockstep "
+                  f"{lock * 1e3:7.1f} ms/it ({lock / n_runs * 1e3:5.1f} ms per run): {alone * n_runs / lock:4.2f}x",
+                  flush=True)
+    full = st.steps / 3600
+    print(f"full protocol ({st.steps:,} iterations x {n_runs} runs x {len(arms)} arms x {len(datasets)} data): "
+          f"{total_alone * full:.1f} h one after the other, {total_lock * full:.1f} h in lockstep "
+          f"({total_alone / total_lock:.2f}x)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("what", choices=("penalties", "runs"))
+    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--arms", default="gan,pac2,pac3,pac4")
+    p.add_argument("--data", default="ring8-veegan,grid25")
+    a = p.parse_args()
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if a.what == "penalties":
+        penalties(a.seconds)
+    else:
+        runs(a.runs, a.steps, a.arms.split(","), a.data.split(","))
+
+
+if __name__ == "__main__":
+    main()
