@@ -5,7 +5,8 @@
     ganviz study pacgan --arms gan,pac2 --data ring8-veegan --runs 3 --steps 15000 --out pacgan.json
 
 Each run is an independent GAN (its own seed, initial weights and batches), as in
-the papers. The table puts the paper's numbers next to ganviz's. --out writes the
+the papers; the runs of a cell train in lockstep, as one batched model, and give the
+numbers they give trained one by one. The table puts the paper's numbers next to ganviz's. --out writes the
 runs as JSON (cells already in the file for other arms or datasets are kept), which
 `python -m ganviz.docs` turns into the README's reproduction tables.
 """
@@ -137,7 +138,7 @@ def cmd_study(args) -> int:
         return _list()
     import torch
 
-    from ganviz.core.studies import get_study, run_one
+    from ganviz.core.studies import get_study, run_many
     from ganviz.core.settings import SettingsError
     from ganviz.core.train import resolve_device
     from ganviz.export.writers import ExportError, write_bytes_atomic
@@ -168,12 +169,11 @@ def cmd_study(args) -> int:
     done_before = 0
     for arm in arms:
         for ds in datasets:
-            for i in range(runs):
-                seed = args.seed + i
-                r = run_one(study, arm, ds, seed, steps, device,
+            # The runs of a cell train in lockstep, each with its own seed (see run_many).
+            cell = run_many(study, arm, ds, [args.seed + i for i in range(runs)], steps, device,
                             on_progress=lambda d, base=done_before: progress.update(base + d, f"{arm.id} {ds}"))
-                done_before += max(steps, 1)
-                results.append(dataclasses.asdict(r))
+            done_before += runs * max(steps, 1)
+            results += [dataclasses.asdict(r) for r in cell]
     progress.close()
     meta = {"study": study.id, "name": study.name, "reference": study.reference, "protocol": study.protocol,
             "deviations": study.deviations, "device": str(device), "torch": torch.__version__,

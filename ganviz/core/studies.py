@@ -29,7 +29,7 @@ from ganviz.core.data import Mixture, preset
 from ganviz.core.metrics import mode_coverage, reverse_kl_modes
 from ganviz.core.nets import reinit_
 from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
-from ganviz.core.train import Trainer, TrainingDiverged
+from ganviz.core.train import Trainer, TrainingDiverged, runs_per_lockstep
 
 EVAL_SEED_OFFSET = 99991   # the evaluation samples' generator: seed + this, apart from training's stream
 INIT_SEED_OFFSET = 7717    # run_one(init=...)'s generator for the re-initialised weights
@@ -185,11 +185,29 @@ class RunResult:
     seconds: float
 
 
+CHUNK = 100    # iterations between progress reports; a diverged run counts the chunks it completed
+
+
 def run_one(study: Study, arm: Arm, dataset: str, seed: int, steps: Optional[int] = None,
             device: str = "cpu", on_progress: Optional[Callable[[int], None]] = None,
             mixture: Optional[Mixture] = None, eval_mixture: Optional[Mixture] = None,
             init: Optional[str] = None, init_gain: float = 1.0) -> RunResult:
-    """Train one GAN of `arm` on `dataset` under the study's protocol and measure it on the study's samples.
+    """One run of `arm` on `dataset`: `run_many` with one seed."""
+    return run_many(study, arm, dataset, [seed], steps, device, on_progress, mixture, eval_mixture, init,
+                    init_gain)[0]
+
+
+def run_many(study: Study, arm: Arm, dataset: str, seeds: list[int], steps: Optional[int] = None,
+             device: str = "cpu", on_progress: Optional[Callable[[int], None]] = None,
+             mixture: Optional[Mixture] = None, eval_mixture: Optional[Mixture] = None,
+             init: Optional[str] = None, init_gain: float = 1.0) -> list[RunResult]:
+    """Train independent GANs of `arm` on `dataset` under the study's protocol, one per seed, and measure each
+    on the study's samples.
+
+    The runs are trained in lockstep (`Trainer(seed=seeds)`, as many at a time as the memory budget allows):
+    each has its own initial weights, batches and latent vectors, and gives the numbers it gives trained
+    alone. on_progress(done): the iterations done so far, summed over the runs. A result's
+    `seconds` is its lockstep's time shared equally by its runs.
 
     For controlled departures from the protocol (scripts/veegan_baseline.py): `mixture` trains on
     that data instead of the preset `dataset` (which then only labels the result), `eval_mixture`
@@ -202,30 +220,49 @@ def run_one(study: Study, arm: Arm, dataset: str, seed: int, steps: Optional[int
     model, train = study.settings(arm)
     mixture = preset(dataset) if mixture is None else mixture
     eval_mixture = mixture if eval_mixture is None else eval_mixture
+    per = runs_per_lockstep(model, [train], mixture.dim)
+    out: list[RunResult] = []
+    for lo in range(0, len(seeds), per):
+        group = list(seeds[lo:lo + per])
+        report = None if on_progress is None else (lambda d, base=lo * steps, k=len(group): on_progress(base + d * k))
+        out += _lockstep(study, arm, dataset, group, steps, device, report, mixture, eval_mixture, init, init_gain)
+    return out
+
+
+def _lockstep(study, arm, dataset, seeds, steps, device, on_progress, mixture, eval_mixture, init,
+              init_gain) -> list[RunResult]:
+    model, train = study.settings(arm)
     t0 = time.perf_counter()
-    tr = Trainer(mixture, model, train, seed=seed, device=device)
+    tr = Trainer(mixture, model, train, seed=seeds, device=device)
     if init is not None:
-        init_gen = torch.Generator(device=tr.device)
-        init_gen.manual_seed(seed + INIT_SEED_OFFSET)
-        reinit_(tr.G, init, init_gen, init_gain)
-        reinit_(tr.D, init, init_gen, init_gain)
-    done, diverged = 0, False
+        init_gens = [torch.Generator(device=tr.device).manual_seed(s + INIT_SEED_OFFSET) for s in seeds]
+        reinit_(tr.G, init, init_gens, init_gain)
+        reinit_(tr.D, init, init_gens, init_gain)
+    done = 0
     try:
         while done < steps:
-            n = min(100, steps - done)
+            n = min(CHUNK, steps - done)
             tr.step(n)
             done += n
             if on_progress:
                 on_progress(done)
     except TrainingDiverged:
-        diverged = True
-    gen = torch.Generator(device=tr.device)
-    gen.manual_seed(seed + EVAL_SEED_OFFSET)
-    with torch.no_grad():
-        x = tr.generate(tr.sample_z(study.samples, gen))[0].cpu().numpy().astype(np.float64)
-    cov = mode_coverage(x, eval_mixture)
-    return RunResult(arm.id, dataset, seed, done, float(cov.modes_captured), cov.hq_frac,
-                     reverse_kl_modes(cov.counts, eval_mixture.weights), diverged, time.perf_counter() - t0)
+        pass
+    seconds = (time.perf_counter() - t0) / len(seeds)
+    results = []
+    for r, seed in enumerate(seeds):
+        run = tr.run_trainer(r)
+        diverged = tr.run_diverged(r)
+        # Alone, a run that diverges stops inside a chunk and reports the chunks before it.
+        done_r = (run.step_count - 1) // CHUNK * CHUNK if diverged else run.step_count
+        gen = torch.Generator(device=run.device)
+        gen.manual_seed(seed + EVAL_SEED_OFFSET)
+        with torch.no_grad():
+            x = run.generate(run.sample_z(study.samples, gen))[0].cpu().numpy().astype(np.float64)
+        cov = mode_coverage(x, eval_mixture)
+        results.append(RunResult(arm.id, dataset, seed, done_r, float(cov.modes_captured), cov.hq_frac,
+                                 reverse_kl_modes(cov.counts, eval_mixture.weights), diverged, seconds))
+    return results
 
 
 def summarise(values: list[float], spread: str) -> tuple[Optional[float], Optional[float]]:

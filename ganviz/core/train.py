@@ -54,6 +54,14 @@ class TrainingDiverged(RuntimeError):
     """Every GAN of the set produced a non-finite loss or gradient."""
 
 
+def runs_per_lockstep(model: ModelSettings, settings: Sequence[TrainSettings], dim: int, n_classes: int = 0) -> int:
+    """How many independent runs of these GANs one lockstep trainer may hold within the memory budget
+    (`budget.MAX_BYTES`): more runs are trained in several locksteps, one after the other."""
+    from ganviz.core.budget import MAX_BYTES, estimate
+
+    return max(1, int(MAX_BYTES // max(1.0, estimate(model, list(settings), dim, n_classes).bytes)))
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     """'auto' picks cuda, then mps, then cpu; an explicit choice is honoured (or refused clearly)."""
     if name == "auto":
@@ -824,8 +832,8 @@ class Trainer:
     def _rollback_state(self) -> dict:
         st = self.state_dict()
         st.update(d_steps=self.d_step_count, stats=copy.copy(self.stats), healthy=self._healthy.clone(),
-                  mbstd=self._mbstd_real, sn_u=list(self.D._sn_u),
-                  egen=self._egen.get_state() if hasattr(self, "_egen") else None)
+                  mbstd=self._mbstd_real, sn_u=list(self.D._sn_u), stopped=dict(self._stopped),
+                  egens=[g.get_state() for g in self._egens] if hasattr(self, "_egens") else None)
         return st
 
     def _roll_back(self, st: dict) -> None:
@@ -833,8 +841,10 @@ class Trainer:
         self.d_step_count, self.stats, self._mbstd_real = st["d_steps"], st["stats"], st["mbstd"]
         self._healthy.copy_(st["healthy"])
         self.D._sn_u = st["sn_u"]
-        if st["egen"] is not None:
-            self._egen.set_state(st["egen"])
+        self._stopped = st["stopped"]
+        if st["egens"] is not None:
+            for g, state in zip(self._egens, st["egens"]):
+                g.set_state(state)
         for opt in (self.opt_d, self.opt_g):
             opt.state_changed()
 
@@ -854,8 +864,59 @@ class Trainer:
             for j in range(gmax):
                 self.g_step(self._active(self._g_steps, j))
         self.step_count += 1
-        if self.m == 1 or self.step_count % 16 == 0:
-            self.check_diverged()
+        # As often as a set of this many GANs alone looks (each look waits for the device).
+        if self.per_run == 1 or self.step_count % 16 == 0:
+            if self.runs == 1:
+                self.check_diverged()
+            else:
+                self._stop_diverged_runs()
+
+    def _stop_diverged_runs(self) -> None:
+        """Runs whose GANs have all diverged stop, as they would alone: `run_trainer` keeps them as they are now."""
+        dead = (~self._healthy).view(self.runs, self.per_run).all(dim=1).tolist()
+        for r, d in enumerate(dead):
+            if d and r not in self._stopped:
+                self._stopped[r] = self.run_trainer(r)
+        if len(self._stopped) == self.runs:
+            raise TrainingDiverged(f"Training diverged at step {self.step_count}: every run produced a NaN or "
+                                   "infinite value.")
+
+    def run_diverged(self, r: int) -> bool:
+        """Whether run r stopped because all its GANs diverged (alone: raised TrainingDiverged)."""
+        return r in self._stopped or (self.runs == 1 and bool(self.diverged.all()))
+
+    def run_steps(self, r: int) -> int:
+        """The generator iterations run r has trained: the step it stopped at, if it diverged."""
+        return self._stopped[r].step_count if r in self._stopped else self.step_count
+
+    def run_trainer(self, r: int) -> "Trainer":
+        """Run r as a trainer of its own, as if it had been trained alone (its seed, weights, optimizer state,
+        random streams and step; for a stopped run, as it was when it stopped): what evaluates a run."""
+        if r in self._stopped:
+            return self._stopped[r]
+        if self.runs == 1:
+            return self
+        lo, hi = r * self.per_run, (r + 1) * self.per_run
+        t = Trainer(self.mixture, self.model, self.settings[lo:hi], seed=self.seeds[r], device=self.device,
+                    shared_init=self.shared_init)
+        if t.fast != self.fast:
+            t.fast = self.fast
+            t.apply_settings(t.settings)
+        with torch.no_grad():
+            t.G.flat.copy_(self.G.flat[lo:hi])
+            t.D.flat.copy_(self.D.flat[lo:hi])
+        for mine, theirs in ((t.opt_d, self.opt_d), (t.opt_g, self.opt_g)):
+            mine.state = {k: v[lo:hi].clone() for k, v in theirs.state.items() if k != "t0"}
+            mine.state_changed()
+        t.step_count, t.d_step_count = self.step_count, self.d_step_count
+        t.gen.set_state(self.gens[r].get_state())
+        t.noise_gen.set_state(self.noise_gens[r].get_state())
+        if hasattr(self, "_egens"):
+            t._eval_gen().set_state(self._egens[r].get_state())
+        t._healthy.copy_(self._healthy[lo:hi])
+        t._mbstd_real = self._mbstd_real[lo:hi].clone()
+        t.D._sn_u = [u[lo:hi].clone() for u in self.D._sn_u]
+        return t
 
     def check_diverged(self) -> None:
         if bool(self.diverged.all()):
@@ -874,6 +935,8 @@ class Trainer:
             "opt_d": {k: v.clone() for k, v in self.opt_d.state.items()},
             "opt_g": {k: v.clone() for k, v in self.opt_g.state.items()},
             "step": self.step_count, "gen": self.gen.get_state(), "noise_gen": self.noise_gen.get_state(),
+            # Every run's streams (run 0's are "gen" and "noise_gen" too, as they always were).
+            "gens": [g.get_state() for g in self.gens], "noise_gens": [g.get_state() for g in self.noise_gens],
         }
 
     def load_state(self, state: dict) -> None:
@@ -886,3 +949,10 @@ class Trainer:
         self.step_count = state["step"]
         self.gen.set_state(state["gen"])
         self.noise_gen.set_state(state["noise_gen"])
+        if self.runs > 1:
+            if len(state.get("gens", ())) != self.runs:
+                raise SettingsError(f"seed: this state holds {len(state.get('gens', [0]))} runs' random streams, "
+                                    f"not {self.runs}")
+            for gens, key in ((self.gens, "gens"), (self.noise_gens, "noise_gens")):
+                for g, st in zip(gens, state[key]):
+                    g.set_state(st)

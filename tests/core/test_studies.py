@@ -84,3 +84,21 @@ def test_mode_coverage_of_a_run_matches_the_metric_on_the_same_samples():
     cov = mode_coverage(x, preset("grid25"))
     assert (r.modes, r.hq) == (cov.modes_captured, cov.hq_frac)
 
+
+
+@pytest.mark.parametrize("study_id,init", [("veegan", None), ("veegan", "orthogonal"), ("pacgan", None)])
+def test_runs_in_lockstep_give_the_numbers_of_the_runs_alone(study_id, init):
+    from ganviz.core.studies import run_many
+
+    st = small(study_id)
+    arm = st.arms[1]            # unrolled VEEGAN; PacGAN2 (packing, batch norm, maxout)
+    seeds = [3, 8, 5]
+    together = run_many(st, arm, "trimodal1d", seeds, steps=60, init=init)
+    assert [r.seed for r in together] == seeds
+    for r in together:
+        alone = run_one(st, arm, "trimodal1d", seed=r.seed, steps=60, init=init)
+        assert (r.steps, r.diverged, r.modes) == (alone.steps, alone.diverged, alone.modes)
+        # The same samples to float rounding: at most one of 2,500 may fall on the other side of 3 std.
+        assert abs(r.hq - alone.hq) <= 1 / 2500 and r.rev_kl == pytest.approx(alone.rev_kl, abs=1e-3)
+    if study_id == "veegan":      # (60 iterations of the small PacGAN put every run on one mode alike)
+        assert len({(r.hq, r.rev_kl) for r in together}) > 1      # different runs

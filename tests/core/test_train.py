@@ -344,12 +344,12 @@ INTERRUPTIBLE_CASES = {
 }
 
 
-def _interruptible_trainer(model_changes: dict, train_changes: dict):
+def _interruptible_trainer(model_changes: dict, train_changes: dict, seed=5):
     from ganviz.core.scenario import load
     sc = load("ring8")
     model = replace(sc.model, g_width=16, d_width=16, **model_changes)
     train = replace(sc.train, batch_size=32, **train_changes)
-    return Trainer(sc.data.mixture(), model, [train, replace(train, lr_d=train.lr_d / 2)], seed=5)
+    return Trainer(sc.data.mixture(), model, [train, replace(train, lr_d=train.lr_d / 2)], seed=seed)
 
 
 @pytest.mark.parametrize("case", list(INTERRUPTIBLE_CASES))
@@ -390,3 +390,84 @@ def test_unrolled_g_backward_has_a_yield_point_in_each_unrolled_step():
         t.step_interruptible(lambda: n.append(1) and False)
         return len(n)
     assert count(6) - count(1) >= 2 * 5
+
+
+# -- independent runs in lockstep: a seed per run ----------------------------------------------------------
+
+RUN_CASES = {
+    "plain": (SMALL, [TrainSettings(batch_size=64), TrainSettings(loss="lsgan", batch_size=64)]),
+    "noise, penalty, unrolled": (SMALL, [TrainSettings(batch_size=64, instance_noise=0.1, gp=1.0),
+                                         TrainSettings(batch_size=64, unroll=2)]),
+    "conditional, minibatch std, batch norm": (
+        dataclasses.replace(SMALL, conditional=True, g_batchnorm=True),
+        [TrainSettings(batch_size=64, minibatch_std=True), TrainSettings(batch_size=64, r1=1.0)]),
+    "packed, one GAN a run": (dataclasses.replace(SMALL, pack=2), [TrainSettings(batch_size=32)]),
+}
+
+
+@pytest.mark.parametrize("case", list(RUN_CASES))
+def test_each_run_in_lockstep_gives_the_numbers_of_that_seed_alone(case):
+    model, panels = RUN_CASES[case]
+    seeds = [4, 7, 11]
+    lock = small_trainer(panels, seed=seeds, model=model)
+    assert (lock.runs, lock.per_run, lock.m) == (3, len(panels), 3 * len(panels))
+    lock.step(8)
+    for r, seed in enumerate(seeds):
+        alone = small_trainer(panels, seed=seed, model=model)
+        alone.step(8)
+        for i in range(len(panels)):
+            j = r * len(panels) + i
+            assert torch.allclose(lock.G.flat[j], alone.G.flat[i], atol=1e-5), (case, r, i)
+            assert torch.allclose(lock.D.flat[j], alone.D.flat[i], atol=1e-4), (case, r, i)
+        # The run as a trainer of its own continues as the run alone does.
+        own = lock.run_trainer(r)
+        assert own.seed == seed and own.step_count == 8
+        assert torch.equal(own.gen.get_state(), alone.gen.get_state())
+        assert torch.equal(own.noise_gen.get_state(), alone.noise_gen.get_state())
+        own.step(2)
+        alone.step(2)
+        assert torch.allclose(own.G.flat, alone.G.flat, atol=1e-5), (case, r)
+    # The runs differ: their own initial weights and batches.
+    assert not torch.allclose(lock.G.flat[0], lock.G.flat[len(panels)])
+
+
+def test_a_diverged_run_stops_where_it_would_alone_and_the_others_go_on():
+    s = TrainSettings(batch_size=32, optimizer="sgd", lr_d=0.01)
+    lock = small_trainer(s, seed=[0, 1])
+    with torch.no_grad():
+        lock.D.flat[1].fill_(3e38)           # run 1's D overflows on its first batch
+    lock.step(5)
+    assert lock.run_steps(1) == 1 and lock.run_steps(0) == 5
+    stopped = lock.run_trainer(1)
+    assert bool(stopped.diverged.all()) and stopped.step_count == 1
+    alone = small_trainer(s, seed=0)
+    alone.step(5)
+    assert torch.allclose(lock.G.flat[0], alone.G.flat[0], atol=1e-6)
+    with torch.no_grad():
+        lock.D.flat[0].fill_(3e38)
+    with pytest.raises(TrainingDiverged, match="every run"):
+        lock.step(2)
+
+
+def test_a_step_of_several_runs_abandoned_is_rolled_back_with_every_runs_streams():
+    def make():
+        return _interruptible_trainer({}, {"gp": 1.0, "instance_noise": 0.1, "unroll": 1}, seed=[5, 6])
+
+    plain = make()
+    plain.step(2)
+    t = make()
+    t.step(1)
+    before = t.state_dict()
+    seen = []
+    assert not t.step_interruptible(lambda: seen.append(1) or len(seen) > 3)
+    after = t.state_dict()
+    for key in ("gens", "noise_gens"):
+        assert all(torch.equal(a, b) for a, b in zip(after[key], before[key])), key
+    assert torch.equal(after["D"], before["D"])
+    assert t.step_interruptible(lambda: False)
+    assert torch.equal(t.G.flat, plain.G.flat) and torch.equal(t.D.flat, plain.D.flat)
+    # state_dict / load_state carry every run's streams.
+    other = make()
+    other.load_state(plain.state_dict())
+    plain.step(1), other.step(1)
+    assert torch.equal(other.G.flat, plain.G.flat)
