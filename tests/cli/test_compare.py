@@ -1,6 +1,8 @@
 """`ganviz compare`: a table per loss over seeds, and clear errors."""
 import json
 
+import pytest
+
 from ganviz.cli import main
 
 
@@ -40,3 +42,18 @@ def test_a_game_scenario_is_refused_in_one_line(capsys):
     assert main(["compare", "bilinear-methods"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "a game-lab scenario has no GAN to train" in err[0]
+
+
+def test_seeds_trained_in_lockstep_give_each_seeds_numbers_alone(capsys):
+    # --seeds 3 trains the three seeds as one batched model; seed 1 alone (--set seed=1) reads the same.
+    small = ["--losses", "ns,lsgan", "--steps", "40", "--json", "--set", "model.g_width=16",
+             "--set", "model.d_width=16", "--set", "train.batch_size=32"]
+    assert main(["compare", "ring8", "--seeds", "3", *small]) == 0
+    together = json.loads(capsys.readouterr().out)
+    assert main(["compare", "ring8", "--seeds", "1", "--set", "seed=1", *small]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert together["seeds"] == [0, 1, 2] and alone["seeds"] == [1]
+    for row_t, row_a in zip(together["results"], alone["results"]):
+        for key in ("modes", "hq_frac", "js"):
+            assert row_t[key]["runs"][1] == pytest.approx(row_a[key]["runs"][0], abs=2e-3), (row_t["loss"], key)
+    assert len({r["js"]["runs"][i] for r in together["results"] for i in range(3)}) > 2
