@@ -25,6 +25,12 @@ from ganviz.ui.theme import LIGHT, Theme
 Y_RANGE = (-5.0, 5.0)
 HIST_BINS = 25
 CRITIC_NOTE = "WGAN/hinge critics output a score, not a probability: G minimises \u2212D(G(z))"
+F_GAN_NOTE = "f-GAN critics output T = g_f(v), not a probability: G minimises \u2212f*(T(G(z)))"
+
+
+def critic_note(loss_id: Optional[str]) -> str:
+    """What the panel says in place of a curve for a loss that reads no probability."""
+    return F_GAN_NOTE if loss_id is not None and LOSSES[loss_id].is_f_gan else CRITIC_NOTE
 
 
 class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
@@ -106,6 +112,7 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         """Highlight the curve of `loss_id` (a critic loss highlights none and shows a note)."""
         get_loss(loss_id)  # an unknown id raises one clear sentence naming it
         self._loss_id = loss_id
+        self._set_note()
         self._apply_highlight()
         self._update_text()
         self._draw_markers()
@@ -143,10 +150,14 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         self.note.setColor(theme.foreground)
         self.note.fill = pg.mkBrush(theme.background)
         self.note.border = pg.mkPen(theme.highlight, width=scale)
-        self.note.setHtml(f'<div style="font-size:{P.sizes(pres).panel_pt}pt; text-align:center">{CRITIC_NOTE}</div>')
-        self._fit_note()
+        self._set_note()
         self._apply_highlight()
         self._update_text()
+
+    def _set_note(self) -> None:
+        size = P.sizes(self._presentation).panel_pt
+        self.note.setHtml(f'<div style="font-size:{size}pt; text-align:center">{critic_note(self._loss_id)}</div>')
+        self._fit_note()
 
     def _apply_highlight(self) -> None:
         selected = self._selected_probability_loss()
@@ -204,7 +215,7 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
             return
         d = np.asarray(snap.fake_d[i], dtype=np.float64)
         d = d[np.isfinite(d)]
-        self.markers.setData(x=d, y=np.interp(d, self._d, self._g_of_d[selected]))
+        P.move_points(self.markers, np.column_stack([d, np.interp(d, self._d, self._g_of_d[selected])]))
         counts, _ = np.histogram(d, bins=self._bin_edges)
         peak = max(int(counts.max()), 1) if counts.size else 1
         self.hist.setData(self._bin_edges, counts / peak * 0.95)
