@@ -1,17 +1,28 @@
 """Smoothness of the app while it trains as fast as it can (a benchmark, not a test).
 
-    python scripts/bench_gui.py [--scenario ring8] [--seconds 10]
+    python scripts/bench_gui.py                       # every built-in training scenario, 8 s each
+    python scripts/bench_gui.py ring8 compare-losses-ring8 --seconds 10
+    python scripts/bench_gui.py compare-losses-ring8 --heatmap     # Compare with its D heatmaps on
 
-Prints the interval between GUI frames (the window's 16 ms timer ticks, each of
-which draws the newest snapshot when there is one) as p50 / p95 / max, the frames
-drawn per second, and the training steps per second in the app against the same
-trainer stepping headless on a thread of its own (no evaluation, no GUI).
-Runs offscreen unless a display is set (use xvfb-run for a real X server).
+Each scenario runs in a fresh process: the app's window (offscreen unless a display is set; use
+xvfb-run for a real X server) with its default training session (a child process), on the view the
+scenario opens in (1D or 2D Lab, or Compare), after a 2 s warm-up. Printed per scenario, as a
+Markdown table row:
+
+- new pictures per second: snapshots the window drew (each a later training step than the last);
+- the GUI frame interval (the window's 16 ms timer ticks) p50 / p95 / max;
+- training steps per second in the app against the same trainer stepping headless on a thread of its
+  own (no evaluation, no GUI), measured just before in the same process, and their ratio;
+- the machine's load average at the end (other work on the machine skews every number).
+
+The game lab's scenarios have no training session and are skipped.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -32,11 +43,11 @@ def headless_rate(scenario, seconds: float) -> float:
         torch.set_num_threads(1)
         torch.set_flush_denormal(True)
         tr = Trainer(scenario.data.mixture(), scenario.model, scenario.panel_settings(), seed=scenario.seed)
-        tr.step(20)
+        tr.step(5)
         n, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
-            tr.step(10)
-            n += 10
+            tr.step(1)
+            n += 1
         out["rate"] = n / (time.perf_counter() - t0)
 
     th = threading.Thread(target=work)
@@ -45,53 +56,87 @@ def headless_rate(scenario, seconds: float) -> float:
     return out["rate"]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--scenario", default="ring8")
-    ap.add_argument("--seconds", type=float, default=10.0)
-    args = ap.parse_args()
-
+def measure(name: str, seconds: float, heatmap: bool) -> dict:
+    """One scenario in this process: the numbers of one table row."""
     import numpy as np
+    from PySide6 import QtCore
 
     from ganviz.core import scenario as S
     from ganviz.ui.app import application, teardown
     from ganviz.ui.main_window import MainWindow
 
-    sc = S.load(args.scenario)
-    base = headless_rate(sc, args.seconds)
+    sc = S.load(name)
+    base = headless_rate(sc, min(seconds, 5.0))
     app = application()
     w = MainWindow(sc)
     w.resize(1600, 960)
     w.show()
+    if heatmap:
+        w.compare_view.heat_check.setChecked(True)
     for _ in range(50):
         app.processEvents()
         time.sleep(0.01)
-    from PySide6 import QtCore
-
     w.session.play()
-    mark = {}
+    mark: dict = {}
 
     def start():            # after a 2 s warm-up in the real event loop
         w.frame_times.clear()
         mark.update(drawn=w._seen, step=w.session.step_count, t=time.perf_counter())
 
     QtCore.QTimer.singleShot(2000, start)
-    QtCore.QTimer.singleShot(2000 + int(args.seconds * 1000), app.quit)
+    QtCore.QTimer.singleShot(2000 + int(seconds * 1000), app.quit)
     app.exec()
     dt = time.perf_counter() - mark["t"]
-    drawn0, step0 = mark["drawn"], mark["step"]
-    steps = w.session.step_count - step0
-    drawn = w._seen - drawn0
+    steps = w.session.step_count - mark["step"]
+    drawn = w._seen - mark["drawn"]
     iv = w.frame_intervals_ms()
+    current = w.tabs.currentWidget()
+    view = ("Compare" if current is w.compare_view else f"{sc.dim}D")
+    if heatmap and current is w.compare_view:
+        view += " + heatmaps"
+    parts = sorted(w.needed_parts())
     w.session.stop(2.0)
     teardown(w)
-    print(f"# {sc.name}, {args.seconds:.0f} s, platform {os.environ['QT_QPA_PLATFORM']}, "
-          f"load average {os.getloadavg()[0]:.2f}")
-    print(f"GUI frame interval: p50 {np.percentile(iv, 50):.1f} ms, p95 {np.percentile(iv, 95):.1f} ms, "
-          f"max {iv.max():.1f} ms over {len(iv)} frames")
-    print(f"snapshots drawn: {drawn / dt:.1f} per second")
-    print(f"training: {steps / dt:,.0f} steps/s in the app vs {base:,.0f} headless "
-          f"({100 * steps / dt / base:.0f}%)")
+    return {"scenario": name, "view": view, "gans": len(sc.panel_settings()), "pictures": drawn / dt,
+            "p50": float(np.percentile(iv, 50)), "p95": float(np.percentile(iv, 95)), "max": float(iv.max()),
+            "app": steps / dt, "headless": base, "parts": parts, "load": os.getloadavg()[0]}
+
+
+def training_scenarios() -> list[str]:
+    from ganviz.core import scenario as S
+
+    return [n for n in S.builtin_names() if S.load(n).view != "game"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("scenarios", nargs="*", help="built-in names or files (default: every training scenario)")
+    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per scenario (after 2 s warm-up)")
+    ap.add_argument("--heatmap", action="store_true", help="Compare with its D heatmaps on")
+    ap.add_argument("--one", help=argparse.SUPPRESS)       # the child: measure one scenario, print JSON
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.seconds, args.heatmap)))
+        return 0
+    names = args.scenarios or training_scenarios()
+    print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
+          f"{os.cpu_count()} CPUs")
+    print("| scenario | view | GANs | new pictures / s | GUI frame interval p50 / p95 / max (ms) "
+          "| steps / s in the app | headless | ratio | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name in names:
+        cmd = [sys.executable, __file__, "--one", name, "--seconds", str(args.seconds)]
+        if args.heatmap:
+            cmd.append("--heatmap")
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+        if out.returncode != 0 or not lines:
+            print(f"| {name} | failed (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]} |")
+            continue
+        r = json.loads(lines[-1])
+        print(f"| {r['scenario']} | {r['view']} | {r['gans']} | {r['pictures']:.1f} "
+              f"| {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.0f} | {r['app']:,.0f} | {r['headless']:,.0f} "
+              f"| {100 * r['app'] / r['headless']:.0f}% | {r['load']:.2f} |", flush=True)
     return 0
 
 

@@ -3,14 +3,21 @@
 Evaluation has its own random generators, so that looking never changes how a run
 trains, and what it sees at step N depends only on the run's seed and N, so that how
 often a run is looked at never changes what it shows (`eval_generator`). It comes in
-two weights: `frame()` (D on the grid, the fixed-z fakes and their gradients: cheap,
-every frame) and `metrics()` (20,000 G samples against a fixed p_data sample: the
-estimates of `ganviz.core.estimators` with their errors, D against D*, and the
-pictures of p_g and D*: a few times a second).
+two weights. `frame(parts)` is what a picture needs, and only what it shows: the fixed-z
+fakes (milliseconds), with D's reading of them, their gradients, G's manifold and D on the
+grid when asked (`FRAME_PARTS`; D on the grid is the costly one: 60 ms for six GANs of
+width 128). `metrics()` is 20,000 G samples against a fixed p_data sample: the estimates of
+`ganviz.core.estimators` with their errors, D against D*, and the pictures of p_g and D*.
+The sample sizes are those the stated accuracy needs (every divergence within 5 % or 0.01 of
+the truth at 20,000 samples; the mode statistics' error from 8 disjoint sets of 2,500), so
+metrics are not made cheaper by drawing fewer: `freeze()` takes the networks of one step, and
+`metrics(state=...)` evaluates them on any thread while training goes on (the app's session
+does this on a worker thread, so that a metric evaluation never holds up a picture).
 """
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,8 +54,25 @@ def eval_generator(seed: int, step: int, device) -> torch.Generator:
     gen = torch.Generator(device=device)
     gen.manual_seed((seed * 1_000_003 + step * 7_919 + EVAL_SEED_OFFSET) % (2**63 - 1))
     return gen
+# What `frame` can add to the fakes, each computed only when asked for.
+FRAME_PARTS = ("fake_d", "grad", "manifold", "d_grid")
 GRID_1D = 600
 GRID_2D = 96
+
+
+@dataclass(frozen=True, eq=False)
+class Frozen:
+    """The networks and training statistics of one step (copies), for evaluation on another thread
+    while the trainer's own weights move on. Made by `Evaluator.freeze` on the training thread."""
+
+    step: int
+    g_flat: torch.Tensor
+    d_flat: torch.Tensor
+    mbstd: Optional[torch.Tensor]
+    settings: tuple
+    noise: np.ndarray                 # (M,) instance noise std at this step
+    stats: dict                       # d_loss, g_loss, grad_norm_d, grad_norm_g: (M,) float64
+    version: int                      # the evaluator's data version (see Evaluator.version)
 
 
 @dataclass
@@ -86,13 +110,24 @@ class Evaluator:
         self.t = trainer
         self.gen = torch.Generator(device=trainer.device)
         self.gen.manual_seed(trainer.seed + seed_offset)
-        self.view_class = 0
+        self._view_class = 0
+        self.version = 0        # bumped whenever the data, the grid or the class shown change
         self.z_fixed = trainer.sample_z(N_SHOW, self.gen)
         self.set_mixture(trainer.mixture, bounds)
+
+    @property
+    def view_class(self) -> int:
+        return self._view_class
+
+    @view_class.setter
+    def view_class(self, c: int) -> None:
+        self._view_class = c
+        self.version += 1
 
     # -- data-dependent caches --------------------------------------------------
     def set_mixture(self, mixture: Mixture, bounds: Optional[np.ndarray] = None) -> None:
         """New data; bounds: the box to cover ([lo, hi] per dimension), None for one around the data."""
+        self.version += 1
         self.mixture = mixture
         self.grid = make_grid(mixture, bounds=bounds)
         rng = np.random.default_rng(self.t.seed + 1)
@@ -142,15 +177,22 @@ class Evaluator:
         x = x.unsqueeze(0).expand(self.t.m, *x.shape)
         return self.t.discriminate_points(x, cond, mbstd_value=self._mbstd()).cpu().numpy()
 
-    def frame(self) -> dict:
+    def frame(self, parts=FRAME_PARTS) -> dict:
+        """The fixed-z fakes and those of FRAME_PARTS asked for; the others are None."""
         t, g = self.t, self.grid
-        cond_grid = self._cond(len(g.points))
-        d_raw = self._d_on(g.points, cond_grid).reshape((t.m,) + g.shape)
+        parts = frozenset(parts)
+        d_raw, grid_seconds = None, 0.0
+        if "d_grid" in parts:
+            t0 = time.perf_counter()
+            cond_grid = self._cond(len(g.points))
+            d_raw = self._d_on(g.points, cond_grid).reshape((t.m,) + g.shape)
+            grid_seconds = time.perf_counter() - t0
         z = self.z_fixed.unsqueeze(0).expand(t.m, *self.z_fixed.shape)
         cond_show = self._cond(N_SHOW)
         with torch.no_grad():
             xf = t.generate(z, cond_show)
-        if t._fast_g:
+        f = gx = None
+        if "grad" in parts and t._fast_g:
             # The plain MLP: the trainer's hand-written backward, about 4x cheaper than autograd here.
             with torch.no_grad():
                 out, cache = t.D.forward_cached(t._with_cond(xf, cond_show))
@@ -158,23 +200,25 @@ class Evaluator:
                 _, go = t._logit_grads(f, 0, "g")
                 _, gx = t.D.backward_cached(cache, go.unsqueeze(2) * f.shape[1], weights=False, inputs=True)
                 gx = gx[:, :, :t.dim]
-        else:
+        elif "grad" in parts:
             with torch.enable_grad():
                 xg = xf.detach().requires_grad_(True)
                 f = t.discriminate_points(xg, cond_show, mbstd_value=self._mbstd())
                 loss = t._per_gan("g_loss", f) * f.shape[1]
                 (gx,) = torch.autograd.grad(loss.sum(), xg)
-        fake = xf.detach().cpu().numpy()
-        out = {
+        elif "fake_d" in parts:
+            with torch.no_grad():
+                f = t.discriminate_points(xf, cond_show, mbstd_value=self._mbstd())
+        return {
             "step": t.step_count,
-            "d_grid": self._to_display(d_raw),
-            "fake": fake,
-            "fake_grad": -gx.cpu().numpy(),
-            "fake_d": self._to_display(f.detach().cpu().numpy()),
-            "manifold": self._manifold(),
+            "d_grid": None if d_raw is None else self._to_display(d_raw),
+            "fake": xf.detach().cpu().numpy(),
+            "fake_grad": None if gx is None else -gx.cpu().numpy(),
+            "fake_d": None if f is None or not parts & {"fake_d", "grad"} else self._to_display(f.detach().cpu().numpy()),
+            "manifold": self._manifold() if "manifold" in parts else None,
             "diverged": t.diverged.view(-1).cpu().numpy().copy(),
+            "grid_seconds": grid_seconds,
         }
-        return out
 
     @torch.no_grad()
     def _manifold(self) -> Optional[np.ndarray]:
@@ -218,16 +262,36 @@ class Evaluator:
         return E.perfect_g_w1(self._class_mixture(), N_EVAL)
 
     @torch.no_grad()
-    def metrics(self, slow: bool = True) -> dict:
+    def freeze(self) -> Frozen:
+        """Copies of the networks and statistics at this step (on the training thread; ~microseconds)."""
+        t = self.t
+        noise = t._noise_std()
+        st = t.stats
+        return Frozen(
+            step=t.step_count, g_flat=t.G.flat.detach().clone(), d_flat=t.D.flat.detach().clone(),
+            mbstd=None if self._mbstd() is None else self._mbstd().clone(), settings=tuple(t.settings),
+            noise=np.zeros(t.m) if noise is None else noise.view(-1).cpu().numpy().astype(np.float64),
+            stats={k: getattr(st, k).cpu().numpy().astype(np.float64)
+                   for k in ("d_loss", "g_loss", "grad_norm_d", "grad_norm_g")},
+            version=self.version)
+
+    def _discriminate(self, x: torch.Tensor, cond, st: Frozen) -> torch.Tensor:
+        return self.t.discriminate(x, cond, flat=st.d_flat, mbstd_value=st.mbstd)
+
+    @torch.no_grad()
+    def metrics(self, slow: bool = True, state: Optional[Frozen] = None) -> dict:
         """Pictures of p_g and D*, D's outputs, modes and, with `slow`, the k-NN divergences, W1 and D vs D*.
 
         Without `slow` the metrics of SLOW are absent from the result (not NaN): they were not looked at.
+        state: the networks of the step to evaluate (`freeze`); by default the trainer's now. With a state
+        this may run on any thread while the trainer steps on; the result is for state.step.
         """
         t, g = self.t, self.grid
+        st = self.freeze() if state is None else state
         # Seeded by the run's seed and the step: the numbers at step N do not depend on how often,
         # or whether, anyone looked before.
-        z = t.sample_z(N_EVAL, eval_generator(t.seed, t.step_count, t.device))
-        xs = t.generate(z, self._cond(N_EVAL)).cpu().numpy().astype(np.float64)   # (M, N, d)
+        z = t.sample_z(N_EVAL, eval_generator(t.seed, st.step, t.device))
+        xs = t.generate(z, self._cond(N_EVAL), flat=st.g_flat).cpu().numpy().astype(np.float64)   # (M, N, d)
         p_data = self.p_data()
         mix = self._class_mixture()
         ref = self.reference()
@@ -247,11 +311,10 @@ class Evaluator:
         # D's statistics on what it is trained on: packs of independent samples, when packing.
         real_t = torch.as_tensor(self.real_ref, dtype=torch.float32, device=t.device)
         real_t = t.pack_samples(real_t.unsqueeze(0).expand(m, *real_t.shape))
-        d_real = t.discriminate(real_t, self._cond(real_t.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
+        d_real = self._discriminate(real_t, self._cond(real_t.shape[1]), st).cpu().numpy()
         fk = t.pack_samples(torch.as_tensor(xs[:, :N_MODES], dtype=torch.float32, device=t.device))
-        d_fake = t.discriminate(fk, self._cond(fk.shape[1]), mbstd_value=self._mbstd()).cpu().numpy()
-        noise = t._noise_std()
-        noise = np.zeros(m) if noise is None else noise.view(-1).cpu().numpy().astype(np.float64)
+        d_fake = self._discriminate(fk, self._cond(fk.shape[1]), st).cpu().numpy()
+        noise = st.noise
         ratios: list[Optional[E.LogRatio]] = [None] * m
         finite = [bool(np.all(np.isfinite(xs[i]))) for i in range(m)]
         # The GANs' estimates are independent and spend their time in numpy and scipy, which release
@@ -260,7 +323,7 @@ class Evaluator:
                                     range(m)))
         for i in range(m):
             x = xs[i]
-            s = t.settings[i]
+            s = st.settings[i]
             loss = get_loss(s.loss)
             p_g[i] = self._p_g_picture(x, 0.0)
             d_star.append(self._d_star_picture(loss, s.label_smoothing, x, p_data, p_g[i], noise[i]))
@@ -279,20 +342,14 @@ class Evaluator:
             ratios[i] = meas.log_ratio
             ds = M.discriminator_stats(d_real[i], d_fake[i], loss.to_prob)
             res["d_real"][i], res["d_fake"][i], res["d_acc"][i] = ds["d_real"], ds["d_fake"], ds["d_acc"]
-        for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, noise) if slow else ()):
+        for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, st) if slow else ()):
             res["d_gap"][i], res["d_gap" + SE_SUFFIX][i] = gap.value, gap.se
             estimates[i]["d_gap"] = gap
             if why:
                 notes[i]["d_gap"] = why
-        st = t.stats
-        res.update({
-            "d_loss": st.d_loss.cpu().numpy().astype(np.float64),
-            "g_loss": st.g_loss.cpu().numpy().astype(np.float64),
-            "grad_norm_d": st.grad_norm_d.cpu().numpy().astype(np.float64),
-            "grad_norm_g": st.grad_norm_g.cpu().numpy().astype(np.float64),
-        })
+        res.update({k: v.copy() for k, v in st.stats.items()})
         return {"metrics": res, "p_g": p_g, "p_data": p_data, "d_star": d_star, "mode_counts": counts,
-                "step": t.step_count, "notes": notes, "estimates": estimates}
+                "step": st.step, "notes": notes, "estimates": estimates, "version": st.version}
 
     # -- pictures and D against D* -------------------------------------------------
     def d_star_label(self, i: int) -> str:
@@ -330,17 +387,17 @@ class Evaluator:
         return loss.optimal_d(p_data, p_g, smoothing)
 
     @torch.no_grad()
-    def _d_gaps(self, xs: np.ndarray, ratios: list, noise: np.ndarray) -> list[tuple[E.Estimate, str]]:
+    def _d_gaps(self, xs: np.ndarray, ratios: list, st: Frozen) -> list[tuple[E.Estimate, str]]:
         """Per GAN, the RMS of D - D* over (p_data + p_g) / 2 in the loss's display units, or NaN and why not.
 
         D is read at N_GAP samples of each side, for all GANs in one pass. With instance noise D is
         trained on noised samples, so its optimum is that of the noised densities, read at noised
         points: a second log-ratio fit on noised samples of both sides.
         """
-        t, ref = self.t, self.reference()
+        t, ref, noise = self.t, self.reference(), st.noise
         out: list[tuple[E.Estimate, str]] = [(E.NAN, "")] * t.m
         todo = []
-        for i, s in enumerate(t.settings):
+        for i, s in enumerate(st.settings):
             loss = get_loss(s.loss)
             if loss.d_star is None:
                 out[i] = (E.NAN, loss.no_optimum_reason)
@@ -356,7 +413,7 @@ class Evaluator:
         for i in todo:
             x, lr, y = xs[i], ratios[i], ref.y
             if noise[i] > 0:
-                rng = np.random.default_rng(t.seed + 7_919 * t.step_count + 3)
+                rng = np.random.default_rng(t.seed + 7_919 * st.step + 3)
                 noised = M.smoothed_mixture(self._class_mixture(), float(noise[i]))
                 y = ref.y + noise[i] * rng.standard_normal(ref.y.shape)
                 x = x + noise[i] * rng.standard_normal(x.shape)
@@ -364,9 +421,10 @@ class Evaluator:
             pts[i, :N_GAP], pts[i, N_GAP:] = x[:N_GAP], y[:N_GAP]
             parts[i] = E.LogRatio(lr.at_g[:N_GAP], lr.at_data[:N_GAP], lr.missed[:N_GAP], lr.k)
         pts_t = torch.as_tensor(pts, dtype=torch.float32, device=t.device)
-        raw = t.discriminate_points(pts_t, self._cond(2 * N_GAP), mbstd_value=self._mbstd()).cpu().numpy()
+        # D's reading of each point as a pack of `pack` copies of it (as Trainer.discriminate_points).
+        raw = self._discriminate(pts_t.repeat(1, 1, t.pack), self._cond(2 * N_GAP), st).cpu().numpy()
         for i in todo:
-            s = t.settings[i]
+            s = st.settings[i]
             loss = get_loss(s.loss)
             d = loss.to_prob(raw[i])
             gap = E.d_gap(parts[i], d[:N_GAP], d[N_GAP:],

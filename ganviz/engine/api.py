@@ -9,11 +9,26 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from ganviz.core.scenario import DataSpec, Scenario
 from ganviz.core.settings import SettingsError, model_with_changes, with_changes
 from ganviz.engine.snapshot import Snapshot
+
+
+# What the views may show beyond the fixed-z fakes, each computed only while something shows it:
+# D's reading of the fakes (the loss panel), the push on each fake (2D arrows), G's manifold, D on
+# the grid (the 2D heatmap, the 1D D curve), and the k-NN divergences, W1 and D vs D* (the metric
+# and info panels). The views' owner sends the set with `SessionAPI.show`; a session starts with all.
+PARTS = ("fake_d", "grad", "manifold", "d_grid", "divergences")
+
+
+def check_parts(parts: Iterable[str]) -> frozenset:
+    parts = frozenset(parts)
+    unknown = parts - set(PARTS)
+    if unknown:
+        raise SettingsError(f"show: unknown part {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
+    return parts
 
 
 class SessionAPI:
@@ -84,6 +99,10 @@ class SessionAPI:
 
     def set_view_class(self, c: int) -> None:
         self.send("view_class", c)
+
+    def show(self, parts: Iterable[str]) -> None:
+        """What the visible views draw (a subset of PARTS): the session computes those and no more."""
+        self.send("show", check_parts(parts))
 
     def load(self, scenario: Scenario) -> None:
         self.send("load", scenario.validate())

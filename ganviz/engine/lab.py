@@ -1,29 +1,50 @@
 """A Lab: one scenario's trainer, evaluator and metric history, driven step by step.
 
-The Lab is synchronous and knows no threads: the app's `Session` runs one on a
-background thread, and the exporter drives one directly with a fixed number of
-steps per frame, so that an export shows exactly what the app shows.
+The Lab is driven by one thread: the app's `Session` runs one on a background thread, and the
+exporter drives one directly with a fixed number of steps per frame, so that an export shows
+exactly what the app shows. A picture (`snapshot`) holds only the parts asked for (`set_parts`:
+what the views show); D on the grid, the costly part, may be reused from an earlier step
+(`Snapshot.d_grid_step` says which). Metrics are evaluated either at once (`evaluate_metrics`) or
+on a worker thread on a frozen copy of the networks (`start_metrics`, then `collect_metrics`), so
+that the training thread goes on stepping and drawing while they are computed; both give the same
+numbers for the same step.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Optional
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 import torch
 
 from ganviz.core.data import MixtureError
-from ganviz.core.evaluate import Evaluator
+from ganviz.core.evaluate import FRAME_PARTS, Evaluator
 from ganviz.core.losses import get_loss
 from ganviz.core.scenario import DataSpec, Scenario, ScenarioError, check_bounds
 from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, model_with_changes,
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
+from ganviz.engine.api import PARTS, check_parts
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
+
+
+@lru_cache(maxsize=1)
+def _metrics_worker() -> ThreadPoolExecutor:
+    """One thread for metric evaluations off the training thread (they run one at a time)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
+
+
+def _timed_metrics(evaluator: Evaluator, slow: bool, state) -> tuple[dict, float]:
+    torch.set_flush_denormal(True)      # per thread, as on the training thread
+    t0 = time.perf_counter()
+    return evaluator.metrics(slow, state), time.perf_counter() - t0
 
 
 class History:
@@ -77,6 +98,10 @@ class Lab:
         self.paused_by_error = False
         self._last: Optional[Snapshot] = None
         self._metrics: Optional[dict] = None
+        self.parts: frozenset = frozenset(PARTS)
+        self._changes = 0                   # settings changes so far (see metrics_current)
+        self._recorded_changes = -1
+        self.grid_seconds = 0.0             # what D on the grid took in the last picture that had it
         self.rebuild()
 
     # -- construction -------------------------------------------------------------
@@ -96,6 +121,8 @@ class Lab:
         self.paused_by_error = False
         self._metrics = None
         self._last = None
+        self._parts_cache: dict = {}        # frame part -> (step, array): the last one computed
+        self._job: Optional[tuple] = None   # a metric evaluation on the worker: (future, evaluator, slow)
 
     @property
     def m(self) -> int:
@@ -129,6 +156,8 @@ class Lab:
             validate_train(s, "train" if self.m == 1 else f"panels[{i}]")
         self.trainer.apply_settings(new)
         self._store_settings(new)
+        self._parts_cache.clear()      # D's display units may have changed with the loss
+        self._changes += 1             # and D* with it: the metrics of this step are to be redone
 
     def _store_settings(self, new: list[TrainSettings]) -> None:
         sc = self.scenario
@@ -206,6 +235,7 @@ class Lab:
         self.trainer.set_mixture(mix)
         self.evaluator.set_mixture(mix, spec.bounds)
         self._metrics = None
+        self._parts_cache.clear()
 
     def set_seed(self, seed: int) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -220,10 +250,16 @@ class Lab:
             raise SettingsError(f"class: must be between 0 and {self.trainer.n_classes - 1} (got {c})")
         self.evaluator.view_class = c
         self._metrics = None
+        self._parts_cache.clear()
 
     def load(self, scenario: Scenario) -> None:
         self.scenario = scenario.validate()
         self.rebuild()
+
+    def set_parts(self, parts: Iterable[str]) -> None:
+        """What the views show (engine.api.PARTS): the frame parts the pictures compute, and whether the
+        slow metrics (the k-NN divergences, W1, D vs D*) are wanted."""
+        self.parts = check_parts(parts)
 
     # -- training -------------------------------------------------------------------
     def train(self, n: int = 1, should_stop: Optional[Callable[[], bool]] = None) -> bool:
@@ -284,31 +320,102 @@ class Lab:
 
     # -- evaluation -----------------------------------------------------------------
     def evaluate_metrics(self, slow: bool = True) -> None:
-        """Evaluate at the current step; `slow` adds the k-NN divergences, W1 and D vs D* (SLOW_KEYS)."""
+        """Evaluate at the current step; `slow` adds the k-NN divergences, W1 and D vs D* (SLOW_KEYS).
+        An evaluation still running on the worker is finished (and recorded) first."""
+        self.collect_metrics(wait=True)
         if self.paused_by_error:
             return
         try:
-            self._metrics = self.evaluator.metrics(slow)
+            result = self.evaluator.metrics(slow)
         except Exception as e:
             self.fail("Evaluating the metrics", e)
             return
-        self.history.append(self.trainer.step_count, self._metrics["metrics"])
-        if slow:
-            self.slow_history.append(self.trainer.step_count, self._metrics["metrics"])
-            self._notes = tuple(dict(n) for n in self._metrics["notes"])
+        self._record(result, slow)
 
-    def snapshot(self, running: bool = False, steps_per_sec: float = 0.0) -> Snapshot:
-        """A new immutable snapshot (the last good one, with the message, after a blow-up)."""
+    def start_metrics(self, slow: bool = True) -> bool:
+        """Begin an evaluation of this step's networks on the worker thread; False while one runs."""
+        if self._job is not None or self.paused_by_error:
+            return False
+        ev = self.evaluator
+        self._job = (_metrics_worker().submit(_timed_metrics, ev, slow, ev.freeze()), ev, slow)
+        return True
+
+    @property
+    def has_metrics(self) -> bool:
+        """Whether any metrics were evaluated yet (a picture needs the pictures of p_g and D*)."""
+        return self._metrics is not None
+
+    @property
+    def metrics_running(self) -> bool:
+        return self._job is not None
+
+    def collect_metrics(self, wait: bool = False) -> Optional[tuple[int, bool, float]]:
+        """Record the worker's evaluation if it has finished (or, with `wait`, when it has): its step,
+        whether it held the slow metrics, and the seconds it took; None while it runs or when none was
+        started. A result for data, a class or networks that have since been replaced is dropped."""
+        if self._job is None:
+            return None
+        fut, ev, slow = self._job
+        if not wait and not fut.done():
+            return None
+        self._job = None
+        current = ev is self.evaluator
+        try:
+            result, seconds = fut.result()
+        except Exception as e:
+            if current and not self.paused_by_error:
+                self.fail("Evaluating the metrics", e)
+            return None
+        if current and result["version"] == ev.version and not self.paused_by_error:
+            self._record(result, slow)
+            return result["step"], slow, seconds
+        return None
+
+    def metrics_current(self, slow: bool) -> bool:
+        """Whether the metrics recorded last (and, with `slow`, the slow ones) are of this step."""
+        step = self.trainer.step_count
+        if self._metrics is None or self._metrics["step"] != step or self._recorded_changes != self._changes:
+            return False
+        return not slow or (self.slow_history.n > 0 and int(self.slow_history.arrays()[0][-1]) == step)
+
+    def _record(self, result: dict, slow: bool) -> None:
+        self._metrics = result
+        self._recorded_changes = self._changes
+        self.history.append(result["step"], result["metrics"])
+        if slow:
+            self.slow_history.append(result["step"], result["metrics"])
+            self._notes = tuple(dict(n) for n in result["notes"])
+
+    def snapshot(self, running: bool = False, steps_per_sec: float = 0.0,
+                 parts: Optional[Iterable[str]] = None) -> Snapshot:
+        """A new immutable snapshot (the last good one, with the message, after a blow-up).
+
+        parts: the frame parts to compute now (default: `self.parts`); the others are taken from the
+        last picture that had them (D on the grid: `Snapshot.d_grid_step` says from which step)."""
         if self.paused_by_error and self._last is not None:
             snap = dataclasses.replace(self._last, message=self.message, running=False, steps_per_sec=0.0)
             self._last = snap
             return snap
         if self._metrics is None:
             self.evaluate_metrics()
-        fr = self.evaluator.frame()
+        todo = self.parts if parts is None else frozenset(parts)
+        if "d_grid" not in self._parts_cache:
+            todo = todo | {"d_grid"}          # the first picture has one, so that every snapshot does
+        fr = self.evaluator.frame(todo & set(FRAME_PARTS))
+        self.grid_seconds = fr["grid_seconds"]
         snap = self._build(fr, running, steps_per_sec)
         self._last = snap
         return snap
+
+    def _part(self, fr: dict, key: str, like: Optional[np.ndarray]) -> tuple[int, Optional[np.ndarray]]:
+        """This frame's `key` if it computed one, else the last one computed (if it still fits), else zeros
+        like `like` (None when `like` is None): with the step it was computed at."""
+        if fr[key] is not None:
+            self._parts_cache[key] = (fr["step"], fr[key])
+        step, a = self._parts_cache.get(key, (-1, None))
+        if a is not None and (like is None or np.shape(a) == np.shape(like)):
+            return step, a
+        return -1, None if like is None else np.zeros(np.shape(like))
 
     def _build(self, fr: dict, running: bool, sps: float) -> Snapshot:
         t, ev, mt = self.trainer, self.evaluator, self._metrics
@@ -330,16 +437,20 @@ class Lab:
             return frozen(a)
 
         p_g = keep_finite("p_g", mt["p_g"], prev.p_g if prev else None)
-        d_grid = keep_finite("d_grid", fr["d_grid"], prev.d_grid if prev else None)
+        d_grid_step, d_raw = self._part(fr, "d_grid", None)
+        d_grid = keep_finite("d_grid", d_raw, prev.d_grid if prev else None)
+        _, grad_raw = self._part(fr, "fake_grad", fr["fake"])
+        _, fake_d_raw = self._part(fr, "fake_d", fr["fake"][..., 0])
+        _, manifold_raw = self._part(fr, "manifold", None)
         d_star = None
         if all(ds is not None for ds in mt["d_star"]):
             d_star = keep_finite("d_star", np.stack(mt["d_star"]), prev.d_star if prev else None)
         fake = keep_finite("fake", fr["fake"], prev.fake if prev else None)
-        grad = keep_finite("grad", fr["fake_grad"], prev.fake_grad if prev else None)
-        fake_d = keep_finite("fake_d", fr["fake_d"], prev.fake_d if prev else None)
+        grad = keep_finite("grad", grad_raw, prev.fake_grad if prev else None)
+        fake_d = keep_finite("fake_d", fake_d_raw, prev.fake_d if prev else None)
         manifold = None
-        if fr["manifold"] is not None:
-            manifold = keep_finite("manifold", fr["manifold"], prev.manifold if prev and prev.manifold is not None
+        if manifold_raw is not None:
+            manifold = keep_finite("manifold", manifold_raw, prev.manifold if prev and prev.manifold is not None
                                    else None)
         hs, hv = self.history.arrays()
         slow_steps, slow_values = self.slow_history.arrays()
@@ -350,7 +461,8 @@ class Lab:
         return Snapshot(
             step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels),
             grid_x=frozen(g.x), grid_y=None if g.y is None else frozen(g.y),
-            p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star,
+            p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star, d_grid_step=d_grid_step,
+            metrics_step=int(mt["step"]),
             d_is_prob=tuple(get_loss(l).has_probability for l in losses),
             real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),
             fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,

@@ -40,12 +40,16 @@ POLL_EVERY = 0.005     # seconds between looks at the command queue from inside 
 class Session(SessionAPI):
     def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
                  metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1, slow_hz: float = 1.0,
+                 train_fps: float = 30.0, frame_budget: float = 0.2, grid_budget: float = 0.08,
                  commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None):
         self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
-        self.max_fps = max_fps
+        self.max_fps = max_fps                      # pictures a second at most (a paused run's changes)
+        self.train_fps = train_fps                  # pictures a second at most while training
+        self.frame_budget = frame_budget            # share of the time the pictures (but D on the grid) may take
+        self.grid_budget = grid_budget              # share of the time D on the grid may take
         self.metrics_hz = metrics_hz
         self.slow_hz = slow_hz                      # at most this often for the k-NN divergences
-        self.eval_budget = eval_budget              # at most this fraction of the time goes to evaluation
+        self.eval_budget = eval_budget              # at most this share of the time goes to metric evaluation
         # One intra-op thread: the GUI needs the other core, and OpenMP's spinning threads
         # collapse when the cores are shared (measured: 310 vs 215 steps/s under load).
         self.threads = threads
@@ -67,6 +71,7 @@ class Session(SessionAPI):
         self._backlog: list = []                    # commands read from inside a step, applied after it
         self._polled = 0.0
         self._step_time = float("inf")              # seconds per step, measured; unknown at first
+        self._grid_due_at = 0.0                     # when D on the grid may be evaluated again
         self.scenario = self.lab.scenario
         self.m = self.lab.m
         self.dim = self.lab.dim
@@ -138,6 +143,9 @@ class Session(SessionAPI):
             lab.set_panels(args[0], args[1])
         elif name == "view_class":
             lab.set_view_class(args[0])
+        elif name == "show":
+            lab.set_parts(args[0])
+            self._grid_due_at = 0.0                 # a layer just shown is drawn in the next picture
         elif name == "load":
             lab.load(args[0])
             self.playing = False
@@ -245,32 +253,49 @@ class Session(SessionAPI):
             if now - window_t0 >= 0.5:
                 self.steps_per_sec = window_steps / (now - window_t0)
                 window_t0, window_steps = now, 0
-            # Publish at most max_fps; while training, each kind of evaluation may take at most
-            # eval_budget of the time, so that watching never slows training much.
-            frame_gap = max(1.0 / self.max_fps, frame_cost / self.eval_budget if training else 0.0)
+            # Metrics run on a worker thread on a frozen copy of the networks, so that a picture never waits
+            # for them; a finished evaluation is recorded here and the next begins when its kind is due.
+            # Each kind may keep the worker busy at most its share of the time (the worker's time is mostly
+            # taken from training's core), and the k-NN divergences only while a panel shows them.
+            done = lab.collect_metrics()
+            if done is not None:
+                _, was_slow, seconds = done
+                if was_slow:
+                    slow_cost = seconds
+                else:
+                    metrics_cost = seconds
+                self._dirty = True
+            if still and not lab.metrics_running:
+                want_slow = "divergences" in lab.parts and now - last_slow >= max(
+                    1.0 / self.slow_hz, slow_cost / (0.5 * self.eval_budget))
+                if want_slow or now - last_metrics >= max(1.0 / self.metrics_hz, metrics_cost / self.eval_budget):
+                    lab.start_metrics(slow=want_slow)
+                    last_metrics = now
+                    if want_slow:
+                        last_slow = now
+            # While training, pictures come at most train_fps a second within frame_budget of the time, and
+            # D on the grid (the costly part) within a share of its own, reused in between (the snapshot says
+            # from which step): the fakes move in every picture, the heatmap as often as it can afford.
+            frame_gap = max(1.0 / (self.train_fps if training else self.max_fps),
+                            frame_cost / self.frame_budget if training else 0.0)
             if self._dirty and now - last_frame >= frame_gap and not (still and self._should_stop_step()):
                 # (a picture of a running step is not begun while a Pause or Reset waits: it goes first)
                 # A paused run, or one that has just finished its steps, shows every metric at its step.
                 settled = not still
-                metrics_gap = max(1.0 / self.metrics_hz, metrics_cost / self.eval_budget)
-                want_metrics = settled or (now - last_metrics >= metrics_gap)
-                # The k-NN divergences cost ~10x the rest: their own, longer interval, within half the
-                # budget, so that watching leaves training most of the time (measured: 65% of the headless
-                # speed with a full budget of their own, 1D and 2D).
-                slow_gap = max(1.0 / self.slow_hz, slow_cost / (0.5 * self.eval_budget))
-                want_slow = settled or (now - last_slow >= slow_gap)
                 t0 = time.perf_counter()
-                if want_metrics or want_slow:
-                    lab.evaluate_metrics(slow=want_slow)
+                parts = lab.parts
+                if (settled and not lab.metrics_current("divergences" in parts)) or not lab.has_metrics:
+                    lab.evaluate_metrics(slow="divergences" in parts)
                     t1 = time.perf_counter()
-                    if want_slow:
-                        slow_cost, last_slow = t1 - t0, t1
-                    else:
-                        metrics_cost = t1 - t0
                     last_metrics = t1
+                    if "divergences" in parts:
+                        last_slow = t1
                     t0 = t1
+                elif not settled and self._grid_due_at > now:
+                    parts = parts - {"d_grid"}
                 try:
-                    snap = lab.snapshot(running=still, steps_per_sec=self.steps_per_sec if still else 0.0)
+                    snap = lab.snapshot(running=still, steps_per_sec=self.steps_per_sec if still else 0.0,
+                                        parts=parts)
                 except Exception as e:   # nothing to draw: pause, and say why through `error`
                     lab.fail("Drawing the picture", e)
                     self.playing, self._pending_steps, self._dirty = False, 0, False
@@ -279,6 +304,14 @@ class Session(SessionAPI):
                 if self.error and not lab.paused_by_error:
                     snap = dataclasses.replace(snap, message=self.error)
                 self._publish(snap)
-                last_frame = time.perf_counter()
-                frame_cost = last_frame - t0
+                end = time.perf_counter()
+                grid = lab.grid_seconds if "d_grid" in parts else 0.0
+                # Smoothed, and a picture that was held up (by the machine, the collector) counts for at most
+                # 50 ms, so that one slow picture does not hold up the next ones for seconds.
+                frame_cost = 0.7 * frame_cost + 0.3 * min(0.05, end - t0 - grid)
+                if grid:
+                    self._grid_due_at = end + grid / self.grid_budget
+                # Paced by when pictures were due, not when they came: a picture that came late (after a
+                # training chunk) does not push the next one back, so the rate is the one asked for.
+                last_frame = max(last_frame + frame_gap, now - 0.5 * frame_gap) if training else end
                 self._dirty = still

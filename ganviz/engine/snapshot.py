@@ -73,6 +73,12 @@ class Snapshot:
     # (S,) the steps of the slow metrics' history (metric_info.SLOW_KEYS: the k-NN divergences, W1,
     # D vs D*), evaluated less often than the rest; None: the same steps as history_steps.
     slow_steps: Optional[np.ndarray] = None
+    # The step D was evaluated on the grid at: D on the grid is the costly part of a picture and may be
+    # reused for a few steps (-1: unknown). Views say so where it lags `step`.
+    d_grid_step: int = -1
+    # The step of the latest metric evaluation (p_g, D*, mode counts, `latest`): they come at a rate
+    # of their own, behind the pictures (-1: unknown).
+    metrics_step: int = -1
 
     def steps_of(self, key: str) -> np.ndarray:
         """The steps at which metric `key`'s history was recorded."""

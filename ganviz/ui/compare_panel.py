@@ -197,7 +197,7 @@ class ComparePanel(QtWidgets.QFrame):
     def draw(self, snap: Snapshot, i: int) -> None:
         if snap.dim == 2:
             fake = self._pin(snap.fake[i])
-            self.fake.setData(pos=fake)
+            P.move_points(self.fake, fake)
             self.trails.push(fake[:N_TRAIL], snap.step)
             if self.heat.isVisible():
                 self._draw_heat(np.asarray(snap.d_grid[i]), bool(snap.d_is_prob[i]))

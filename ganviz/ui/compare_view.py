@@ -177,6 +177,11 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
     def heatmap_on(self) -> bool:
         return self.heat_check.isChecked()
 
+    def parts(self, dim: int) -> set[str]:
+        """What the panels draw beyond the fakes (engine.api.PARTS) for data of `dim` dimensions: D on the
+        grid for the 1D panels' D curves and for the 2D heatmaps when they are on."""
+        return {"d_grid"} if dim == 1 or self.heatmap_on() else set()
+
     def set_presentation(self, on: bool) -> None:
         super().set_presentation(on)
         self._arrange(force=True)
@@ -204,7 +209,11 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
             p.draw(snap, i)
         self._update_titles(snap)
         self.mode_charts.set_snapshot(snap)
-        self.step_label.setText(f"step {snap.step:,}")
+        text = f"step {snap.step:,}"
+        if snap.dim == 2 and self.heatmap_on() and 0 <= snap.d_grid_step < snap.step:
+            # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
+            text += f" · D heatmaps from step {snap.d_grid_step:,}"
+        self.step_label.setText(text)
 
     # ------------------------------------------------------------------ panel commands
     def current_panels(self) -> list[dict]:

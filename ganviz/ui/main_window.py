@@ -83,6 +83,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.frame_times: collections.deque = collections.deque(maxlen=600)
         self._fps = 0.0
         self._pending_seed: Optional[int] = None
+        self._parts_sent: Optional[frozenset] = None
+        self._closing = False
 
         self._build_views()
         self._build_docks()
@@ -106,6 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timer = QtCore.QTimer(self)
         self.timer.setTimerType(QtCore.Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
+        self._update_parts()
         if start:
             self.session.start()
             self.timer.start(16)
@@ -136,6 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.compare_view = CompareView(self.theme)
         self.compare_view.attach(self.session)
+        self.compare_view.heat_check.toggled.connect(self._update_parts)
         self.tabs.addTab(self.compare_view, "Compare")
         self.game_view = None
         try:
@@ -173,6 +177,39 @@ class MainWindow(QtWidgets.QMainWindow):
             self._lab_docks_visible = None
         if lab_like and self._last_snapshot is not None:
             self.show_snapshot(self._last_snapshot)
+        self._update_parts()
+
+    def needed_parts(self) -> frozenset:
+        """What the visible views and panels draw beyond the fakes (engine.api.PARTS): the session
+        computes these and no more (no D on the grid for a hidden heatmap or another tab, no
+        divergences while no panel shows them)."""
+        parts: set[str] = set()
+        current = self.tabs.currentWidget()
+        dim = self._last_snapshot.dim if self._last_snapshot is not None else self.session.scenario.dim
+        if current is self.lab_stack:
+            parts |= (self.view1d if dim == 1 else self.view2d).parts()
+        elif current is self.compare_view:
+            parts |= self.compare_view.parts(dim)
+        if current is not self.game_view:
+            if self._dock_shown(self.loss_dock):
+                parts.add("fake_d")
+            if self._dock_shown(self.metrics_dock) or self._dock_shown(self.info_dock):
+                parts.add("divergences")
+        return frozenset(parts)
+
+    @staticmethod
+    def _dock_shown(dock: QtWidgets.QDockWidget) -> bool:
+        # A dock tabbed behind another is visible to Qt but not on screen.
+        return dock.isVisible() and (dock.isFloating() or not dock.visibleRegion().isEmpty())
+
+    def _update_parts(self, *_) -> None:
+        """Tell the session what is on screen, when that changed."""
+        if self._closing:
+            return            # docks hide as the window closes, after the session has stopped
+        parts = self.needed_parts()
+        if parts != self._parts_sent:
+            self._parts_sent = parts
+            self.session.show(parts)
 
     def _dock(self, title: str, name: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
@@ -197,6 +234,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loss_dock.raise_()
         self.metrics_dock.raise_()
         self.resizeDocks([self.controls_dock, self.loss_dock], [320, 430], QtCore.Qt.Horizontal)
+        for dock in (self.loss_dock, self.info_dock, self.metrics_dock):
+            dock.visibilityChanged.connect(self._update_parts)
 
         c = self.controls
         c.trainChanged.connect(self._on_train)
@@ -256,7 +295,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heat_combo.setToolTip("2D view: colour by the trained D, by the optimum D* of its loss (from p_data and "
                                    "p_g smoothed alike on the grid), or by how far D is from it")
         self.heat_combo.currentIndexChanged.connect(
-            lambda _: self.view2d.set_heat_source(self.heat_combo.currentData()))
+            lambda _: (self.view2d.set_heat_source(self.heat_combo.currentData()), self._update_parts()))
         tb.addWidget(self.heat_combo)
         self.addToolBar(QtCore.Qt.TopToolBarArea, tb)
         self.toolbar = tb
@@ -298,9 +337,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 a.setCheckable(True)
                 a.setChecked(view.layer_visible(layer))
                 a.setObjectName(f"layer_{key}_{layer}")
-                a.toggled.connect(lambda on, v=view, l=layer: v.set_layer_visible(l, on))
+                a.toggled.connect(lambda on, v=view, l=layer: (v.set_layer_visible(l, on), self._update_parts()))
                 self.layer_actions[(key, layer)] = a
-            view.layerToggled.connect(lambda l, on, k=key: self._sync_layer_action(k, l, on))
+            view.layerToggled.connect(lambda l, on, k=key: (self._sync_layer_action(k, l, on), self._update_parts()))
         vm.addSeparator()
         self.dark_action = self._action("&Dark theme", "darkAction", self._on_dark, "Ctrl+T", checkable=True)
         self.dark_action.setChecked(self.theme.name == "dark")
@@ -378,6 +417,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.loss_panel.set_snapshot(snap)
         self.info_panel.set_snapshot(snap)
         self.metrics_panel.set_snapshot(snap)
+        self._update_parts()          # the data's dimension, a dock dragged over another, D* now available
         self.status_step.setText(f"step {snap.step:,}")
         self.status_device.setText(f"device: {snap.device}")
         msg = snap.message or self.session.error or ""
@@ -635,6 +675,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- shutdown ------------------------------------------------------------------------------
     def closeEvent(self, e: QtGui.QCloseEvent) -> None:
+        self._closing = True
         self.timer.stop()
         self.hide()                  # gone at once; the training process is stopped behind it
         self.session.stop(1.5)

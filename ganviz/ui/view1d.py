@@ -145,6 +145,10 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
     def _on_index(self, changed: bool) -> None:
         self._redraw()
 
+    def parts(self) -> set[str]:
+        """What this view draws beyond the fakes (engine.api.PARTS): D on the grid for its D curve."""
+        return {"d_grid"} if self._visible["d"] else set()
+
     def _check(self, snap: Snapshot) -> None:
         if snap.dim != 1:
             raise ValueError(f"The 1D view cannot draw a snapshot with dim={snap.dim}.")

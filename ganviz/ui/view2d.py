@@ -128,6 +128,15 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         """What the heatmap shows now: 'd_star' and 'd_gap' fall back to 'd' where D* is not available."""
         return self._heat_shown
 
+    def parts(self) -> set[str]:
+        """What this view draws beyond the fakes (engine.api.PARTS), so that the session computes no more."""
+        v = self._visible
+        out = {k for k in ("grad", "manifold") if v[k]}
+        # D* comes with the metrics; D on the grid is wanted for D and D - D*, and for D* where there is none.
+        if v["heatmap"] and (self._heat_source != "d_star" or self._heat_shown != "d_star"):
+            out.add("d_grid")
+        return out
+
     def set_heat_source(self, source: str) -> None:
         if source not in HEAT_SOURCES:
             raise ValueError(f"Heatmap source must be one of {', '.join(HEAT_SOURCES)}, got {source!r}.")
@@ -163,7 +172,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             self._real_key = np.array(real)
             it["real"].setData(pos=self._pin_xy(real))
         fake = self._pin_xy(snap.fake[i])
-        it["fake"].setData(pos=fake)
+        P.move_points(it["fake"], fake)
         self.trails.push(fake[:self.N_TRAILS], snap.step)
         self._update_arrows(fake, np.asarray(snap.fake_grad[i], np.float64).reshape(-1, 2))
 
@@ -174,6 +183,10 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             lines[0] += "   (diverged)"
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
+        if self._visible["heatmap"] and self._heat_shown != "d_star" and 0 <= snap.d_grid_step < snap.step:
+            # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
+            # heatmap is an earlier one, and says so.
+            lines.append(f"D heatmap from step {snap.d_grid_step:,}")
         self.step_text.set_text("\n".join(lines))
 
     # ---------------------------------------------------------------- drawing helpers

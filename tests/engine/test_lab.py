@@ -59,3 +59,70 @@ def test_a_new_panel_beside_trained_ones_gets_its_own_adam_step_count():
     lab.train(1)
     assert t.opt_g.state["t"].view(-1).tolist() == [11, 11, 11, 1]
     assert torch.isfinite(t.G.flat).all()
+
+
+def small_ring8() -> S.Scenario:
+    sc = S.load("ring8")
+    return dataclasses.replace(sc, model=dataclasses.replace(sc.model, latent_dim=2, g_width=16, d_width=16),
+                               train=dataclasses.replace(sc.train, batch_size=32))
+
+
+def test_a_picture_computes_only_the_parts_shown_and_reuses_d_on_the_grid():
+    lab = Lab(small_ring8())
+    lab.set_parts({"fake_d"})
+    first = lab.snapshot()
+    assert first.d_grid_step == 0 == first.step          # the first picture has D on the grid anyway
+    assert first.manifold is None and not np.any(first.fake_grad)
+    lab.train(3)
+    later = lab.snapshot()
+    assert later.step == 3 and later.d_grid_step == 0     # D from step 0, and the picture says so
+    np.testing.assert_array_equal(later.d_grid, first.d_grid)
+    assert not np.array_equal(later.fake, first.fake)     # the fakes move in every picture
+    lab.set_parts({"d_grid", "grad", "manifold"})
+    shown = lab.snapshot()
+    assert shown.d_grid_step == 3 and shown.manifold is not None and np.any(shown.fake_grad)
+    assert not np.array_equal(shown.d_grid, first.d_grid)
+
+
+def test_a_changed_loss_does_not_reuse_d_on_the_grid():
+    lab = Lab(small_ring8())
+    lab.set_parts(())
+    lab.snapshot()
+    lab.train(2)
+    lab.set_train(loss="wgan-gp")
+    snap = lab.snapshot(parts=())
+    assert snap.d_grid_step == 2 and not snap.d_is_prob[0]
+
+
+def test_metrics_on_the_worker_equal_metrics_at_once_for_the_same_step():
+    a, b = Lab(small_ring8()), Lab(small_ring8())
+    a.train(6)
+    a.evaluate_metrics(slow=True)
+    b.train(6)
+    assert b.start_metrics(slow=True)
+    assert not b.start_metrics(slow=True)          # one at a time
+    b.train(4)                                      # training goes on meanwhile
+    assert b.collect_metrics(wait=True)[:2] == (6, True)
+    assert b.history.arrays()[0].tolist() == [6] == a.history.arrays()[0].tolist()
+    for key in ("modes", "hq_frac", "d_real", "d_loss", "js", "kl_g_data", "w1", "d_gap"):
+        np.testing.assert_array_equal(b.history.latest().get(key, b.slow_history.latest().get(key)),
+                                      a.history.latest().get(key, a.slow_history.latest().get(key)), err_msg=key)
+    np.testing.assert_array_equal(b.snapshot().p_g, a.snapshot().p_g)
+
+
+def test_a_worker_result_for_replaced_data_is_dropped():
+    lab = Lab(small_ring8())
+    lab.train(2)
+    lab.start_metrics(slow=False)
+    lab.set_data("grid25")
+    assert lab.collect_metrics(wait=True) is None
+    assert lab.history.n == 0 and not lab.paused_by_error
+
+
+def test_the_metrics_of_a_step_are_redone_after_a_change_of_loss():
+    lab = Lab(small_ring8())
+    lab.train(2)
+    lab.evaluate_metrics(slow=True)
+    assert lab.metrics_current(slow=True)
+    lab.set_train(loss="lsgan")
+    assert not lab.metrics_current(slow=False)

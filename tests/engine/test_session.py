@@ -179,3 +179,22 @@ def test_pause_in_the_middle_of_a_slow_step_rolls_it_back_and_the_run_repeats():
     lab.train(5)
     for key in ("G", "D"):
         assert torch.equal(resumed[key], lab.trainer.state_dict()[key])
+
+
+def test_show_names_an_unknown_part_and_the_session_computes_what_is_shown():
+    sc = S.load("ring8")
+    sc = dataclasses.replace(sc, model=dataclasses.replace(sc.model, latent_dim=2, g_width=16, d_width=16))
+    s = Session(sc).start()
+    try:
+        with pytest.raises(SettingsError, match="unknown part heatmap"):
+            s.show({"heatmap"})
+        s.show({"fake_d"})            # no D on the grid, no divergences
+        s.play()
+        snap = s.wait_for(lambda x: x.step > 0 and x.running and len(x.history_steps) >= 3, timeout=60)
+        assert snap is not None and s.lab.parts == {"fake_d"}
+        assert snap.d_grid_step == 0 and len(snap.slow_steps) <= 1     # only the first picture's
+        s.show({"fake_d", "d_grid"})
+        later = s.wait_for(lambda x: x.d_grid_step > snap.step, timeout=30)
+        assert later is not None
+    finally:
+        s.stop()

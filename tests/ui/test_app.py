@@ -357,3 +357,36 @@ def test_random_scenario_files_opened_in_the_window_load_or_leave_the_run_with_a
             assert w.session.scenario == before                 # the running scenario is kept
 
     open_one()
+
+
+def test_the_session_computes_what_the_visible_views_show(qtbot, main_window):
+    w = main_window(small("ring8"))
+    lab = w.session.lab
+    qtbot.waitUntil(lambda: "d_grid" in lab.parts and "grad" in lab.parts and "manifold" in lab.parts, timeout=5000)
+    w.layer_actions[("2d", "heatmap")].setChecked(False)
+    w.layer_actions[("2d", "manifold")].setChecked(False)
+    qtbot.waitUntil(lambda: not lab.parts & {"d_grid", "manifold"}, timeout=5000)
+    assert "grad" in lab.parts
+    w.metrics_dock.hide()
+    w.info_dock.hide()
+    qtbot.waitUntil(lambda: "divergences" not in lab.parts, timeout=5000)
+    w.tabs.setCurrentWidget(w.compare_view)           # one GAN in Compare: fakes only, no arrows
+    qtbot.waitUntil(lambda: not lab.parts & {"d_grid", "grad", "manifold"}, timeout=5000)
+    w.compare_view.heat_check.setChecked(True)
+    qtbot.waitUntil(lambda: "d_grid" in lab.parts, timeout=5000)
+    w.tabs.setCurrentWidget(w.game_view)               # the game lab draws nothing of the training session
+    qtbot.waitUntil(lambda: lab.parts == frozenset(), timeout=5000)
+
+
+def test_a_heatmap_from_an_earlier_step_says_so(qtbot, main_window):
+    w = main_window(small("ring8"))
+    w.session.show(())                                  # as when no view shows D: it is not recomputed
+    w.session.step(2)
+    snap = wait_snapshot(qtbot, w, lambda s: s.step == 2)
+    assert snap.d_grid_step < 2
+    w.view2d.set_snapshot(snap)
+    assert f"D heatmap from step {snap.d_grid_step}" in w.view2d.step_text.text()
+    w.tabs.setCurrentWidget(w.compare_view)
+    w.compare_view.heat_check.setChecked(True)
+    w.compare_view.set_snapshot(snap)
+    assert f"D heatmaps from step {snap.d_grid_step}" in w.compare_view.step_label.text()
