@@ -4,6 +4,7 @@
     ganviz export goodfellow-fig1 -o fig1.gif --view lab+loss --frames 120 --size 960x540 --fps 20
     ganviz export ring8 -o frames/ --until-step 2000 --steps-per-frame 20 --theme dark
     ganviz export ring8 -o ring8.png --until-step 3000          (a still of step 3000)
+    ganviz export run.ganviz -o clip.mp4 --from-step 1000 --to-step 2000   (from a recorded run)
 
 The format comes from OUT's suffix (a folder path gives PNG frames). No display is
 needed: without QT_QPA_PLATFORM the export runs on Qt's offscreen platform. A
@@ -29,7 +30,7 @@ _POLL_S = 0.05
 FLAGS = {
     "view": "--view", "frames": "--frames", "until_step": "--until-step", "fps": "--fps", "size": "--size",
     "steps_per_frame": "--steps-per-frame", "metrics_every": "--metrics-every", "theme": "--theme",
-    "captions": "--captions", "preset": "--preset",
+    "captions": "--captions", "preset": "--preset", "from_step": "--from-step", "to_step": "--to-step",
 }
 
 
@@ -65,7 +66,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog="views:\n{views}\n\nFrame 0 shows the networks before training; frame i, after i * steps-per-frame "
                "generator steps.",
     )
-    p.add_argument("scenario", help="a scenario file (.toml) or the name of a built-in scenario")
+    p.add_argument("scenario", help="a scenario file (.toml), the name of a built-in scenario, or a recorded run "
+                                    "(.ganviz, from ganviz run --save-run)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output path: x.mp4, x.gif, a folder such as frames/, or x.png / x.svg for a still")
     p.add_argument("--view", help="what to draw (default: the scenario's own view); see the list below")
@@ -88,6 +90,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="override a setting, e.g. --set train.k=5 --set model.g_width=64")
     p.add_argument("--seed", metavar="N", type=checked(RUN["seed"]), help="random seed (default: the scenario's)")
     p.add_argument("--device", help="auto, cpu, cuda or mps (default: the scenario's)")
+    p.add_argument("--from-step", metavar="A", help="for a recorded run (RUN.ganviz): its first frame at or after "
+                                                    "step A (default: its start)")
+    p.add_argument("--to-step", metavar="B", help="for a recorded run: its last frame at or before step B "
+                                                  "(default: its end)")
     p.set_defaults(func=cmd_export)
     return p
 
@@ -141,7 +147,26 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.preset is not None:
             options["preset"] = args.preset
         metrics_every = _whole("--metrics-every", args.metrics_every)
-        sc = load_scenario(args)
+        from_step, to_step = _whole("--from-step", args.from_step), _whole("--to-step", args.to_step)
+        recording = None
+        if str(args.scenario).lower().endswith(".ganviz"):
+            from ganviz.engine.recording import Recording, RunFileError
+
+            for flag, value in (("--set", args.set), ("--seed", args.seed), ("--device", args.device),
+                                ("--steps-per-frame", args.steps_per_frame)):
+                if value:
+                    raise UsageError(f"{flag}: a recorded run is drawn as it was recorded; {flag} applies to "
+                                     "a scenario that is trained")
+            try:
+                recording = Recording.load(args.scenario)
+            except RunFileError as e:
+                raise UsageError(str(e)) from None
+            sc = recording.scenario
+        else:
+            if from_step is not None or to_step is not None:
+                raise UsageError("--from-step and --to-step: they choose a stretch of a recorded run (RUN.ganviz, "
+                                 "from ganviz run --save-run)")
+            sc = load_scenario(args)
     except (UsageError, S.ScenarioError) as e:
         return fail(str(e), "export")
 
@@ -152,6 +177,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.size is not None:
             options["size"] = parse_size(args.size)
+        if recording is not None:
+            options.update(recording=recording, from_step=from_step, to_step=to_step)
         job = ExportJob(sc, args.output, view=args.view, frames=frames, until_step=until_step,
                         captions=args.captions, theme=args.theme, presentation=args.presentation,
                         metrics_every=metrics_every, title=args.title, **options)

@@ -18,6 +18,7 @@ from ganviz.core.settings import MAX_STEPS, RUN
 COLUMNS = (("d_loss", 8), ("g_loss", 8), ("js", 16), ("kl_data_g", 16), ("missed", 14), ("kl_g_data", 16),
            ("w1", 16), ("d_gap", 16), ("d_real", 8), ("d_fake", 8), ("modes", 9), ("hq_frac", 14))
 EVERY = cli_field("every", int, 1, MAX_STEPS)
+SPF = cli_field("steps-per-frame", int, 1, MAX_STEPS)
 
 
 def add_parser(sub) -> None:
@@ -33,6 +34,11 @@ def add_parser(sub) -> None:
     r.add_argument("--seed", type=checked(RUN["seed"]), help="random seed (default: the scenario's)")
     r.add_argument("--device", help="auto, cpu, cuda or mps")
     r.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    r.add_argument("--save-run", metavar="RUN.ganviz",
+                   help="also record the run, frame by frame as an export draws it, with checkpoints, to RUN.ganviz "
+                        "(then: ganviz export RUN.ganviz -o clip.mp4 --from-step A --to-step B)")
+    r.add_argument("--steps-per-frame", type=checked(SPF), default=None,
+                   help="with --save-run: generator steps between recorded frames (default 10, as an export)")
     r.set_defaults(func=cmd_run)
 
 
@@ -110,11 +116,29 @@ def cmd_run(args) -> int:
     from ganviz.core.train import Trainer, TrainingDiverged
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
+    save = None
+    if args.save_run:
+        from ganviz.engine.recording import Recording, RunFileError
+
+        save = args.save_run
+        try:
+            Recording.check_target(save)
+        except RunFileError as e:
+            return fail(f"--save-run: {e}", "run")
+    elif args.steps_per_frame is not None:
+        return fail("--steps-per-frame: it sets the cadence of a recording; give --save-run RUN.ganviz too", "run")
+    lab = None
     try:
-        trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed, device=sc.device)
+        if save:
+            from ganviz.engine.lab import Lab
+
+            lab = Lab(sc)
+            trainer = lab.trainer
+        else:
+            trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed, device=sc.device)
     except SettingsError as e:
         return fail(str(e), "run")
-    ev = Evaluator(trainer, bounds=sc.data.bounds)
+    ev = lab.evaluator if lab is not None else Evaluator(trainer, bounds=sc.data.bounds)
     labels = sc.panel_labels()
     width = max(16, max(len(lab) for lab in labels) + 2)    # the GAN column fits the longest label
     from ganviz.core.metric_info import METRICS
@@ -156,6 +180,8 @@ def cmd_run(args) -> int:
                 line = f"{trainer.step_count:>7d}" + "".join(cells)
                 print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
 
+    if lab is not None:
+        return _run_recorded(args, lab, steps, every, report, progress, diverged_at, labels, save)
     try:
         done = 0
         while done < steps:
@@ -179,9 +205,50 @@ def cmd_run(args) -> int:
         return EXIT_INTERRUPTED
     if steps == 0:
         report()
+    return _partial(diverged_at, labels, trainer.step_count)
+
+
+def _partial(diverged_at: dict, labels: list, step: int) -> int:
     if diverged_at:
         which = ", ".join(f"{label} (by step {step:,})" for label, step in diverged_at.items())
         print(f"ganviz run: {len(diverged_at)} of {len(labels)} GANs diverged: {which}; the others trained to "
-              f"step {trainer.step_count:,}", file=sys.stderr)
+              f"step {step:,}", file=sys.stderr)
         return EXIT_PARTIAL
     return 0
+
+
+def _run_recorded(args, lab, steps: int, every: int, report, progress, diverged_at: dict, labels: list,
+                  save: str) -> int:
+    """`run --save-run`: train frame by frame as an export does, record, report every `every` steps, save."""
+    from ganviz.core.train import TrainingDiverged
+    from ganviz.engine.record_run import metrics_every_for, record
+    from ganviz.export.options import DEFAULT_STEPS_PER_FRAME, METRICS_STEPS
+
+    spf = args.steps_per_frame or DEFAULT_STEPS_PER_FRAME
+    next_report = [min(every, steps)]
+
+    def on_frame(lab, i: int) -> None:
+        progress.update(lab.step_count)
+        if lab.step_count >= next_report[0]:
+            report()
+            next_report[0] = min(steps, lab.step_count + every) if lab.step_count < steps else steps + 1
+
+    try:
+        rec = record(lab, steps, spf, metrics_every_for(lab.scenario, spf, METRICS_STEPS), on_frame=on_frame)
+        if steps == 0:
+            report()
+        progress.close()
+    except TrainingDiverged as e:
+        progress.close()
+        return fail(f"{e}; nothing was saved", "run")
+    except KeyboardInterrupt:
+        progress.close()
+        print("ganviz run: interrupted; nothing was saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        path = rec.save(save)
+    except OSError as e:
+        return fail(f"--save-run: cannot write {save} ({e.strerror or e})", "run")
+    print(f"# recorded {len(rec)} frames (steps 0 to {lab.step_count:,}, every {spf}) and {len(rec.checkpoints)} "
+          f"checkpoints to {path}", file=sys.stderr)
+    return _partial(diverged_at, labels, lab.step_count)

@@ -28,7 +28,7 @@ from ganviz.export.options import (
     PROCESS_MIN_FRAMES, STEPS_PER_FRAME_RANGE, TRAINERS, OptionError, Plan, check_captions, check_choice, check_fps, check_still, check_theme,
     default_view, is_still, parse_size, resolve_view, whole,
 )
-from ganviz.export.producer import GameProducer, LabProducer
+from ganviz.export.producer import GameProducer, LabProducer, RecordingProducer
 from ganviz.export.renderer import Renderer
 from ganviz.export.writers import MP4_PRESETS, FrameWriter, _absolute, check_output, open_writer
 from ganviz.ui.theme import Theme
@@ -56,7 +56,29 @@ class ExportJob:
                  steps_per_frame: int = DEFAULT_STEPS_PER_FRAME, captions: Union[bool, Collection[str]] = True,
                  theme: Union[str, Theme] = "light", presentation: bool = False,
                  metrics_every: Optional[int] = None, title: Optional[str] = None, trainer: str = "auto",
-                 preset: str = DEFAULT_PRESET) -> None:
+                 preset: str = DEFAULT_PRESET, recording=None, from_step: Optional[int] = None,
+                 to_step: Optional[int] = None) -> None:
+        # A recorded run (ganviz.engine.recording.Recording) is drawn frame for frame as it was recorded,
+        # from_step to to_step, without training: its own scenario, and no schedule of frames to choose.
+        self._recording, self._indices = recording, None
+        if recording is not None:
+            scenario = recording.scenario
+            for name, value in (("frames", frames), ("until_step", until_step), ("metrics_every", metrics_every)):
+                if value is not None:
+                    raise OptionError(name, "a recorded run is drawn frame for frame as recorded; choose its "
+                                            "stretch with from_step and to_step")
+            self._indices = recording.between(from_step, to_step)
+            if not self._indices:
+                steps = recording.steps
+                raise OptionError("from_step", f"no recorded frame between step {from_step or 0:,} and "
+                                               f"{'the end' if to_step is None else f'step {to_step:,}'} (the "
+                                               f"recording spans steps {steps[0]:,} to {steps[-1]:,})")
+            # frame i of the plan is recorded frame indices[i] (a still draws the last of them)
+            until_step, steps_per_frame, metrics_every = len(self._indices) - 1, 1, 1
+            if view == "game":
+                raise OptionError("view", "a recorded run has no game to draw")
+        elif from_step is not None or to_step is not None:
+            raise OptionError("from_step", "from_step and to_step choose a stretch of a recorded run (.ganviz)")
         self.scenario = scenario.validate()
         self.out = out
         self.view = view if view is not None else default_view(scenario)
@@ -108,7 +130,7 @@ class ExportJob:
         self.frames_done = 0
         self._seconds = {"wait": 0.0, "draw": 0.0, "grab": 0.0}
         self.renderer: Optional[Renderer] = None
-        self._producer: Union[LabProducer, GameProducer, None] = None
+        self._producer: Union[LabProducer, GameProducer, RecordingProducer, None] = None
         self._encoder: Optional[Encoder] = None
         self._state = "new"
         self.path: Optional[Path] = None
@@ -159,8 +181,12 @@ class ExportJob:
         try:
             # Training first: a child process may then still be forked (see producer.process_context),
             # and it trains while the widgets are built.
-            self._producer = (GameProducer(self.plan, self.still) if self.game is not None
-                              else LabProducer(self.scenario, self.plan, self.still, self.trainer == "process"))
+            if self._recording is not None:
+                self._producer = RecordingProducer(self._recording, self._indices, self.still)
+            elif self.game is not None:
+                self._producer = GameProducer(self.plan, self.still)
+            else:
+                self._producer = LabProducer(self.scenario, self.plan, self.still, self.trainer == "process")
             self._producer.start()
             self.renderer = Renderer(self.view, self.size, dim=self.dim, theme=self.theme, captions=self.captions,
                                      presentation=self.presentation, title=self.title, game=self.game,

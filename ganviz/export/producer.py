@@ -33,7 +33,7 @@ from ganviz.engine.snapshot import Snapshot
 from ganviz.export.options import POLL_S, Plan
 from ganviz.export.writers import ExportError
 
-__all__ = ["LabProducer", "GameProducer", "TRAIN_STAGES", "PREFETCH"]
+__all__ = ["LabProducer", "GameProducer", "RecordingProducer", "TRAIN_STAGES", "PREFETCH"]
 
 # Snapshots trained ahead of the drawing.
 PREFETCH = 3
@@ -226,6 +226,31 @@ class LabProducer:
         if self.in_process:
             self._q.close()  # type: ignore[attr-defined]
             self._q.join_thread()  # type: ignore[attr-defined]
+
+
+class RecordingProducer:
+    """A recorded run needs no training: frame i of the export is recorded frame `indices[i]`."""
+
+    def __init__(self, recording, indices: list[int], only_last: bool) -> None:
+        self.recording, self.indices = recording, list(indices)
+        self.position = 0
+        self.lab_built = True
+        self.seconds: dict[str, float] = {}
+        self._next = len(self.indices) - 1 if only_last else 0
+
+    def start(self) -> None:
+        pass
+
+    def get(self, timeout: Optional[float]) -> Optional[tuple[int, Snapshot]]:
+        if self._next >= len(self.indices):
+            return None
+        i = self._next
+        self._next += 1
+        self.position = i + 1
+        return i, self.recording.snapshot(self.indices[i])
+
+    def stop(self) -> None:
+        pass
 
 
 class GameProducer:

@@ -1,0 +1,499 @@
+"""A run as it was shown: its pictures' data frame by frame, and checkpoints to train on from.
+
+A `Recording` keeps what the views drew at each recorded frame (the snapshot's arrays, the grids of
+D, D* and p_g at 16-bit precision, arrays that did not change since the last frame stored once) and, at
+checkpoints, the trainer's weights, optimiser state and random streams as numpy arrays. It holds
+itself to a memory budget by thinning older frames (every other one of the older half), never by
+dropping the start of the run. The metric history, which every snapshot carries in full, is kept
+once, as one growing table, and each frame remembers how much of it it showed.
+
+A `.ganviz` file is a zip of the scenario (TOML), the frames' descriptions (JSON), the arrays
+(`.npy`, read with allow_pickle=False) and the checkpoints (`.npz`): nothing in it is loaded by
+pickle, so a file from elsewhere can carry no code. A damaged, truncated or foreign file is
+refused with one sentence (`RunFileError`).
+
+Torch-free: the ui reads recordings; converting a trainer's state to arrays and back is
+`ganviz.engine.checkpoints`' job.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import math
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+import numpy as np
+
+from ganviz.core import scenario as S
+from ganviz.engine.snapshot import Snapshot, frozen
+
+FORMAT = "ganviz-run"
+VERSION = 1
+DEFAULT_BUDGET = 500 * 1024**2          # bytes of frames and checkpoints kept in memory
+QUANTISE_FROM = 1024                     # grids with at least this many values are stored in 16 bits
+# The pictures on a grid (heatmaps and density curves) are stored in 16 bits; points, arrows and lines (the
+# fakes, their gradients, G's manifold) exactly, so that a recorded frame draws them to the same pixel.
+QUANTISED = frozenset({"d_grid", "p_g", "d_star"})
+MAX_FILE_BYTES = 8 * 1024**3             # uncompressed: a larger "run" is refused, not unpacked
+NAN_CODE = 65535                         # the 16-bit code of NaN (the others span [lo, hi])
+
+# Snapshot fields kept apart: the metric history (one growing table) and the mappings of arrays. Every
+# other field is an array (stored), None, or plain data kept in the frame's JSON (tuples as lists).
+_HISTORY = ("history_steps", "history", "slow_steps")
+_MAPPINGS = ("latest", "extra")
+_FLOAT_DEFAULTS = {"w1_floor": math.nan, "steps_per_sec": 0.0}     # JSON has no NaN: null reads back as these
+
+
+class RunFileError(ValueError):
+    """A .ganviz file that cannot be read: one sentence naming the file and what is wrong."""
+
+
+# -- arrays, stored -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Stored:
+    """One array as kept: raw, or quantised to 16 bits over [lo, hi] (NaN as NAN_CODE, ±inf clipped)."""
+    data: np.ndarray
+    dtype: str
+    lo: float = 0.0
+    hi: float = 0.0
+    quantised: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    def decode(self) -> np.ndarray:
+        if not self.quantised:
+            return frozen(self.data, self.data.dtype)
+        q = self.data
+        out = self.lo + (q.astype(np.float64) * ((self.hi - self.lo) / (NAN_CODE - 1) if self.hi > self.lo else 0.0))
+        out[q == NAN_CODE] = np.nan
+        return frozen(out, np.dtype(self.dtype))
+
+
+def store(a: np.ndarray, quantise: bool = True) -> Stored:
+    a = np.asarray(a)
+    if not quantise or a.dtype.kind != "f" or a.size < QUANTISE_FROM:
+        return Stored(np.array(a, copy=True), str(a.dtype))
+    finite = np.isfinite(a)
+    vals = a[finite]
+    lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (0.0, 0.0)
+    scale = (NAN_CODE - 1) / (hi - lo) if hi > lo else 0.0
+    q = np.rint((np.clip(np.where(finite, a, lo), lo, hi) - lo) * scale).astype(np.uint16)
+    q[np.isnan(a)] = NAN_CODE
+    return Stored(q, str(a.dtype), lo, hi, True)
+
+
+def _digest(a: np.ndarray) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(a.dtype).encode() + str(a.shape).encode())
+    h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+# -- frames and checkpoints -------------------------------------------------------------------------------
+@dataclass
+class Frame:
+    step: int
+    arrays: dict            # snapshot field (or "latest/<key>", "extra" ...) -> blob key
+    meta: dict              # the plain fields, JSON-able
+    history_rows: int       # rows of the history table this frame showed (its last row is `history_end` - 1)
+    history_end: int
+    slow_rows: int
+    slow_end: int
+
+
+@dataclass
+class Checkpoint:
+    step: int
+    arrays: dict            # name -> np.ndarray (weights, optimiser state, random streams)
+
+    @property
+    def nbytes(self) -> int:
+        return int(sum(a.nbytes for a in self.arrays.values()))
+
+
+@dataclass
+class _Table:
+    """A growing table of metric rows: steps (R,) and per key (M, R)."""
+    keys: tuple = ()
+    steps: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)     # key -> list of (M,) rows
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def append(self, steps: np.ndarray, values: dict, rows: slice) -> None:
+        if not self.keys:
+            self.keys = tuple(values)
+            self.values = {k: [] for k in self.keys}
+        self.steps.extend(int(s) for s in steps[rows])
+        for k in self.keys:
+            v = np.asarray(values[k])
+            self.values[k].extend(np.array(v[:, i], dtype=np.float64) for i in range(*rows.indices(v.shape[1])))
+
+    def window(self, end: int, rows: int) -> tuple[np.ndarray, dict]:
+        lo = max(0, end - rows)
+        steps = frozen(np.array(self.steps[lo:end], dtype=np.int64), np.int64)
+        m = len(self.values[self.keys[0]][0]) if self.keys and self.values[self.keys[0]] else 0
+        vals = {k: frozen(np.stack(self.values[k][lo:end], axis=1) if end > lo else np.zeros((m, 0)))
+                for k in self.keys}
+        return steps, vals
+
+    def truncate(self, n: int) -> None:
+        del self.steps[n:]
+        for k in self.keys:
+            del self.values[k][n:]
+
+    def nbytes(self) -> int:
+        m = len(self.values[self.keys[0]][0]) if self.keys and self.values[self.keys[0]] else 0
+        return len(self.steps) * (8 + 8 * m * len(self.keys))
+
+
+class Recording:
+    """Frames and checkpoints of one run, in step order, within a memory budget."""
+
+    def __init__(self, scenario: S.Scenario, budget: int = DEFAULT_BUDGET) -> None:
+        self.scenario = scenario
+        self.budget = int(budget)
+        self.frames: list[Frame] = []
+        self.checkpoints: list[Checkpoint] = []
+        self._blobs: dict[str, Stored] = {}
+        self._refs: dict[str, int] = {}
+        self._last_key: dict[str, tuple[str, str]] = {}    # field -> (digest of the raw array, blob key)
+        self._history = _Table()
+        self._slow = _Table()
+        self._seen_rows = (0, 0)                            # history rows of the last frame added
+        self.thinned = 0                                    # frames let go to keep the budget
+
+    # -- recording -------------------------------------------------------------------------------
+    def add(self, snap: Snapshot) -> None:
+        """Record what `snap` shows. A step earlier than the last frame's starts a branch: the frames and
+        checkpoints after it are let go first (see `truncate`)."""
+        if self.frames and snap.step < self.frames[-1].step:
+            self.truncate(snap.step)
+        arrays: dict[str, str] = {}
+        absent: list[str] = []
+        meta: dict[str, Any] = {}
+        for f in dataclasses.fields(Snapshot):
+            if f.name in _HISTORY or f.name in _MAPPINGS:
+                continue
+            v = getattr(snap, f.name)
+            if isinstance(v, np.ndarray):
+                arrays[f.name] = self._keep(f.name, v)
+            elif v is None:
+                absent.append(f.name)
+            else:
+                meta[f.name] = _plain(v)
+        for k, v in snap.latest.items():
+            arrays[f"latest/{k}"] = self._keep(f"latest/{k}", np.asarray(v))
+        meta["extra"] = _plain(dict(snap.extra))
+        meta["absent"] = absent
+        h_rows, h_end = self._grow(self._history, snap.history_steps,
+                                   {k: v for k, v in snap.history.items() if not _is_slow(snap, k)}, 0)
+        s_rows, s_end = (0, 0)
+        if snap.slow_steps is not None:
+            s_rows, s_end = self._grow(self._slow, snap.slow_steps,
+                                       {k: v for k, v in snap.history.items() if _is_slow(snap, k)}, 1)
+        meta["has_slow"] = snap.slow_steps is not None
+        self.frames.append(Frame(int(snap.step), arrays, meta, h_rows, h_end, s_rows, s_end))
+        self._seen_rows = (h_rows, s_rows)
+        self._hold_budget()
+
+    def add_checkpoint(self, step: int, arrays: dict) -> None:
+        """The trainer's state at `step` as numpy arrays (ganviz.engine.checkpoints.to_arrays)."""
+        if self.checkpoints and step <= self.checkpoints[-1].step:
+            self.checkpoints = [c for c in self.checkpoints if c.step < step]
+        self.checkpoints.append(Checkpoint(int(step), {k: np.array(v, copy=True) for k, v in arrays.items()}))
+        self._hold_budget()
+
+    def _keep(self, name: str, a: np.ndarray) -> str:
+        digest = _digest(a)
+        last = self._last_key.get(name)
+        if last is not None and last[0] == digest and last[1] in self._blobs:
+            key = last[1]
+        else:
+            key = f"{name.replace('/', '.')}-{digest}"
+            if key not in self._blobs:
+                self._blobs[key] = store(a, name in QUANTISED)
+            self._last_key[name] = (digest, key)
+        self._refs[key] = self._refs.get(key, 0) + 1
+        return key
+
+    def _grow(self, table: _Table, steps: Optional[np.ndarray], values: dict, which: int) -> tuple[int, int]:
+        """Append the rows of a snapshot's history the table lacks; (rows shown, end row in the table)."""
+        steps = np.asarray(steps if steps is not None else [], dtype=np.int64)
+        n = len(steps)
+        prev = self._seen_rows[which]
+        if n and values:
+            if len(table) == 0:
+                new = n
+            elif n > prev:
+                new = n - prev
+            else:   # the ring buffer is full: the rows after the table's last step are new
+                new = int(np.sum(steps > table.steps[-1]))
+            if new:
+                table.append(steps, values, slice(n - new, n))
+        return n, len(table)
+
+    def truncate(self, step: int) -> None:
+        """Let go of the frames and checkpoints at `step` and after (a branch continues from before it)."""
+        keep = [f for f in self.frames if f.step < step]
+        for f in self.frames[len(keep):]:
+            self._release(f)
+        self.frames = keep
+        self.checkpoints = [c for c in self.checkpoints if c.step < step]
+        last = self.frames[-1] if self.frames else None
+        self._history.truncate(last.history_end if last else 0)
+        self._slow.truncate(last.slow_end if last else 0)
+        self._seen_rows = (last.history_rows, last.slow_rows) if last else (0, 0)
+        self._last_key.clear()
+
+    def _release(self, frame: Frame) -> None:
+        for key in frame.arrays.values():
+            self._refs[key] -= 1
+            if self._refs[key] == 0:
+                del self._refs[key]
+                del self._blobs[key]
+
+    # -- the budget --------------------------------------------------------------------------------
+    @property
+    def nbytes(self) -> int:
+        return (sum(b.nbytes for b in self._blobs.values()) + sum(c.nbytes for c in self.checkpoints)
+                + self._history.nbytes() + self._slow.nbytes() + 400 * len(self.frames))
+
+    def _hold_budget(self) -> None:
+        """Over budget, every other frame of the older half goes (the first and the newest stay), and every
+        other checkpoint of the older half: the whole run stays on the timeline, more sparsely."""
+        while self.nbytes > self.budget and len(self.frames) > 8:
+            half = len(self.frames) // 2
+            gone = self.frames[1:half:2]
+            for f in gone:
+                self._release(f)
+            gone_ids = {id(f) for f in gone}
+            self.frames = [f for f in self.frames if id(f) not in gone_ids]
+            self.thinned += len(gone)
+            if len(self.checkpoints) > 2:
+                half_c = len(self.checkpoints) // 2
+                drop = set(range(1, half_c, 2))
+                self.checkpoints = [c for i, c in enumerate(self.checkpoints) if i not in drop]
+
+    # -- reading ------------------------------------------------------------------------------------
+    @property
+    def steps(self) -> np.ndarray:
+        return np.array([f.step for f in self.frames], dtype=np.int64)
+
+    def index_at(self, step: int) -> int:
+        """The last frame at or before `step` (the first frame for a step before it)."""
+        if not self.frames:
+            raise IndexError("the recording has no frames")
+        i = int(np.searchsorted(self.steps, step, side="right")) - 1
+        return max(0, i)
+
+    def snapshot(self, i: int) -> Snapshot:
+        """Frame i as the snapshot the views drew."""
+        f = self.frames[i]
+        kw: dict[str, Any] = {}
+        latest = {}
+        for name, key in f.arrays.items():
+            a = self._blobs[key].decode()
+            if name.startswith("latest/"):
+                latest[name[len("latest/"):]] = a
+            else:
+                kw[name] = a
+        for name, v in f.meta.items():
+            if name in ("extra", "absent", "has_slow"):
+                continue
+            kw[name] = tuple(_tuple(x) for x in v) if isinstance(v, list) else v
+        for name in f.meta.get("absent", []):
+            kw[name] = None
+        for name, default in _FLOAT_DEFAULTS.items():
+            if name in kw and kw[name] is None:
+                kw[name] = default
+        kw["notes"] = tuple(dict(n) for n in f.meta.get("notes", []))
+        kw["extra"] = f.meta.get("extra", {})
+        kw["latest"] = latest
+        steps, hist = self._history.window(f.history_end, f.history_rows)
+        kw["history_steps"] = steps
+        if f.meta.get("has_slow"):
+            slow_steps, slow = self._slow.window(f.slow_end, f.slow_rows)
+            kw["slow_steps"] = slow_steps
+            hist = {**hist, **slow}
+        kw["history"] = hist
+        names = {fl.name for fl in dataclasses.fields(Snapshot)}
+        return Snapshot(**{k: v for k, v in kw.items() if k in names})
+
+    def between(self, first: Optional[int] = None, last: Optional[int] = None) -> list[int]:
+        """Indices of the frames with first <= step <= last."""
+        return [i for i, f in enumerate(self.frames)
+                if (first is None or f.step >= first) and (last is None or f.step <= last)]
+
+    def checkpoint_at(self, step: int) -> Optional[Checkpoint]:
+        """The last checkpoint at or before `step`, or None."""
+        best = None
+        for c in self.checkpoints:
+            if c.step <= step:
+                best = c
+        return best
+
+    # -- files ---------------------------------------------------------------------------------------
+    @staticmethod
+    def check_target(path: Union[str, os.PathLike]) -> None:
+        """Raise RunFileError now if a run could not be saved to `path` (before any training)."""
+        path = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+        if path.suffix.lower() != ".ganviz":
+            raise RunFileError(f"{path.name}: a recorded run is saved as a .ganviz file")
+        if not path.parent.is_dir():
+            raise RunFileError(f"{path}: the folder {path.parent} does not exist")
+        if path.is_dir():
+            raise RunFileError(f"{path}: a folder with that name exists")
+        probe = path.with_name(f".{path.name}.probe-{os.getpid()}")
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise RunFileError(f"{path}: cannot write there ({e.strerror or e})") from None
+
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """Write the recording as a .ganviz file, atomically (a temporary beside it, then renamed)."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+        used = {k for f in self.frames for k in f.arrays.values()}
+        try:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+                z.writestr("scenario.toml", S.dumps(self.scenario))
+                index = {
+                    "format": FORMAT, "version": VERSION,
+                    "frames": [{"step": f.step, "arrays": f.arrays, "meta": f.meta, "history": [f.history_rows,
+                                f.history_end], "slow": [f.slow_rows, f.slow_end]} for f in self.frames],
+                    "blobs": {k: {"dtype": b.dtype, "lo": b.lo, "hi": b.hi, "quantised": b.quantised}
+                              for k, b in self._blobs.items() if k in used},
+                    "checkpoints": [c.step for c in self.checkpoints],
+                    "history_keys": list(self._history.keys), "slow_keys": list(self._slow.keys),
+                }
+                z.writestr("run.json", json.dumps(index))
+                for k in sorted(used):
+                    z.writestr(f"blobs/{k}.npy", _npy(self._blobs[k].data))
+                for name, table in (("history", self._history), ("slow", self._slow)):
+                    arrays = {"steps": np.array(table.steps, dtype=np.int64)}
+                    for key in table.keys:
+                        arrays[f"v/{key}"] = (np.stack(table.values[key], axis=1) if table.values[key]
+                                              else np.zeros((0, 0)))
+                    z.writestr(f"{name}.npz", _npz(arrays))
+                for i, c in enumerate(self.checkpoints):
+                    z.writestr(f"checkpoints/{i}.npz", _npz(c.arrays))
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return path
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], budget: int = DEFAULT_BUDGET) -> "Recording":
+        path = Path(path)
+        name = path.name
+        if not path.is_file():
+            raise RunFileError(f"{name}: no such run file")
+        try:
+            with zipfile.ZipFile(path) as z:
+                total = sum(i.file_size for i in z.infolist())
+                if total > MAX_FILE_BYTES:
+                    raise RunFileError(f"{name}: unpacks to {total / 1024**3:.1f} GB, more than a run can hold "
+                                       f"({MAX_FILE_BYTES / 1024**3:.0f} GB)")
+                try:
+                    index = json.loads(z.read("run.json"))
+                except KeyError:
+                    raise RunFileError(f"{name}: not a ganviz run (no run.json inside)") from None
+                if not isinstance(index, dict) or index.get("format") != FORMAT:
+                    raise RunFileError(f"{name}: not a ganviz run (run.json names no {FORMAT!r} format)")
+                if index.get("version") != VERSION:
+                    raise RunFileError(f"{name}: a ganviz run of format version {index.get('version')!r}; "
+                                       f"this ganviz reads version {VERSION}")
+                try:
+                    scenario = S.loads(z.read("scenario.toml").decode("utf-8"), f"{name}/scenario.toml")
+                except S.ScenarioError as e:
+                    raise RunFileError(f"{name}: its scenario is not valid ({e})") from None
+                rec = cls(scenario, budget)
+                for key, meta in index["blobs"].items():
+                    data = np.load(io.BytesIO(z.read(f"blobs/{key}.npy")), allow_pickle=False)
+                    rec._blobs[key] = Stored(data, str(meta["dtype"]), float(meta["lo"]), float(meta["hi"]),
+                                             bool(meta["quantised"]))
+                for fr in index["frames"]:
+                    f = Frame(int(fr["step"]), dict(fr["arrays"]), dict(fr["meta"]), int(fr["history"][0]),
+                              int(fr["history"][1]), int(fr["slow"][0]), int(fr["slow"][1]))
+                    for key in f.arrays.values():
+                        if key not in rec._blobs:
+                            raise RunFileError(f"{name}: frame at step {f.step} names an array the file lacks")
+                        rec._refs[key] = rec._refs.get(key, 0) + 1
+                    rec.frames.append(f)
+                for tname, table, keys in (("history", rec._history, index["history_keys"]),
+                                           ("slow", rec._slow, index["slow_keys"])):
+                    with np.load(io.BytesIO(z.read(f"{tname}.npz")), allow_pickle=False) as npz:
+                        table.keys = tuple(keys)
+                        table.steps = [int(s) for s in npz["steps"]]
+                        table.values = {k: [np.array(col) for col in npz[f"v/{k}"].T] for k in keys}
+                for i, step in enumerate(index["checkpoints"]):
+                    with np.load(io.BytesIO(z.read(f"checkpoints/{i}.npz")), allow_pickle=False) as npz:
+                        rec.checkpoints.append(Checkpoint(int(step), {k: np.array(npz[k]) for k in npz.files}))
+        except RunFileError:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
+            raise RunFileError(f"{name}: not a ganviz run, or a truncated or damaged one ({type(e).__name__}: "
+                               f"{e})") from None
+        except (KeyError, ValueError, TypeError, IndexError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise RunFileError(f"{name}: a damaged ganviz run ({type(e).__name__}: {e})") from None
+        if not rec.frames:
+            raise RunFileError(f"{name}: the run has no frames")
+        rec.frames.sort(key=lambda f: f.step)
+        rec._seen_rows = (rec.frames[-1].history_rows, rec.frames[-1].slow_rows)
+        return rec
+
+    def __iter__(self) -> Iterator[Snapshot]:
+        return (self.snapshot(i) for i in range(len(self.frames)))
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+
+def _is_slow(snap: Snapshot, key: str) -> bool:
+    from ganviz.core.metric_info import SLOW_KEYS
+    return snap.slow_steps is not None and key in SLOW_KEYS
+
+
+def _plain(v: Any) -> Any:
+    """A snapshot's plain field as JSON: tuples as lists, numpy scalars as numbers, NaN as null."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, np.ndarray):
+        return _plain(v.tolist())
+    return v
+
+
+def _tuple(v: Any) -> Any:
+    return tuple(_tuple(x) for x in v) if isinstance(v, list) else v
+
+
+def _npy(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _npz(arrays: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
