@@ -109,6 +109,24 @@ class Frame:
     slow_end: int
 
 
+@dataclass(frozen=True)
+class Event:
+    """A moment worth finding again on the timeline."""
+    step: int
+    kind: str               # one of EVENT_KINDS
+    text: str
+
+
+EVENT_KINDS = {
+    "mode": "a mode captured or lost",
+    "diverged": "a GAN diverged",
+    "saturated": "D saturated (its accuracy reached 99 %)",
+    "settings": "a setting changed (loss, k, a learning rate ...)",
+    "bookmark": "a bookmark",
+}
+SATURATED = 0.99        # D's accuracy from which D counts as saturated
+
+
 @dataclass
 class Checkpoint:
     step: int
@@ -171,6 +189,8 @@ class Recording:
         self._slow = _Table()
         self._seen_rows = (0, 0)                            # history rows of the last frame added
         self.thinned = 0                                    # frames let go to keep the budget
+        self.events: list[Event] = []                       # found as frames arrive, and the bookmarks
+        self._state: Optional[dict] = None                  # what the last frame's events were judged on
 
     # -- recording -------------------------------------------------------------------------------
     def add(self, snap: Snapshot) -> None:
@@ -204,7 +224,61 @@ class Recording:
         meta["has_slow"] = snap.slow_steps is not None
         self.frames.append(Frame(int(snap.step), arrays, meta, h_rows, h_end, s_rows, s_end))
         self._seen_rows = (h_rows, s_rows)
+        self._find_events(snap)
         self._hold_budget()
+
+    def bookmark(self, step: int, text: str = "") -> Event:
+        ev = Event(int(step), "bookmark", text or f"bookmark at step {step:,}")
+        self.events.append(ev)
+        self.events.sort(key=lambda e: e.step)
+        return ev
+
+    def events_sorted(self) -> list[Event]:
+        return sorted(self.events, key=lambda e: e.step)
+
+    def _find_events(self, snap: Snapshot) -> None:
+        """Events between the last frame and this one: modes held, divergence, D saturating, settings changed."""
+        labels = list(snap.labels)
+        modes = [int(n) for n in (np.asarray(snap.mode_counts) > 0).sum(axis=1)] if snap.mode_counts.size else []
+        acc = np.asarray(snap.latest.get("d_acc", np.full(len(labels), np.nan)), dtype=np.float64)
+        evaluation = int(snap.history_steps[-1]) if len(snap.history_steps) else -1
+        state = {"modes": modes, "diverged": [bool(x) for x in np.asarray(snap.diverged)],
+                 "saturated": [bool(a >= SATURATED) for a in acc],
+                 "settings": _plain(dict(snap.extra).get("settings", [])), "labels": labels,
+                 "evaluation": evaluation, "stable": modes, "pending": [None] * len(modes)}
+        prev, self._state = self._state, state
+        if prev is None or prev["labels"] != labels:
+            return
+        step = int(snap.step)
+
+        def who(i: int) -> str:
+            return f"{labels[i]}: " if len(labels) > 1 else ""
+
+        # Modes held: judged once per evaluation, and a change counts once it holds for two evaluations in a
+        # row (the count flickers when G straddles a mode's 3-sigma edge); the event is dated where it began.
+        state["stable"], state["pending"] = list(prev["stable"]), list(prev["pending"])
+        if evaluation != prev["evaluation"]:
+            for i, now in enumerate(modes):
+                was = state["stable"][i]
+                pending = state["pending"][i]
+                if now == was:
+                    state["pending"][i] = None
+                elif pending is not None and pending[0] == now:
+                    what = "captured" if now > was else "lost"
+                    self.events.append(Event(pending[1], "mode", f"{who(i)}a mode {what}: G holds {now} (was {was})"))
+                    state["stable"][i], state["pending"][i] = now, None
+                else:
+                    state["pending"][i] = (now, step)
+        for i, (was, now) in enumerate(zip(prev["diverged"], state["diverged"])):
+            if now and not was:
+                self.events.append(Event(step, "diverged", f"{who(i)}diverged (NaN or inf)"))
+        for i, (was, now) in enumerate(zip(prev["saturated"], state["saturated"])):
+            if now and not was:
+                self.events.append(Event(step, "saturated", f"{who(i)}D saturated: accuracy {acc[i]:.1%}"))
+        for i, (was, now) in enumerate(zip(prev["settings"], state["settings"])):
+            if isinstance(was, dict) and isinstance(now, dict) and was != now:
+                changed = [f"{k} {was.get(k)} \u2192 {v}" for k, v in now.items() if was.get(k) != v]
+                self.events.append(Event(step, "settings", f"{who(i)}" + ", ".join(changed[:4])))
 
     def add_checkpoint(self, step: int, arrays: dict) -> None:
         """The trainer's state at `step` as numpy arrays (ganviz.engine.checkpoints.to_arrays)."""
@@ -249,6 +323,8 @@ class Recording:
             self._release(f)
         self.frames = keep
         self.checkpoints = [c for c in self.checkpoints if c.step < step]
+        self.events = [e for e in self.events if e.step < step]
+        self._state = None
         last = self.frames[-1] if self.frames else None
         self._history.truncate(last.history_end if last else 0)
         self._slow.truncate(last.slow_end if last else 0)
@@ -375,6 +451,7 @@ class Recording:
                     "blobs": {k: {"dtype": b.dtype, "lo": b.lo, "hi": b.hi, "quantised": b.quantised}
                               for k, b in self._blobs.items() if k in used},
                     "checkpoints": [c.step for c in self.checkpoints],
+                    "events": [[e.step, e.kind, e.text] for e in self.events],
                     "history_keys": list(self._history.keys), "slow_keys": list(self._slow.keys),
                 }
                 z.writestr("run.json", json.dumps(index))
@@ -438,6 +515,10 @@ class Recording:
                         table.keys = tuple(keys)
                         table.steps = [int(s) for s in npz["steps"]]
                         table.values = {k: [np.array(col) for col in npz[f"v/{k}"].T] for k in keys}
+                for step, kind, text in index.get("events", []):
+                    if kind not in EVENT_KINDS:
+                        raise RunFileError(f"{name}: an event of unknown kind {kind!r}")
+                    rec.events.append(Event(int(step), str(kind), str(text)))
                 for i, step in enumerate(index["checkpoints"]):
                     with np.load(io.BytesIO(z.read(f"checkpoints/{i}.npz")), allow_pickle=False) as npz:
                         rec.checkpoints.append(Checkpoint(int(step), {k: np.array(npz[k]) for k in npz.files}))

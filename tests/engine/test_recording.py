@@ -187,3 +187,36 @@ def test_bad_run_files_are_refused_in_one_sentence(recorded, tmp_path, damage):
         Recording.load(bad)
     msg = str(e.value)
     assert msg.startswith("bad.ganviz: ") and "\n" not in msg
+
+
+def test_events_are_found_as_frames_arrive_and_saved(recorded, tmp_path):
+    rec, snaps = recorded
+    base = snaps[-1]
+    k = base.mode_counts.shape[1]
+
+    def frame(step, held, evaluation, diverged=False, acc=0.6, k_setting=1):
+        counts = np.zeros((1, k), dtype=np.int64)
+        counts[0, :held] = 10
+        settings = [dict(base.extra["settings"][0], k=k_setting)]
+        hist = np.arange(evaluation + 1, dtype=np.int64)
+        return dataclasses.replace(base, step=step, mode_counts=counts, diverged=np.array([diverged]),
+                                   latest={**base.latest, "d_acc": np.array([acc])},
+                                   extra={**base.extra, "settings": settings}, history_steps=hist,
+                                   history={kk: np.zeros((1, len(hist))) for kk in base.history}, slow_steps=None)
+
+    r = Recording(rec.scenario)
+    seq = [frame(0, 2, 0), frame(10, 3, 1), frame(20, 2, 2),      # a flicker: not an event
+           frame(30, 3, 3), frame(35, 3, 3), frame(40, 3, 4),     # 3 modes held over two evaluations
+           frame(50, 3, 5, acc=0.995), frame(60, 3, 6, acc=0.995, k_setting=5), frame(70, 3, 7, diverged=True, k_setting=5)]
+    for s in seq:
+        r.add(s)
+    r.bookmark(35, "look here")
+    got = [(e.step, e.kind) for e in r.events_sorted()]
+    assert got == [(30, "mode"), (35, "bookmark"), (50, "saturated"), (60, "settings"), (70, "diverged")]
+    texts = {e.kind: e.text for e in r.events}
+    assert "G holds 3 (was 2)" in texts["mode"] and "k 1 \u2192 5" in texts["settings"]
+    back = Recording.load(r.save(tmp_path / "ev.ganviz"))
+    assert [(e.step, e.kind, e.text) for e in back.events_sorted()] == [(e.step, e.kind, e.text)
+                                                                       for e in r.events_sorted()]
+    r.truncate(50)
+    assert [e.kind for e in r.events_sorted()] == ["mode", "bookmark"]
