@@ -173,11 +173,11 @@ def _f_gan(fid: str, name: str, divergence: str, f: str, activation_text: str, c
     the raw output v: D minimises mean a(v_real) + mean b(v_fake), G mean -b(v_fake)."""
     return Loss(
         f"fgan-{fid}", f"f-GAN: {name}",
-        f"max_T E_x[T(x)] - E_z[f*(T(G(z)))], T = g_f(v) = {activation_text}, f*(t) = {conjugate}; "
-        f"as a loss of v: {a_text} + {b_text}",
+        f"max_T E_x[T(x)] - E_z[f*(T(G(z)))] = {divergence} at T*, with f(u) = {f}, T = g_f(v) = "
+        f"{activation_text}, f*(t) = {conjugate}; as a loss of v: {a_text} + {b_text}",
         f"min_G -E_z[f*(T(G(z)))] = -E_z[{b_text.split('E_z[', 1)[1]}",
         value, follows, lambda v: -_F_GAN_B[fid](v), "fgan",
-        f"Nowozin et al. 2016, Tables 2 and 6 (f(u) = {f}; {divergence})",
+        "Nowozin et al. 2016, Tables 2 and 6",
         d_star=lambda pd, pg: t_star_of_log_u(_log_ratio(pd, pg)),
         activation=activation, inverse=inverse, t_star_formula=t_star,
     )
