@@ -33,6 +33,7 @@ from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
+HISTORY_SHOWN = 512   # of which a snapshot carries at most about this many (see History.arrays)
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +56,7 @@ class History:
         self.steps = np.zeros(size, dtype=np.int64)
         self.values = {k: np.full((m, size), np.nan) for k in self.keys}
         self.n = 0
+        self._cached: Optional[tuple] = None
 
     def append(self, step: int, metrics: dict) -> None:
         i = self.n % self.size
@@ -65,12 +67,29 @@ class History:
             self.values[k][:, i] = np.where(np.isnan(v), np.nan, v)
         self.n += 1
 
-    def arrays(self) -> tuple[np.ndarray, dict]:
+    def arrays(self, shown: Optional[int] = None) -> tuple[np.ndarray, dict]:
+        """(steps, metric -> (M, T)) in order; with `shown`, at most about that many evaluations: every one
+        while they fit, then every 2nd, 4th, ... (counted from the run's first, so that the points kept stay
+        the same as the run goes on and a chart does not flicker), and always the newest. Read-only copies,
+        made again only when the history moved on."""
+        key = (self.n, shown)
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
         if self.n <= self.size:
             idx = np.arange(self.n)
         else:
             idx = (np.arange(self.size) + self.n) % self.size
-        return frozen(self.steps[idx], np.int64), {k: frozen(v[:, idx]) for k, v in self.values.items()}
+        if shown is not None and len(idx) > shown:
+            number = self.n - len(idx) + np.arange(len(idx))     # each kept evaluation's place in the run
+            stride = 1
+            while len(idx) / stride > shown:
+                stride *= 2
+            keep = number % stride == 0
+            keep[-1] = True
+            idx = idx[keep]
+        out = frozen(self.steps[idx], np.int64), {k: frozen(v[:, idx]) for k, v in self.values.items()}
+        self._cached = (key, out)
+        return out
 
     def carried(self, m: int, keep: list) -> "History":
         """A history for a new set of m GANs: new GAN i continues old GAN keep[i]'s rows (None: no past)."""
@@ -122,6 +141,7 @@ class Lab:
         self._metrics = None
         self._last = None
         self._parts_cache: dict = {}        # frame part -> (step, array): the last one computed
+        self._z_frozen: Optional[tuple] = None
         self._job: Optional[tuple] = None   # a metric evaluation on the worker: (future, evaluator, slow)
 
     @property
@@ -376,7 +396,8 @@ class Lab:
         step = self.trainer.step_count
         if self._metrics is None or self._metrics["step"] != step or self._recorded_changes != self._changes:
             return False
-        return not slow or (self.slow_history.n > 0 and int(self.slow_history.arrays()[0][-1]) == step)
+        h = self.slow_history
+        return not slow or (h.n > 0 and int(h.steps[(h.n - 1) % h.size]) == step)
 
     def _record(self, result: dict, slow: bool) -> None:
         self._metrics = result
@@ -406,6 +427,12 @@ class Lab:
         snap = self._build(fr, running, steps_per_sec)
         self._last = snap
         return snap
+
+    def _z_shown(self) -> np.ndarray:
+        z = self.evaluator.z_fixed
+        if self._z_frozen is None or self._z_frozen[0] is not z:
+            self._z_frozen = (z, frozen(z.cpu().numpy()))     # fixed: copied once, not every picture
+        return self._z_frozen[1]
 
     def _part(self, fr: dict, key: str, like: Optional[np.ndarray]) -> tuple[int, Optional[np.ndarray]]:
         """This frame's `key` if it computed one, else the last one computed (if it still fits), else zeros
@@ -452,8 +479,10 @@ class Lab:
         if manifold_raw is not None:
             manifold = keep_finite("manifold", manifold_raw, prev.manifold if prev and prev.manifold is not None
                                    else None)
-        hs, hv = self.history.arrays()
-        slow_steps, slow_values = self.slow_history.arrays()
+        # A chart is a few hundred pixels wide: a picture carries at most HISTORY_SHOWN evaluations of each
+        # metric (a full history of six GANs would be megabytes a picture, through the pipe to the window).
+        hs, hv = self.history.arrays(HISTORY_SHOWN)
+        slow_steps, slow_values = self.slow_history.arrays(HISTORY_SHOWN)
         hv = {**hv, **slow_values}
         labels = self.scenario.panel_labels()
         losses = tuple(s.loss for s in t.settings)
@@ -466,7 +495,7 @@ class Lab:
             d_is_prob=tuple(get_loss(l).has_probability for l in losses),
             real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),
             fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,
-            fake_grad=grad, fake_d=fake_d, z=frozen(ev.z_fixed.cpu().numpy()), manifold=manifold,
+            fake_grad=grad, fake_d=fake_d, z=self._z_shown(), manifold=manifold,
             means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),
             latest={**self.history.latest(), **self.slow_history.latest()}, history_steps=hs, history=hv,
             slow_steps=slow_steps,

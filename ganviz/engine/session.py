@@ -273,6 +273,12 @@ class Session(SessionAPI):
                     last_metrics = now
                     if want_slow:
                         last_slow = now
+            elif (not still and not lab.metrics_running and lab.metrics_current(False)
+                  and "divergences" in lab.parts and not lab.metrics_current(True)):
+                # A paused run shows every metric at its step: the slow ones come from the worker a moment
+                # after the picture (which has the rest), and are drawn when they come.
+                lab.start_metrics(slow=True)
+                last_metrics = last_slow = now
             # While training, pictures come at most train_fps a second within frame_budget of the time, and
             # D on the grid (the costly part) within a share of its own, reused in between (the snapshot says
             # from which step): the fakes move in every picture, the heatmap as often as it can afford.
@@ -284,12 +290,12 @@ class Session(SessionAPI):
                 settled = not still
                 t0 = time.perf_counter()
                 parts = lab.parts
-                if (settled and not lab.metrics_current("divergences" in parts)) or not lab.has_metrics:
-                    lab.evaluate_metrics(slow="divergences" in parts)
+                # A picture after a pause waits for no metric evaluation still running: it is drawn with the
+                # last ones, and again with this step's when that evaluation has ended.
+                if not lab.has_metrics or (settled and not lab.metrics_running and not lab.metrics_current(False)):
+                    lab.evaluate_metrics(slow=False)
                     t1 = time.perf_counter()
                     last_metrics = t1
-                    if "divergences" in parts:
-                        last_slow = t1
                     t0 = t1
                 elif not settled and self._grid_due_at > now:
                     parts = parts - {"d_grid"}

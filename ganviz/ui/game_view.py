@@ -574,20 +574,19 @@ class GameView(Styled, QWidget):
     def hideEvent(self, ev) -> None:
         # A hidden game lab (another tab) computes nothing: its trajectories grow on when it is shown again.
         super().hideEvent(ev)
+        self._hidden_while_animating = self._timer.isActive()
         self._timer.stop()
 
     def showEvent(self, ev) -> None:
         super().showEvent(ev)
-        if self._runners and not all(r.done for r in self._runners.values()):
+        if getattr(self, "_hidden_while_animating", False):
+            self._hidden_while_animating = False
             self._timer.start()
 
     def _tick(self) -> None:
         # Each method gets the same number of new iterates per frame, one at a time in turn, until
         # the frame's time is up: a slow method (the flow's RK4 on the Dirac-GAN) neither starves the
         # others nor stalls the GUI, and all trajectories grow in step.
-        if not self.isVisible():
-            self._timer.stop()        # resumed by showEvent
-            return
         chunk = max(1, math.ceil(self.steps_slider.value() / ANIMATION_FRAMES))
         deadline = time.perf_counter() + TICK_BUDGET_S
         pending = {mid: chunk for mid, r in self._runners.items() if not r.done}

@@ -126,3 +126,19 @@ def test_the_metrics_of_a_step_are_redone_after_a_change_of_loss():
     assert lab.metrics_current(slow=True)
     lab.set_train(loss="lsgan")
     assert not lab.metrics_current(slow=False)
+
+
+def test_a_snapshot_carries_a_thinned_history_whose_points_stay_put():
+    from ganviz.engine.lab import History
+
+    h = History(1, size=100, keys=("modes",))
+    for step in range(1, 31):
+        h.append(step * 10, {"modes": np.array([float(step)])})
+    steps, values = h.arrays(shown=8)
+    assert steps.tolist() == [10, 50, 90, 130, 170, 210, 250, 290, 300]   # every 4th, and the newest
+    np.testing.assert_array_equal(values["modes"][0], steps / 10)
+    assert h.arrays(shown=8)[0] is steps                                 # not copied again while unchanged
+    h.append(310, {"modes": np.array([31.0])})
+    later, _ = h.arrays(shown=8)
+    assert set(steps.tolist()[:-1]) <= set(later.tolist()) and later[-1] == 310
+    assert h.arrays()[0].tolist() == list(range(10, 320, 10))          # the whole history is kept
