@@ -137,41 +137,70 @@ class Checkpoint:
         return int(sum(a.nbytes for a in self.arrays.values()))
 
 
-@dataclass
 class _Table:
-    """A growing table of metric rows: steps (R,) and per key (M, R)."""
-    keys: tuple = ()
-    steps: list = field(default_factory=list)
-    values: dict = field(default_factory=dict)     # key -> list of (M,) rows
+    """A growing table of metric rows: steps (R,) and per key (M, R), in buffers that double as they fill
+    (a frame's window is a slice, so that scrubbing does not stack thousands of rows per picture)."""
+
+    def __init__(self) -> None:
+        self.keys: tuple = ()
+        self._steps = np.zeros(0, dtype=np.int64)
+        self._values: dict[str, np.ndarray] = {}
+        self.n = 0
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self.n
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[:self.n]
+
+    def values(self, key: str) -> np.ndarray:
+        return self._values[key][:, :self.n]
+
+    def _reserve(self, m: int, rows: int) -> None:
+        need = self.n + rows
+        if need <= len(self._steps) and all(v.shape[0] == m for v in self._values.values()):
+            return
+        cap = max(64, need, 2 * len(self._steps))
+        steps = np.zeros(cap, dtype=np.int64)
+        steps[:self.n] = self._steps[:self.n]
+        self._steps = steps
+        for k in self.keys:
+            grown = np.full((m, cap), np.nan)
+            old = self._values.get(k)
+            if old is not None and old.shape[0] == m:
+                grown[:, :self.n] = old[:, :self.n]
+            self._values[k] = grown
 
     def append(self, steps: np.ndarray, values: dict, rows: slice) -> None:
         if not self.keys:
             self.keys = tuple(values)
-            self.values = {k: [] for k in self.keys}
-        self.steps.extend(int(s) for s in steps[rows])
+        lo, hi, _ = rows.indices(len(steps))
+        count = hi - lo
+        if count <= 0:
+            return
+        m = np.asarray(values[self.keys[0]]).shape[0]
+        self._reserve(m, count)
+        self._steps[self.n:self.n + count] = steps[lo:hi]
         for k in self.keys:
-            v = np.asarray(values[k])
-            self.values[k].extend(np.array(v[:, i], dtype=np.float64) for i in range(*rows.indices(v.shape[1])))
+            self._values[k][:, self.n:self.n + count] = np.asarray(values[k], dtype=np.float64)[:, lo:hi]
+        self.n += count
+
+    def load(self, keys: tuple, steps: np.ndarray, values: dict) -> None:
+        self.keys, self.n = tuple(keys), len(steps)
+        self._steps = np.array(steps, dtype=np.int64)
+        self._values = {k: np.array(values[k], dtype=np.float64).reshape(-1, self.n) for k in self.keys}
 
     def window(self, end: int, rows: int) -> tuple[np.ndarray, dict]:
         lo = max(0, end - rows)
-        steps = frozen(np.array(self.steps[lo:end], dtype=np.int64), np.int64)
-        m = len(self.values[self.keys[0]][0]) if self.keys and self.values[self.keys[0]] else 0
-        vals = {k: frozen(np.stack(self.values[k][lo:end], axis=1) if end > lo else np.zeros((m, 0)))
-                for k in self.keys}
-        return steps, vals
+        steps = frozen(self._steps[lo:end], np.int64)
+        return steps, {k: frozen(self._values[k][:, lo:end]) for k in self.keys}   # float32, as History gives
 
     def truncate(self, n: int) -> None:
-        del self.steps[n:]
-        for k in self.keys:
-            del self.values[k][n:]
+        self.n = min(self.n, n)
 
     def nbytes(self) -> int:
-        m = len(self.values[self.keys[0]][0]) if self.keys and self.values[self.keys[0]] else 0
-        return len(self.steps) * (8 + 8 * m * len(self.keys))
+        return int(self._steps.nbytes + sum(v.nbytes for v in self._values.values()))
 
 
 class Recording:
@@ -460,8 +489,7 @@ class Recording:
                 for name, table in (("history", self._history), ("slow", self._slow)):
                     arrays = {"steps": np.array(table.steps, dtype=np.int64)}
                     for key in table.keys:
-                        arrays[f"v/{key}"] = (np.stack(table.values[key], axis=1) if table.values[key]
-                                              else np.zeros((0, 0)))
+                        arrays[f"v/{key}"] = table.values(key)
                     z.writestr(f"{name}.npz", _npz(arrays))
                 for i, c in enumerate(self.checkpoints):
                     z.writestr(f"checkpoints/{i}.npz", _npz(c.arrays))
@@ -512,9 +540,7 @@ class Recording:
                 for tname, table, keys in (("history", rec._history, index["history_keys"]),
                                            ("slow", rec._slow, index["slow_keys"])):
                     with np.load(io.BytesIO(z.read(f"{tname}.npz")), allow_pickle=False) as npz:
-                        table.keys = tuple(keys)
-                        table.steps = [int(s) for s in npz["steps"]]
-                        table.values = {k: [np.array(col) for col in npz[f"v/{k}"].T] for k in keys}
+                        table.load(tuple(keys), npz["steps"], {k: npz[f"v/{k}"] for k in keys})
                 for step, kind, text in index.get("events", []):
                     if kind not in EVENT_KINDS:
                         raise RunFileError(f"{name}: an event of unknown kind {kind!r}")
