@@ -4,8 +4,9 @@ A `Recording` keeps what the views drew at each recorded frame (the snapshot's a
 D, D* and p_g at 16-bit precision, arrays that did not change since the last frame stored once) and, at
 checkpoints, the trainer's weights, optimiser state and random streams as numpy arrays. It holds
 itself to a memory budget by thinning older frames (every other one of the older half), never by
-dropping the start of the run. The metric history, which every snapshot carries in full, is kept
-once, as one growing table, and each frame remembers how much of it it showed.
+dropping the start of the run. The metric history, which every snapshot carries (thinned as the run
+grows), is kept once, as a table of the distinct rows seen, and each frame keeps the indices of the rows
+it showed.
 
 A `.ganviz` file is a zip of the scenario (TOML), the frames' descriptions (JSON), the arrays
 (`.npy`, read with allow_pickle=False) and the checkpoints (`.npz`): nothing in it is loaded by
@@ -103,10 +104,8 @@ class Frame:
     step: int
     arrays: dict            # snapshot field (or "latest/<key>", "extra" ...) -> blob key
     meta: dict              # the plain fields, JSON-able
-    history_rows: int       # rows of the history table this frame showed (its last row is `history_end` - 1)
-    history_end: int
-    slow_rows: int
-    slow_end: int
+    history: Optional[tuple]    # (table id, blob key of the row indices) of the metric history it showed
+    slow: Optional[tuple]       # the same for the slow metrics' history (None: the same steps as history)
 
 
 @dataclass(frozen=True)
@@ -138,14 +137,16 @@ class Checkpoint:
 
 
 class _Table:
-    """A growing table of metric rows: steps (R,) and per key (M, R), in buffers that double as they fill
-    (a frame's window is a slice, so that scrubbing does not stack thousands of rows per picture)."""
+    """The distinct rows of metric history seen in a run: steps (R,) and per key (M, R), in buffers that
+    double as they fill. A snapshot's history (thinned by the Lab as the run grows) is a list of these rows;
+    a frame keeps only their indices, so that the history of every frame costs a few bytes a row once."""
 
-    def __init__(self) -> None:
-        self.keys: tuple = ()
+    def __init__(self, keys: tuple = (), m: int = 0) -> None:
+        self.keys, self.m = tuple(keys), int(m)
         self._steps = np.zeros(0, dtype=np.int64)
-        self._values: dict[str, np.ndarray] = {}
+        self._values: dict[str, np.ndarray] = {k: np.zeros((self.m, 0)) for k in self.keys}
         self.n = 0
+        self._lookup: Optional[dict] = {}
 
     def __len__(self) -> int:
         return self.n
@@ -157,50 +158,57 @@ class _Table:
     def values(self, key: str) -> np.ndarray:
         return self._values[key][:, :self.n]
 
-    def _reserve(self, m: int, rows: int) -> None:
+    def _matrix(self, values: dict) -> np.ndarray:
+        return np.concatenate([np.asarray(values[k], dtype=np.float64).reshape(self.m, -1) for k in self.keys],
+                              axis=0).T
+
+    def _reserve(self, rows: int) -> None:
         need = self.n + rows
-        if need <= len(self._steps) and all(v.shape[0] == m for v in self._values.values()):
+        if need <= len(self._steps):
             return
         cap = max(64, need, 2 * len(self._steps))
         steps = np.zeros(cap, dtype=np.int64)
         steps[:self.n] = self._steps[:self.n]
         self._steps = steps
         for k in self.keys:
-            grown = np.full((m, cap), np.nan)
-            old = self._values.get(k)
-            if old is not None and old.shape[0] == m:
-                grown[:, :self.n] = old[:, :self.n]
+            grown = np.full((self.m, cap), np.nan)
+            grown[:, :self.n] = self._values[k][:, :self.n]
             self._values[k] = grown
 
-    def append(self, steps: np.ndarray, values: dict, rows: slice) -> None:
-        if not self.keys:
-            self.keys = tuple(values)
-        lo, hi, _ = rows.indices(len(steps))
-        count = hi - lo
-        if count <= 0:
-            return
-        m = np.asarray(values[self.keys[0]]).shape[0]
-        self._reserve(m, count)
-        self._steps[self.n:self.n + count] = steps[lo:hi]
-        for k in self.keys:
-            self._values[k][:, self.n:self.n + count] = np.asarray(values[k], dtype=np.float64)[:, lo:hi]
-        self.n += count
+    def rows_for(self, steps: np.ndarray, values: dict) -> np.ndarray:
+        """The table's indices of a history's rows, adding the rows it has not seen."""
+        if self._lookup is None:            # a loaded table: index its rows on first use
+            mat = self._matrix({k: self.values(k) for k in self.keys})
+            self._lookup = {(int(st), hash(row.tobytes())): i for i, (st, row) in enumerate(zip(self.steps, mat))}
+        steps = np.asarray(steps, dtype=np.int64)
+        mat = self._matrix(values)
+        out = np.empty(len(steps), dtype=np.int32)
+        for j, (st, row) in enumerate(zip(steps, mat)):
+            key = (int(st), hash(row.tobytes()))
+            i = self._lookup.get(key)
+            if i is None:
+                self._reserve(1)
+                i = self.n
+                self._steps[i] = st
+                for r, k in enumerate(self.keys):
+                    self._values[k][:, i] = row[r * self.m:(r + 1) * self.m]
+                self.n += 1
+                self._lookup[key] = i
+            out[j] = i
+        return out
 
-    def load(self, keys: tuple, steps: np.ndarray, values: dict) -> None:
-        self.keys, self.n = tuple(keys), len(steps)
+    def load(self, steps: np.ndarray, values: dict) -> None:
+        self.n = len(steps)
         self._steps = np.array(steps, dtype=np.int64)
-        self._values = {k: np.array(values[k], dtype=np.float64).reshape(-1, self.n) for k in self.keys}
+        self._values = {k: np.array(values[k], dtype=np.float64).reshape(self.m, self.n) for k in self.keys}
+        self._lookup = None
 
-    def window(self, end: int, rows: int) -> tuple[np.ndarray, dict]:
-        lo = max(0, end - rows)
-        steps = frozen(self._steps[lo:end], np.int64)
-        return steps, {k: frozen(self._values[k][:, lo:end]) for k in self.keys}   # float32, as History gives
-
-    def truncate(self, n: int) -> None:
-        self.n = min(self.n, n)
+    def take(self, idx: np.ndarray) -> tuple[np.ndarray, dict]:
+        idx = np.asarray(idx, dtype=np.int64)
+        return frozen(self._steps[idx], np.int64), {k: frozen(self._values[k][:, idx]) for k in self.keys}
 
     def nbytes(self) -> int:
-        return int(self._steps.nbytes + sum(v.nbytes for v in self._values.values()))
+        return int(self._steps.nbytes + sum(v.nbytes for v in self._values.values()) + 120 * self.n)
 
 
 class Recording:
@@ -214,9 +222,8 @@ class Recording:
         self._blobs: dict[str, Stored] = {}
         self._refs: dict[str, int] = {}
         self._last_key: dict[str, tuple[str, str]] = {}    # field -> (digest of the raw array, blob key)
-        self._history = _Table()
-        self._slow = _Table()
-        self._seen_rows = (0, 0)                            # history rows of the last frame added
+        self._tables: list[_Table] = []                     # metric history rows, by (kind, M, keys)
+        self._last_history: dict[str, tuple] = {}           # kind -> (digest of the history, (table id, key))
         self.thinned = 0                                    # frames let go to keep the budget
         self.events: list[Event] = []                       # found as frames arrive, and the bookmarks
         self._state: Optional[dict] = None                  # what the last frame's events were judged on
@@ -244,15 +251,13 @@ class Recording:
             arrays[f"latest/{k}"] = self._keep(f"latest/{k}", np.asarray(v))
         meta["extra"] = _plain(dict(snap.extra))
         meta["absent"] = absent
-        h_rows, h_end = self._grow(self._history, snap.history_steps,
-                                   {k: v for k, v in snap.history.items() if not _is_slow(snap, k)}, 0)
-        s_rows, s_end = (0, 0)
+        history = self._history_rows("history", snap.history_steps,
+                                     {k: v for k, v in snap.history.items() if not _is_slow(snap, k)})
+        slow = None
         if snap.slow_steps is not None:
-            s_rows, s_end = self._grow(self._slow, snap.slow_steps,
-                                       {k: v for k, v in snap.history.items() if _is_slow(snap, k)}, 1)
-        meta["has_slow"] = snap.slow_steps is not None
-        self.frames.append(Frame(int(snap.step), arrays, meta, h_rows, h_end, s_rows, s_end))
-        self._seen_rows = (h_rows, s_rows)
+            slow = self._history_rows("slow", snap.slow_steps,
+                                      {k: v for k, v in snap.history.items() if _is_slow(snap, k)})
+        self.frames.append(Frame(int(snap.step), arrays, meta, history, slow))
         self._find_events(snap)
         self._hold_budget()
 
@@ -329,21 +334,32 @@ class Recording:
         self._refs[key] = self._refs.get(key, 0) + 1
         return key
 
-    def _grow(self, table: _Table, steps: Optional[np.ndarray], values: dict, which: int) -> tuple[int, int]:
-        """Append the rows of a snapshot's history the table lacks; (rows shown, end row in the table)."""
-        steps = np.asarray(steps if steps is not None else [], dtype=np.int64)
-        n = len(steps)
-        prev = self._seen_rows[which]
-        if n and values:
-            if len(table) == 0:
-                new = n
-            elif n > prev:
-                new = n - prev
-            else:   # the ring buffer is full: the rows after the table's last step are new
-                new = int(np.sum(steps > table.steps[-1]))
-            if new:
-                table.append(steps, values, slice(n - new, n))
-        return n, len(table)
+    def _history_rows(self, kind: str, steps: np.ndarray, values: dict) -> Optional[tuple]:
+        """(table id, blob key of row indices) for a snapshot's history; the last frame's when unchanged."""
+        if not values:
+            return None
+        keys = tuple(values)
+        m = np.asarray(values[keys[0]]).shape[0]
+        h = hashlib.blake2b(np.asarray(steps, dtype=np.int64).tobytes(), digest_size=16)
+        for k in keys:
+            h.update(np.ascontiguousarray(values[k]).tobytes())
+        digest = h.hexdigest()
+        last = self._last_history.get(kind)
+        if last is not None and last[0] == digest and last[1][1] in self._blobs:
+            tid, key = last[1]
+            self._refs[key] += 1
+            return tid, key
+        tid = next((i for i, t in enumerate(self._tables) if t.keys == keys and t.m == m
+                    and getattr(t, "kind", kind) == kind), None)
+        if tid is None:
+            table = _Table(keys, m)
+            table.kind = kind
+            self._tables.append(table)
+            tid = len(self._tables) - 1
+        idx = self._tables[tid].rows_for(steps, values)
+        key = self._keep(f"{kind}.rows.{tid}", idx)
+        self._last_history[kind] = (digest, (tid, key))
+        return tid, key
 
     def truncate(self, step: int) -> None:
         """Let go of the frames and checkpoints at `step` and after (a branch continues from before it)."""
@@ -354,14 +370,11 @@ class Recording:
         self.checkpoints = [c for c in self.checkpoints if c.step < step]
         self.events = [e for e in self.events if e.step < step]
         self._state = None
-        last = self.frames[-1] if self.frames else None
-        self._history.truncate(last.history_end if last else 0)
-        self._slow.truncate(last.slow_end if last else 0)
-        self._seen_rows = (last.history_rows, last.slow_rows) if last else (0, 0)
         self._last_key.clear()
+        self._last_history.clear()
 
     def _release(self, frame: Frame) -> None:
-        for key in frame.arrays.values():
+        for key in list(frame.arrays.values()) + [ref[1] for ref in (frame.history, frame.slow) if ref]:
             self._refs[key] -= 1
             if self._refs[key] == 0:
                 del self._refs[key]
@@ -371,7 +384,7 @@ class Recording:
     @property
     def nbytes(self) -> int:
         return (sum(b.nbytes for b in self._blobs.values()) + sum(c.nbytes for c in self.checkpoints)
-                + self._history.nbytes() + self._slow.nbytes() + 400 * len(self.frames))
+                + sum(t.nbytes() for t in self._tables) + 400 * len(self.frames))
 
     def _hold_budget(self) -> None:
         """Over budget, every other frame of the older half goes (the first and the newest stay), and every
@@ -413,7 +426,7 @@ class Recording:
             else:
                 kw[name] = a
         for name, v in f.meta.items():
-            if name in ("extra", "absent", "has_slow"):
+            if name in ("extra", "absent"):
                 continue
             kw[name] = tuple(_tuple(x) for x in v) if isinstance(v, list) else v
         for name in f.meta.get("absent", []):
@@ -424,11 +437,13 @@ class Recording:
         kw["notes"] = tuple(dict(n) for n in f.meta.get("notes", []))
         kw["extra"] = f.meta.get("extra", {})
         kw["latest"] = latest
-        steps, hist = self._history.window(f.history_end, f.history_rows)
-        kw["history_steps"] = steps
-        if f.meta.get("has_slow"):
-            slow_steps, slow = self._slow.window(f.slow_end, f.slow_rows)
-            kw["slow_steps"] = slow_steps
+        hist: dict = {}
+        kw["history_steps"] = frozen(np.zeros(0, dtype=np.int64), np.int64)
+        if f.history is not None:
+            kw["history_steps"], hist = self._tables[f.history[0]].take(self._blobs[f.history[1]].data)
+        kw["slow_steps"] = None
+        if f.slow is not None:
+            kw["slow_steps"], slow = self._tables[f.slow[0]].take(self._blobs[f.slow[1]].data)
             hist = {**hist, **slow}
         kw["history"] = hist
         names = {fl.name for fl in dataclasses.fields(Snapshot)}
@@ -470,27 +485,30 @@ class Recording:
         path = Path(path)
         tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
         used = {k for f in self.frames for k in f.arrays.values()}
+        used |= {ref[1] for f in self.frames for ref in (f.history, f.slow) if ref}
         try:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
                 z.writestr("scenario.toml", S.dumps(self.scenario))
                 index = {
                     "format": FORMAT, "version": VERSION,
-                    "frames": [{"step": f.step, "arrays": f.arrays, "meta": f.meta, "history": [f.history_rows,
-                                f.history_end], "slow": [f.slow_rows, f.slow_end]} for f in self.frames],
+                    "frames": [{"step": f.step, "arrays": f.arrays, "meta": f.meta,
+                                "history": list(f.history) if f.history else None,
+                                "slow": list(f.slow) if f.slow else None} for f in self.frames],
                     "blobs": {k: {"dtype": b.dtype, "lo": b.lo, "hi": b.hi, "quantised": b.quantised}
                               for k, b in self._blobs.items() if k in used},
                     "checkpoints": [c.step for c in self.checkpoints],
                     "events": [[e.step, e.kind, e.text] for e in self.events],
-                    "history_keys": list(self._history.keys), "slow_keys": list(self._slow.keys),
+                    "tables": [{"kind": getattr(t, "kind", "history"), "keys": list(t.keys), "m": t.m}
+                               for t in self._tables],
                 }
                 z.writestr("run.json", json.dumps(index))
                 for k in sorted(used):
                     z.writestr(f"blobs/{k}.npy", _npy(self._blobs[k].data))
-                for name, table in (("history", self._history), ("slow", self._slow)):
+                for i, table in enumerate(self._tables):
                     arrays = {"steps": np.array(table.steps, dtype=np.int64)}
                     for key in table.keys:
                         arrays[f"v/{key}"] = table.values(key)
-                    z.writestr(f"{name}.npz", _npz(arrays))
+                    z.writestr(f"tables/{i}.npz", _npz(arrays))
                 for i, c in enumerate(self.checkpoints):
                     z.writestr(f"checkpoints/{i}.npz", _npz(c.arrays))
             os.replace(tmp, path)
@@ -529,18 +547,24 @@ class Recording:
                     data = np.load(io.BytesIO(z.read(f"blobs/{key}.npy")), allow_pickle=False)
                     rec._blobs[key] = Stored(data, str(meta["dtype"]), float(meta["lo"]), float(meta["hi"]),
                                              bool(meta["quantised"]))
+                for i, t in enumerate(index["tables"]):
+                    table = _Table(tuple(t["keys"]), int(t["m"]))
+                    table.kind = str(t["kind"])
+                    with np.load(io.BytesIO(z.read(f"tables/{i}.npz")), allow_pickle=False) as npz:
+                        table.load(npz["steps"], {k: npz[f"v/{k}"] for k in table.keys})
+                    rec._tables.append(table)
                 for fr in index["frames"]:
-                    f = Frame(int(fr["step"]), dict(fr["arrays"]), dict(fr["meta"]), int(fr["history"][0]),
-                              int(fr["history"][1]), int(fr["slow"][0]), int(fr["slow"][1]))
-                    for key in f.arrays.values():
+                    refs = [tuple(fr[k]) if fr.get(k) else None for k in ("history", "slow")]
+                    f = Frame(int(fr["step"]), dict(fr["arrays"]), dict(fr["meta"]), refs[0], refs[1])
+                    for key in list(f.arrays.values()) + [r[1] for r in refs if r]:
                         if key not in rec._blobs:
                             raise RunFileError(f"{name}: frame at step {f.step} names an array the file lacks")
                         rec._refs[key] = rec._refs.get(key, 0) + 1
+                    for r in refs:
+                        if r and not (0 <= int(r[0]) < len(rec._tables)
+                                      and int(rec._blobs[r[1]].data.max(initial=-1)) < len(rec._tables[int(r[0])])):
+                            raise RunFileError(f"{name}: frame at step {f.step} points past its metric history")
                     rec.frames.append(f)
-                for tname, table, keys in (("history", rec._history, index["history_keys"]),
-                                           ("slow", rec._slow, index["slow_keys"])):
-                    with np.load(io.BytesIO(z.read(f"{tname}.npz")), allow_pickle=False) as npz:
-                        table.load(tuple(keys), npz["steps"], {k: npz[f"v/{k}"] for k in keys})
                 for step, kind, text in index.get("events", []):
                     if kind not in EVENT_KINDS:
                         raise RunFileError(f"{name}: an event of unknown kind {kind!r}")
@@ -558,7 +582,6 @@ class Recording:
         if not rec.frames:
             raise RunFileError(f"{name}: the run has no frames")
         rec.frames.sort(key=lambda f: f.step)
-        rec._seen_rows = (rec.frames[-1].history_rows, rec.frames[-1].slow_rows)
         return rec
 
     def __iter__(self) -> Iterator[Snapshot]:

@@ -220,3 +220,35 @@ def test_events_are_found_as_frames_arrive_and_saved(recorded, tmp_path):
                                                                        for e in r.events_sorted()]
     r.truncate(50)
     assert [e.kind for e in r.events_sorted()] == ["mode", "bookmark"]
+
+
+def test_a_thinned_history_is_recorded_row_for_row(recorded):
+    # Past HISTORY_SHOWN evaluations the Lab thins what a snapshot carries (every 2nd, 4th ... row, and the
+    # newest): a recorded frame still shows exactly the rows its snapshot showed, with duplicate steps too.
+    from ganviz.engine.lab import HISTORY_SHOWN, History
+    rec, snaps = recorded
+    base = snaps[-1]
+    keys = tuple(k for k in base.history if base.slow_steps is None or k not in _slow_keys())
+    hist = History(1, keys=keys)
+    r = Recording(rec.scenario)
+    rng = np.random.default_rng(0)
+    shown = []
+    for n in range(HISTORY_SHOWN + 300):
+        step = n // 2 * 10          # two evaluations at each step
+        hist.append(step, {k: rng.normal(size=1) for k in keys})
+        if n % 7 == 0 or n > HISTORY_SHOWN + 250:
+            steps, values = hist.arrays(HISTORY_SHOWN)
+            snap = dataclasses.replace(base, step=step, history_steps=steps, history=values, slow_steps=None)
+            r.add(snap)
+            shown.append(snap)
+    assert len(shown[-1].history_steps) < HISTORY_SHOWN + 300, "the Lab thinned it"
+    for i, snap in enumerate(shown):
+        back = r.snapshot(i)
+        np.testing.assert_array_equal(back.history_steps, snap.history_steps)
+        for k in keys:
+            np.testing.assert_array_equal(back.history[k], snap.history[k])
+
+
+def _slow_keys():
+    from ganviz.core.metric_info import SLOW_KEYS
+    return SLOW_KEYS
