@@ -221,7 +221,8 @@ class Recording:
         self.checkpoints: list[Checkpoint] = []
         self._blobs: dict[str, Stored] = {}
         self._refs: dict[str, int] = {}
-        self._last_key: dict[str, tuple[str, str]] = {}    # field -> (digest of the raw array, blob key)
+        self._last_key: dict[str, tuple] = {}              # field -> (digest, blob key, the array itself)
+        self._bytes = 0                                     # of the blobs
         self._tables: list[_Table] = []                     # metric history rows, by (kind, M, keys)
         self._last_history: dict[str, tuple] = {}           # kind -> (digest of the history, (table id, key))
         self.thinned = 0                                    # frames let go to keep the budget
@@ -247,8 +248,7 @@ class Recording:
                 absent.append(f.name)
             else:
                 meta[f.name] = _plain(v)
-        for k, v in snap.latest.items():
-            arrays[f"latest/{k}"] = self._keep(f"latest/{k}", np.asarray(v))
+        meta["latest"] = {k: _plain(np.asarray(v)) for k, v in snap.latest.items()}
         meta["extra"] = _plain(dict(snap.extra))
         meta["absent"] = absent
         history = self._history_rows("history", snap.history_steps,
@@ -322,15 +322,19 @@ class Recording:
         self._hold_budget()
 
     def _keep(self, name: str, a: np.ndarray) -> str:
-        digest = _digest(a)
         last = self._last_key.get(name)
-        if last is not None and last[0] == digest and last[1] in self._blobs:
-            key = last[1]
+        if last is not None and last[2] is a and last[1] in self._blobs:
+            key = last[1]               # the very array of the last frame (a snapshot reuses what did not move)
         else:
-            key = f"{name.replace('/', '.')}-{digest}"
-            if key not in self._blobs:
-                self._blobs[key] = store(a, name in QUANTISED)
-            self._last_key[name] = (digest, key)
+            digest = _digest(a)
+            if last is not None and last[0] == digest and last[1] in self._blobs:
+                key = last[1]
+            else:
+                key = f"{name.replace('/', '.')}-{digest}"
+                if key not in self._blobs:
+                    self._blobs[key] = store(a, name in QUANTISED)
+                    self._bytes += self._blobs[key].nbytes
+            self._last_key[name] = (digest, key, a)
         self._refs[key] = self._refs.get(key, 0) + 1
         return key
 
@@ -378,12 +382,12 @@ class Recording:
             self._refs[key] -= 1
             if self._refs[key] == 0:
                 del self._refs[key]
-                del self._blobs[key]
+                self._bytes -= self._blobs.pop(key).nbytes
 
     # -- the budget --------------------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        return (sum(b.nbytes for b in self._blobs.values()) + sum(c.nbytes for c in self.checkpoints)
+        return (self._bytes + sum(c.nbytes for c in self.checkpoints)
                 + sum(t.nbytes() for t in self._tables) + 400 * len(self.frames))
 
     def _hold_budget(self) -> None:
@@ -418,15 +422,11 @@ class Recording:
         """Frame i as the snapshot the views drew."""
         f = self.frames[i]
         kw: dict[str, Any] = {}
-        latest = {}
         for name, key in f.arrays.items():
-            a = self._blobs[key].decode()
-            if name.startswith("latest/"):
-                latest[name[len("latest/"):]] = a
-            else:
-                kw[name] = a
+            kw[name] = self._blobs[key].decode()
+        latest = {k: frozen([math.nan if x is None else x for x in v]) for k, v in f.meta.get("latest", {}).items()}
         for name, v in f.meta.items():
-            if name in ("extra", "absent"):
+            if name in ("extra", "absent", "latest"):
                 continue
             kw[name] = tuple(_tuple(x) for x in v) if isinstance(v, list) else v
         for name in f.meta.get("absent", []):
@@ -547,6 +547,7 @@ class Recording:
                     data = np.load(io.BytesIO(z.read(f"blobs/{key}.npy")), allow_pickle=False)
                     rec._blobs[key] = Stored(data, str(meta["dtype"]), float(meta["lo"]), float(meta["hi"]),
                                              bool(meta["quantised"]))
+                    rec._bytes += rec._blobs[key].nbytes
                 for i, t in enumerate(index["tables"]):
                     table = _Table(tuple(t["keys"]), int(t["m"]))
                     table.kind = str(t["kind"])
