@@ -53,7 +53,15 @@ def _macs(inputs: int, layers: int, width: int, outputs: int, pieces: int = 1) -
 def estimate(model: ModelSettings, trains: Sequence[TrainSettings], dim: int, n_classes: int = 0) -> Cost:
     cond = n_classes if model.conditional else 0
     g = _macs(model.latent_dim + cond, model.g_layers, model.g_width, dim)
-    d = _macs(dim * model.pack + cond, model.d_layers, model.d_width, 1, max(1, model.d_maxout))
+    d_in = dim * model.pack + cond
+    if model.d_kind == "autoencoder":
+        # encoder to the bottleneck and decoder back to the samples (EBGAN's D)
+        d = (_macs(d_in, model.d_layers, model.d_width, model.d_code)
+             + _macs(model.d_code, model.d_layers, model.d_width, dim * model.pack))
+    else:
+        d = _macs(d_in, model.d_layers, model.d_width, 1, max(1, model.d_maxout))
+    last = model.d_width if model.d_layers else d_in
+    d += last * model.md_kernels * 5          # minibatch discrimination's M = h T
     flops = 0.0
     act = 0.0
     piece = 0.0
@@ -63,11 +71,15 @@ def estimate(model: ModelSettings, trains: Sequence[TrainSettings], dim: int, n_
         d_step = 6.0 * 2 * b * d * double                          # forward + backward, real and fake
         g_step = 6.0 * b * (g + d) * double
         unrolled = t.unroll * 2 * d_step                           # differentiated through
-        flops += t.k * (d_step + 6.0 * b * g) + t.g_steps * (g_step + unrolled)
+        # Minibatch discrimination compares every pair of a group: b^2 L1 distances of 5 dims per kernel,
+        # real and fake apart in a D step (2 b^2), fakes in a G step (b^2); forward and backward.
+        md = 6.0 * b * b * model.md_kernels * 5 if t.minibatch_disc else 0.0
+        flops += t.k * (d_step + 6.0 * b * g + 2 * md) + t.g_steps * (g_step + unrolled + md)
         # The backward pass of a D update (real and fake: 2b rows, twice the forward's work) or of a G update.
-        piece += max(8.0 * b * d, 4.0 * b * (g + d)) * double
+        piece += max(8.0 * b * d, 4.0 * b * (g + d)) * double + 2 * md
         widest = max(model.g_width, model.d_width * max(1, model.d_maxout))
-        act = max(act, 4.0 * 2 * b * widest * (model.g_layers + model.d_layers + 2) * (3 + 2 * t.unroll))
+        act = max(act, 4.0 * 2 * b * widest * (model.g_layers + model.d_layers + 2) * (3 + 2 * t.unroll)
+                  + (4.0 * 3 * b * b * model.md_kernels if t.minibatch_disc else 0.0))
     params = (g + d) * len(trains)
     return Cost(flops=flops, bytes=4.0 * params * 4 + act * len(trains), piece=piece)
 

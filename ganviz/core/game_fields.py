@@ -196,6 +196,18 @@ _F_GAN_AB: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
     "js": (lambda r: _sig(r) - 1.0, _sig_slope, _sig, _sig_slope),
     "gan": (lambda r: _sig(r) - 1.0, _sig_slope, _sig, _sig_slope),
 }
+# EBGAN with D's softplus energy head, E(u) = softplus(u) of the raw output u = psi x, and the default margin
+# m = 1 (the game lab has no margin control): a(u) = E(u), b(u) = max(m - E(u), 0), g(u) = E(u). At (0, 0)
+# E = log 2 < m, so the hinge is active there.
+_EB_M = 1.0
+
+
+def _eb_on(u: np.ndarray) -> np.ndarray:
+    return (np.logaddexp(0.0, u) < _EB_M).astype(np.float64)
+
+
+_DIRAC_PARTS["ebgan"] = (_sig, _sig_slope, lambda f: -_sig(f) * _eb_on(f), lambda f: -_sig_slope(f) * _eb_on(f),
+                         _sig, _sig_slope)
 for _fid, (_a1, _a2, _b1, _b2) in _F_GAN_AB.items():
     _DIRAC_PARTS[f"fgan-{_fid}"] = (_a1, _a2, _b1, _b2, _negated(_b1), _negated(_b2))
 assert set(_DIRAC_PARTS) == set(LOSSES), "every registered loss needs its Dirac-GAN derivatives"

@@ -3,9 +3,11 @@
 Losses take raw D outputs ("logits" for the cross-entropy losses) and are written
 in softplus form so that nothing overflows at |logit| = 100.
 
-Conventions: `d_loss(real, fake, smooth)` and `g_loss(fake)` take tensors whose
-last axis is the batch and return the mean over it (one value per GAN of a
-batched set). Both are minimised. `d_grad` and `g_grad` are the analytic
+Conventions: `d_loss(real, fake, smooth, margin)` and `g_loss(fake)` take tensors
+whose last axis is the batch and return the mean over it (one value per GAN of a
+batched set). Both are minimised. `smooth` (one-sided label smoothing) is read by
+the cross-entropy and least-squares losses, `margin` by EBGAN only; each is a
+number or a per-GAN column. `d_grad` and `g_grad` are the analytic
 per-sample gradients with respect to the raw outputs, which let the trainer skip
 autograd on the loss; tests check them against autograd, and `g_loss_elem`
 against the registry's numpy `g_np`.
@@ -31,38 +33,38 @@ def _bce_real(r: Tensor, smooth) -> Tensor:
     return F.softplus(-r) + smooth * r
 
 
-def _ce_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+def _ce_d_loss(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> Tensor:
     return _bce_real(r, smooth).mean(-1) + F.softplus(f).mean(-1)
 
 
-def _ls_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+def _ls_d_loss(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> Tensor:
     b = 1.0 - 2.0 * smooth  # smoothing by s moves the real target to 1 - s in probability units
     return 0.5 * ((r - b) ** 2).mean(-1) + 0.5 * ((f + 1.0) ** 2).mean(-1)
 
 
-def _w_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+def _w_d_loss(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> Tensor:
     return f.mean(-1) - r.mean(-1)
 
 
-def _hinge_d_loss(r: Tensor, f: Tensor, smooth=0.0) -> Tensor:
+def _hinge_d_loss(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> Tensor:
     return F.relu(1.0 - r).mean(-1) + F.relu(1.0 + f).mean(-1)
 
 
 # Analytic gradients with respect to the raw outputs, per sample (the batch mean's 1/N is applied by
 # the caller).
-def _ce_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+def _ce_d_grad(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> tuple[Tensor, Tensor]:
     return torch.sigmoid(r) - (1.0 - smooth), torch.sigmoid(f)
 
 
-def _ls_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+def _ls_d_grad(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> tuple[Tensor, Tensor]:
     return r - (1.0 - 2.0 * smooth), f + 1.0
 
 
-def _w_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+def _w_d_grad(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> tuple[Tensor, Tensor]:
     return torch.full_like(r, -1.0), torch.ones_like(f)
 
 
-def _hinge_d_grad(r: Tensor, f: Tensor, smooth=0.0) -> tuple[Tensor, Tensor]:
+def _hinge_d_grad(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> tuple[Tensor, Tensor]:
     return -(r < 1.0).to(r.dtype), (f > -1.0).to(f.dtype)
 
 
@@ -107,10 +109,19 @@ _F_GAN_PARTS: dict[str, tuple[Callable[[Tensor], Tensor], ...]] = {
 def _f_gan_torch(fid: str) -> "TorchLoss":
     a, a1, b, b1 = _F_GAN_PARTS[fid]
     return TorchLoss(f"fgan-{fid}",
-                     lambda r, f, smooth=0.0: a(r).mean(-1) + b(f).mean(-1),
+                     lambda r, f, smooth=0.0, margin=1.0: a(r).mean(-1) + b(f).mean(-1),
                      lambda f: -b(f),
-                     lambda r, f, smooth=0.0: (a1(r), b1(f)),
+                     lambda r, f, smooth=0.0, margin=1.0: (a1(r), b1(f)),
                      lambda f: -b1(f))
+
+
+# EBGAN on energies E >= 0 (D's output): D minimises mean E(x) + mean max(m - E(G(z)), 0), G mean E(G(z)).
+def _ebgan_d_loss(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> Tensor:
+    return r.mean(-1) + F.relu(margin - f).mean(-1)
+
+
+def _ebgan_d_grad(r: Tensor, f: Tensor, smooth=0.0, margin=1.0) -> tuple[Tensor, Tensor]:
+    return torch.ones_like(r), -(f < margin).to(f.dtype)
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,7 @@ TORCH_LOSSES: dict[str, TorchLoss] = {
         TorchLoss("wgan", _w_d_loss, lambda f: -f, _w_d_grad, _minus_ones),
         TorchLoss("wgan-gp", _w_d_loss, lambda f: -f, _w_d_grad, _minus_ones),
         TorchLoss("hinge", _hinge_d_loss, lambda f: -f, _hinge_d_grad, _minus_ones),
+        TorchLoss("ebgan", _ebgan_d_loss, lambda f: f.clone(), _ebgan_d_grad, torch.ones_like),
         *(_f_gan_torch(fid) for fid in _F_GAN_PARTS),
     ]
 }

@@ -63,7 +63,9 @@ class Loss:
     # G's loss per sample as a function of D's raw output, in numpy (loss_fns has the torch twin)
     g_np: Callable[[np.ndarray], np.ndarray]
     # How to read D's raw output: "sigmoid" (a logit), "ls" (LSGAN's real-valued score in [-1, 1]),
-    # or "critic" (an unbounded Wasserstein / hinge critic with no probability reading).
+    # "critic" (an unbounded Wasserstein / hinge critic with no probability reading), "fgan" (below) or
+    # "energy" (EBGAN: an energy >= 0, low on data; D's softplus head or an autoencoder's reconstruction
+    # error makes it so, and the views draw it as it is).
     output: str
     reference: str = ""
     defaults: dict = field(default_factory=dict)
@@ -75,25 +77,30 @@ class Loss:
     inverse: Optional[Callable[[np.ndarray], np.ndarray]] = None
     t_star_formula: str = ""
 
-    def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0) -> Optional[np.ndarray]:
+    def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0,
+                  margin: float = 1.0) -> Optional[np.ndarray]:
         """The D that minimises this loss's D objective pointwise, in display units (`to_prob`).
 
         For the cross-entropy and least-squares losses this is (1 - s) p_data / (p_data + p_g)
         with one-sided label smoothing s (real targets 1 - s); the hinge critic's is
-        sign(p_data - p_g), which smoothing does not touch. None for Wasserstein critics
-        (see `no_optimum_reason`).
+        sign(p_data - p_g), which smoothing does not touch; EBGAN's energy is the margin m where
+        p_g > p_data and 0 where p_data > p_g. None for Wasserstein critics (see `no_optimum_reason`).
         """
         if self.d_star is None:
             return None
         ds = self.d_star(np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64))
+        if self.output == "energy":
+            return margin * ds
         return (1.0 - smoothing) * ds if self.has_probability else ds
 
-    def optimal_d_label(self, smoothing: float = 0.0) -> str:
+    def optimal_d_label(self, smoothing: float = 0.0, margin: float = 1.0) -> str:
         """The formula `optimal_d` draws, as a legend writes it."""
         if self.d_star is None:
             return "none (Wasserstein critic)"
         if self.output == "fgan":
             return f"T* = f′(p_data / p_g) = {self.t_star_formula}"
+        if self.output == "energy":
+            return f"E* = m · 1[p_g > p_data], m = {margin:g}"
         if not self.has_probability:
             return "D* = sign(p_data − p_g)"
         scale = f"{1.0 - smoothing:g} · " if smoothing else ""
@@ -116,10 +123,16 @@ class Loss:
     def is_f_gan(self) -> bool:
         return self.output == "fgan"
 
+    @property
+    def is_energy(self) -> bool:
+        """D's output is an energy (EBGAN): drawn as it is, labelled "energy", low on data."""
+        return self.output == "energy"
+
     def to_prob(self, out: np.ndarray) -> np.ndarray:
         """D's output in the units the views draw: a probability (what D(x) means in Goodfellow et al.
         2014) for the cross-entropy and least-squares losses, the critic T = g_f(v) for an f-GAN loss,
-        the raw output for a Wasserstein or hinge critic."""
+        the raw output for a Wasserstein or hinge critic and for EBGAN's energy (already >= 0: D's
+        softplus head or an autoencoder's reconstruction error)."""
         out = np.asarray(out, dtype=np.float64)
         if self.output == "sigmoid":
             return _sigmoid(out)
@@ -194,6 +207,18 @@ _F_GAN_B: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 _CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
+
+# EBGAN (Zhao et al. 2017): with D's energy E >= 0 and the margin m, D's optimum for a fixed G is, pointwise,
+# the minimiser over E in [0, inf) of p_data E + p_g max(m - E, 0): m where p_g > p_data, 0 where p_data > p_g
+# (their Lemma 1; any value in [0, m] where the two are equal). `optimal_d` scales this indicator by m.
+_EBGAN_VALUE = ("m P_g(p_g > p_data): 0 only when p_g = p_data almost everywhere; D's objective there is "
+                "m ∫ min(p_data, p_g) = m (1 - TV(p_data, p_g)), at most m, and equal to m at a Nash equilibrium "
+                "(Thm 1). Thm 2: a Nash equilibrium exists, with p_g = p_data a.e. and E*(x) = a constant "
+                "γ in [0, m] a.e. (E >= 0 assumed: D's softplus head or an autoencoder's error)")
+_EBGAN_FOLLOWS = ("m TV(p_data, p_g), total variation, as for the hinge loss: at E* = m 1[p_g > p_data] G's "
+                  "step is m d/dG P_g(p_g > p_data) with that set held fixed, which is TV's gradient (the envelope "
+                  "theorem); E* is flat almost everywhere, so a sample's own gradient there is 0 and G moves on D's "
+                  "smooth estimate of E*")
 _M = "m = (p_data + p_g)/2"
 
 LOSSES: dict[str, Loss] = {
@@ -262,6 +287,12 @@ LOSSES: dict[str, Loss] = {
             "2 TV(p_data, p_g), total variation TV = 1/2 ∫|p_data - p_g| (Lim & Ye 2017)",
             lambda f: -f, "critic",
             "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
+        ),
+        Loss(
+            "ebgan", "EBGAN (energy, margin m)", "min_D E_x[E(x)] + E_z[max(m - E(G(z)), 0)], E = D's energy >= 0",
+            "min_G E_z[E(G(z))]", _EBGAN_VALUE, _EBGAN_FOLLOWS, lambda e: np.asarray(e, dtype=np.float64),
+            "energy", "Zhao et al. 2017, Eq. 1-2, Thm 1-2",
+            d_star=lambda pd, pg: (pg > pd).astype(np.float64),
         ),
         _f_gan("kl", "KL", "KL(p_data || p_g)", "u log u", "v", "exp(t - 1)", "1 + log(p_data / p_g)",
                lambda v: np.asarray(v, dtype=np.float64), lambda t: t, lambda lu: 1.0 + lu,

@@ -34,11 +34,25 @@ class Layout:
     extra_last: int = 0      # extra inputs to the last layer (the minibatch-std feature)
     pieces: int = 1          # > 1: each hidden unit is a maxout unit over this many linear pieces
     batchnorm: bool = False  # batch normalisation of each hidden layer before its activation, in place of its bias
+    # Hidden widths layer by layer, in place of `hidden` x `layers` (an autoencoder's bottleneck); no maxout.
+    widths: tuple[int, ...] = ()
+    # An autoencoder: the output reconstructs the first `out_dim` inputs and the network returns the mean
+    # squared reconstruction error per sample, an energy >= 0 (EBGAN's discriminator, Zhao et al. 2017).
+    autoencoder: bool = False
+    # Minibatch discrimination (Salimans et al. 2016): a tensor T (last hidden width, md_kernels, md_dims)
+    # after the other weights; its md_kernels features enter the last layer at extra inputs 1 .. md_kernels
+    # (input 0 is the minibatch-std feature), so extra_last must count them.
+    md_kernels: int = 0
+    md_dims: int = 5
+
+    def hidden_widths(self) -> tuple[int, ...]:
+        return self.widths if self.widths else (self.hidden,) * self.layers
 
     def shapes(self) -> list[tuple[int, int]]:
         """(inputs, outputs) of each linear layer; a maxout layer has `pieces` outputs per unit."""
-        dims = [self.in_dim] + [self.hidden] * self.layers
-        shapes = [(dims[i], self.hidden * self.pieces) for i in range(self.layers)]
+        widths = self.hidden_widths()
+        dims = [self.in_dim, *widths]
+        shapes = [(dims[i], widths[i] * self.pieces) for i in range(len(widths))]
         shapes.append((dims[-1] + self.extra_last, self.out_dim))
         return shapes
 
@@ -46,8 +60,18 @@ class Layout:
         """Batch norm's scale and shift, after all linear weights in the flat tensor."""
         return 2 * self.hidden * self.layers if self.batchnorm else 0
 
+    @property
+    def last_width(self) -> int:
+        """The width of the last hidden layer (the inputs without hidden layers)."""
+        widths = self.hidden_widths()
+        return widths[-1] if widths else self.in_dim
+
+    def md_size(self) -> int:
+        """Minibatch discrimination's tensor T, after batch norm's parameters."""
+        return self.last_width * self.md_kernels * self.md_dims
+
     def size(self) -> int:
-        return sum(i * o + o for i, o in self.shapes()) + self.norm_size()
+        return sum(i * o + o for i, o in self.shapes()) + self.norm_size() + self.md_size()
 
 
 # d act / d pre, applied to an incoming gradient: (grad, pre-activation, activation output) -> grad.
@@ -80,6 +104,24 @@ def batch_norm(h: Tensor, scale: Tensor, shift: Tensor, ref_rows: int | None = N
         var, mean = torch.var_mean(x[:ref_rows].detach(), dim=0, correction=0)
         y = F.batch_norm(x, mean, var, scale.reshape(-1), shift.reshape(-1), training=False, eps=BN_EPS)
     return y.unsqueeze(0) if m == 1 else y.view(n, m, c).transpose(0, 1)
+
+
+def virtual_batch_norm(h: Tensor, ref: Tensor, scale: Tensor, shift: Tensor) -> tuple[Tensor, Tensor]:
+    """Virtual batch normalisation (Salimans et al. 2016, Sec. 3.4) of h (M, N, C) against a reference batch's
+    pre-activations ref (M, R, C): each sample x_i is normalised with the mean and mean square of the reference
+    batch and x_i itself, weighted R/(R + 1) and 1/(R + 1) (as in the paper's code), so that no sample depends on
+    the other samples of its batch. Returns (h normalised, the reference batch normalised with its own
+    statistics, which is what the next layer's reference is). Gradients flow through the reference's statistics.
+    """
+    r = ref.shape[1]
+    mu_r = ref.mean(dim=1, keepdim=True)
+    sq_r = (ref * ref).mean(dim=1, keepdim=True)
+    c = 1.0 / (r + 1)
+    mu = c * h + (1.0 - c) * mu_r
+    var = (c * h * h + (1.0 - c) * sq_r - mu * mu).clamp_min(0.0)
+    out = (h - mu) * torch.rsqrt(var + BN_EPS) * scale + shift
+    ref_out = (ref - mu_r) * torch.rsqrt((sq_r - mu_r * mu_r).clamp_min(0.0) + BN_EPS) * scale + shift
+    return out, ref_out
 
 
 def _linear(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
@@ -133,6 +175,10 @@ class BatchedMLP:
             self._slices.append((off, i, o))
             off += i * o + o
         self._norm_start = off
+        self._md_start = off + layout.norm_size()
+        # EBGAN's plain energy head: softplus of the raw output for these networks ((M, 1, 1) bool, set by the
+        # trainer from the losses; None: no head). Part of the network, so that every pass reads an energy.
+        self.head: Optional[Tensor] = None
         # Storage for all weights; the layers' tensors are views into it and are the autograd leaves,
         # so that backward writes one small gradient per layer (a slice of a leaf would allocate and
         # sum a full-size gradient per layer), while the optimizer updates `flat` in a few ops.
@@ -142,6 +188,10 @@ class BatchedMLP:
             self.params += [w.requires_grad_(True), b.requires_grad_(True)]
         for scale, shift in self._norm_views(self.flat):
             self.params += [scale.requires_grad_(True), shift.requires_grad_(True)]
+        self._n_lin = 2 * len(self._slices)
+        self._n_norm = len(self.params) - self._n_lin
+        if layout.md_kernels:
+            self.params.append(self._md_view(self.flat).requires_grad_(True))
         # Power-iteration vectors for spectral normalisation, one per layer and network. A fixed start
         # (no random draw) keeps the random stream independent of M.
         self._sn_u = [torch.full((m, o), o ** -0.5, device=device, dtype=dtype) for _, _, o in self._slices]
@@ -192,6 +242,11 @@ class BatchedMLP:
             h = self.layout.hidden
             ones = torch.ones(rows, h, device=self.device, dtype=dtype)
             parts.append(torch.cat([ones, torch.zeros_like(ones)], dim=1).repeat(1, self.layout.layers))
+        if self.layout.md_kernels:
+            # T ~ N(0, 0.05^2) as in Salimans et al.'s code; drawn last, so the layers get the numbers they get
+            # without it.
+            parts.append(torch.randn(rows, self.layout.md_size(), device=self.device, generator=gen, dtype=dtype)
+                         * 0.05)
         flat = torch.cat(parts, dim=1)
         return flat.expand(m, -1).clone() if shared else flat
 
@@ -202,16 +257,25 @@ class BatchedMLP:
     def weights(self, flat: Optional[Tensor] = None) -> list[tuple[Tensor, Tensor]]:
         """(weight, bias) of each linear layer."""
         if flat is None:
-            n = 2 * len(self._slices)
+            n = self._n_lin
             return list(zip(self.params[:n:2], self.params[1:n:2]))
         return self._views(flat)
 
     def norms(self, flat: Tensor | None = None) -> list[tuple[Tensor, Tensor]]:
         """Batch norm's (scale, shift), each (M, 1, hidden), of each hidden layer; empty without batch norm."""
         if flat is None:
-            n = 2 * len(self._slices)
-            return list(zip(self.params[n::2], self.params[n + 1::2]))
+            n, k = self._n_lin, self._n_norm
+            return list(zip(self.params[n:n + k:2], self.params[n + 1:n + k:2]))
         return self._norm_views(flat)
+
+    def _md_view(self, flat: Tensor) -> Tensor:
+        """Minibatch discrimination's T as (M, last width, kernels * dims)."""
+        lay = self.layout
+        return flat[:, self._md_start:self._md_start + lay.md_size()].view(
+            flat.shape[0], lay.last_width, lay.md_kernels * lay.md_dims)
+
+    def md_tensor(self, flat: Optional[Tensor] = None) -> Tensor:
+        return self.params[-1] if flat is None else self._md_view(flat)
 
     def _views(self, flat: Tensor) -> list[tuple[Tensor, Tensor]]:
         out = []
@@ -259,43 +323,112 @@ class BatchedMLP:
     def forward(self, x: Tensor, flat: Optional[Tensor] = None, sn: Optional[Tensor] = None,
                 sn_update: bool = False, mbstd: Optional[Tensor] = None, groups: int = 1,
                 mbstd_value: Optional[Tensor] = None, norm_ref: int | None = None,
-                rows: Optional[Tensor] = None) -> Tensor:
-        """x (M, N, in) -> (M, N, out).
+                rows: Optional[Tensor] = None, md: Optional[Tensor] = None,
+                md_ref: Optional[Tensor] = None, vbn_ref: Optional[Tensor] = None,
+                md_idx: Optional[Tensor] = None) -> Tensor:
+        """x (M, N, in) -> (M, N, out), or (M, N, 1) reconstruction errors for an autoencoder.
 
-        rows: `flat` holds these networks only (x, sn, mbstd and mbstd_value then have their rows too), so
-        that a term only some networks use (a gradient penalty, unrolling) costs only them.
+        rows: `flat` holds these networks only (x, sn, mbstd, mbstd_value, md and md_ref then have their rows
+        too), so that a term only some networks use (a gradient penalty, unrolling) costs only them.
 
         sn (M, 1, 1) bool: divide each layer by its spectral norm for those networks.
         mbstd (M, 1, 1) float 0/1: append the minibatch standard deviation feature
         (Karras et al. 2018) to the last hidden layer, computed separately for each of
         `groups` equal consecutive chunks of the batch (real and fake are never mixed),
         or taken from `mbstd_value` (M, 1, 1) when given (for evaluation on a grid).
+        md (M, 1, 1) float 0/1: append the minibatch discrimination features (`md_features`), within each
+        of `groups` chunks, or, for points that are no batch (a grid), against the batch `md_ref` (M, R, in).
         norm_ref: batch norm takes its statistics from the first `norm_ref` rows of x only.
+        vbn_ref (M, R, in): virtual batch norm in place of batch norm, against this reference batch of inputs.
+        md_idx: the networks whose md is on (None: all), so that the O(N^2) features cost only them.
         """
         ws = self.weights(flat)
-        h = self._hidden(x, ws, self.norms(flat), sn, sn_update, norm_ref, rows)
+        norms = self.norms(flat)
+        h = self._hidden(x, ws, norms, sn, sn_update, norm_ref, rows, vbn_ref)
         last = len(ws) - 1
         w, b = ws[last]
         w = self._sn_weight(last, w, sn, sn_update, rows)
         if not self.layout.extra_last:
-            return _linear(h, w, b)
-        hid = h.shape[2]
-        out = _linear(h, w[:, :hid], b)
-        if mbstd is not None:
-            feat = mbstd_value if mbstd_value is not None else self.minibatch_std(h, groups)
-            out = out + (mbstd * feat) * w[:, hid:hid + 1]
-        return out
+            out = _linear(h, w, b)
+        else:
+            hid = h.shape[2]
+            out = _linear(h, w[:, :hid], b)
+            if mbstd is not None:
+                feat = mbstd_value if mbstd_value is not None else self.minibatch_std(h, groups)
+                out = out + (mbstd * feat) * w[:, hid:hid + 1]
+            if md is not None:
+                t = self.md_tensor(flat)
+                hs, ts = h, t
+                if md_idx is not None:
+                    hs, ts = h.index_select(0, md_idx), t.index_select(0, md_idx)
+                if md_ref is None:
+                    feat = self.md_features(hs, ts, groups)
+                else:
+                    h_ref = self._hidden(md_ref, ws, norms, sn, False, None, rows)
+                    if md_idx is not None:
+                        h_ref = h_ref.index_select(0, md_idx)
+                    feat = self.md_features_against(hs, h_ref, ts)
+                if md_idx is not None:
+                    feat = feat.new_zeros(h.shape[0], h.shape[1], feat.shape[2]).index_copy(0, md_idx, feat)
+                k = self.layout.md_kernels
+                out = out + _bmm(md * feat, w[:, hid + 1:hid + 1 + k])
+        return self._output(out, x, rows)
+
+    def _output(self, out: Tensor, x: Tensor, rows: Optional[Tensor] = None) -> Tensor:
+        """The network's output from the last layer's: an autoencoder's reconstruction error, or the energy
+        head's softplus for the networks that have one."""
+        if self.layout.autoencoder:
+            return ((out - x[..., :out.shape[2]]) ** 2).mean(dim=2, keepdim=True)
+        if self.head is None:
+            return out
+        head = self.head if rows is None else self.head.index_select(0, rows)
+        return torch.where(head, F.softplus(out), out)
+
+    def md_features(self, h: Tensor, t: Tensor, groups: int) -> Tensor:
+        """Minibatch discrimination (Salimans et al. 2016, Sec. 3.2): M_i = h_i T, a matrix of `md_kernels`
+        rows of `md_dims`; c_b(x_i, x_j) = exp(-||M_i,b - M_j,b||_L1); o(x_i)_b = mean over the other samples
+        j of the same group of c_b(x_i, x_j). (M, N, kernels), each of `groups` chunks of the batch apart.
+
+        The mean, where the paper sums: the feature then lies in [0, 1] whatever the batch size (a scale D's
+        next layer absorbs), and a collapsed batch, whose samples all look alike, reads near 1.
+        """
+        m, n, _ = h.shape
+        k, c = self.layout.md_kernels, self.layout.md_dims
+        per = n // groups
+        mx = _bmm(h, t).view(m, groups, per, k, c).permute(0, 1, 3, 2, 4).reshape(m * groups * k, per, c)
+        near = torch.exp(-torch.cdist(mx, mx, p=1)).sum(dim=2) - 1.0      # without c_b(x_i, x_i) = 1
+        o = near / max(per - 1, 1)
+        return o.view(m, groups, k, per).permute(0, 1, 3, 2).reshape(m, n, k)
+
+    def md_features_against(self, h: Tensor, h_ref: Tensor, t: Tensor, chunk: int = 2048) -> Tensor:
+        """`md_features` of points that are no batch (a grid): each against the reference batch h_ref (M, R, hidden),
+        o(x)_b = mean over the R reference samples of c_b(x, x_j), as if x took one sample's place in it."""
+        m, n, _ = h.shape
+        k, c = self.layout.md_kernels, self.layout.md_dims
+        r = h_ref.shape[1]
+        mr = _bmm(h_ref, t).view(m, r, k, c).transpose(1, 2).reshape(m * k, r, c)
+        parts = []
+        for lo in range(0, n, chunk):       # a grid of 9,216 points against 256 would be 19M distances a kernel
+            hx = h[:, lo:lo + chunk]
+            q = hx.shape[1]
+            mx = _bmm(hx, t).view(m, q, k, c).transpose(1, 2).reshape(m * k, q, c)
+            o = torch.exp(-torch.cdist(mx, mr, p=1)).mean(dim=2)
+            parts.append(o.view(m, k, q).transpose(1, 2))
+        return torch.cat(parts, dim=1)
 
     def features(self, x: Tensor, sn: Tensor | None = None) -> Tensor:
         """The last hidden layer's output (M, N, hidden), or x without hidden layers."""
         return self._hidden(x, self.weights(), self.norms(), sn, False, None)
 
     def _hidden(self, x: Tensor, ws: list, norms: list, sn: Tensor | None, sn_update: bool,
-                norm_ref: int | None, rows: Tensor | None = None) -> Tensor:
-        h = x
+                norm_ref: int | None, rows: Tensor | None = None, vbn_ref: Tensor | None = None) -> Tensor:
+        h, ref = x, vbn_ref
         for li, (w, b) in enumerate(ws[:-1]):
             w = self._sn_weight(li, w, sn, sn_update, rows)
-            if norms:
+            if norms and ref is not None:
+                h, ref = virtual_batch_norm(torch.matmul(h, w), torch.matmul(ref, w), *norms[li])
+                ref = self._activate(ref)
+            elif norms:
                 # Batch norm would cancel the bias, and its shift does the bias's job: the bias is left out
                 # (its gradient is 0), else Adam would push it around on the rounding noise of a zero gradient.
                 h = batch_norm(torch.matmul(h, w), *norms[li], norm_ref)
@@ -323,7 +456,11 @@ class BatchedMLP:
     # pass is a few matrix products; calling them directly instead of going through the autograd
     # engine halves the cost of a training step at these sizes (see `ganviz bench`).
     def forward_cached(self, x: Tensor) -> tuple[Tensor, list]:
-        """x (M, N, in) -> (output, cache for `backward_cached`). Call under torch.no_grad()."""
+        """x (M, N, in) -> (output, cache for `backward_cached`). Call under torch.no_grad().
+
+        The plain MLP (with the energy head, if any): no autoencoder, minibatch features or spectral norm."""
+        if self.layout.autoencoder:
+            raise ValueError("an autoencoder's reconstruction error has no hand-written backward: use forward")
         if self.m == 1:
             # One network: 2D addmm on fixed views, a few times cheaper than the batched forms.
             h = x[0]
@@ -334,7 +471,7 @@ class BatchedMLP:
                 out = self.act(pre) if li < last else pre
                 cache.append((h, w, pre, out))
                 h = out
-            return h.unsqueeze(0), cache
+            return self._output(h.unsqueeze(0), x), cache
         ws = self.weights()
         last = len(ws) - 1
         cache = []
@@ -346,7 +483,7 @@ class BatchedMLP:
             out = self.act(pre) if li < last else pre
             cache.append((h, w, pre, out))
             h = out
-        return h, cache
+        return self._output(h, x), cache
 
     def backward_cached(self, cache: list, g: Tensor, weights: bool = True,
                         inputs: bool = False) -> tuple[Optional[Tensor], Optional[Tensor]]:
@@ -354,6 +491,11 @@ class BatchedMLP:
 
         Call under torch.no_grad(). For M = 1 the weight gradient is a buffer that the next call overwrites.
         """
+        if self.head is not None:
+            # Through the energy head: softplus' = sigmoid of the last layer's output.
+            pre = cache[-1][2]
+            pre = pre if pre.dim() == 3 else pre.unsqueeze(0)
+            g = torch.where(self.head, g * torch.sigmoid(pre), g)
         if self.m == 1:
             return self._backward_one(cache, g[0], weights, inputs)
         parts: list[Tensor] = []

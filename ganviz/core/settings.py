@@ -158,6 +158,10 @@ ACTIVATION_CHOICES = _choices(
     ("leaky_relu", "leaky_relu", "max(0.2 x, x)"),
     ("tanh", "tanh", "tanh(x)"),
 )
+D_KIND_CHOICES = _choices(
+    ("mlp", "MLP", "a score per sample"),
+    ("autoencoder", "autoencoder", "energy = mean squared reconstruction error (EBGAN)"),
+)
 LOSS_CHOICES = tuple(Choice(lid, loss.name, loss.g_formula) for lid, loss in LOSSES.items())
 
 LR_BOUNDS = (1e-6, 1.0)
@@ -202,8 +206,14 @@ TRAIN_SCHEMA: tuple[Field, ...] = (
           off=True, step=0.1, decimals=2),
     Field("minibatch_std", bool, False, "Minibatch std", "Minibatch standard deviation: D sees the batch's mean "
           "std as an extra feature, so a collapsed batch looks fake (Karras et al. 2018)"),
+    Field("minibatch_disc", bool, False, "Minibatch discrimination", "Minibatch discrimination: D's last layer "
+          "also reads o(x)_b = mean_j exp(-||M_b(x) - M_b(x_j)||_1) over the other samples x_j of its batch, "
+          "M(x) = h(x) T, with the tensor T of model.md_kernels kernels (Salimans et al. 2016)"),
     Field("spectral_norm", bool, False, "Spectral norm", "Spectral normalisation: each layer of D divided by its "
           "largest singular value (Miyato et al. 2018)"),
+    Field("margin", float, 1.0, "EBGAN margin", "EBGAN's margin m: D minimises E(x) + max(m - E(G(z)), 0), "
+          "so fakes' energies are pushed up to m and no further (Zhao et al. 2017); read by the ebgan loss only",
+          0.0, 100.0, exclusive_lo=True, unit="energy", step=0.1, decimals=2),
     Field("freeze_g", bool, False, "Freeze G (train D alone)", "Freeze G: train D alone against a fixed G: "
           "watch D approach D* = p_data / (p_data + p_g)"),
 )
@@ -221,9 +231,21 @@ MODEL_SCHEMA: tuple[Field, ...] = (
     Field("conditional", bool, False, "Conditional", "Conditional GAN: G and D also see the component (class) "
           "label (Mirza & Osindero 2014)"),
     Field("g_batchnorm", bool, False, "G batch norm", "Batch normalisation of G's hidden layers (PacGAN's G)"),
+    Field("g_vbn", bool, False, "G virtual batch norm", "Virtual batch normalisation of G's hidden layers "
+          "(Salimans et al. 2016): each sample is normalised with the statistics of a reference batch of z, "
+          "drawn once at the start, combined with itself (weight 1/(R + 1)), so that no sample depends on the "
+          "others of its batch"),
     Field("d_maxout", int, 0, "D maxout", "Pieces per maxout unit of D's hidden layers (0: no maxout; "
           "PacGAN: 5)", 0, 16, off=True),
     Field("pack", int, 1, "Pack", "D reads packs of this many samples (PacGAN; 1: no packing)", 1, 8),
+    Field("d_kind", str, "mlp", "D kind", "mlp: D's output is a score (for the ebgan loss through softplus, an "
+          "energy >= 0); autoencoder: D reconstructs its input through a bottleneck of d_code units and outputs "
+          "the mean squared reconstruction error, an energy (EBGAN, Zhao et al. 2017; ebgan loss only)",
+          choices=D_KIND_CHOICES),
+    Field("d_code", int, 1, "D code width", "An autoencoder D's bottleneck: units between its encoder and "
+          "decoder (d_layers hidden layers of d_width each)", 1, 256, unit="units"),
+    Field("md_kernels", int, 0, "MD kernels", "Minibatch discrimination: kernels B of D's tensor T "
+          "(last hidden width x B x 5); 0: no T (train.minibatch_disc then cannot be on)", 0, 64, off=True),
     Field("init_std", float, 0.0, "Init std", "Weights N(0, init_std^2) and biases 0 (PacGAN: 0.02); "
           "0: PyTorch's default initialisation", 0.0, 10.0, off=True, step=0.01, decimals=3),
 )
@@ -328,8 +350,12 @@ class ModelSettings:
     activation: str = "relu"
     conditional: bool = False
     g_batchnorm: bool = False
+    g_vbn: bool = False
     d_maxout: int = 0
     pack: int = 1
+    d_kind: str = "mlp"
+    d_code: int = 1
+    md_kernels: int = 0
     init_std: float = 0.0
 
 
@@ -357,7 +383,9 @@ class TrainSettings:
     unroll: int = 0
     consensus: float = 0.0
     minibatch_std: bool = False
+    minibatch_disc: bool = False
     spectral_norm: bool = False
+    margin: float = 1.0
     freeze_g: bool = False
 
     @classmethod
@@ -420,6 +448,12 @@ def validate_model(s: ModelSettings, prefix: str = "model") -> None:
         f.check(getattr(s, f.name), prefix)
     if s.d_maxout == 1:
         raise SettingsError(f"{prefix}.d_maxout: must be 0 (no maxout) or a number of pieces in [2, 16] (got 1)")
+    if s.g_batchnorm and s.g_vbn:
+        raise SettingsError(f"{prefix}.g_vbn: G has either batch norm or virtual batch norm; set "
+                            f"g_batchnorm = false or g_vbn = false")
+    if s.d_kind == "autoencoder" and s.d_maxout:
+        raise SettingsError(f"{prefix}.d_maxout: an autoencoder D has no maxout units; set d_maxout = 0 or "
+                            f"d_kind = \"mlp\"")
     if s.pack > 1 and s.conditional:
         raise SettingsError(f"{prefix}.pack: packing is not supported for a conditional GAN; "
                             f"set pack = 1 or conditional = false")

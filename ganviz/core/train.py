@@ -42,6 +42,7 @@ import torch
 
 from ganviz.core.data import Mixture
 from ganviz.core.loss_fns import torch_loss
+from ganviz.core.losses import get_loss
 from ganviz.core.nets import BatchedMLP, Layout
 from ganviz.core.optim import FlatOptimizer
 from ganviz.core.sampling import torch_sampler
@@ -178,14 +179,26 @@ class Trainer:
         self.n_classes = n_cls
         self.pack = model.pack
         g_layout = Layout(model.latent_dim + n_cls, mixture.dim, model.g_width, model.g_layers,
-                          batchnorm=model.g_batchnorm)
-        d_layout = Layout(mixture.dim * model.pack + n_cls, 1, model.d_width, model.d_layers, extra_last=1,
-                          pieces=max(1, model.d_maxout))
+                          batchnorm=model.g_batchnorm or model.g_vbn)
+        d_in = mixture.dim * model.pack + n_cls
+        md = dict(extra_last=1 + model.md_kernels, md_kernels=model.md_kernels)
+        if model.d_kind == "autoencoder":
+            # EBGAN's autoencoder D: d_layers of d_width, a bottleneck of d_code, d_layers of d_width, and back
+            # to the samples it reads; its output is the reconstruction error, an energy.
+            widths = (model.d_width,) * model.d_layers + (model.d_code,) + (model.d_width,) * model.d_layers
+            d_layout = Layout(d_in, mixture.dim * model.pack, model.d_width, len(widths), widths=widths,
+                              autoencoder=True, **md)
+        else:
+            d_layout = Layout(d_in, 1, model.d_width, model.d_layers, pieces=max(1, model.d_maxout), **md)
         init_gen = self.gen if self.runs == 1 else self.gens
         self.G = BatchedMLP(self.m, g_layout, model.activation, self.device, init_gen, shared_init,
                             init_std=model.init_std)
         self.D = BatchedMLP(self.m, d_layout, model.activation, self.device, init_gen, shared_init,
                             init_std=model.init_std)
+        # Virtual batch norm's reference batch of z (and labels), drawn once from a generator of its own per run,
+        # so that the data stream is that of the same G with batch norm.
+        self._vbn_ref = self._vbn_reference() if model.g_vbn else None
+        self._md_ref: Optional[Tensor] = None
         self.step_count = 0
         self.d_step_count = 0
         self._healthy = torch.ones(self.m, 1, dtype=torch.bool, device=self.device)
@@ -198,6 +211,17 @@ class Trainer:
         # Called between the pieces of a step (see step_interruptible); None: not interruptible.
         self.yield_point: Optional[Callable[[], None]] = None
         self.apply_settings(settings)
+
+    VBN_REF = 256   # samples in virtual batch norm's reference batch
+
+    def _vbn_reference(self) -> Tensor:
+        draws = []
+        for s in self.seeds:
+            g = self._generator(s + 15485863)
+            z = self.sample_z(self.VBN_REF, g)
+            draws.append(self._with_cond(z.unsqueeze(0), self._onehot(self.sampler.labels(self.VBN_REF, g)))[0]
+                         if self.n_classes else z)
+        return self._per_run(draws)
 
     def _generator(self, seed: int) -> torch.Generator:
         g = torch.Generator(device=self.device)
@@ -222,6 +246,14 @@ class Trainer:
         first = settings[0]
         if self.model.g_batchnorm and first.batch_size * self.pack < 2:
             raise SettingsError("train.batch_size: batch norm in G needs at least 2 samples per batch (got 1)")
+        for i, s in enumerate(settings):
+            where = "train" if self.m == 1 else f"panels[{i % self.per_run}]"
+            if s.minibatch_disc and not self.model.md_kernels:
+                raise SettingsError(f"{where}.minibatch_disc: D has no minibatch-discrimination tensor T; set "
+                                    "model.md_kernels > 0")
+            if self.model.d_kind == "autoencoder" and not get_loss(s.loss).is_energy:
+                raise SettingsError(f"{where}.loss: an autoencoder D outputs an energy, which only the ebgan loss "
+                                    f"reads (got {s.loss!r}); set loss = \"ebgan\" or model.d_kind = \"mlp\"")
         if self.opt_d is None or self.opt_d.kind.id != first.optimizer:
             self.opt_d = FlatOptimizer(first.optimizer, self.D.flat)
             self.opt_g = FlatOptimizer(first.optimizer, self.G.flat)
@@ -255,7 +287,19 @@ class Trainer:
         self._clip_on = (self._clip > 0) if self._clip is not None else None
         self._consensus = col("consensus").view(-1) if any_("consensus") else None
         self._sn = col("spectral_norm").bool().view(-1, 1, 1) if any_("spectral_norm") else None
-        self._mbstd = col("minibatch_std").view(-1, 1, 1) if any_("minibatch_std") else None
+        # Both minibatch features read a real batch when D is evaluated on points that are no batch (a grid):
+        # `_mbstd` is set when either is on (the evaluator passes `_mbstd_real` then), 0 for the GANs without
+        # the std feature.
+        self._md = col("minibatch_disc").view(-1, 1, 1) if any_("minibatch_disc") else None
+        self._mbstd = (col("minibatch_std").view(-1, 1, 1) if any_("minibatch_std") or self._md is not None
+                       else None)
+        md_on = [s.minibatch_disc for s in settings]
+        self._md_idx = (torch.tensor([i for i, f in enumerate(md_on) if f], device=dev)
+                        if any(md_on) and not all(md_on) else None)
+        self._margin = col("margin")
+        # EBGAN's softplus energy head on an MLP D, for the GANs whose loss reads an energy.
+        energy = [get_loss(s.loss).is_energy and self.model.d_kind == "mlp" for s in settings]
+        self.D.head = torch.tensor(energy, device=dev).view(-1, 1, 1) if any(energy) else None
         self._noise = [(s.instance_noise, s.noise_anneal) for s in settings]
         self._draw_noise = any_("instance_noise") or self._gp is not None
         self.batch_size = first.batch_size
@@ -275,10 +319,12 @@ class Trainer:
         # spectral norm and batch-coupled features go through autograd.
         plain = self._sn is None and self._mbstd is None
         m = self.model
-        plain = plain and not (m.g_batchnorm or m.d_maxout or m.pack > 1)
+        plain = plain and not (m.g_batchnorm or m.g_vbn or m.d_maxout or m.pack > 1 or m.d_kind != "mlp")
         self._fast_d = self.fast and plain
         self._fast_g = self.fast and plain
         self._fast_joint = self._fast_g and self._consensus is None
+        if self._md is not None and self._md_ref is None:
+            self._mbstd_real = self._mbstd_feature_real(self.batch_size)   # also draws the reference batch
         self._analytic = all(l.d_grad is not None and l.g_grad is not None for l, _ in self._loss_groups)
 
     def update_settings(self, index: int = 0, **changes) -> None:
@@ -358,7 +404,11 @@ class Trainer:
             if cond.dim() == 2:
                 cond = self._expand(cond, z.shape[0])
             z = torch.cat([z, cond], dim=2)
-        return self.G(z, flat=flat, norm_ref=norm_ref, rows=None if rows is None else rows.idx)
+        vbn = None
+        if self._vbn_ref is not None:
+            vbn = self._vbn_ref if rows is None else rows.take(self._vbn_ref)
+            vbn = vbn if vbn.shape[0] == z.shape[0] else vbn[:1].expand(z.shape[0], *vbn.shape[1:])
+        return self.G(z, flat=flat, norm_ref=norm_ref, rows=None if rows is None else rows.idx, vbn_ref=vbn)
 
     def discriminate(self, x: Tensor, cond: Optional[Tensor] = None, flat: Optional[Tensor] = None,
                      groups: int = 1, sn_update: bool = False, mbstd_value: Optional[Tensor] = None,
@@ -373,11 +423,17 @@ class Trainer:
             if cond.dim() == 2:
                 cond = self._expand(cond, x.shape[0])
             x = torch.cat([x, cond], dim=2)
-        sn, mbstd = self._sn, self._mbstd
+        sn, mbstd, md = self._sn, self._mbstd, self._md
+        # Points that are no batch (mbstd_value given: a grid) read the minibatch features of a real batch.
+        md_ref = self._md_ref if md is not None and mbstd_value is not None else None
         if rows is not None:
             sn, mbstd, mbstd_value = rows.take(sn), rows.take(mbstd), rows.take(mbstd_value)
+            md, md_ref = rows.take(md), rows.take(md_ref)
+        if md_ref is not None and md_ref.shape[0] != x.shape[0]:
+            md_ref = md_ref[:1].expand(x.shape[0], *md_ref.shape[1:])
         out = self.D(x, flat=flat, sn=sn, sn_update=sn_update, mbstd=mbstd, groups=groups,
-                     mbstd_value=mbstd_value, rows=None if rows is None else rows.idx)
+                     mbstd_value=mbstd_value, rows=None if rows is None else rows.idx, md=md, md_ref=md_ref,
+                     md_idx=self._md_idx if rows is None and x.shape[0] == self.m else None)
         return out.squeeze(2)
 
     def pack_samples(self, x: Tensor) -> Tensor:
@@ -440,7 +496,7 @@ class Trainer:
         cond = torch.cat([cr, cf], dim=-2) if self.n_classes else None
         out = self.discriminate(torch.cat([xr, xf], dim=1), cond, groups=2, sn_update=True)
         r, f = out[:, :b], out[:, b:]
-        loss = self._per_gan("d_loss", r, f, self._smooth)
+        loss = self._per_gan("d_loss", r, f, self._smooth, self._margin)
         gp = self._gp_loss(xr, xf, cr, noise)
         for pen in (r1, gp):
             if pen is not None:
@@ -553,8 +609,8 @@ class Trainer:
         if self._analytic:
             if which == "d":
                 r, f = o[:, :b], o[:, b:]
-                loss = self._per_gan("d_loss", r, f, self._smooth)
-                gr, gf = self._grouped(lambda l, *a: l.d_grad(*a), r, f, self._smooth)
+                loss = self._per_gan("d_loss", r, f, self._smooth, self._margin)
+                gr, gf = self._grouped(lambda l, *a: l.d_grad(*a), r, f, self._smooth, self._margin)
                 # Real and fake batches have the same size b: one scaling for both halves.
                 return loss, torch.cat([gr, gf], dim=1).mul_(1.0 / b)
             f = o[:, b:]
@@ -564,7 +620,7 @@ class Trainer:
         o = o.requires_grad_(True)
         with torch.enable_grad():
             if which == "d":
-                loss = self._per_gan("d_loss", o[:, :b], o[:, b:], self._smooth)
+                loss = self._per_gan("d_loss", o[:, :b], o[:, b:], self._smooth, self._margin)
             else:
                 loss = self._per_gan("g_loss", o[:, b:])
             (go,) = torch.autograd.grad(loss.sum(), o)
@@ -618,7 +674,10 @@ class Trainer:
     def _mbstd_feature_real(self, b: int) -> Tensor:
         # The feature a real batch of b packs gives D, reused when D is evaluated on a grid (which is no batch).
         xr, cr = self._real_eval(b * self.pack)
-        h = self.D.features(self._with_cond(self.pack_samples(xr), cr), sn=self._sn)
+        x = self._with_cond(self.pack_samples(xr), cr)
+        if self._md is not None:
+            self._md_ref = x            # minibatch discrimination's reference batch (inputs: no weights in it)
+        h = self.D.features(x, sn=self._sn)
         return BatchedMLP.minibatch_std(h, 1)[:, :1, :]
 
     def _real_eval(self, n: int):
@@ -649,6 +708,7 @@ class Trainer:
         st = {k: rows.take(v).detach() for k, v in self.opt_d.state.items() if k != "t0"}
         hyper = {k: rows.take(v) for k, v in self._hyper_d.items() if k != "uniform"}
         smooth = rows.take(self._smooth) if torch.is_tensor(self._smooth) else self._smooth
+        margin = rows.take(self._margin)
         b = self.batch_size
         for i in range(max(counts)):
             self._yield()
@@ -662,7 +722,7 @@ class Trainer:
             x = torch.cat([self.pack_samples(v) for v in self._seen(xr, xf, noise, rows)], dim=1)
             cond = self._rows_cond(rows, torch.cat([cr, cf], dim=-2)) if self.n_classes else None
             out = self.discriminate(x, cond, flat=flat, groups=2, rows=rows)
-            loss = self._per_gan("d_loss", out[:, :b], out[:, b:], smooth, rows=rows)
+            loss = self._per_gan("d_loss", out[:, :b], out[:, b:], smooth, margin, rows=rows)
             (g,) = torch.autograd.grad(loss.sum(), flat, create_graph=True)
             new_flat, new_st = self.opt_d.kind.update(flat, g, st, hyper)
             keep = self._active(counts, i)
@@ -832,13 +892,14 @@ class Trainer:
     def _rollback_state(self) -> dict:
         st = self.state_dict()
         st.update(d_steps=self.d_step_count, stats=copy.copy(self.stats), healthy=self._healthy.clone(),
-                  mbstd=self._mbstd_real, sn_u=list(self.D._sn_u), stopped=dict(self._stopped),
+                  mbstd=self._mbstd_real, md_ref=self._md_ref, sn_u=list(self.D._sn_u), stopped=dict(self._stopped),
                   egens=[g.get_state() for g in self._egens] if hasattr(self, "_egens") else None)
         return st
 
     def _roll_back(self, st: dict) -> None:
         self.load_state(st)
         self.d_step_count, self.stats, self._mbstd_real = st["d_steps"], st["stats"], st["mbstd"]
+        self._md_ref = st["md_ref"]
         self._healthy.copy_(st["healthy"])
         self.D._sn_u = st["sn_u"]
         self._stopped = st["stopped"]
@@ -915,6 +976,7 @@ class Trainer:
             t._eval_gen().set_state(self._egens[r].get_state())
         t._healthy.copy_(self._healthy[lo:hi])
         t._mbstd_real = self._mbstd_real[lo:hi].clone()
+        t._md_ref = None if self._md_ref is None else self._md_ref[lo:hi].clone()
         t.D._sn_u = [u[lo:hi].clone() for u in self.D._sn_u]
         return t
 

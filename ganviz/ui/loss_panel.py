@@ -26,11 +26,18 @@ Y_RANGE = (-5.0, 5.0)
 HIST_BINS = 25
 CRITIC_NOTE = "WGAN/hinge critics output a score, not a probability: G minimises \u2212D(G(z))"
 F_GAN_NOTE = "f-GAN critics output T = g_f(v), not a probability: G minimises \u2212f*(T(G(z)))"
+# EBGAN's G cost is the energy itself, J(G) = E(G(z)): a straight line of slope 1 against the energy, which
+# needs no plot; what shapes the game is D's hinge at the margin.
+EBGAN_NOTE = ("EBGAN's D outputs an energy E \u2265 0, not a probability: G minimises E(G(z)) (slope 1 "
+              "everywhere); D pushes fakes' energies up to the margin m and no further")
 
 
 def critic_note(loss_id: Optional[str]) -> str:
     """What the panel says in place of a curve for a loss that reads no probability."""
-    return F_GAN_NOTE if loss_id is not None and LOSSES[loss_id].is_f_gan else CRITIC_NOTE
+    if loss_id is None:
+        return CRITIC_NOTE
+    loss = LOSSES[loss_id]
+    return F_GAN_NOTE if loss.is_f_gan else EBGAN_NOTE if loss.is_energy else CRITIC_NOTE
 
 
 class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):

@@ -61,3 +61,15 @@ def test_a_backward_pass_that_pause_could_not_interrupt_within_100_ms_is_refused
         model, [t], 2).piece
     # A gradient penalty's double backward doubles the piece.
     assert estimate(model, [dataclasses.replace(t, gp=10.0)], 2).piece == 2 * estimate(model, [t], 2).piece
+
+
+def test_minibatch_discrimination_costs_the_square_of_the_batch_and_is_refused_at_the_largest():
+    from ganviz.core.budget import check_cost, estimate
+    from ganviz.core.settings import ModelSettings, SettingsError, TrainSettings
+    model = ModelSettings(md_kernels=64)
+    small, large = TrainSettings(batch_size=512, minibatch_disc=True), TrainSettings(batch_size=8192, minibatch_disc=True)
+    plain = estimate(model, [TrainSettings(batch_size=512)], 2)
+    with_md = estimate(model, [small], 2)
+    assert with_md.flops > plain.flops and with_md.bytes > plain.bytes
+    with pytest.raises(SettingsError, match="train.batch_size"):
+        check_cost(model, [large], 2)

@@ -166,6 +166,9 @@ HAND_FIELDS = {
     "wgan": lambda th, ps: (ps, -th),
     "logratio": lambda th, ps: (ps, -th * sig(ps * th)),
     "lsgan": lambda th, ps: (-ps**2 * th, -(ps * th + 1) * th),
+    # EBGAN with the energy softplus(psi x) and m = 1: G descends softplus(psi theta), D descends
+    # softplus(0) + max(1 - softplus(psi theta), 0).
+    "ebgan": lambda th, ps: (-ps * sig(ps * th), th * sig(ps * th) * (np.logaddexp(0, ps * th) < 1)),
 }
 
 
@@ -221,7 +224,7 @@ def test_dirac_autograd_jacobian_matches_finite_differences(loss, reg):
 
 @pytest.mark.parametrize("loss,reg,freq", [
     ("ns", "none", 0.5), ("minimax", "none", 0.5), ("wgan", "none", 1.0), ("wgan-gp", "none", 1.0),
-    ("hinge", "none", 1.0), ("logratio", "none", math.sqrt(0.5)),
+    ("hinge", "none", 1.0), ("logratio", "none", math.sqrt(0.5)), ("ebgan", "none", 0.5),
     # f is linear for WGAN, so instance noise leaves its field unchanged
     ("wgan", "noise", 1.0),
 ])
@@ -535,8 +538,10 @@ def _autograd_field(game, p):
     real = psi[:, None, None, None] * eps[None, :, None, None]
     fake = psi[:, None, None, None] * (theta[:, None, None, None] + eps[None, None, :, None])
     real, fake = torch.broadcast_tensors(real, fake)
-    d = (fns.d_loss(real, fake, 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
-    g = (fns.g_loss(psi[:, None, None] * (theta[:, None, None] + eps[None, :, None])) * w).sum(-1)
+    # EBGAN's loss reads energies: the Dirac-GAN's D is psi x through the softplus energy head.
+    head = torch.nn.functional.softplus if game.loss.is_energy else (lambda u: u)
+    d = (fns.d_loss(head(real), head(fake), 0.0) * (w[:, None] * w[None, :])).sum((-2, -1))
+    g = (fns.g_loss(head(psi[:, None, None] * (theta[:, None, None] + eps[None, :, None]))) * w).sum(-1)
     lam = game.weight
     if game.reg.id == "r1":
         d = d + 0.5 * lam * psi**2

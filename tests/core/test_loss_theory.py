@@ -159,6 +159,34 @@ def test_hinge_value_and_d_objective_at_d_star(theta):
     assert "P_g(p_g > p_data) - P_g(p_data > p_g)" in text and "2 - 2 TV(p_data, p_g)" in text
 
 
+@pytest.mark.parametrize("theta", [-1.0, 0.3, THETA0])
+@pytest.mark.parametrize("margin", [1.0, 2.5])
+def test_ebgan_value_and_d_objective_at_the_optimal_energy(theta, margin):
+    pg = p_g(theta)
+    e_star = LOSSES["ebgan"].optimal_d(P_DATA, pg, margin=margin)
+    value = integral(pg * g_loss_at("ebgan", e_star))
+    assert value == pytest.approx(margin * integral(pg * (pg > P_DATA)), abs=1e-8)
+    d_objective = integral(P_DATA * e_star + pg * np.maximum(margin - e_star, 0.0))
+    assert d_objective == pytest.approx(margin * (1 - tv(P_DATA, pg)), abs=1e-8)
+    assert d_objective < margin - 1e-3          # below m while p_g differs from p_data
+    text = LOSSES["ebgan"].value_at_d_star
+    assert "m P_g(p_g > p_data)" in text and "m (1 - TV(p_data, p_g))" in text
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.4, 1.0])
+def test_ebgan_at_p_g_equal_p_data_any_constant_energy_up_to_m_is_optimal_with_value_m(gamma):
+    # Zhao et al. 2017, Thm 1-2: at the equilibrium p_g = p_data, D's objective is m, reached by any constant
+    # energy gamma in [0, m], and no D does better (pointwise, p (E + max(m - E, 0)) >= p m).
+    m, pg = 1.0, P_DATA
+    constant = integral(P_DATA * gamma + pg * max(m - gamma, 0.0))
+    assert constant == pytest.approx(m, abs=1e-9)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        e = rng.uniform(0.0, 3.0, size=X.shape)
+        assert integral(P_DATA * e + pg * np.maximum(m - e, 0.0)) >= m - 1e-9
+    assert "γ in [0, m]" in LOSSES["ebgan"].value_at_d_star
+
+
 # -- G's gradient at D* ---------------------------------------------------------------------------
 
 # loss id -> (the divergence its G step at D* follows, as a function of theta; the text naming it)
@@ -168,6 +196,8 @@ GRADIENT_FOLLOWS = {
     "logratio": (lambda t: kl(p_g(t), P_DATA), "KL(p_g || p_data)"),
     "ml": (lambda t: kl(P_DATA, p_g(t)), "KL(p_data || p_g)"),
     "hinge": (lambda t: 2 * tv(P_DATA, p_g(t)), "2 TV(p_data, p_g)"),
+    # with the default margin m = 1 (optimal_d's)
+    "ebgan": (lambda t: tv(P_DATA, p_g(t)), "m TV(p_data, p_g)"),
     # The f-GAN family's saddle objective: at T*, G's step follows D_f(p_data || p_g) itself.
     "fgan-kl": (lambda t: kl(P_DATA, p_g(t)), "KL(p_data || p_g)"),
     "fgan-rkl": (lambda t: kl(p_g(t), P_DATA), "KL(p_g || p_data)"),

@@ -26,6 +26,8 @@ D_FORMULA = {
     "wgan": lambda r, f: f - r,
     "wgan-gp": lambda r, f: f - r,
     "hinge": lambda r, f: max(0.0, 1 - r) + max(0.0, 1 + f),
+    # Zhao et al. 2017, Eq. 1, on energies (D's output) with the default margin m = 1
+    "ebgan": lambda r, f: r + max(0.0, 1.0 - f),
 }
 # The f-GAN family from Nowozin et al. 2016, Table 6, as printed: the output activation g_f and the
 # conjugate f*; D minimises -g_f(v_real) + f*(g_f(v_fake)), G minimises -f*(g_f(v_fake)) (the saddle).
@@ -48,6 +50,7 @@ G_FORMULA = {
     "wgan": lambda f: -f,
     "wgan-gp": lambda f: -f,
     "hinge": lambda f: -f,
+    "ebgan": lambda f: f,                                 # Eq. 2
 }
 for _fid, (_gf, _conj) in F_GAN_TABLE.items():
     G_FORMULA[f"fgan-{_fid}"] = lambda f, gf=_gf, conj=_conj: -conj(gf(f))
@@ -60,6 +63,7 @@ G_DERIVATIVE = {
     "wgan": lambda f: -1.0,
     "wgan-gp": lambda f: -1.0,
     "hinge": lambda f: -1.0,
+    "ebgan": lambda f: 1.0,
     # d/dv of -f*(g_f(v)), by hand
     "fgan-kl": lambda f: -math.exp(f - 1),
     "fgan-rkl": lambda f: -1.0,
@@ -235,3 +239,43 @@ def test_the_f_gan_critic_is_finite_where_p_g_vanishes(lid):
     pd = np.array([0.0, 1e-300, 0.2, 0.4])
     pg = np.array([0.3, 0.0, 0.0, 0.4])
     assert np.isfinite(LOSSES[lid].optimal_d(pd, pg)).all()
+
+
+# -- EBGAN ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("margin", [0.5, 1.0, 3.0])
+def test_ebgan_reads_its_margin_and_its_analytic_gradients_are_autograds(margin):
+    loss = torch_loss("ebgan")
+    r = torch.tensor([[0.2, 3.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    f = torch.tensor([[0.1, 0.9, 5.0]], dtype=torch.float64, requires_grad=True)
+    m = torch.tensor([[margin]], dtype=torch.float64)
+    d = loss.d_loss(r, f, 0.0, m)
+    expect = np.mean(r.detach().numpy()) + np.mean(np.maximum(margin - f.detach().numpy(), 0.0))
+    assert d.item() == pytest.approx(expect, rel=1e-12)
+    gr, gf = torch.autograd.grad(d, [r, f])
+    ar, af = loss.d_grad(r, f, 0.0, m)
+    assert torch.allclose(gr * 3, ar) and torch.allclose(gf * 3, af)
+    (gg,) = torch.autograd.grad(loss.g_loss(f), f)
+    assert torch.allclose(gg * 3, loss.g_grad(f))
+
+
+def test_ebgan_energy_is_drawn_as_it_is_and_its_optimum_is_the_margin_where_p_g_exceeds_p_data():
+    eb = LOSSES["ebgan"]
+    assert eb.is_energy and not eb.has_probability and not eb.is_critic
+    e = np.array([0.0, 0.3, 7.0])
+    assert np.array_equal(eb.to_prob(e), e) and np.array_equal(eb.raw_from_display(e), e)
+    pd, pg = np.array([0.5, 0.1, 0.2]), np.array([0.1, 0.5, 0.2])
+    assert np.array_equal(eb.optimal_d(pd, pg, margin=2.5), [0.0, 2.5, 0.0])
+    assert "m = 2.5" in eb.optimal_d_label(margin=2.5)
+
+
+@pytest.mark.parametrize("pd,pg", [(0.7, 0.2), (0.2, 0.7), (1e-6, 0.4), (0.4, 1e-6)])
+@pytest.mark.parametrize("margin", [0.5, 2.0])
+def test_ebgan_optimal_energy_minimises_ds_pointwise_objective(pd, pg, margin):
+    # Zhao et al. 2017, Lemma 1: min over E >= 0 of p_data E + p_g max(m - E, 0).
+    e = np.linspace(0.0, 3 * margin, 30001)
+    obj = pd * e + pg * np.maximum(margin - e, 0.0)
+    star = float(LOSSES["ebgan"].optimal_d(np.array([pd]), np.array([pg]), margin=margin)[0])
+    at_star = pd * star + pg * max(margin - star, 0.0)
+    assert at_star == pytest.approx(obj.min(), abs=1e-9)
+    assert at_star == pytest.approx(margin * min(pd, pg), rel=1e-12)

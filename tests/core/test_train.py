@@ -275,6 +275,8 @@ def test_device_resolution():
     ({"instance_noise": 0.1, "label_smoothing": 0.1, "k": 2}, SMALL),
     ({"loss": "lsgan"}, dataclasses.replace(SMALL, activation="tanh", conditional=True)),
     ({"loss": "hinge"}, dataclasses.replace(SMALL, activation="leaky_relu", g_layers=0)),
+    # EBGAN: the softplus energy head's backward and the loss's analytic gradients
+    ({"loss": "ebgan", "margin": 0.8}, SMALL),
 ])
 @pytest.mark.parametrize("m", [1, 3])
 def test_hand_written_backward_matches_autograd(kw, model, m):
@@ -341,6 +343,8 @@ INTERRUPTIBLE_CASES = {
     "simultaneous with consensus": ({}, {"consensus": 0.5}),
     "spectral norm and minibatch std": ({}, {"spectral_norm": True, "minibatch_std": True}),
     "g_steps=2, batch norm": ({"g_batchnorm": True}, {"g_steps": 2}),
+    "minibatch discrimination, virtual batch norm": ({"md_kernels": 3, "g_vbn": True}, {"minibatch_disc": True}),
+    "ebgan, autoencoder D": ({"d_kind": "autoencoder"}, {"loss": "ebgan"}),
 }
 
 
@@ -402,6 +406,9 @@ RUN_CASES = {
         dataclasses.replace(SMALL, conditional=True, g_batchnorm=True),
         [TrainSettings(batch_size=64, minibatch_std=True), TrainSettings(batch_size=64, r1=1.0)]),
     "packed, one GAN a run": (dataclasses.replace(SMALL, pack=2), [TrainSettings(batch_size=32)]),
+    "minibatch discrimination, virtual batch norm, ebgan": (
+        dataclasses.replace(SMALL, md_kernels=4, g_vbn=True),
+        [TrainSettings(batch_size=32, minibatch_disc=True), TrainSettings(batch_size=32, loss="ebgan")]),
 }
 
 
@@ -471,3 +478,126 @@ def test_a_step_of_several_runs_abandoned_is_rolled_back_with_every_runs_streams
     other.load_state(plain.state_dict())
     plain.step(1), other.step(1)
     assert torch.equal(other.G.flat, plain.G.flat)
+
+
+# -- issue 16: minibatch discrimination, EBGAN, virtual batch norm ------------------------------------------
+
+def test_minibatch_discrimination_ebgan_and_plain_panels_in_lockstep_match_the_same_gans_alone():
+    model = dataclasses.replace(SMALL, md_kernels=4)
+    panels = [TrainSettings(batch_size=48), TrainSettings(batch_size=48, minibatch_disc=True),
+              TrainSettings(batch_size=48, loss="ebgan", margin=0.7), TrainSettings(batch_size=48, minibatch_std=True)]
+    group = small_trainer(panels, model=model)
+    group.step(10)
+    for i, s in enumerate(panels):
+        alone = small_trainer(s, model=model)
+        alone.step(10)
+        _alone_equals_lockstep(group, alone, i)
+    assert not torch.allclose(group.G.flat[0], group.G.flat[1], atol=1e-4), "the feature changes the GAN"
+
+
+def test_minibatch_discrimination_features_are_the_papers_and_a_collapsed_batch_reads_one():
+    t = small_trainer(TrainSettings(batch_size=8, minibatch_disc=True), model=dataclasses.replace(SMALL, md_kernels=3))
+    net = t.D
+    h = torch.randn(1, 8, 32, dtype=torch.float32)
+    tt = net.md_tensor()
+    o = net.md_features(h, tt, groups=2)
+    # By hand: M_i = h_i T as (kernels, dims); o(x_i)_b = mean over the other j of its group of exp(-L1).
+    mm = (h[0] @ tt[0].detach()).view(8, 3, 5)
+    for i in range(8):
+        group = range(0, 4) if i < 4 else range(4, 8)
+        expect = torch.stack([torch.exp(-(mm[i] - mm[j]).abs().sum(-1)) for j in group if j != i]).mean(0)
+        assert torch.allclose(o[0, i], expect, atol=1e-6), i
+    same = net.md_features(h[:, :1].expand(1, 8, 32), tt, groups=1)
+    assert torch.allclose(same, torch.ones_like(same))
+    # points that are no batch read the features against a reference batch, one by one
+    ref = net.md_features_against(h[:, :3], h[:, 3:], tt, chunk=2)
+    alone = torch.cat([net.md_features_against(h[:, i:i + 1], h[:, 3:], tt) for i in range(3)], dim=1)
+    assert torch.allclose(ref, alone)
+
+
+def test_minibatch_discrimination_gradients_are_finite_for_a_collapsed_g_and_checked_against_finite_differences():
+    t = small_trainer(TrainSettings(batch_size=6, minibatch_disc=True), model=dataclasses.replace(SMALL, md_kernels=2))
+    h = torch.randn(1, 6, 32, dtype=torch.float64)
+    tt = t.D.md_tensor().detach().double().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda w: t.D.md_features(h, w, 2), (tt,))
+    x = torch.zeros(1, 12, 2).requires_grad_(True)        # every fake at one point
+    out = t.discriminate(x, groups=2)
+    (g,) = torch.autograd.grad(out.sum(), x)
+    assert torch.isfinite(g).all()
+
+
+def test_minibatch_discrimination_needs_the_tensor_t_and_the_error_names_the_field():
+    with pytest.raises(SettingsError, match=r"train.minibatch_disc: .*model.md_kernels"):
+        small_trainer(TrainSettings(batch_size=8, minibatch_disc=True))
+
+
+def test_an_autoencoder_d_reads_an_energy_only_the_ebgan_loss_takes():
+    model = dataclasses.replace(SMALL, d_kind="autoencoder", d_code=1)
+    with pytest.raises(SettingsError, match=r"train.loss: an autoencoder D"):
+        small_trainer(TrainSettings(batch_size=8), model=model)
+    t = small_trainer(TrainSettings(batch_size=32, loss="ebgan"), model=model)
+    x = torch.randn(1, 10, 2)
+    with torch.no_grad():
+        e = t.discriminate(x)
+        # the energy is the mean squared reconstruction error through the bottleneck
+        ws = t.D.weights()
+        h = x
+        for w, b in ws[:-1]:
+            h = torch.relu(h @ w + b)
+        assert [w.shape[2] for w, _ in ws[:-1]] == [32, 32, 1, 32, 32]
+        rec = h @ ws[-1][0][:, :h.shape[2]] + ws[-1][1]
+        assert torch.allclose(e, ((rec - x) ** 2).mean(-1), atol=1e-6)
+    assert (e >= 0).all()
+    t.step(20)
+    assert not bool(t.diverged.any())
+
+
+def test_ebgan_energy_head_is_softplus_of_ds_last_layer_and_finite_at_output_100():
+    t = small_trainer([TrainSettings(batch_size=16, loss="ebgan"), TrainSettings(batch_size=16)])
+    x = torch.randn(2, 7, 2)
+    with torch.no_grad():
+        e = t.discriminate(x)
+        t.D.head = None
+        raw = t.discriminate(x)
+    assert torch.allclose(e[0], torch.nn.functional.softplus(raw[0])) and torch.equal(e[1], raw[1])
+    t.apply_settings(t.settings)
+    with torch.no_grad():                    # a D whose last layer reads +-100: energy and gradient finite
+        w, b = t.D.weights()[-1]
+        b.fill_(100.0)
+        out, cache = t.D.forward_cached(x)
+        g, _ = t.D.backward_cached(cache, torch.ones_like(out))
+    assert torch.isfinite(out).all() and torch.isfinite(g).all()
+
+
+def test_virtual_batch_norm_makes_each_sample_independent_of_its_batch_and_batch_norm_does_not():
+    for vbn in (False, True):
+        t = small_trainer(TrainSettings(batch_size=16), model=dataclasses.replace(SMALL, g_batchnorm=not vbn, g_vbn=vbn))
+        t.step(3)
+        z = t.sample_z(16)
+        other = t.sample_z(16)
+        with torch.no_grad():
+            a = t.generate(z)
+            b = t.generate(torch.cat([z[:4], other[4:]]))
+        moved = (a[:, :4] - b[:, :4]).abs().max().item()
+        if vbn:
+            assert moved < 1e-5, moved
+        else:
+            assert moved > 1e-3, moved
+
+
+def test_virtual_batch_norm_by_hand():
+    from ganviz.core.nets import BN_EPS, virtual_batch_norm
+    h, ref = torch.randn(1, 3, 4, dtype=torch.float64), torch.randn(1, 9, 4, dtype=torch.float64)
+    scale, shift = torch.rand(1, 1, 4, dtype=torch.float64), torch.randn(1, 1, 4, dtype=torch.float64)
+    out, ref_out = virtual_batch_norm(h, ref, scale, shift)
+    for i in range(3):
+        both = torch.cat([ref[0], h[0, i:i + 1]])         # the reference batch with the sample itself
+        mean, var = both.mean(0), both.var(0, unbiased=False)
+        assert torch.allclose(out[0, i], (h[0, i] - mean) / torch.sqrt(var + BN_EPS) * scale[0, 0] + shift[0, 0])
+    assert torch.allclose(ref_out[0], (ref[0] - ref[0].mean(0)) / torch.sqrt(ref[0].var(0, unbiased=False) + BN_EPS)
+                          * scale[0, 0] + shift[0, 0])
+
+
+def test_virtual_and_plain_batch_norm_together_are_refused_by_name():
+    with pytest.raises(SettingsError, match="model.g_vbn"):
+        small_trainer(model=dataclasses.replace(SMALL, g_batchnorm=True, g_vbn=True))

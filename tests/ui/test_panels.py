@@ -103,7 +103,9 @@ def test_critic_loss_shows_the_note_and_no_markers(docked, loss_id):
     assert not panel.hist.isVisible()
     assert panel.note.isVisible()
     # The note names what the loss's critic outputs: an f-GAN's T = g_f(v), a WGAN/hinge score.
-    want = "f-GAN critics output T" if LOSSES[loss_id].is_f_gan else "score, not a probability"
+    loss = LOSSES[loss_id]
+    want = ("f-GAN critics output T" if loss.is_f_gan else "outputs an energy" if loss.is_energy
+            else "score, not a probability")
     assert want in panel.note.toPlainText()
     widths = {item.opts["pen"].widthF() for item in panel.curves.values()}
     assert len(widths) == 1, "a critic loss highlights no curve"
