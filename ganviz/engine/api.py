@@ -104,6 +104,11 @@ class SessionAPI:
         """What the visible views draw (a subset of PARTS): the session computes those and no more."""
         self.send("show", check_parts(parts))
 
+    def restore(self, checkpoint: dict) -> None:
+        """Take the run back to a checkpoint (a recording's, see ganviz.engine.recording) and pause there;
+        it trains on from it with the settings chosen now."""
+        self.send("restore", checkpoint)
+
     def load(self, scenario: Scenario) -> None:
         self.send("load", scenario.validate())
 

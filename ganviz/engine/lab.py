@@ -91,6 +91,15 @@ class History:
         self._cached = (key, out)
         return out
 
+    def until(self, step: int) -> "History":
+        """A copy holding the evaluations at or before `step` (a run taken back to a checkpoint)."""
+        steps, values = self.arrays()
+        keep = np.asarray(steps) <= step
+        new = History(self.m, self.size, self.keys)
+        for st, row in zip(np.asarray(steps)[keep], zip(*(np.asarray(values[k])[:, keep].T for k in self.keys))):
+            new.append(int(st), dict(zip(self.keys, row)))
+        return new
+
     def carried(self, m: int, keep: list) -> "History":
         """A history for a new set of m GANs: new GAN i continues old GAN keep[i]'s rows (None: no past)."""
         new = History(m, self.size, self.keys)
@@ -275,6 +284,28 @@ class Lab:
     def load(self, scenario: Scenario) -> None:
         self.scenario = scenario.validate()
         self.rebuild()
+
+    def restore(self, arrays: dict) -> None:
+        """Take the run back to a checkpoint (`engine.checkpoints.to_arrays` of the trainer's state): weights,
+        optimiser state, random streams and step as they were then; the metrics evaluated after it are let
+        go. The settings stay those chosen now, so that a branch can try another loss from there."""
+        from ganviz.engine.checkpoints import from_arrays
+        before = self.trainer.state_dict()
+        try:
+            self.trainer.load_state(from_arrays(arrays, self.trainer.device))
+        except (RuntimeError, KeyError, ValueError, SettingsError) as e:
+            self.trainer.load_state(before)
+            raise SettingsError(f"restore: the checkpoint does not fit this run's networks ({e})") from None
+        step = self.trainer.step_count
+        self.history = self.history.until(step)
+        self.slow_history = self.slow_history.until(step)
+        self._job = None
+        self._metrics = None
+        self._last = None
+        self._parts_cache.clear()
+        self.message = ""
+        self.paused_by_error = False
+        self._changes += 1
 
     def set_parts(self, parts: Iterable[str]) -> None:
         """What the views show (engine.api.PARTS): the frame parts the pictures compute, and whether the

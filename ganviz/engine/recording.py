@@ -235,6 +235,8 @@ class Recording:
         checkpoints after it are let go first (see `truncate`)."""
         if self.frames and snap.step < self.frames[-1].step:
             self.truncate(snap.step)
+        extra = dict(snap.extra)
+        checkpoint = extra.pop("checkpoint", None)     # a session's state at this step (engine.session)
         arrays: dict[str, str] = {}
         absent: list[str] = []
         meta: dict[str, Any] = {}
@@ -249,7 +251,7 @@ class Recording:
             else:
                 meta[f.name] = _plain(v)
         meta["latest"] = {k: _plain(np.asarray(v)) for k, v in snap.latest.items()}
-        meta["extra"] = _plain(dict(snap.extra))
+        meta["extra"] = _plain(extra)
         meta["absent"] = absent
         history = self._history_rows("history", snap.history_steps,
                                      {k: v for k, v in snap.history.items() if not _is_slow(snap, k)})
@@ -259,6 +261,8 @@ class Recording:
                                       {k: v for k, v in snap.history.items() if _is_slow(snap, k)})
         self.frames.append(Frame(int(snap.step), arrays, meta, history, slow))
         self._find_events(snap)
+        if checkpoint is not None:
+            self.add_checkpoint(snap.step, checkpoint)
         self._hold_budget()
 
     def bookmark(self, step: int, text: str = "") -> Event:
@@ -317,7 +321,7 @@ class Recording:
     def add_checkpoint(self, step: int, arrays: dict) -> None:
         """The trainer's state at `step` as numpy arrays (ganviz.engine.checkpoints.to_arrays)."""
         if self.checkpoints and step <= self.checkpoints[-1].step:
-            self.checkpoints = [c for c in self.checkpoints if c.step < step]
+            self.checkpoints = [c for c in self.checkpoints if c.step < step]      # a newer state for that step
         self.checkpoints.append(Checkpoint(int(step), {k: np.array(v, copy=True) for k, v in arrays.items()}))
         self._hold_budget()
 
@@ -366,12 +370,13 @@ class Recording:
         return tid, key
 
     def truncate(self, step: int) -> None:
-        """Let go of the frames and checkpoints at `step` and after (a branch continues from before it)."""
+        """Let go of the frames at `step` and after, and the checkpoints after it (a branch continues from a
+        checkpoint at `step`, whose state is still the state there)."""
         keep = [f for f in self.frames if f.step < step]
         for f in self.frames[len(keep):]:
             self._release(f)
         self.frames = keep
-        self.checkpoints = [c for c in self.checkpoints if c.step < step]
+        self.checkpoints = [c for c in self.checkpoints if c.step <= step]
         self.events = [e for e in self.events if e.step < step]
         self._state = None
         self._last_key.clear()

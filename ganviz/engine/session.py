@@ -22,6 +22,7 @@ import torch
 
 from ganviz.core.scenario import Scenario
 from ganviz.core.settings import SettingsError
+from ganviz.engine.checkpoints import to_arrays
 from ganviz.engine.lab import Lab
 from ganviz.engine.api import SessionAPI
 from ganviz.engine.snapshot import Snapshot
@@ -31,8 +32,8 @@ from ganviz.logs import log_exception
 # Commands that end the step in progress rather than wait for it: they stop training, or replace what it
 # trains. Setting changes (a loss, k, a learning rate) wait for the step to end, so that dragging a slider
 # never starves training of whole steps.
-INTERRUPTING = frozenset({"pause", "reset", "load", "seed", "model", "data", "panels", "step_d", "step_g",
-                          "call", "_stop"})
+INTERRUPTING = frozenset({"pause", "reset", "load", "restore", "seed", "model", "data", "panels", "step_d",
+                          "step_g", "call", "_stop"})
 SLOW_STEP = 0.005      # seconds: steps slower than this are run interruptibly (the rollback copy is cheap then)
 POLL_EVERY = 0.005     # seconds between looks at the command queue from inside a step
 
@@ -41,8 +42,13 @@ class Session(SessionAPI):
     def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
                  metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1, slow_hz: float = 1.0,
                  train_fps: float = 30.0, frame_budget: float = 0.2, grid_budget: float = 0.08,
-                 commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None):
+                 commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None,
+                 checkpoint_every: float = 2.0):
         self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
+        # Seconds of training between the checkpoints a snapshot carries (extra["checkpoint"]), and one
+        # wherever the run stops; 0: none.
+        self.checkpoint_every = checkpoint_every
+        self._checkpoint_step, self._checkpoint_at = -1, float("-inf")
         self.max_fps = max_fps                      # pictures a second at most (a paused run's changes)
         self.train_fps = train_fps                  # pictures a second at most while training
         self.frame_budget = frame_budget            # share of the time the pictures (but D on the grid) may take
@@ -149,6 +155,11 @@ class Session(SessionAPI):
         elif name == "load":
             lab.load(args[0])
             self.playing = False
+        elif name == "restore":
+            lab.restore(args[0])
+            self.playing = False
+            self._pending_steps = 0
+            self._checkpoint_step = lab.step_count      # the recording holds this state already
         elif name == "call":
             args[0](lab)
         elif name in ("_wake", "_stop"):
@@ -309,6 +320,13 @@ class Session(SessionAPI):
                     continue
                 if self.error and not lab.paused_by_error:
                     snap = dataclasses.replace(snap, message=self.error)
+                if self.checkpoint_every and lab.step_count != self._checkpoint_step and (
+                        settled or now - self._checkpoint_at >= self.checkpoint_every):
+                    # The state to continue from, for the app's recording (ganviz.engine.recording): every few
+                    # seconds of training and wherever the run stops.
+                    snap = dataclasses.replace(snap, extra={**snap.extra,
+                                                            "checkpoint": to_arrays(lab.trainer.state_dict())})
+                    self._checkpoint_step, self._checkpoint_at = lab.step_count, now
                 self._publish(snap)
                 end = time.perf_counter()
                 grid = lab.grid_seconds if "d_grid" in parts else 0.0

@@ -198,3 +198,40 @@ def test_show_names_an_unknown_part_and_the_session_computes_what_is_shown():
         assert later is not None
     finally:
         s.stop()
+
+
+def test_a_run_taken_back_to_a_checkpoint_trains_on_exactly_as_it_did():
+    # The session puts its state into the snapshot where the run stops; restored later, with unchanged
+    # settings, the run from there repeats the uninterrupted one (same seed, same numbers).
+    sc = small()
+    s = Session(sc).start()
+    try:
+        s.step(20)
+        at20 = s.wait_for(lambda snap: snap.step == 20 and not snap.running and "checkpoint" in snap.extra, 30)
+        assert at20 is not None
+        checkpoint = at20.extra["checkpoint"]
+        assert all(isinstance(a, np.ndarray) for a in checkpoint.values())
+        s.step(25)
+        assert s.wait_for(lambda snap: snap.step == 45 and not snap.running, 30)
+        s.restore(checkpoint)
+        back = s.wait_for(lambda snap: snap.step == 20, 30)
+        assert back is not None and (len(back.history_steps) == 0 or back.history_steps.max() <= 20)
+        s.step(25)
+        assert s.wait_for(lambda snap: snap.step == 45 and not snap.running, 30)
+        resumed = s.lab.trainer.state_dict()
+    finally:
+        assert s.stop(5.0)
+    straight = Lab(sc)
+    straight.train(45)
+    for key in ("G", "D"):
+        assert torch.equal(resumed[key], straight.trainer.state_dict()[key])
+
+
+def test_a_checkpoint_of_other_networks_is_refused_in_one_sentence():
+    s = Session(small())
+    other = Lab(dataclasses.replace(small(), model=dataclasses.replace(small().model, g_width=8)))
+    from ganviz.engine.checkpoints import to_arrays
+    before = s.lab.trainer.state_dict()["G"].clone()
+    with pytest.raises(SettingsError, match="restore: the checkpoint does not fit"):
+        s.lab.restore(to_arrays(other.trainer.state_dict()))
+    assert torch.equal(s.lab.trainer.state_dict()["G"], before)
