@@ -156,6 +156,12 @@ class MainWindow(QtWidgets.QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.banner)
         column.addWidget(self.tabs, 1)
+        from ganviz.ui.rewind import Rewind
+        from ganviz.ui.timeline import Timeline
+
+        self.timeline = Timeline(self.theme)
+        column.addWidget(self.timeline)
+        self.rewind = Rewind(self, self.timeline)
         self.setCentralWidget(central)
         self._lab_docks_visible: Optional[dict] = None
         self.tabs.currentChanged.connect(self._on_tab)
@@ -320,11 +326,28 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_action = self._action("&Export animation\u2026", "exportAction", self.export_dialog, "Ctrl+E",
                                           tip="Render the current scenario to MP4, GIF, PNG frames or a still (Ctrl+E)")
         fm.addAction(self.export_action)
+        self.save_run_action = self._action("Save &run…", "saveRunAction", self.save_run, "Ctrl+Shift+R",
+                                            tip="Save the recorded run (its frames and checkpoints) as a .ganviz file")
+        fm.addAction(self.save_run_action)
         fm.addSeparator()
+        rewind = self.rewind
+        self.rewind_actions = [
+            self._action("Bookmark this moment", "bookmarkAction", rewind.bookmark, "B"),
+            self._action("Clip in here", "clipInAction", lambda: rewind.set_clip(0), "I"),
+            self._action("Clip out here", "clipOutAction", lambda: rewind.set_clip(1), "O"),
+            self._action("One recorded frame back", "frameBackAction", lambda: rewind.step_frames(-1), ","),
+            self._action("One recorded frame on", "frameOnAction", lambda: rewind.step_frames(1), "."),
+            self._action("Back to the live run", "liveAction", rewind.go_live, "End"),
+            self._action("Continue from here", "continueAction", rewind.continue_here, "Ctrl+Return"),
+            self._action("Export the clip…", "exportClipAction", rewind.export_clip),
+        ]
         fm.addAction(self._action("&Quit", "quitAction", self.close, QtGui.QKeySequence.Quit))
 
         tm = mb.addMenu("&Training")
         for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
+            tm.addAction(a)
+        tm.addSeparator()
+        for a in self.rewind_actions:
             tm.addAction(a)
 
         vm = mb.addMenu("&View")
@@ -382,7 +405,12 @@ class MainWindow(QtWidgets.QMainWindow):
             snap = self.session.latest()
             if snap is not None:
                 self._seen = n
-                self.show_snapshot(snap)
+                # Recorded, and drawn from the recording: a moment scrubbed to later looks as it did now.
+                recorded = self.rewind.live(snap)
+                if recorded is not None:
+                    self.show_snapshot(recorded)
+                else:                                   # the past is shown: the live run only says it moved
+                    self._sync_play_button(snap)
                 shown = True
         if not shown and self.session.error:
             # no new picture, but something to say: the training process may have died (killed for memory)
@@ -398,7 +426,9 @@ class MainWindow(QtWidgets.QMainWindow):
             sps = snap.steps_per_sec if snap is not None and snap.running else 0.0
             self.status_rate.setText(f"{sps:,.0f} steps/s \u00b7 {self._fps:.0f} frames/s")
 
-    def show_snapshot(self, snap: Snapshot) -> None:
+    def show_snapshot(self, snap: Snapshot, live: bool = True) -> None:
+        """Draw a snapshot in every view; `live=False` for a recorded moment (the timeline's), which leaves
+        the banner, the remembered scenario and the Play button to the live run."""
         self._last_snapshot = snap
         view = self.view1d if snap.dim == 1 else self.view2d
         if self.lab_stack.currentWidget() is not view:
@@ -418,14 +448,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.info_panel.set_snapshot(snap)
         self.metrics_panel.set_snapshot(snap)
         self._update_parts()          # the data's dimension, a dock dragged over another, D* now available
-        self.status_step.setText(f"step {snap.step:,}")
+        self.status_step.setText(f"step {snap.step:,}" if live else f"step {snap.step:,} (recorded)")
         self.status_device.setText(f"device: {snap.device}")
+        if live:
+            self._live_effects(snap)
+
+    def _live_effects(self, snap: Snapshot) -> None:
         msg = snap.message or self.session.error or ""
         if msg:
             self.banner.show_message(msg)
         elif snap.step > 0 and self._remember is not None:
             self.store.setValue("lastScenario", self._remember)
             self._remember = None
+        self._sync_play_button(snap)
+
+    def _sync_play_button(self, snap: Snapshot) -> None:
         running = snap.running or self.session.playing
         # Pictures made before a Pause or Play reached the training process still say what was true then:
         # the button keeps what the user asked for until the session agrees. The session's word wins when it
@@ -496,7 +533,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- files --------------------------------------------------------------------------------
     def open_scenario(self, name_or_path: str) -> bool:
-        """Load a scenario; a bad file leaves the current run untouched and says why."""
+        """Load a scenario (or a recorded .ganviz run); a bad file leaves the current run untouched and says why."""
+        if str(name_or_path).lower().endswith(".ganviz"):
+            return self.rewind.open(str(name_or_path))
         try:
             sc = S.load(name_or_path)
             self.session.load(sc)
@@ -509,6 +548,7 @@ class MainWindow(QtWidgets.QMainWindow):
                             + (f"; details: {where}" if where else ""))
             return False
         self.banner.reset()
+        self.rewind.reset(sc)
         self.controls.set_scenario(sc)
         self.controls.set_error("")
         is_file = Path(str(name_or_path)).is_file()
@@ -522,6 +562,38 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_message(f"Opened {sc.name}.")
         self._update_title(sc)
         return True
+
+    def load_scenario_for_run(self, sc: S.Scenario) -> bool:
+        """Open a recorded run's scenario (paused): the timeline then shows the run's frames."""
+        try:
+            self.session.load(sc)
+        except S.ScenarioError as e:
+            self.show_error(str(e))
+            return False
+        self.banner.reset()
+        self.controls.set_scenario(sc)
+        self.path = None
+        self._seen = -1
+        self._set_playing(False)
+        self.show_view_of(sc)
+        self._update_title(sc)
+        return True
+
+    def pause_for_rewind(self) -> None:
+        """Scrubbing the past pauses training (the live run waits at its step)."""
+        if self.play_action.isChecked() or self.session.playing:
+            self._on_play(False)
+
+    def set_status(self, text: str) -> None:
+        self._set_message(text)
+
+    def export_job(self, scenario, out, **options):
+        """An export job from the window's factory (the dialog's default imports torch only when called)."""
+        from ganviz.export.factory import export_job
+        return (self._export_job_factory or export_job)(scenario, out, **options)
+
+    def save_run(self) -> None:
+        self.rewind.save()
 
     def show_view_of(self, sc: S.Scenario) -> None:
         """The tab a scenario asks for (its `view`); a game scenario also sets up the game lab."""
@@ -546,7 +618,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return dlg
 
     def open_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", self._folder(), "Scenarios (*.toml)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open scenario", self._folder(),
+                                                        "Scenarios and runs (*.toml *.ganviz);;Scenarios (*.toml);;"
+                                                        "Recorded runs (*.ganviz)")
         if path:
             self.open_scenario(path)
 
@@ -610,7 +684,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def dropEvent(self, e: QtGui.QDropEvent) -> None:
         for u in e.mimeData().urls():
-            if u.toLocalFile().endswith(".toml"):
+            if u.toLocalFile().endswith((".toml", ".ganviz")):
                 self.open_scenario(u.toLocalFile())
                 e.acceptProposedAction()
                 return
@@ -641,7 +715,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _themed(self):
         ws = [self.view1d, self.view2d, self.compare_view, self.loss_panel, self.info_panel, self.metrics_panel,
-              self.controls, self.banner]
+              self.controls, self.banner, self.timeline]
         if self.game_view is not None:
             ws.append(self.game_view)
         return ws

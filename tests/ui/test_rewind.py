@@ -1,0 +1,109 @@
+"""Rewind in the window: what was shown is recorded, scrubbed back to, branched from, clipped and saved."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+from PIL import Image, ImageSequence
+from PySide6 import QtCore, QtGui
+
+from ganviz.core import scenario as S
+from ganviz.engine.lab import Lab
+
+
+def small(name: str = "ring8") -> S.Scenario:
+    sc = S.load(name)
+    return dataclasses.replace(sc, model=dataclasses.replace(sc.model, g_width=16, d_width=16),
+                               train=dataclasses.replace(sc.train, batch_size=32))
+
+
+def image(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ptr = img.constBits()
+    return np.array(ptr, dtype=np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 4].copy()
+
+
+def run_to(qtbot, w, step: int):
+    w.session.step(step - w.session.step_count)
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w._last_snapshot.step == step
+                    and not w._last_snapshot.running and w.rewind.viewing is None, timeout=20000)
+    for _ in range(5):
+        QtCore.QCoreApplication.processEvents()
+
+
+def test_a_moment_scrubbed_to_is_drawn_as_it_was_live(qtbot, main_window):
+    w = main_window(small())
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    live = {}
+    for step in (10, 20, 30):
+        run_to(qtbot, w, step)
+        live[step] = image(w.view2d)
+    for step in (10, 20):
+        w.rewind.scrub(step)
+        QtCore.QCoreApplication.processEvents()
+        assert w.rewind.shown_step == step and "recorded" in w.status_step.text()
+        assert np.array_equal(image(w.view2d), live[step]), f"step {step} looks different scrubbed back to"
+    assert not w.session.playing, "scrubbing pauses training"
+    w.rewind.go_live()
+    assert w.rewind.viewing is None and w._last_snapshot.step == 30
+
+
+def test_continue_from_here_trains_on_exactly_as_the_run_did(qtbot, main_window):
+    sc = small()
+    w = main_window(sc)
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    run_to(qtbot, w, 15)           # a pause: the session leaves a checkpoint here
+    run_to(qtbot, w, 40)
+    rec = w.rewind.recording
+    assert 15 in [c.step for c in rec.checkpoints]
+    w.rewind.scrub(15)
+    w.rewind.continue_here()
+    qtbot.waitUntil(lambda: w.session.step_count == 15, timeout=10000)
+    run_to(qtbot, w, 40)
+    straight = Lab(sc)
+    straight.train(40)
+    for key in ("G", "D"):
+        assert torch.equal(w.session.lab.trainer.state_dict()[key], straight.trainer.state_dict()[key])
+    # the branch replaced what followed step 15 on the timeline, once
+    steps = list(rec.steps)
+    assert steps == sorted(steps) and steps[-1] == 40
+
+
+def test_bookmarks_clip_points_and_a_clip_exported_from_the_recording(qtbot, main_window, tmp_path):
+    w = main_window(small())
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    for step in (5, 10, 15, 20, 25):
+        run_to(qtbot, w, step)
+    w.rewind.scrub(10)
+    qtbot.keyClick(w, QtCore.Qt.Key_B)
+    qtbot.keyClick(w, QtCore.Qt.Key_I)
+    w.rewind.scrub(20)
+    qtbot.keyClick(w, QtCore.Qt.Key_O)
+    assert [(e.step, e.kind) for e in w.rewind.recording.events if e.kind == "bookmark"] == [(10, "bookmark")]
+    assert w.rewind.clip == [10, 20]
+    out = w.rewind.export_clip(str(tmp_path / "clip.gif"))
+    assert out is not None
+    rec = w.rewind.recording
+    with Image.open(out) as im:
+        n = sum(1 for _ in ImageSequence.Iterator(im))
+    assert n == len(rec.between(10, 20)) >= 3
+
+
+def test_a_saved_run_opens_with_the_same_pictures(qtbot, main_window, tmp_path):
+    w = main_window(small())
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    run_to(qtbot, w, 12)
+    shown = image(w.view2d)
+    path = w.rewind.save(str(tmp_path / "run.ganviz"))
+    assert path is not None and path.exists()
+    other = main_window(S.load("goodfellow-fig1"))
+    qtbot.waitUntil(lambda: other._last_snapshot is not None, timeout=10000)
+    assert other.open_scenario(str(path))
+    QtCore.QCoreApplication.processEvents()
+    assert other.rewind.shown_step == 12 and other.lab_stack.currentWidget() is other.view2d
+    assert np.array_equal(image(other.view2d), shown)
+    bad = tmp_path / "bad.ganviz"
+    bad.write_bytes(path.read_bytes()[:500])
+    assert not other.open_scenario(str(bad))
+    assert "bad.ganviz" in other.banner.text()
