@@ -15,6 +15,9 @@ Markdown table row:
   own (no evaluation, no GUI), measured just before in the same process, and their ratio;
 - the machine's load average at the end (other work on the machine skews every number).
 
+With --no-window the app's training process runs alone (the parts the window would ask for): the
+difference from the row with the window is what drawing costs on a machine whose cores it shares.
+
 The game lab's scenarios have no training session and are skipped.
 """
 from __future__ import annotations
@@ -54,6 +57,34 @@ def headless_rate(scenario, seconds: float) -> float:
     th.start()
     th.join()
     return out["rate"]
+
+
+def measure_session(name: str, seconds: float) -> dict:
+    """The app's training process alone (no window): pictures published and steps, with the parts the
+    window would ask for on the scenario's view (its docks shown)."""
+    from ganviz.core import scenario as S
+    from ganviz.engine.process import ProcessSession
+
+    sc = S.load(name)
+    base = headless_rate(sc, min(seconds, 5.0))
+    s = ProcessSession(sc).start()
+    compare = sc.view == "compare" or len(sc.panels) > 1
+    parts = {"fake_d", "divergences"} | (set() if compare and sc.dim == 2 else {"d_grid"})
+    if not compare and sc.dim == 2:
+        parts |= {"grad", "manifold"}
+    s.show(parts)
+    s.play()
+    s.wait_for(lambda snap: snap.running and snap.step > 0, 120)
+    time.sleep(2.0)
+    p0, st0, t0 = s.published, s.step_count, time.perf_counter()
+    time.sleep(seconds)
+    dt = time.perf_counter() - t0
+    out = {"scenario": name, "view": ("Compare" if compare else f"{sc.dim}D") + ", no window",
+           "gans": len(sc.panel_settings()), "pictures": (s.published - p0) / dt, "p50": float("nan"),
+           "p95": float("nan"), "max": float("nan"), "app": (s.step_count - st0) / dt, "headless": base,
+           "parts": sorted(parts), "load": os.getloadavg()[0]}
+    s.stop(2.0)
+    return out
 
 
 def measure(name: str, seconds: float, heatmap: bool) -> dict:
@@ -122,10 +153,14 @@ def main() -> int:
     ap.add_argument("scenarios", nargs="*", help="built-in names or files (default: every training scenario)")
     ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per scenario (after the start and 2 s of warm-up)")
     ap.add_argument("--heatmap", action="store_true", help="Compare with its D heatmaps on")
+    ap.add_argument("--no-window", action="store_true",
+                    help="the training process alone, without the window (what drawing costs, by difference)")
     ap.add_argument("--one", help=argparse.SUPPRESS)       # the child: measure one scenario, print JSON
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.seconds, args.heatmap)))
+        r = measure_session(args.one, args.seconds) if args.no_window else measure(args.one, args.seconds,
+                                                                                    args.heatmap)
+        print(json.dumps(r))
         return 0
     names = args.scenarios or training_scenarios()
     print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
@@ -137,6 +172,8 @@ def main() -> int:
         cmd = [sys.executable, __file__, "--one", name, "--seconds", str(args.seconds)]
         if args.heatmap:
             cmd.append("--heatmap")
+        if args.no_window:
+            cmd.append("--no-window")
         out = subprocess.run(cmd, capture_output=True, text=True)
         lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
         if out.returncode != 0 or not lines:
