@@ -177,13 +177,15 @@ class Timeline(QtWidgets.QWidget):
         self.bar.released.connect(self.scrubbed)
         self.label = QtWidgets.QLabel("", self)
         self.label.setObjectName("timelineLabel")
-        self.label.setMinimumWidth(150)
         self.buttons: dict[str, QtWidgets.QToolButton] = {}
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(6, 0, 6, 2)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(6, 0, 6, 2)
+        column.setSpacing(0)
+        column.addWidget(self.bar)          # the whole width: a long run needs every pixel to scrub
+        row = QtWidgets.QHBoxLayout()
         row.setSpacing(4)
-        row.addWidget(self.bar, 1)
-        row.addWidget(self.label)
+        column.addLayout(row)
+        row.addWidget(self.label, 1)
         for name, text, tip, signal in (
                 ("live", "Live", "Back to the live run (End)", self.live_requested),
                 ("continue", "Continue from here", "Train on from the checkpoint at or before the moment shown, "
