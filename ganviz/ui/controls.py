@@ -272,7 +272,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         form = self._section("tricks", "Tricks")
         names = {"label_smoothing": "smoothingSpin", "instance_noise": "noiseSpin", "noise_anneal": "noiseAnnealSpin",
                  "gp": "gpSpin", "r1": "r1Spin", "clip": "clipSpin", "unroll": "unrollSpin",
-                 "consensus": "consensusSpin"}
+                 "consensus": "consensusSpin", "margin": "marginSpin"}
         spins = [(field, TRAIN[field].label, W.schema_spin(name, TRAIN[field])) for field, name in names.items()]
         for field, label, spin in spins:
             self._bind_train(field, spin)
@@ -281,10 +281,12 @@ class ControlPanel(W.Quiet, Styled, QWidget):
             ("minibatch_std", W.check("mbstdCheck", "Minibatch std")),
             ("spectral_norm", W.check("snCheck", "Spectral norm")),
             ("freeze_g", W.check("freezeGCheck", "Freeze G (train D alone)")),
+            ("minibatch_disc", W.check("mdCheck", "Minibatch discrimination")),
         )
         for field, check in checks:
             self._bind_train(field, check)
         form.addRow(W.pair(checks[0][1], checks[1][1]))
+        form.addRow(checks[3][1])
         form.addRow(checks[2][1])
 
     def _build_model(self) -> None:
