@@ -13,10 +13,13 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 os.environ.setdefault("GANVIZ_SETTINGS_ORG", "ganviz-bench")
+# the window's settings go to a folder of the benchmark's own, never the user's configuration
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="ganviz-bench-"))
 
 
 def main(argv=None) -> int:

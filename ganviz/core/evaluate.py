@@ -326,7 +326,7 @@ class Evaluator:
             s = st.settings[i]
             loss = get_loss(s.loss)
             p_g[i] = self._p_g_picture(x, 0.0)
-            d_star.append(self._d_star_picture(loss, s.label_smoothing, x, p_data, p_g[i], noise[i]))
+            d_star.append(self._d_star_picture(loss, s.label_smoothing, x, p_data, p_g[i], noise[i], s.margin))
             meas = measured[i]
             if meas is None:
                 continue
@@ -355,7 +355,7 @@ class Evaluator:
     def d_star_label(self, i: int) -> str:
         """What the D* picture of GAN i is, as its legend names it."""
         s = self.t.settings[i]
-        text = get_loss(s.loss).optimal_d_label(s.label_smoothing)
+        text = get_loss(s.loss).optimal_d_label(s.label_smoothing, s.margin)
         if s.instance_noise > 0 and get_loss(s.loss).d_star is not None:
             text += f", densities noised by \u03c3 = {s.instance_noise:g}"
         if self.t.dim == 2 and get_loss(s.loss).d_star is not None:
@@ -373,7 +373,7 @@ class Evaluator:
         return M.hist_density_2d(x, g.x, g.y, float(np.hypot(g.bandwidth, noise)))
 
     def _d_star_picture(self, loss, smoothing: float, x: np.ndarray, p_data: np.ndarray, p_g: np.ndarray,
-                        noise: float) -> Optional[np.ndarray]:
+                        noise: float, margin: float = 1.0) -> Optional[np.ndarray]:
         """The loss's optimal D on the grid; with instance noise, the optimum for the noised densities."""
         if loss.d_star is None:
             return None
@@ -384,7 +384,7 @@ class Evaluator:
             else:
                 p_data = M.data_density_2d(mix, g.x, g.y, float(np.hypot(g.bandwidth, noise)))
             p_g = self._p_g_picture(x, noise)
-        return loss.optimal_d(p_data, p_g, smoothing)
+        return loss.optimal_d(p_data, p_g, smoothing, margin)
 
     @torch.no_grad()
     def _d_gaps(self, xs: np.ndarray, ratios: list, st: Frozen) -> list[tuple[E.Estimate, str]]:
@@ -428,7 +428,7 @@ class Evaluator:
             loss = get_loss(s.loss)
             d = loss.to_prob(raw[i])
             gap = E.d_gap(parts[i], d[:N_GAP], d[N_GAP:],
-                          lambda pd, pg, loss=loss, s=s: loss.optimal_d(pd, pg, s.label_smoothing),
+                          lambda pd, pg, loss=loss, s=s: loss.optimal_d(pd, pg, s.label_smoothing, s.margin),
                           smooth_optimum=loss.has_probability)
             out[i] = (gap, "")
         return out

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ganviz.core.losses import LOSSES
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
 from ganviz.ui.base import SnapshotView
@@ -18,6 +19,19 @@ from ganviz.ui.theme import LIGHT, Theme
 
 _DASH = QtCore.Qt.PenStyle.DashLine
 _DOT = QtCore.Qt.PenStyle.DotLine
+
+
+def d_name(loss_id: Optional[str], is_prob: bool) -> str:
+    """What D's curve is, as the axis and the legend name it: a probability, an f-GAN critic T, an EBGAN
+    energy, or a Wasserstein/hinge critic's score."""
+    loss = LOSSES.get(loss_id) if loss_id else None
+    if is_prob:
+        return "D(x)"
+    if loss is not None and loss.is_f_gan:
+        return "critic T(x)"
+    if loss is not None and getattr(loss, "is_energy", False):
+        return "energy D(x)"
+    return "critic D(x)"
 
 
 class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
@@ -176,7 +190,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._update_rug(snap.real[:, 0] if snap.real.shape[0] else np.zeros(0), lo, hi)
 
         is_prob = bool(snap.d_is_prob[i])
-        self._set_d_kind(is_prob)
+        self._set_d_kind(is_prob, snap.loss_ids[i] if i < len(snap.loss_ids) else None)
         d = np.asarray(snap.d_grid[i], np.float64)
         ds = None if snap.d_star is None else np.asarray(snap.d_star[i], np.float64)
         if not is_prob:
@@ -287,11 +301,11 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         it["mapping_x"].setData(gz, np.ones(k))
         self.z_note.set_text("" if z_dim == 1 else f"z is {z_dim}-D: latents placed in the order of G(z)")
 
-    def _set_d_kind(self, is_prob: bool) -> None:
-        if is_prob == self._is_prob:
+    def _set_d_kind(self, is_prob: bool, loss_id: Optional[str] = None) -> None:
+        name = d_name(loss_id, is_prob)
+        if (is_prob, name) == (self._is_prob, getattr(self, "_d_name", None)):
             return
-        self._is_prob = is_prob
-        name = "D(x)" if is_prob else "critic D(x)"
+        self._is_prob, self._d_name = is_prob, name
         self.plot.setLabel("right", name)
         label = self.legend.getLabel(self.item["d"])
         if label is not None:

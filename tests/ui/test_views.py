@@ -439,3 +439,11 @@ def test_pin_keeps_values_finite_and_far_off_screen():
 def test_mix_premultiplies_onto_the_background():
     assert P.mix("#000000", "#FFFFFF", 0.25).name().upper() == "#BFBFBF"
     assert P.mix("#1B9E3E", "#16181C", 1.0).name().upper() == "#1B9E3E"
+
+
+def test_d_is_named_for_what_the_loss_reads():
+    from ganviz.ui.view1d import d_name
+    assert d_name("ns", True) == "D(x)"
+    assert d_name("fgan-kl", False) == "critic T(x)"
+    assert d_name("ebgan", False) == "energy D(x)"
+    assert d_name("wgan", False) == "critic D(x)"
