@@ -49,8 +49,8 @@ def headless_rate(scenario, seconds: float) -> float:
         tr.step(5)
         n, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
-            tr.step(1)
-            n += 1
+            tr.step(10)            # in chunks, as the session trains (one step a call costs more)
+            n += 10
         out["rate"] = n / (time.perf_counter() - t0)
 
     th = threading.Thread(target=work)
