@@ -308,3 +308,14 @@ def test_wasserstein_g_step_at_the_optimal_critic_follows_w1(lid):
     assert step == pytest.approx(derivative(lambda t: w1(P_DATA, p_g(t))), rel=1e-3)
     assert g_step_gradient(lid, THETA0, outputs=critic + 3.0) == pytest.approx(step, abs=1e-9)
     assert "W_1(p_data, p_g)" in LOSSES[lid].gradient_follows
+
+
+def test_the_log_d_trick_would_make_the_kl_f_gan_follow_reverse_kl():
+    # Nowozin et al.'s alternative G objective, max E_z[T(G(z))] (here -E[T] minimised), with T at the KL
+    # critic's optimum T* = 1 + log(p_data / p_g): G's step follows KL(p_g || p_data), not KL(p_data || p_g).
+    # (README, Losses: why ganviz's f-GAN losses use the saddle objective.)
+    pg = p_g(THETA0)
+    t_star = LOSSES["fgan-kl"].optimal_d(P_DATA, pg)
+    step = integral((X - THETA0) * pg * -t_star)
+    assert step == pytest.approx(derivative(lambda t: kl(p_g(t), P_DATA)), rel=1e-3)
+    assert abs(step - derivative(lambda t: kl(P_DATA, p_g(t)))) > 0.1
