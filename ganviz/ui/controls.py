@@ -173,6 +173,10 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         """The training settings the widgets show, as TrainSettings fields."""
         return {name: get() for name, (get, _) in self._train_io.items()}
 
+    def set_data(self, spec: DataSpec) -> None:
+        """Show data changed elsewhere (drawn in a view, undone) in the table; sends nothing."""
+        self._fill_data(spec)
+
     def set_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))

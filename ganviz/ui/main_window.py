@@ -162,6 +162,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline = Timeline(self.theme)
         column.addWidget(self.timeline)
         self.rewind = Rewind(self, self.timeline)
+        from ganviz.ui.draw_data import DataDrawer
+
+        self.view1d.drawing_dim, self.view2d.drawing_dim = 1, 2
+        self.drawer = DataDrawer(self, [self.view1d, self.view2d])
         self.setCentralWidget(central)
         self._lab_docks_visible: Optional[dict] = None
         self.tabs.currentChanged.connect(self._on_tab)
@@ -246,7 +250,7 @@ class MainWindow(QtWidgets.QMainWindow):
         c = self.controls
         c.trainChanged.connect(self._on_train)
         c.modelChanged.connect(lambda d: self._guard(lambda: self.session.set_model(**d)))
-        c.dataChanged.connect(lambda spec: self._guard(lambda: self.session.set_data(spec)))
+        c.dataChanged.connect(lambda spec: self.drawer.apply(spec))     # undoable, like a drawn change
         c.seedChanged.connect(self._on_seed)
         c.speedChanged.connect(self.session.set_speed)
         c.viewClassChanged.connect(lambda k: self._guard(lambda: self.session.set_view_class(k)))
@@ -342,6 +346,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self._action("Export the clip…", "exportClipAction", rewind.export_clip),
         ]
         fm.addAction(self._action("&Quit", "quitAction", self.close, QtGui.QKeySequence.Quit))
+
+        em = mb.addMenu("&Edit")
+        drawer = self.drawer
+        self.undo_action = self._action("&Undo data change", "undoAction", drawer.undo, QtGui.QKeySequence.Undo)
+        self.redo_action = self._action("&Redo data change", "redoAction", drawer.redo, QtGui.QKeySequence.Redo)
+        self.delete_component_action = self._action(
+            "&Delete the component under the mouse", "deleteComponentAction", drawer.delete_hovered, "Delete",
+            tip="Draw the data in the Lab view: double-click adds a component, drag moves it, the wheel "
+                "widens it, Delete removes it")
+        for a in (self.undo_action, self.redo_action, self.delete_component_action):
+            em.addAction(a)
 
         tm = mb.addMenu("&Training")
         for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
@@ -549,6 +564,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.banner.reset()
         self.rewind.reset(sc)
+        self.drawer.forget()
         self.controls.set_scenario(sc)
         self.controls.set_error("")
         is_file = Path(str(name_or_path)).is_file()
@@ -571,6 +587,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(str(e))
             return False
         self.banner.reset()
+        self.drawer.forget()
         self.controls.set_scenario(sc)
         self.path = None
         self._seen = -1
