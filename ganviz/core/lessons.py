@@ -15,7 +15,9 @@ A scenario file may carry claims, each a [[claims]] table::
 
 Derived metrics: `mode_hops` (how often the mode holding most of G's high-quality samples
 changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only), `d_max`
-(the largest D over the same interval: one-sided label smoothing caps it near 1 - s). A game
+(the largest D over the same interval: one-sided label smoothing caps it near 1 - s),
+`batch_coupling` (how far one sample's G(z) moves when the other samples of its batch are
+redrawn, relative to the data's spread: batch norm couples a batch, virtual batch norm does not). A game
 scenario's claims read `distance` (to the equilibrium) or `distance_ratio` (final over
 initial) of a method: `method = "sim_gda"`.
 
@@ -116,7 +118,7 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
     slow = needs_slow(sc.claims)
     want = {c.metric for c in sc.claims}
     steps_at = np.unique(np.linspace(0, sc.steps, evaluations + 1).round().astype(int))
-    steps, rows, counts, on_data = [], [], [], []
+    steps, rows, counts, on_data, coupling = [], [], [], [], []
     for target in steps_at:
         try:
             if target > trainer.step_count:
@@ -129,6 +131,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         counts.append(m["mode_counts"])
         if want & {"d_center", "d_max"}:
             on_data.append(_d_on_data(ev))
+        if "batch_coupling" in want:
+            coupling.append(batch_coupling(trainer, seed))
         if on_progress:
             on_progress(trainer.step_count)
     series = {k: np.stack([r[k] for r in rows], axis=1) for k in rows[0]}
@@ -136,11 +140,45 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         c = np.stack(counts, axis=1)                         # (M, T, K)
         hops = np.array([[mode_hops(c[i, :t + 1]) for t in range(c.shape[1])] for i in range(c.shape[0])])
         series["mode_hops"] = hops.astype(np.float64)
+    if coupling:
+        series["batch_coupling"] = np.stack(coupling, axis=1)     # (M, T)
     if on_data:
         probs = np.stack(on_data, axis=1)                    # (M, T, points)
         series["d_center"] = np.abs(probs - 0.5).max(axis=2)
         series["d_max"] = probs.max(axis=2)
     return RunRecord(np.asarray(steps), series, sc.panel_labels())
+
+
+COUPLING_BATCH = 64
+COUPLING_PROBES = 8
+
+
+def batch_coupling(trainer, seed: int) -> np.ndarray:
+    """Per GAN: how far G moves one sample when the other samples of its training-size batch are redrawn,
+    mean over COUPLING_PROBES probes, in units of the data's spread (the root of its total variance).
+
+    Batch norm normalises a sample with its batch's statistics, so its output depends on the rest of the
+    batch (Salimans et al. 2016, Sec. 3.4); virtual batch norm uses a fixed reference batch and the sample
+    itself, and a plain G looks at the sample alone: 0 up to rounding."""
+    import torch
+
+    gen = torch.Generator(device=trainer.device)
+    gen.manual_seed(seed * 7919 + 104729)
+    n = min(COUPLING_BATCH, max(2, trainer.batch_size))
+    moves = []
+    with torch.no_grad():
+        for _ in range(COUPLING_PROBES):
+            a = trainer.sample_z(n, gen)
+            b = trainer.sample_z(n, gen)
+            b[0] = a[0]
+            ga = trainer.generate(a)[:, 0]
+            gb = trainer.generate(b)[:, 0]
+            moves.append((ga - gb).norm(dim=-1).cpu().numpy())
+    mix = trainer.mixture                 # its total variance, exactly: E|x|^2 - |E x|^2
+    w, mu = mix.weights, mix.means
+    second = float(np.sum(w * (np.trace(mix.covs, axis1=1, axis2=2) + (mu ** 2).sum(axis=1))))
+    spread = math.sqrt(max(second - float(((w[:, None] * mu).sum(axis=0) ** 2).sum()), 0.0))
+    return np.mean(moves, axis=0) / max(spread, 1e-12)
 
 
 def _d_on_data(ev) -> np.ndarray:

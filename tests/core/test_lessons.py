@@ -1,6 +1,7 @@
 """Lessons: claims as data in scenario files, judged on runs; the cheap built-in lessons hold."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -134,7 +135,8 @@ value = 0.0
                                   "wgan-vs-gan-disjoint", "conditional-ring8", "ring8", "ring8-unrolled",
                                   "k1-vs-k5", "label-smoothing-dstar", "instance-noise-disjoint",
                                   "minibatch-features-ring8", "consensus-ring8",
-                                  "compare-losses-ring8", "fgan-kl-vs-reverse-kl"])
+                                  "compare-losses-ring8", "fgan-kl-vs-reverse-kl",
+                                  "batchnorm-couples-the-batch", "virtual-batchnorm"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]
@@ -174,3 +176,17 @@ value = 0.3
 def test_parse_claims_rejects_a_method_outside_a_game():
     with pytest.raises(ClaimError, match="only a game"):
         parse_claims([{"text": "x", "metric": "js", "op": "<", "value": 1, "method": "sim_gda"}], ["a"], False)
+
+
+def test_batch_coupling_sees_batch_norm_and_not_virtual_batch_norm():
+    from ganviz.core.lessons import batch_coupling
+    from ganviz.core.train import Trainer
+    sc = S.load("ring8")
+    out = {}
+    for name, changes in (("plain", {}), ("bn", {"g_batchnorm": True}), ("vbn", {"g_vbn": True})):
+        model = dataclasses.replace(sc.model, g_width=32, d_width=32, **changes)
+        tr = Trainer(sc.data.mixture(), model, sc.train, seed=3)
+        tr.step(20)
+        out[name] = float(batch_coupling(tr, 3)[0])
+    assert out["plain"] < 1e-6 and out["vbn"] < 1e-6
+    assert out["bn"] > 0.01
