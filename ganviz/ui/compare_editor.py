@@ -45,12 +45,26 @@ class PanelEditor(QtWidgets.QWidget):
         self.lr_g_spin = spin("LrG", "lr_g")
         self.unroll_spin = spin("Unroll", "unroll")
         self.gp_spin = spin("Gp", "gp")
+        self.margin_spin = spin("Margin", "margin")
         self.spins = {"k": self.k_spin, "lr_d": self.lr_d_spin, "lr_g": self.lr_g_spin,
-                      "unroll": self.unroll_spin, "gp": self.gp_spin}
+                      "unroll": self.unroll_spin, "gp": self.gp_spin, "margin": self.margin_spin}
+        # per-panel tricks of the collapse lessons: D reading the batch through minibatch features
+        self.checks = {}
+        for field, text in (("minibatch_std", "mb std"), ("minibatch_disc", "mb disc")):
+            box = QtWidgets.QCheckBox(text)
+            box.setObjectName(f"compare_{field}_{i}")
+            box.setToolTip(TRAIN[field].help)
+            box.toggled.connect(lambda on, f=field: view.edit_panel(index, **{f: bool(on)}))
+            self.checks[field] = box
         for name, w in self.spins.items():
             w.valueChanged.connect(lambda v, f=name: view.edit_panel(index, **{f: v}))
         rows = (("loss", self.loss_combo, "k", self.k_spin), ("lr D", self.lr_d_spin, "lr G", self.lr_g_spin),
                 ("unroll", self.unroll_spin, "gp", self.gp_spin))
+        r = len(rows)
+        grid.addWidget(QtWidgets.QLabel("margin"), r, 0)
+        grid.addWidget(self.margin_spin, r, 1)
+        grid.addWidget(self.checks["minibatch_std"], r, 2)
+        grid.addWidget(self.checks["minibatch_disc"], r, 3)
         for r, (a, wa, b, wb) in enumerate(rows):
             grid.addWidget(QtWidgets.QLabel(a), r, 0)
             grid.addWidget(wa, r, 1)
@@ -72,3 +86,8 @@ class PanelEditor(QtWidgets.QWidget):
                 w.blockSignals(True)
                 w.setValue(s[name])
                 w.blockSignals(False)
+        for name, box in self.checks.items():
+            if name in s and box.isChecked() != bool(s[name]):
+                box.blockSignals(True)
+                box.setChecked(bool(s[name]))
+                box.blockSignals(False)

@@ -353,6 +353,18 @@ def test_editing_k_applies_to_one_panel(compare_view, session, qtbot):
     qtbot.waitUntil(lambda: [s.k for s in session.lab.trainer.settings] == [1, 1, 3], timeout=10000)
 
 
+def test_minibatch_features_and_margin_per_panel(compare_view, session, qtbot):
+    live_view(compare_view, session, qtbot, 3)
+    compare_view.panels[1].set_editor_visible(True)
+    box = compare_view.findChild(QtWidgets.QCheckBox, "compare_minibatch_std_1")
+    box.setChecked(True)
+    qtbot.waitUntil(lambda: [s.minibatch_std for s in session.lab.trainer.settings] == [False, True, False],
+                    timeout=10000)
+    margin = compare_view.findChild(QtWidgets.QDoubleSpinBox, "compareMarginSpin_1")
+    margin.setValue(2.5)
+    qtbot.waitUntil(lambda: session.lab.trainer.settings[1].margin == 2.5, timeout=10000)
+
+
 def test_errors_show_in_the_view_and_limits_disable_buttons(compare_view):
     s = Session(small_compare(2))                  # never started: commands are only validated
     try:
