@@ -1,8 +1,12 @@
 """`ganviz run`: train a scenario headless and print its metrics as a table or JSON lines.
 
     ganviz run ring8 --steps 5000 --every 500 --set train.k=5 [--json]
+    ganviz run kcl-q3-one-step --explain [--steps N] [--json]
 
-The metrics are the app's (core.evaluate.Evaluator), each estimate with its standard error.
+The metrics are the app's (core.evaluate.Evaluator), each estimate with its standard error. An exercise
+scenario (`view = "exercise"`, core.exercise) has no networks: it prints V and D's parameters per step,
+and with --explain each step as a hand computation (every sample's D(x) and log-term, V, the gradient
+formula with the numbers put in, each parameter before and after).
 """
 from __future__ import annotations
 
@@ -34,6 +38,11 @@ def add_parser(sub) -> None:
     r.add_argument("--seed", type=checked(RUN["seed"]), help="random seed (default: the scenario's)")
     r.add_argument("--device", help="auto, cpu, cuda or mps")
     r.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    r.add_argument("--explain", action="store_true",
+                   help="an exercise scenario (view = \"exercise\"): print each step as a hand computation: "
+                        "each sample's D(x) and log-term, V(D, G), the gradient of the objective for every "
+                        "parameter with the numbers put in, each parameter before and after (--steps N: N "
+                        "iterations of k D steps and a G step; with --json one JSON line a step)")
     r.add_argument("--save-run", metavar="RUN.ganviz",
                    help="also record the run, frame by frame as an export draws it, with checkpoints, to RUN.ganviz "
                         "(then: ganviz export RUN.ganviz -o clip.mp4 --from-step A --to-step B)")
@@ -108,6 +117,11 @@ def cmd_run(args) -> int:
         return fail(f"{args.scenario}: a game-lab scenario has no GAN to train; open it in the app, "
                     f"export it, or use `ganviz game`", "run")
     steps = sc.steps if args.steps is None else args.steps
+    if sc.view == "exercise":
+        return _run_exercise(args, sc, steps)
+    if getattr(args, "explain", False):
+        return fail(f"--explain: the hand computation is shown for an exercise scenario (view = \"exercise\", "
+                    f"e.g. kcl-q3-one-step); {args.scenario} trains networks", "run")
     every = args.every or max(1, steps // 10)
 
     import torch
@@ -252,3 +266,39 @@ def _run_recorded(args, lab, steps: int, every: int, report, progress, diverged_
     print(f"# recorded {len(rec)} frames (steps 0 to {lab.step_count:,}, every {spf}) and {len(rec.checkpoints)} "
           f"checkpoints to {path}", file=sys.stderr)
     return _partial(diverged_at, labels, lab.step_count)
+
+
+def _run_exercise(args, sc, steps: int) -> int:
+    """An exercise scenario: `steps` iterations of k D steps and a G step of the exercise model, printed as
+    a line each (step, V, D's parameters), or with --explain as hand computations."""
+    from ganviz.core.exercise import Exercise, format_report, is_finite, num
+
+    if args.save_run or args.steps_per_frame is not None:
+        return fail("--save-run: an exercise scenario has no frames to record; use --explain to see its steps", "run")
+    ex = Exercise.from_table(sc.exercise)
+    names = [f"theta_{j + 1}" for j in range(ex.dim)] + (["b"] if ex.spec["learn_bias"] else [])
+
+    def params() -> list[float]:
+        return [float(t) for t in ex.theta] + ([ex.bias] if ex.spec["learn_bias"] else [])
+
+    if not args.json:
+        print(f"# {sc.name}")
+        print(f"# {ex.describe()}")
+        if not args.explain:
+            print(f"{'step':>7} {'V(D, G)':>10} {'G loss':>10}" + "".join(f" {n:>10}" for n in names))
+            print(f"{0:>7d} {num(ex.value()):>10} {num(ex.g_loss()):>10}" + "".join(f" {num(p):>10}" for p in params()))
+    for _ in range(steps):
+        reports = ex.iterate()
+        if not is_finite(ex):
+            return fail(f"exercise: the parameters left the finite numbers at step {ex.iteration}; lower "
+                        f"exercise.lr_d or exercise.lr_g", "run")
+        if args.explain:
+            for r in reports:
+                print(json.dumps(r.to_dict()) if args.json else format_report(r), flush=True)
+        elif args.json:
+            print(json.dumps({"step": ex.iteration, "V": ex.value(), "g_loss": ex.g_loss(),
+                              **dict(zip(names, params()))}), flush=True)
+        else:
+            print(f"{ex.iteration:>7d} {num(ex.value()):>10} {num(ex.g_loss()):>10}"
+                  + "".join(f" {num(p):>10}" for p in params()), flush=True)
+    return 0

@@ -7,7 +7,7 @@ A scenario file looks like this (every table and key is optional)::
     seed = 0
     device = "auto"        # auto | cpu | cuda | mps
     steps = 5000
-    view = "2d"            # the view the app opens with: 1d | 2d | compare | game
+    view = "2d"            # the view the app opens with: 1d | 2d | compare | game | exercise
 
     [data]
     preset = "ring8"       # or a mixture of your own:
@@ -22,6 +22,9 @@ A scenario file looks like this (every table and key is optional)::
 
     [[panels]]             # Compare view / `ganviz compare`: each panel overrides [train]
     loss = "minimax"
+
+    [exercise]             # view = "exercise": a hand-sized GAN step (ganviz.core.exercise)
+    real = [[1, 2], [3, 4]]
 
     [[claims]]             # what the lesson shows, checked by `ganviz lessons --check`
     text = "..."           # (see ganviz.core.lessons)
@@ -47,12 +50,13 @@ from ganviz.core.budget import check_cost
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
 from ganviz.core.settings import (DATA, GAME, RUN, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
                                   TrainSettings, validate_model, validate_train)
+from ganviz.core.settings import validate_exercise as settings_validate_exercise
 from ganviz.core.settings import validate_game as settings_validate_game
 from ganviz.paths import resource
 
-VIEWS = ("1d", "2d", "compare", "game")
+VIEWS = ("1d", "2d", "compare", "game", "exercise")
 TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game",
-            "claims")
+            "exercise", "claims")
 DATA_KEYS = ("preset", "means", "stds", "covs", "weights", "bounds")
 MAX_PANELS = 8
 
@@ -93,6 +97,7 @@ class Scenario:
     train: TrainSettings = TrainSettings()
     panels: tuple = ()          # tuple of dicts: overrides of `train`, one per Compare panel
     game: dict = field(default_factory=dict)
+    exercise: dict = field(default_factory=dict)     # view = "exercise": the exercise model (core.exercise)
     claims: tuple = ()          # what the lesson shows, checkable (ganviz.core.claims.Claim)
 
     @property
@@ -140,7 +145,7 @@ class Scenario:
                 validate_train(s, f"panels[{i}]")
             except SettingsError as e:
                 raise ScenarioError(str(e)) from None
-        if self.view != "game":
+        if self.view not in ("game", "exercise"):
             try:
                 self.check_cost()
             except SettingsError as e:
@@ -168,6 +173,9 @@ class Scenario:
             out["panels"] = [dict(p) for p in self.panels]
         if self.game:
             out["game"] = dict(self.game)
+        if self.exercise:
+            out["exercise"] = {k: [list(p) for p in v] if k in ("real", "fake") else v
+                               for k, v in self.exercise.items()}
         if self.claims:
             out["claims"] = [{k: v for k, v in asdict(c).items() if v is not None and not (k == "factor" and v == 1.0)
                               and not (k == "after" and v == 0) and not (k == "at" and v == "end")}
@@ -282,6 +290,7 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
                 raise ScenarioError(f"panels[{i}].{key}: unknown setting; a panel may set {_join(TRAIN_FIELDS)}")
         clean_panels.append(cp)
     game = validate_game(d.get("game", {}))
+    exercise = validate_exercise(d.get("exercise"), d.get("view"))
     for key, kind in (("name", str), ("description", str), ("device", str), ("view", str)):
         if key in d and not isinstance(d[key], kind):
             raise ScenarioError(f"{key}: must be a string (got {_short(d[key])})")
@@ -291,11 +300,14 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
         view=d.get("view", ""), data=spec,
         model=_typed(ModelSettings, d.get("model", {}), "model"),
         train=_typed(TrainSettings, d.get("train", {}), "train"),
-        panels=tuple(clean_panels), game=game,
+        panels=tuple(clean_panels), game=game, exercise=exercise,
     )
     sc = sc.validate()
     from ganviz.core.claims import ClaimError, parse_claims
 
+    if sc.view == "exercise" and d.get("claims"):
+        raise ScenarioError("claims: an exercise scenario carries no claims; `ganviz run --explain` shows its "
+                            "numbers and the tests check them")
     is_game = sc.view == "game"
     names = list(game.get("methods", [])) if is_game else sc.panel_labels()
     try:
@@ -315,6 +327,21 @@ def validate_game(g) -> dict:
         raise ScenarioError("game: must be a table")
     try:
         return settings_validate_game(g)
+    except SettingsError as e:
+        raise ScenarioError(str(e)) from None
+
+
+def validate_exercise(table, view) -> dict:
+    """The [exercise] table of an exercise scenario (`view = "exercise"`), checked against the settings schema
+    (`ganviz.core.settings.EXERCISE_SCHEMA`), with its defaults (the KCL sheet's Q3) filled in; {} otherwise."""
+    if table is None:
+        return validate_exercise({}, view) if view == "exercise" else {}
+    if not isinstance(table, dict):
+        raise ScenarioError("exercise: must be a table")
+    if view != "exercise":
+        raise ScenarioError('exercise: an [exercise] table is read by an exercise scenario only; add view = "exercise"')
+    try:
+        return settings_validate_exercise(table)
     except SettingsError as e:
         raise ScenarioError(str(e)) from None
 
@@ -380,8 +407,9 @@ def apply_overrides(sc: Scenario, assignments: list[str]) -> Scenario:
         parts = key.split(".")
         target = d
         for part in parts[:-1]:
-            if part not in ("data", "model", "train", "game"):
-                raise ScenarioError(f"--set {key}: unknown section {part!r}; use data., model., train. or game.")
+            if part not in ("data", "model", "train", "game", "exercise"):
+                raise ScenarioError(f"--set {key}: unknown section {part!r}; use data., model., train., game. or "
+                                    f"exercise.")
             target = target.setdefault(part, {})
         if parts[0] == "data" and parts[-1] in ("means", "stds", "covs", "weights"):
             target.pop("preset", None)
@@ -415,7 +443,7 @@ def dumps(sc: Scenario) -> str:
     for key, v in d.items():
         if not isinstance(v, (dict, list)) or (isinstance(v, list) and v and not isinstance(v[0], dict)):
             lines.append(f"{key} = {_toml_value(v)}")
-    for key in ("data", "model", "train", "game"):
+    for key in ("data", "model", "train", "game", "exercise"):
         if key in d and d[key]:
             lines.append(f"\n[{key}]")
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in d[key].items())

@@ -278,6 +278,46 @@ GAME_SCHEMA: tuple[Field, ...] = (
 )
 GAME = {f.name: f for f in GAME_SCHEMA}
 
+# The exercise model's [exercise] table (ganviz.core.exercise): a linear-logistic D on fixed real and fake
+# points, trained by plain SGD on the whole set, as pen-and-paper sheets pose a GAN step. Its defaults are
+# the KCL sheet's Q3. The points' shapes (one list of numbers per point, all of one dimension, as many as
+# theta) are checked by validate_exercise; the ranges of their numbers are here.
+MAX_EXERCISE_POINTS = 64
+MAX_EXERCISE_DIM = 8
+# The losses whose D objective is the sheet's V (log D on real, log(1 - D) on fake): their G losses differ.
+EXERCISE_LOSSES = tuple(lid for lid, loss in LOSSES.items() if loss.d_formula == LOSSES["minimax"].d_formula)
+GENERATOR_CHOICES = _choices(
+    ("points", "the fake points", "G's parameters are the fake points themselves: a G step moves each one "
+                                  "down the gradient of G's loss"),
+    ("fixed", "fixed", "G is frozen: the fake points never move and a G step changes nothing"),
+)
+EXERCISE_SCHEMA: tuple[Field, ...] = (
+    Field("real", list, ((1.0, 2.0), (3.0, 4.0)), "Real points", f"The real samples x_i: one list of numbers "
+          f"per point, at most {MAX_EXERCISE_POINTS} points", -1000.0, 1000.0),
+    Field("fake", list, ((5.0, 6.0), (7.0, 8.0)), "Fake points", "The generated samples x~_i = G(z_i), as "
+          "many coordinates as the real ones", -1000.0, 1000.0),
+    Field("theta", list, (0.1, 0.2), "D's weights θ", "D's initial weights θ_j, one per coordinate", -100.0,
+          100.0),
+    Field("signs", list, (1.0, -1.0), "D's signs", "The form of D's logit u = Σ_j s_j θ_j x_j + b: s_j = 1 or "
+          "-1 per coordinate (the sheet's θ_1 x_1 - θ_2 x_2 - 2 has s = [1, -1])", -1.0, 1.0),
+    Field("bias", float, -2.0, "D's bias b", "D's bias b in u = Σ_j s_j θ_j x_j + b", -100.0, 100.0,
+          step=0.1, decimals=3),
+    Field("learn_bias", bool, False, "Learn the bias", "Whether D's bias b is a parameter that D's step "
+          "updates (false: fixed, as on the sheet)"),
+    Field("loss", str, "minimax", "G's loss", "G's loss; D's objective is V = mean ln D(x_i) + mean "
+          "ln(1 - D(x~_i)) for all of them", choices=tuple(c for c in LOSS_CHOICES if c.id in EXERCISE_LOSSES)),
+    Field("optimizer", str, "sgd", "Optimizer", "The update rule of both players: plain SGD on the whole set "
+          "(the minibatch is every point)", choices=tuple(c for c in OPTIMIZER_CHOICES if c.id == "sgd")),
+    Field("lr_d", float, 0.02, "η D", "D's learning rate η: θ <- θ + η ∇_θ V (D ascends V)", *LR_BOUNDS,
+          log=True),
+    Field("lr_g", float, 0.02, "η G", "G's learning rate: each fake point moves by -η times the gradient "
+          "of G's loss", *LR_BOUNDS, log=True),
+    Field("k", int, 1, "k (D steps)", K_HELP, 1, 50),
+    Field("generator", str, "points", "Generator", "What G is: the fake points as its parameters, or frozen",
+          choices=GENERATOR_CHOICES),
+)
+EXERCISE = {f.name: f for f in EXERCISE_SCHEMA}
+
 # The [data] table: a preset, or a mixture written out. Its lists have shapes (one mean per
 # component, one matrix per covariance) that core.data checks; the ranges of their numbers are here.
 MAX_COMPONENTS = 64
@@ -436,6 +476,53 @@ def validate_game(table: Mapping[str, Any], prefix: str = "game") -> dict:
     for key, value in table.items():
         GAME[key].check(value, prefix)
     return dict(table)
+
+
+def _points_error(prefix: str, key: str, why: str, value: Any) -> SettingsError:
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:79] + "\u2026"
+    return SettingsError(f"{prefix}.{key}: {why} (got {text})")
+
+
+def validate_exercise(table: Mapping[str, Any], prefix: str = "exercise") -> dict:
+    """An [exercise] table checked against EXERCISE_SCHEMA, with the shapes its lists must have: the real and
+    fake points one list of numbers each, all of one dimension, theta and signs one entry per coordinate,
+    each sign 1 or -1. Raises SettingsError naming the key; returns a copy with the defaults filled in."""
+    for key in table:
+        if key not in EXERCISE:
+            raise SettingsError(f"{prefix}.{key}: unknown key; {prefix} may set {', '.join(EXERCISE)}")
+    out = {f.name: table.get(f.name, f.default) for f in EXERCISE_SCHEMA}
+    dim = None
+    for key in ("real", "fake"):
+        f, pts = EXERCISE[key], out[key]
+        shape = (f"must be a list of 1 to {MAX_EXERCISE_POINTS} points, each a list of 1 to {MAX_EXERCISE_DIM} "
+                 f"numbers in [{f.lo:g}, {f.hi:g}], e.g. [[1, 2], [3, 4]]")
+        if (not isinstance(pts, (list, tuple)) or not 1 <= len(pts) <= MAX_EXERCISE_POINTS
+                or not all(isinstance(p, (list, tuple)) and 1 <= len(p) <= MAX_EXERCISE_DIM
+                           and all(_in_range(v, f.lo, f.hi) for v in p) for p in pts)):
+            raise _points_error(prefix, key, shape, pts)
+        dims = {len(p) for p in pts}
+        if len(dims) > 1 or (dim is not None and dims != {dim}):
+            raise _points_error(prefix, key, f"every point needs the same number of coordinates"
+                                             f"{'' if dim is None else f' as the real ones ({dim})'}", pts)
+        dim = dims.pop()
+        out[key] = [[float(v) for v in p] for p in pts]
+    for key in ("theta", "signs"):
+        v = out[key]
+        if not isinstance(v, (list, tuple)) or len(v) != dim:
+            raise _points_error(prefix, key, f"must be a list of {dim} numbers, one per coordinate of the points",
+                                v)
+        EXERCISE[key].check(list(v), prefix)
+        if key == "signs" and any(s not in (1, -1) for s in v):
+            raise _points_error(prefix, key, "each sign must be 1 or -1 (u = Σ_j s_j θ_j x_j + b)", v)
+        out[key] = [float(x) for x in v]
+    for f in EXERCISE_SCHEMA:
+        if f.name not in ("real", "fake", "theta", "signs"):
+            f.check(out[f.name], prefix)
+    out["bias"] = float(out["bias"])
+    out["lr_d"], out["lr_g"] = float(out["lr_d"]), float(out["lr_g"])
+    return out
 
 
 def validate_train(s: TrainSettings, prefix: str = "train") -> None:

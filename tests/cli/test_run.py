@@ -103,3 +103,57 @@ def test_a_run_where_one_panel_diverges_says_which_keeps_its_table_and_exits_3(c
     assert main(["run", str(path), "--every", "20", "--json"]) == 3
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["diverged"] for r in records if r["gan"] == "boom"] == [True, True]
+
+
+def _sheet_by_hand():
+    """KCL tutorial 6, Q3 in plain Python: V, dV/dtheta and theta after one step with eta = 0.02."""
+    import math
+
+    real, fake, th = [(1, 2), (3, 4)], [(5, 6), (7, 8)], (0.1, 0.2)
+
+    def d(x):
+        return 1 / (1 + math.exp(-(th[0] * x[0] - th[1] * x[1] - 2)))
+
+    v = sum(math.log(d(x)) for x in real) / 2 + sum(math.log(1 - d(x)) for x in fake) / 2
+    g1 = (sum((1 - d(x)) * x[0] for x in real) - sum(d(x) * x[0] for x in fake)) / 2
+    g2 = (sum((1 - d(x)) * -x[1] for x in real) - sum(d(x) * -x[1] for x in fake)) / 2
+    return v, (g1, g2), (th[0] + 0.02 * g1, th[1] + 0.02 * g2)
+
+
+def test_explain_prints_the_sheets_step_as_a_hand_computation(capsys):
+    v, g, new = _sheet_by_hand()
+    assert main(["run", "kcl-q3-one-step", "--explain"]) == 0
+    out = capsys.readouterr().out
+
+    def four(x):
+        return f"{x:.4f}".replace("-", "\u2212")
+
+    assert "V(D, G) = " in out and f"= {four(v)}" in out and four(v) == "\u22122.5465"
+    d_step = out.split("G step")[0]
+    assert f"= {four(g[0])}" in d_step and f"= {four(g[1])}" in d_step
+    assert f"= {four(new[0])}" in d_step and f"= {four(new[1])}" in d_step
+    assert "D step 1 of 1" in out and "G step" in out
+
+
+def test_explain_json_has_every_number_to_full_precision(capsys):
+    v, g, new = _sheet_by_hand()
+    assert main(["run", "kcl-q3-one-step", "--explain", "--json", "--steps", "2"]) == 0
+    recs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["player"], r["step"]) for r in recs] == [("D", 1), ("G", 1), ("D", 2), ("G", 2)]
+    first = recs[0]
+    assert first["V"] == pytest.approx(v, abs=1e-12)
+    assert [first["gradient"]["theta_1"], first["gradient"]["theta_2"]] == pytest.approx(g, abs=1e-12)
+    assert [first["after"]["theta_1"], first["after"]["theta_2"]] == pytest.approx(new, abs=1e-12)
+    # the next D step starts where the first left theta
+    assert recs[2]["before"] == pytest.approx(first["after"])
+
+
+def test_an_exercise_run_prints_v_and_theta_per_step_and_explain_needs_an_exercise(capsys):
+    assert main(["run", "kcl-q3-one-step", "--steps", "3"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if not line.startswith("#")]
+    assert rows[0][:3] == ["step", "V(D,", "G)"] and [r[0] for r in rows[1:]] == ["0", "1", "2", "3"]
+    assert main(["run", "ring8", "--explain"]) == 2
+    err = capsys.readouterr().err
+    assert "--explain:" in err and len(err.strip().splitlines()) == 1
+    assert main(["run", "kcl-q3-one-step", "--set", "exercise.lr_d=7"]) == 2
+    assert capsys.readouterr().err.strip().endswith("exercise.lr_d: must be a number in [1e-06, 1] (got 7)")
