@@ -32,7 +32,7 @@ assert "torch" not in sys.modules
 
 @pytest.mark.parametrize("module", ["ganviz.ui.main_window", "ganviz.ui.compare_view", "ganviz.ui.game_view",
                                     "ganviz.ui.controls", "ganviz.ui.loss_panel", "ganviz.ui.metrics_panel",
-                                    "ganviz.ui.info_panel", "ganviz.ui.app", "ganviz.ui.export_dialog",
+                                    "ganviz.ui.info_panel", "ganviz.ui.app", "ganviz.ui.export_dialog", "ganviz.ui.inspector_panel",
                                     "ganviz.engine.process", "ganviz.export.options", "ganviz.export.factory"])
 def test_the_ui_imports_without_torch(module):
     p = subprocess.run([sys.executable, "-c", BLOCK_TORCH, module], capture_output=True, text=True, timeout=120,

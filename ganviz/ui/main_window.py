@@ -149,6 +149,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if GameView is not None:
             self.game_view = GameView(theme=self.theme)
             self.tabs.addTab(self.game_view, "Game dynamics")
+        from ganviz.ui.inspector_panel import InspectorPanel
+
+        self.inspector = InspectorPanel(theme=self.theme)     # an exercise scenario's steps, term by term
+        self.tabs.addTab(self.inspector, "Step inspector")
         self.banner = MessageBanner()
         central = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(central)
@@ -176,7 +180,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_tab(self, _index: int) -> None:
         """The lab's docks belong to the Lab (and Compare) tabs; the game lab has its own controls
         and needs the room."""
-        lab_like = self.tabs.currentWidget() is not self.game_view
+        lab_like = self.tabs.currentWidget() not in (self.game_view, self.inspector)
         if not lab_like and self._lab_docks_visible is None:
             self._lab_docks_visible = {d: d.isVisible() for d in self._lab_docks()}
             for d in self._lab_docks():
@@ -200,7 +204,7 @@ class MainWindow(QtWidgets.QMainWindow):
             parts |= (self.view1d if dim == 1 else self.view2d).parts()
         elif current is self.compare_view:
             parts |= self.compare_view.parts(dim)
-        if current is not self.game_view:
+        if current not in (self.game_view, self.inspector):
             if self._dock_shown(self.loss_dock):
                 parts.add("fake_d")
             if self._dock_shown(self.metrics_dock) or self._dock_shown(self.info_dock):
@@ -618,6 +622,9 @@ class MainWindow(QtWidgets.QMainWindow):
             if sc.game and hasattr(self.game_view, "load_game"):
                 self.game_view.load_game(sc.game)
             self.tabs.setCurrentWidget(self.game_view)
+        elif sc.view == "exercise":
+            self.inspector.load(sc.exercise)
+            self.tabs.setCurrentWidget(self.inspector)
         elif sc.view == "compare" or len(sc.panels) > 1:
             self.tabs.setCurrentWidget(self.compare_view)
         else:
@@ -735,6 +742,7 @@ class MainWindow(QtWidgets.QMainWindow):
               self.controls, self.banner, self.timeline]
         if self.game_view is not None:
             ws.append(self.game_view)
+        ws.append(self.inspector)
         return ws
 
     def set_presentation(self, on: bool) -> None:
