@@ -445,9 +445,10 @@ class MainWindow(QtWidgets.QMainWindow):
             sps = snap.steps_per_sec if snap is not None and snap.running else 0.0
             self.status_rate.setText(f"{sps:,.0f} steps/s \u00b7 {self._fps:.0f} frames/s")
 
-    def show_snapshot(self, snap: Snapshot, live: bool = True) -> None:
+    def show_snapshot(self, snap: Snapshot, live: bool = True, history: Optional[Snapshot] = None) -> None:
         """Draw a snapshot in every view; `live=False` for a recorded moment (the timeline's), which leaves
-        the banner, the remembered scenario and the Play button to the live run."""
+        the banner, the remembered scenario and the Play button to the live run. `history`: the snapshot whose
+        metric history the charts draw, with a cursor at `snap`'s step (the whole recorded run)."""
         self._last_snapshot = snap
         view = self.view1d if snap.dim == 1 else self.view2d
         if self.lab_stack.currentWidget() is not view:
@@ -465,7 +466,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
             self.loss_panel.set_snapshot(snap)
         self.info_panel.set_snapshot(snap)
-        self.metrics_panel.set_snapshot(snap)
+        self.metrics_panel.set_snapshot(history if history is not None else snap)
+        self.metrics_panel.set_cursor(snap.step if history is not None else None)
         self._update_parts()          # the data's dimension, a dock dragged over another, D* now available
         self.status_step.setText(f"step {snap.step:,}" if live else f"step {snap.step:,} (recorded)")
         self.status_device.setText(f"device: {snap.device}")

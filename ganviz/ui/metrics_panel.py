@@ -153,9 +153,26 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         self.mode_ceiling = pg.InfiniteLine(pos=1.0, angle=0, movable=False, label="K = {value:.0f}",
                                             labelOpts={"position": 0.02, "anchors": [(0, 0), (0, 0)]})
         self.plots["modes"].addItem(self.mode_ceiling)
+        # The moment the views show when the timeline goes back: a vertical line over the whole run's curves.
+        self.cursors = {}
+        for pid, plot in self.plots.items():
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#D62728", width=1.5))
+            line.setVisible(False)
+            line.setZValue(20)
+            plot.addItem(line, ignoreBounds=True)
+            self.cursors[pid] = line
         self._restyle()
 
     # -- public API -------------------------------------------------------------------------
+
+    def set_cursor(self, step: Optional[int]) -> None:
+        """Mark `step` on every chart (a recorded moment shown), or no mark (None: the live run)."""
+        for line in self.cursors.values():
+            if step is None:
+                line.setVisible(False)
+            else:
+                line.setPos(step)
+                line.setVisible(True)
 
     def _on_index(self, changed: bool) -> None:
         self._redraw()

@@ -94,7 +94,8 @@ class Rewind(QtCore.QObject):
         rec = self.recording
         i = max(0, min(len(rec) - 1, i))
         self.viewing = i
-        self.w.show_snapshot(rec.snapshot(i), live=False)
+        # the views at that moment; the charts show the whole recorded run with a cursor there
+        self.w.show_snapshot(rec.snapshot(i), live=False, history=rec.snapshot(len(rec) - 1))
         self._update()
 
     def step_frames(self, n: int) -> None:

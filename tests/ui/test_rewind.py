@@ -107,3 +107,21 @@ def test_a_saved_run_opens_with_the_same_pictures(qtbot, main_window, tmp_path):
     bad.write_bytes(path.read_bytes()[:500])
     assert not other.open_scenario(str(bad))
     assert "bad.ganviz" in other.banner.text()
+
+
+def test_the_charts_show_the_whole_run_with_a_cursor_at_the_moment(qtbot, main_window):
+    w = main_window(small())
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    for step in (10, 20, 30):
+        run_to(qtbot, w, step)
+    w.rewind.scrub(10)
+    cursor = w.metrics_panel.cursors["modes"]
+    assert cursor.isVisible() and cursor.value() == 10
+    # the charts draw the history of the run's last recorded frame (step 30), not the moment's
+    drawn = w.metrics_panel.snapshot()
+    last = w.rewind.recording.snapshot(len(w.rewind.recording) - 1)
+    assert drawn.step == 30 and np.array_equal(drawn.history_steps, last.history_steps)
+    w.rewind.scrub(20)
+    assert cursor.value() == 20
+    w.rewind.go_live()
+    assert not cursor.isVisible()
