@@ -442,7 +442,8 @@ class MainWindow(QtWidgets.QMainWindow):
             count = min(30, len(self.frame_times) - 1)
             self._fps = count / span if span > 0 else 0.0
             snap = self._last_snapshot
-            sps = snap.steps_per_sec if snap is not None and snap.running else 0.0
+            live = self.rewind.viewing is None        # a recorded moment is not training now
+            sps = snap.steps_per_sec if snap is not None and snap.running and live else 0.0
             self.status_rate.setText(f"{sps:,.0f} steps/s \u00b7 {self._fps:.0f} frames/s")
 
     def show_snapshot(self, snap: Snapshot, live: bool = True, history: Optional[Snapshot] = None) -> None:
