@@ -17,7 +17,10 @@ Derived metrics: `mode_hops` (how often the mode holding most of G's high-qualit
 changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only), `d_max`
 (the largest D over the same interval: one-sided label smoothing caps it near 1 - s),
 `batch_coupling` (how far one sample's G(z) moves when the other samples of its batch are
-redrawn, relative to the data's spread: batch norm couples a batch, virtual batch norm does not). A game
+redrawn, relative to the data's spread: batch norm couples a batch, virtual batch norm does not), `v_gap`
+(1D, a linear G of a Gaussian z, so that p_g is exactly a Gaussian: V(D, G) = E_data[ln D] + E_g[ln(1 - D)]
+of the trained D minus its value at D*, -ln 4 + 2 JSD(p_data || p_g), both by quadrature; never above 0,
+since D* maximises V, and 0 when D = D*: Goodfellow et al. 2014, Thm 1). A game
 scenario's claims read `distance` (to the equilibrium) or `distance_ratio` (final over
 initial) of a method: `method = "sim_gda"`.
 
@@ -118,7 +121,7 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
     slow = needs_slow(sc.claims)
     want = {c.metric for c in sc.claims}
     steps_at = np.unique(np.linspace(0, sc.steps, evaluations + 1).round().astype(int))
-    steps, rows, counts, on_data, coupling = [], [], [], [], []
+    steps, rows, counts, on_data, coupling, v_gaps = [], [], [], [], [], []
     for target in steps_at:
         try:
             if target > trainer.step_count:
@@ -133,6 +136,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
             on_data.append(_d_on_data(ev))
         if "batch_coupling" in want:
             coupling.append(batch_coupling(trainer, seed))
+        if "v_gap" in want:
+            v_gaps.append(v_gap(trainer, ev))
         if on_progress:
             on_progress(trainer.step_count)
     series = {k: np.stack([r[k] for r in rows], axis=1) for k in rows[0]}
@@ -142,6 +147,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         series["mode_hops"] = hops.astype(np.float64)
     if coupling:
         series["batch_coupling"] = np.stack(coupling, axis=1)     # (M, T)
+    if v_gaps:
+        series["v_gap"] = np.stack(v_gaps, axis=1)                # (M, T)
     if on_data:
         probs = np.stack(on_data, axis=1)                    # (M, T, points)
         series["d_center"] = np.abs(probs - 0.5).max(axis=2)
@@ -179,6 +186,49 @@ def batch_coupling(trainer, seed: int) -> np.ndarray:
     second = float(np.sum(w * (np.trace(mix.covs, axis1=1, axis2=2) + (mu ** 2).sum(axis=1))))
     spread = math.sqrt(max(second - float(((w[:, None] * mu).sum(axis=0) ** 2).sum()), 0.0))
     return np.mean(moves, axis=0) / max(spread, 1e-12)
+
+
+QUADRATURE_POINTS = 20001
+
+
+def gaussian_g(trainer) -> tuple[np.ndarray, np.ndarray]:
+    """Per GAN, the mean and std of p_g for a 1D linear G of a standard Gaussian z (G(z) = a z + c: p_g is
+    N(c, a^2)); ClaimError unless the model is one."""
+    import torch
+
+    m = trainer.model
+    if trainer.dim != 1 or m.latent_dim != 1 or m.prior != "gaussian" or m.conditional:
+        raise ClaimError("v_gap needs a 1D GAN with a 1D Gaussian z (model.latent_dim = 1, prior = \"gaussian\")")
+    with torch.no_grad():
+        z = torch.tensor([[-1.0], [0.0], [1.0]], dtype=torch.float32, device=trainer.device)
+        g = trainer.generate(z)[..., 0].double().cpu().numpy()           # (M, 3)
+    lo, mid, hi = g[:, 0], g[:, 1], g[:, 2]
+    if not np.allclose(hi - mid, mid - lo, rtol=1e-4, atol=1e-5):
+        raise ClaimError("v_gap needs a linear G (model.g_layers = 0), whose p_g is exactly a Gaussian")
+    return mid, np.abs(hi - mid)
+
+
+def v_gap(trainer, ev) -> np.ndarray:
+    """Per GAN: V(D, G) of its D minus V(D*, G) = -ln 4 + 2 JSD(p_data || p_g), both by quadrature on a fine grid
+    with p_data and p_g exact (a linear G of a Gaussian z: `gaussian_g`)."""
+    mean, std = gaussian_g(trainer)
+    mix = ev._class_mixture()
+    lo = min(float(mix.bounds(10.0)[0][0]), float((mean - 10 * std).min()))
+    hi = max(float(mix.bounds(10.0)[0][1]), float((mean + 10 * std).max()))
+    xs = np.linspace(lo, hi, QUADRATURE_POINTS)
+    dx = xs[1] - xs[0]
+    p = mix.density(xs[:, None])
+    logits = ev._d_on(xs[:, None], ev._cond(len(xs))).astype(np.float64)     # (M, n)
+    out = []
+    for i in range(len(mean)):
+        q = np.exp(-0.5 * ((xs - mean[i]) / std[i]) ** 2) / (std[i] * math.sqrt(2 * math.pi))
+        u = logits[i]
+        v = np.sum(p * -np.logaddexp(0.0, -u) + q * -np.logaddexp(0.0, u)) * dx
+        mid = 0.5 * (p + q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            js = 0.5 * np.sum(np.where(p > 0, p * np.log(p / mid), 0.0) + np.where(q > 0, q * np.log(q / mid), 0.0)) * dx
+        out.append(v - (-math.log(4.0) + 2.0 * js))
+    return np.array(out)
 
 
 def _d_on_data(ev) -> np.ndarray:
