@@ -271,7 +271,7 @@ def _run_recorded(args, lab, steps: int, every: int, report, progress, diverged_
 def _run_exercise(args, sc, steps: int) -> int:
     """An exercise scenario: `steps` iterations of k D steps and a G step of the exercise model, printed as
     a line each (step, V, D's parameters), or with --explain as hand computations."""
-    from ganviz.core.exercise import Exercise, format_report, is_finite, num
+    from ganviz.core.exercise import Exercise, num
 
     if args.save_run or args.steps_per_frame is not None:
         return fail("--save-run: an exercise scenario has no frames to record; use --explain to see its steps", "run")
@@ -287,6 +287,16 @@ def _run_exercise(args, sc, steps: int) -> int:
         if not args.explain:
             print(f"{'step':>7} {'V(D, G)':>10} {'G loss':>10}" + "".join(f" {n:>10}" for n in names))
             print(f"{0:>7d} {num(ex.value()):>10} {num(ex.g_loss()):>10}" + "".join(f" {num(p):>10}" for p in params()))
+    try:
+        return _exercise_steps(args, ex, steps, names, params)
+    except KeyboardInterrupt:
+        print("ganviz run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _exercise_steps(args, ex, steps: int, names: list, params) -> int:
+    from ganviz.core.exercise import format_report, is_finite, num
+
     for _ in range(steps):
         reports = ex.iterate()
         if not is_finite(ex):

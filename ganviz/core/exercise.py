@@ -153,8 +153,8 @@ class StepReport:
     def to_dict(self) -> dict:
         return {
             "player": self.player, "step": self.step, "index": self.index, "k": self.k,
-            "samples": [{"label": ascii_name(s.label), "real": s.real, "x": list(s.x), "u": s.u, "d": s.d, "term": s.term}
-                        for s in self.samples],
+            "samples": [{"label": ascii_name(s.label), "real": s.real, "x": list(s.x), "u": s.u, "d": s.d,
+                         "term": s.term} for s in self.samples],
             "V": self.value, "g_loss": self.g_loss, "frozen": self.frozen,
             "gradient": {ascii_name(g.param): g.value for g in self.gradients},
             "before": {ascii_name(u.param): u.before for u in self.updates},
@@ -352,9 +352,9 @@ class Exercise:
                     numbers = (f"(1/{n})({num(float(self._slope_g(uf[i:i + 1])[0]))})"
                                f"({num(self.signs[j] * self.theta[j])}) = {num(grad[i, j])}")
                     grads.append(Gradient(name, formula, numbers, float(grad[i, j])))
-                    updates.append(Update(name, float(self.fake[i, j]), float(new_fake[i, j]),
-                                          f"{name} ← {num(self.fake[i, j])} − {coord(eta)} × {paren(grad[i, j])} = "
-                                          f"{num(new_fake[i, j])}"))
+                    rule = (f"{name} ← {num(self.fake[i, j])} − {coord(eta)} × {paren(grad[i, j])} = "
+                            f"{num(new_fake[i, j])}")
+                    updates.append(Update(name, float(self.fake[i, j]), float(new_fake[i, j]), rule))
             self.fake = new_fake
         report = StepReport("G", self.iteration + 1, 1, self.k,
                             "G is frozen: the fake points stay" if frozen else

@@ -226,7 +226,8 @@ def v_gap(trainer, ev) -> np.ndarray:
         v = np.sum(p * -np.logaddexp(0.0, -u) + q * -np.logaddexp(0.0, u)) * dx
         mid = 0.5 * (p + q)
         with np.errstate(divide="ignore", invalid="ignore"):
-            js = 0.5 * np.sum(np.where(p > 0, p * np.log(p / mid), 0.0) + np.where(q > 0, q * np.log(q / mid), 0.0)) * dx
+            js = 0.5 * np.sum(np.where(p > 0, p * np.log(p / mid), 0.0)
+                              + np.where(q > 0, q * np.log(q / mid), 0.0)) * dx
         out.append(v - (-math.log(4.0) + 2.0 * js))
     return np.array(out)
 
