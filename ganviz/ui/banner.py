@@ -61,3 +61,11 @@ class MessageBanner(QtWidgets.QFrame):
         self.setStyleSheet(f"#messageBanner {{ background: {theme.highlight}; border-radius: 3px; }}"
                            f"#messageBannerText, #messageBannerClose {{ color: {theme.background}; "
                            "font-weight: bold; }")
+
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: the message in the lecture's larger type."""
+        if not hasattr(self, "_normal_pt"):
+            self._normal_pt = self.label.font().pointSizeF()
+        f = self.label.font()
+        f.setPointSizeF(15 if on else self._normal_pt)
+        self.label.setFont(f)

@@ -209,6 +209,16 @@ class Timeline(QtWidgets.QWidget):
         self.bar.theme = theme
         self.bar.update()
 
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode: larger type on the label and buttons, a taller bar to grab."""
+        if not hasattr(self, "_normal_pt"):
+            self._normal_pt = self.label.font().pointSizeF()
+        f = self.label.font()
+        f.setPointSizeF(15 if on else self._normal_pt)
+        for w in (self.label, *self.buttons.values()):
+            w.setFont(f)
+        self.bar.setMinimumHeight(48 if on else 34)
+
     def set_state(self, position: Optional[int], live_step: int, first: int, frames: int, nbytes: int,
                   thinned: int = 0) -> None:
         """position: the step shown (None: live)."""

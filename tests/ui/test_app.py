@@ -390,3 +390,15 @@ def test_a_heatmap_from_an_earlier_step_says_so(qtbot, main_window):
     w.compare_view.heat_check.setChecked(True)
     w.compare_view.set_snapshot(snap)
     assert f"D heatmaps from step {snap.d_grid_step}" in w.compare_view.step_label.text()
+
+
+def test_presentation_mode_reaches_every_part_of_the_window_and_back(qtbot, main_window):
+    # F5: every themed part takes the larger type (the banner and the timeline had no presentation mode,
+    # and the window raised AttributeError)
+    w = main_window(small("ring8"))
+    normal = w.timeline.label.font().pointSizeF()
+    w.set_presentation(True)
+    assert w.presentation and w.timeline.label.font().pointSizeF() > normal
+    assert w.banner.label.font().pointSizeF() > normal
+    w.set_presentation(False)
+    assert w.timeline.label.font().pointSizeF() == normal
