@@ -57,6 +57,9 @@ def cmd_compare(args) -> int:
         if sc.view == "game":
             return fail(f"{args.scenario}: a game-lab scenario has no GAN to train; open it in the app, "
                         "export it, or use `ganviz game`", "compare")
+        if sc.view == "exercise":
+            return fail(f"{args.scenario}: an exercise scenario computes one step by hand; use "
+                        f"`ganviz run {args.scenario} --explain` or open it in the app", "compare")
         if args.losses:
             losses = [l.strip() for l in args.losses.split(",") if l.strip()]
             if not losses:

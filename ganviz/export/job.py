@@ -100,6 +100,9 @@ class ExportJob:
             if scenario.view == "game":
                 raise OptionError("view", f"a game-lab scenario has no GAN to train, so no {self.view} view; "
                                           "leave --view out (or use --view game)")
+            if scenario.view == "exercise":
+                raise OptionError("view", "an exercise scenario computes one step by hand and has no picture to "
+                                          "export; use ganviz run --explain or the app's Step inspector")
             self.game = None
             self.dim = scenario.dim
             default_steps = scenario.steps

@@ -79,3 +79,12 @@ def test_a_truncated_run_file_is_refused_in_one_line(run_file, tmp_path, capsys)
     assert main(["export", str(bad), "-o", str(tmp_path / "x.gif")]) == 2
     assert "cut.ganviz: " in one_error_line(capsys, "export")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.ganviz"]
+
+
+@pytest.mark.parametrize("command", [["compare", "kcl-q3-one-step"],
+                                     ["export", "kcl-q3-one-step", "-o", "{dir}/x.gif"]])
+def test_an_exercise_scenario_is_refused_where_nothing_trains(tmp_path, capsys, command):
+    argv = [a.format(dir=tmp_path) for a in command]
+    assert main(argv) == 2
+    assert "exercise scenario" in one_error_line(capsys, argv[0])
+    assert list(tmp_path.iterdir()) == []
