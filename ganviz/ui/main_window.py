@@ -181,6 +181,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """The lab's docks belong to the Lab (and Compare) tabs; the game lab has its own controls
         and needs the room."""
         lab_like = self.tabs.currentWidget() not in (self.game_view, self.inspector)
+        self.timeline.setVisible(lab_like)          # the game lab and the inspector record no training run
         if not lab_like and self._lab_docks_visible is None:
             self._lab_docks_visible = {d: d.isVisible() for d in self._lab_docks()}
             for d in self._lab_docks():

@@ -125,3 +125,13 @@ def test_the_charts_show_the_whole_run_with_a_cursor_at_the_moment(qtbot, main_w
     assert cursor.value() == 20
     w.rewind.go_live()
     assert not cursor.isVisible()
+
+
+def test_the_timeline_belongs_to_the_training_tabs(qtbot, main_window):
+    w = main_window(small())
+    assert not w.timeline.isHidden()
+    if w.game_view is not None:
+        w.tabs.setCurrentWidget(w.game_view)
+        assert w.timeline.isHidden()
+    w.tabs.setCurrentWidget(w.lab_stack)
+    assert not w.timeline.isHidden()
