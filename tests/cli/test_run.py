@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from ganviz.cli import main
+from tests.sheet import sheet_q3_by_hand
 
 SMALL = ["--set", "model.g_width=16", "--set", "model.d_width=16", "--set", "train.batch_size=32"]
 
@@ -105,23 +106,8 @@ def test_a_run_where_one_panel_diverges_says_which_keeps_its_table_and_exits_3(c
     assert [r["diverged"] for r in records if r["gan"] == "boom"] == [True, True]
 
 
-def _sheet_by_hand():
-    """KCL tutorial 6, Q3 in plain Python: V, dV/dtheta and theta after one step with eta = 0.02."""
-    import math
-
-    real, fake, th = [(1, 2), (3, 4)], [(5, 6), (7, 8)], (0.1, 0.2)
-
-    def d(x):
-        return 1 / (1 + math.exp(-(th[0] * x[0] - th[1] * x[1] - 2)))
-
-    v = sum(math.log(d(x)) for x in real) / 2 + sum(math.log(1 - d(x)) for x in fake) / 2
-    g1 = (sum((1 - d(x)) * x[0] for x in real) - sum(d(x) * x[0] for x in fake)) / 2
-    g2 = (sum((1 - d(x)) * -x[1] for x in real) - sum(d(x) * -x[1] for x in fake)) / 2
-    return v, (g1, g2), (th[0] + 0.02 * g1, th[1] + 0.02 * g2)
-
-
 def test_explain_prints_the_sheets_step_as_a_hand_computation(capsys):
-    v, g, new = _sheet_by_hand()
+    v, g, new = sheet_q3_by_hand()
     assert main(["run", "kcl-q3-one-step", "--explain"]) == 0
     out = capsys.readouterr().out
 
@@ -136,7 +122,7 @@ def test_explain_prints_the_sheets_step_as_a_hand_computation(capsys):
 
 
 def test_explain_json_has_every_number_to_full_precision(capsys):
-    v, g, new = _sheet_by_hand()
+    v, g, new = sheet_q3_by_hand()
     assert main(["run", "kcl-q3-one-step", "--explain", "--json", "--steps", "2"]) == 0
     recs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["player"], r["step"]) for r in recs] == [("D", 1), ("G", 1), ("D", 2), ("G", 2)]

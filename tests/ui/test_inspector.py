@@ -1,7 +1,6 @@
 """The step inspector, driven as a lecturer drives it: open the sheet's exercise, read, press Step D and Step G."""
 from __future__ import annotations
 
-import math
 
 import pytest
 from PySide6.QtCore import Qt
@@ -9,19 +8,7 @@ from PySide6.QtCore import Qt
 from ganviz.core import scenario as S
 from ganviz.ui.inspector_panel import InspectorPanel
 from ganviz.ui.theme import DARK
-
-
-def by_hand():
-    """KCL tutorial 6, Q3 in plain Python: V and theta after one D step (eta = 0.02)."""
-    real, fake, th = [(1, 2), (3, 4)], [(5, 6), (7, 8)], (0.1, 0.2)
-
-    def d(x):
-        return 1 / (1 + math.exp(-(th[0] * x[0] - th[1] * x[1] - 2)))
-
-    v = sum(math.log(d(x)) for x in real) / 2 + sum(math.log(1 - d(x)) for x in fake) / 2
-    g1 = (sum((1 - d(x)) * x[0] for x in real) - sum(d(x) * x[0] for x in fake)) / 2
-    g2 = (sum((1 - d(x)) * -x[1] for x in real) - sum(d(x) * -x[1] for x in fake)) / 2
-    return v, (th[0] + 0.02 * g1, th[1] + 0.02 * g2)
+from tests.sheet import sheet_q3_by_hand
 
 
 def four(x: float) -> str:
@@ -36,7 +23,7 @@ def inspector(shown):
 
 
 def test_the_panel_shows_the_step_about_to_run_with_the_sheets_numbers(inspector):
-    v, new = by_hand()
+    v, _, new = sheet_q3_by_hand()
     text = inspector.text.toPlainText()
     assert "About to run: step 1, D step 1 of 1" in text
     assert f"= {four(v)}" in text and four(v) == "\u22122.5465"
@@ -44,7 +31,7 @@ def test_the_panel_shows_the_step_about_to_run_with_the_sheets_numbers(inspector
 
 
 def test_step_d_and_step_g_advance_one_step_each_and_reset_goes_back(qtbot, inspector):
-    v, new = by_hand()
+    v, _, new = sheet_q3_by_hand()
     qtbot.mouseClick(inspector.step_d_button, Qt.LeftButton)
     assert inspector.exercise.theta.tolist() == pytest.approx(new, abs=1e-12)
     assert "G step" in inspector.text.toPlainText()           # next: G's step (k = 1)
