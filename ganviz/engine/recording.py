@@ -260,7 +260,7 @@ class Recording:
             slow = self._history_rows("slow", snap.slow_steps,
                                       {k: v for k, v in snap.history.items() if _is_slow(snap, k)})
         self.frames.append(Frame(int(snap.step), arrays, meta, history, slow))
-        self._find_events(snap)
+        self._find_events(snap, meta["extra"].get("settings", []))
         if checkpoint is not None:
             self.add_checkpoint(snap.step, checkpoint)
         self._hold_budget()
@@ -274,15 +274,16 @@ class Recording:
     def events_sorted(self) -> list[Event]:
         return sorted(self.events, key=lambda e: e.step)
 
-    def _find_events(self, snap: Snapshot) -> None:
-        """Events between the last frame and this one: modes held, divergence, D saturating, settings changed."""
+    def _find_events(self, snap: Snapshot, settings: list) -> None:
+        """Events between the last frame and this one: modes held, divergence, D saturating, settings changed
+        (`settings`: the frame's per-GAN settings, already made JSON-able for its description)."""
         labels = list(snap.labels)
         modes = [int(n) for n in (np.asarray(snap.mode_counts) > 0).sum(axis=1)] if snap.mode_counts.size else []
         acc = np.asarray(snap.latest.get("d_acc", np.full(len(labels), np.nan)), dtype=np.float64)
         evaluation = int(snap.history_steps[-1]) if len(snap.history_steps) else -1
         state = {"modes": modes, "diverged": [bool(x) for x in np.asarray(snap.diverged)],
                  "saturated": [bool(a >= SATURATED) for a in acc],
-                 "settings": _plain(dict(snap.extra).get("settings", [])), "labels": labels,
+                 "settings": settings, "labels": labels,
                  "evaluation": evaluation, "stable": modes, "pending": [None] * len(modes)}
         prev, self._state = self._state, state
         if prev is None or prev["labels"] != labels:
