@@ -90,6 +90,7 @@ class DataDrawer(QtCore.QObject):
         self.redo_stack: list[DataSpec] = []
         self._drag: Optional[tuple] = None         # (view, component, edit) while dragging
         self._sent: Optional[DataSpec] = None
+        self._hover_hit: tuple = (None, None)      # (view, component) under the mouse, for Delete
         self._sent_at = 0.0
         self._hover: dict = {}
         for view in self.views:
@@ -258,7 +259,7 @@ class DataDrawer(QtCore.QObject):
 
     def delete_hovered(self) -> None:
         """Delete (key): the component under the mouse."""
-        view, hit = getattr(self, "_hover_hit", (None, None))
+        view, hit = self._hover_hit
         if view is None or hit is None:
             return
         edit = self._edit(view)
