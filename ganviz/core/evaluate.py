@@ -340,7 +340,8 @@ class Evaluator:
                 res[LOWER_FLAG][i] = float(meas.values["kl_data_g"].kind == E.LOWER_BOUND)
             counts[i] = meas.mode_counts
             ratios[i] = meas.log_ratio
-            ds = M.discriminator_stats(d_real[i], d_fake[i], loss.to_prob)
+            threshold, real_above, _ = loss.accuracy_rule(s.margin)
+            ds = M.discriminator_stats(d_real[i], d_fake[i], loss.to_prob, threshold, real_above)
             res["d_real"][i], res["d_fake"][i], res["d_acc"][i] = ds["d_real"], ds["d_fake"], ds["d_acc"]
         for i, (gap, why) in enumerate(self._d_gaps(xs, ratios, st) if slow else ()):
             res["d_gap"][i], res["d_gap" + SE_SUFFIX][i] = gap.value, gap.se

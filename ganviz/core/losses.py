@@ -8,7 +8,7 @@ in numpy live here; the torch implementations that train with it live in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -76,6 +76,10 @@ class Loss:
     activation: Optional[Callable[[np.ndarray], np.ndarray]] = None
     inverse: Optional[Callable[[np.ndarray], np.ndarray]] = None
     t_star_formula: str = ""
+    # d g_np / d(raw output), in closed form: what backprop hands from G's loss to D's output on a fake
+    # (the loss-shape panel's slope view; tests/core/test_losses.py checks it by finite differences)
+    g_slope: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    activation_text: str = ""       # an f-GAN's g_f(v) in words, as an axis names it
 
     def optimal_d(self, p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0,
                   margin: float = 1.0) -> Optional[np.ndarray]:
@@ -162,6 +166,33 @@ class Loss:
         """The generator loss as a function of D(G(z)) in (0, 1) (Goodfellow 2016, Fig. 16)."""
         return self.g_np(self.from_prob(d))
 
+    def g_slope_of_d(self, d: np.ndarray) -> np.ndarray:
+        """d J(G) / d(D's raw output) as a function of D(G(z)) in (0, 1): for the logit losses the
+        derivative with respect to the logit f = log(D / (1 - D)), for LSGAN with respect to its score."""
+        return self.g_slope(self.from_prob(d))
+
+    def accuracy_rule(self, margin: float = 1.0) -> tuple[Optional[float], bool, str]:
+        """How `d_acc` reads D's raw output on one sample: (threshold, real_above, in words).
+
+        A real sample counts right when its output is above the threshold (below it where
+        real_above is False: an energy), a fake one when on the other side, an output exactly
+        at the threshold half right. The threshold is where D says p_data = p_g: logit 0
+        (D = 1/2), LSGAN's score 0, the hinge critic's 0 (between D* = -1 and +1), an f-GAN's
+        v where T = f'(1), and for EBGAN's energy m/2, halfway between D*'s 0 (data) and m
+        (fakes). A Wasserstein critic says nothing at any fixed value (its constant is free),
+        so its threshold is None: the midpoint of the mean real and mean fake outputs.
+        """
+        if self.output == "energy":
+            return 0.5 * margin, False, f"real if energy < m/2 = {0.5 * margin:g}"
+        if self.output == "fgan":
+            v0 = float(self.inverse(self.d_star(np.ones(1), np.ones(1)))[0]) + 0.0   # no -0
+            return v0, True, f"real if T > f\u2032(1), i.e. v > {v0:g}"
+        if self.is_critic and self.d_star is None:
+            return None, True, "real if above the midpoint of the mean real and mean fake scores"
+        if self.output == "sigmoid":
+            return 0.0, True, "real if D > 1/2 (logit > 0)"
+        return 0.0, True, "real if the score > 0"
+
 
 def exp_lin(x: np.ndarray) -> np.ndarray:
     """exp(x), continued linearly beyond ML_LINEAR_FROM (value and slope match): finite in float32."""
@@ -169,6 +200,11 @@ def exp_lin(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     inside = np.exp(np.minimum(x, c))
     return np.where(x <= c, inside, inside * (1.0 + x - c))
+
+
+def exp_lin_slope(x: np.ndarray) -> np.ndarray:
+    """The derivative of `exp_lin`: exp(x), constant beyond ML_LINEAR_FROM."""
+    return np.exp(np.minimum(np.asarray(x, dtype=np.float64), ML_LINEAR_FROM))
 
 
 def _log_ratio(pd: np.ndarray, pg: np.ndarray) -> np.ndarray:
@@ -193,6 +229,7 @@ def _f_gan(fid: str, name: str, divergence: str, f: str, activation_text: str, c
         "Nowozin et al. 2016, Tables 2 and 6",
         d_star=lambda pd, pg: t_star_of_log_u(_log_ratio(pd, pg)),
         activation=activation, inverse=inverse, t_star_formula=t_star,
+        g_slope=lambda v: -_F_GAN_DB[fid](v), activation_text=activation_text,
     )
 
 
@@ -205,6 +242,21 @@ _F_GAN_B: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "js": lambda v: _softplus(v) - np.log(2.0),
     "gan": lambda v: _softplus(v),
 }
+
+# Their derivatives b'(v).
+_F_GAN_DB: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "kl": lambda v: exp_lin_slope(np.asarray(v, dtype=np.float64) - 1.0),
+    "rkl": lambda v: np.ones_like(np.asarray(v, dtype=np.float64)),
+    "pearson": lambda v: np.asarray(v, dtype=np.float64) / 2.0 + 1.0,
+    "hellinger": lambda v: exp_lin_slope(v),
+    "js": lambda v: _sigmoid(v),
+    "gan": lambda v: _sigmoid(v),
+}
+
+
+def _constant(c: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: np.full_like(np.asarray(x, dtype=np.float64), c)
+
 
 _CE_D = "max_D E_x[log D(x)] + E_z[log(1 - D(G(z)))]"
 
@@ -230,7 +282,7 @@ LOSSES: dict[str, Loss] = {
             "C(G) = -log 4 + 2 JSD(p_data || p_g)",
             "2 JSD(p_data || p_g), Jensen-Shannon: D and G share one objective (envelope theorem)",
             lambda f: -_softplus(f), "sigmoid",
-            "Goodfellow et al. 2014", d_star=_cross_entropy_d_star,
+            "Goodfellow et al. 2014", d_star=_cross_entropy_d_star, g_slope=lambda f: -_sigmoid(f),
         ),
         Loss(
             "ns", "Non-saturating", _CE_D, "min_G -E_z[log D(G(z))]",
@@ -238,13 +290,14 @@ LOSSES: dict[str, Loss] = {
             "KL(p_g || p_data) - 2 JSD(p_data || p_g) (Arjovsky & Bottou 2017, Thm 2.5); same fixed point as minimax",
             lambda f: _softplus(-f), "sigmoid",
             "Goodfellow et al. 2014, Sec. 3", d_star=_cross_entropy_d_star,
+            g_slope=lambda f: -_sigmoid(-np.asarray(f, dtype=np.float64)),
         ),
         Loss(
             "logratio", "Log-ratio -log(D/(1-D))", _CE_D, "min_G -E_z[log(D(G(z)) / (1 - D(G(z))))]",
             "KL(p_g || p_data)",
             "KL(p_g || p_data): reverse KL, mode-seeking",
             lambda f: -f, "sigmoid",
-            "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star,
+            "Machine Perception exercise 2.1; Huszar 2016", d_star=_cross_entropy_d_star, g_slope=_constant(-1.0),
         ),
         Loss(
             "ml", "Maximum likelihood -exp(logit D)", _CE_D, "min_G -E_z[exp(sigma^-1(D(G(z))))]",
@@ -252,6 +305,7 @@ LOSSES: dict[str, Loss] = {
             "KL(p_data || p_g): forward KL, mode-covering",
             _ml_g_np, "sigmoid",
             "Goodfellow 2016 tutorial, Sec. 3.2.3", d_star=_cross_entropy_d_star,
+            g_slope=lambda f: -exp_lin_slope(f),
         ),
         Loss(
             "lsgan", "Least squares (LSGAN)",
@@ -262,7 +316,7 @@ LOSSES: dict[str, Loss] = {
             "no divergence of its own: D and G minimise different objectives, so G's step at D* is not that "
             "chi^2's gradient, and p_g = p_data, though stationary, can be a saddle",
             lambda f: 0.5 * f**2, "ls",
-            "Mao et al. 2017", d_star=_cross_entropy_d_star,
+            "Mao et al. 2017", d_star=_cross_entropy_d_star, g_slope=lambda f: np.asarray(f, dtype=np.float64),
         ),
         Loss(
             "wgan", "WGAN (weight clipping)", "max_{||D||_L <= 1} E_x[D(x)] - E_z[D(G(z))]", "min_G -E_z[D(G(z))]",
@@ -271,6 +325,7 @@ LOSSES: dict[str, Loss] = {
             "K W_1(p_data, p_g), Wasserstein-1 (earth mover's): D and G share one objective (Arjovsky et al. 2017, Thm 3)",
             lambda f: -f, "critic",
             "Arjovsky et al. 2017", defaults={"clip": 0.01, "k": 5, "optimizer": "rmsprop", "lr_d": 5e-5, "lr_g": 5e-5},
+            g_slope=_constant(-1.0),
         ),
         Loss(
             "wgan-gp", "WGAN-GP", "max_D E_x[D(x)] - E_z[D(G(z))] - lambda E[(||grad D(x_hat)|| - 1)^2]",
@@ -278,7 +333,7 @@ LOSSES: dict[str, Loss] = {
             "-E_z[D*(G(z))], approximately W_1(p_data, p_g) - E_x[D*(x)]: the gradient penalty is soft",
             "approximately W_1(p_data, p_g), Wasserstein-1, Lipschitz by a gradient penalty on interpolates",
             lambda f: -f, "critic",
-            "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9},
+            "Gulrajani et al. 2017", defaults={"gp": 10.0, "k": 5, "beta1": 0.5, "beta2": 0.9}, g_slope=_constant(-1.0),
         ),
         Loss(
             "hinge", "Hinge", "min_D E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]", "min_G -E_z[D(G(z))]",
@@ -286,13 +341,13 @@ LOSSES: dict[str, Loss] = {
             "D's objective there is 2 - 2 TV(p_data, p_g)",
             "2 TV(p_data, p_g), total variation TV = 1/2 ∫|p_data - p_g| (Lim & Ye 2017)",
             lambda f: -f, "critic",
-            "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star,
+            "Lim & Ye 2017; Miyato et al. 2018", d_star=_hinge_d_star, g_slope=_constant(-1.0),
         ),
         Loss(
             "ebgan", "EBGAN (energy, margin m)", "min_D E_x[E(x)] + E_z[max(m - E(G(z)), 0)], E = D's energy >= 0",
             "min_G E_z[E(G(z))]", _EBGAN_VALUE, _EBGAN_FOLLOWS, lambda e: np.asarray(e, dtype=np.float64),
             "energy", "Zhao et al. 2017, Eq. 1-2, Thm 1-2",
-            d_star=lambda pd, pg: (pg > pd).astype(np.float64),
+            d_star=lambda pd, pg: (pg > pd).astype(np.float64), g_slope=_constant(1.0),
         ),
         _f_gan("kl", "KL", "KL(p_data || p_g)", "u log u", "v", "exp(t - 1)", "1 + log(p_data / p_g)",
                lambda v: np.asarray(v, dtype=np.float64), lambda t: t, lambda lu: 1.0 + lu,
@@ -352,3 +407,95 @@ def loss_shape_curves(n: int = 400) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """D in (0, 1) and each probability-reading loss's G objective there (for the loss-shape panel)."""
     d = np.linspace(1e-3, 1 - 1e-3, n)
     return d, {lid: l.g_of_d(d) for lid, l in LOSSES.items() if l.has_probability}
+
+
+def loss_shape_slopes(n: int = 400) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """D in (0, 1), as `loss_shape_curves` samples it, and each probability-reading loss's slope there:
+    d J(G) / d(D's raw output) (`Loss.g_slope_of_d`), what backprop hands from G's loss to D's output on a
+    fake and on through D's network to G. The saturating loss's -D is flat where D(G(z)) -> 0 (a confident
+    D early in training stalls G), the non-saturating loss's -(1 - D) flat where D(G(z)) -> 1, the
+    log-ratio's -1 the same everywhere."""
+    d = np.linspace(1e-3, 1 - 1e-3, n)
+    return d, {lid: l.g_slope_of_d(d) for lid, l in LOSSES.items() if l.has_probability}
+
+
+@dataclass(frozen=True)
+class ShapeCurve:
+    """One cost of a loss as a function of D's output on one sample, with its slope."""
+
+    label: str
+    value: np.ndarray
+    slope: np.ndarray            # d value / d(D's raw output)
+    generator: bool = False      # G's cost (the live fakes sit on it), else one of D's costs
+
+
+@dataclass(frozen=True)
+class LossShape:
+    """A loss's costs against D's output, in the loss's own units (the loss-shape panel).
+
+    x is D(G(z)) in (0, 1) for a probability-reading loss, the raw score v for a Wasserstein or
+    hinge critic and an f-GAN (whose T = g_f(v) the axis names), the energy E in [0, 2m] for EBGAN.
+    Slopes are with respect to D's raw output (`wrt`): the logit, a score, v or the energy.
+    """
+
+    loss_id: str
+    x: np.ndarray
+    x_label: str
+    wrt: str
+    curves: tuple[ShapeCurve, ...]
+    marks: tuple[tuple[float, str], ...] = ()
+
+    @property
+    def loss(self) -> Loss:
+        return LOSSES[self.loss_id]
+
+    def axis_of(self, display: np.ndarray) -> np.ndarray:
+        """D's outputs as the views hold them (`Loss.to_prob`, e.g. Snapshot.fake_d) on this x axis."""
+        loss = self.loss
+        display = np.asarray(display, dtype=np.float64)
+        return display if loss.has_probability else loss.raw_from_display(display)
+
+    def g_at(self, x: np.ndarray, slope: bool = False) -> np.ndarray:
+        """G's cost (or its slope) at points of this x axis, exactly (no interpolation)."""
+        loss = self.loss
+        raw = loss.from_prob(x) if loss.has_probability else np.asarray(x, dtype=np.float64)
+        return (loss.g_slope if slope else loss.g_np)(raw)
+
+
+def _steps(x: np.ndarray, at: float, rising: bool) -> np.ndarray:
+    """The slope of a hinge with its kink at `at`: 1 beyond it (rising) or -1 before it."""
+    return (x > at).astype(np.float64) if rising else -(x < at).astype(np.float64)
+
+
+def loss_shape(loss_id: str, margin: float = 1.0, n: int = 401) -> LossShape:
+    """The costs of loss `loss_id` against D's output on a sample, in its own units (see `LossShape`).
+
+    Probability-reading losses: G's cost against D(G(z)). Wasserstein critics: G's cost -v; the hinge
+    loss adds D's costs max(0, 1 - v) on a real and max(0, 1 + v) on a fake. f-GAN: G's saddle cost
+    -f*(g_f(v)), with v where T = f'(1) (D says p_data = p_g) marked. EBGAN: G's cost E (which is also
+    D's cost on a real) and D's cost on a fake max(m - E, 0), with the margin m marked.
+    """
+    loss = get_loss(loss_id)
+    if loss.has_probability:
+        x = np.linspace(1e-3, 1 - 1e-3, n)
+        wrt = "D's logit f" if loss.output == "sigmoid" else "LSGAN's score"
+        return LossShape(loss_id, x, "D(G(z))", wrt,
+                         (ShapeCurve("G's cost", loss.g_of_d(x), loss.g_slope_of_d(x), True),))
+    if loss.is_energy:
+        x = np.linspace(0.0, 2.0 * margin, n)
+        return LossShape(loss_id, x, "energy E of a sample  (D's output, \u2265 0)", "the energy E", (
+            ShapeCurve("G's cost E(G(z)) = D's cost on a real E(x)", loss.g_np(x), loss.g_slope(x), True),
+            ShapeCurve("D's cost on a fake max(m \u2212 E, 0)", np.maximum(margin - x, 0.0),
+                       _steps(x, margin, rising=False)),
+        ), ((margin, f"margin m = {margin:g}"),))
+    x = np.linspace(-3.0, 3.0, n)
+    g = ShapeCurve("G's cost", loss.g_np(x), loss.g_slope(x), True)
+    if loss.is_f_gan:
+        v0, _, _ = loss.accuracy_rule()
+        return LossShape(loss_id, x, f"D's raw output v  (T = g_f(v) = {loss.activation_text})", "v",
+                         (replace(g, label="G's cost \u2212f*(T(v))"),), ((v0, "T = f\u2032(1): p_data = p_g"),))
+    curves = (replace(g, label="G's cost \u2212v"),)
+    if loss.d_star is not None:     # the hinge loss: D's two hinges
+        curves += (ShapeCurve("D's cost on a real max(0, 1 \u2212 v)", np.maximum(0.0, 1.0 - x), _steps(x, 1.0, False)),
+                   ShapeCurve("D's cost on a fake max(0, 1 + v)", np.maximum(0.0, 1.0 + x), _steps(x, -1.0, True)))
+    return LossShape(loss_id, x, "critic score v = D(G(z))  (no probability)", "the score v", curves)

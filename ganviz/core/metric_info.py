@@ -82,7 +82,11 @@ METRICS: dict[str, MetricInfo] = {
                    "Wasserstein critics (no pointwise optimum) or a D that judges packs."),
         MetricInfo("d_real", "D(real)", "D(real)", "Mean D on 2,500 data samples, in display units.", False),
         MetricInfo("d_fake", "D(fake)", "D(fake)", "Mean D on 2,500 G samples, in display units.", False),
-        MetricInfo("d_acc", "D accuracy", "D accuracy", "D's accuracy at threshold 0 on real and fake.", False),
+        MetricInfo("d_acc", "D accuracy", "D accuracy",
+                   "D's accuracy on real and fake samples (the mean of the two), judged at the output where D "
+                   "says p_data = p_g: real if D > 1/2 (logit > 0; LSGAN's score > 0, a hinge critic's > 0), an "
+                   "f-GAN's T > f'(1), an EBGAN energy < m/2; a Wasserstein critic, whose constant is free, above "
+                   "the midpoint of its mean real and mean fake scores.", False),
         MetricInfo("d_loss", "D loss", "D", "D's loss on its last batch.", False),
         MetricInfo("g_loss", "G loss", "G", "G's loss on its last batch.", False),
         MetricInfo("grad_norm_d", "|grad D|", "\u2016\u2207D\u2016", "Norm of D's last gradient.", False),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -438,21 +438,28 @@ def reverse_kl_modes(counts: np.ndarray, weights: np.ndarray) -> float:
 
 # -- discriminator ----------------------------------------------------------------------------
 def discriminator_stats(
-    real_logits: np.ndarray, fake_logits: np.ndarray, to_prob: Callable[[np.ndarray], np.ndarray]
+    real_logits: np.ndarray, fake_logits: np.ndarray, to_prob: Callable[[np.ndarray], np.ndarray],
+    threshold: Optional[float] = 0.0, real_above: bool = True,
 ) -> dict[str, float]:
     """Mean D(x) on real and fake samples (through `to_prob`, e.g. `Loss.to_prob`) and D's accuracy.
 
-    Accuracy reads the raw output at threshold 0 (logit 0 = probability 1/2, LSGAN's
-    score 0, a critic's sign): real counts right above 0, fake below 0, an output of
-    exactly 0 half right. It is the mean of the real and the fake accuracy, so chance
-    stays 0.5 when the two batches differ in size.
+    Accuracy reads the raw output at `threshold` (`Loss.accuracy_rule`: logit 0 = probability 1/2,
+    LSGAN's score 0, the hinge critic's sign, an f-GAN's v where T = f'(1), an EBGAN energy's m/2):
+    a real sample counts right on the real side (above the threshold, below it where `real_above` is
+    False), a fake on the other, an output exactly at it half right. threshold None (a Wasserstein
+    critic, whose constant is free): the midpoint of the mean real and mean fake outputs, which moves
+    with that constant. The accuracy is the mean of the real and the fake accuracy, so chance stays
+    0.5 when the two batches differ in size.
     """
     real = np.asarray(real_logits, dtype=np.float64).ravel()
     fake = np.asarray(fake_logits, dtype=np.float64).ravel()
     if real.size == 0 or fake.size == 0:
         raise ValueError("discriminator_stats: need at least one real and one fake output")
-    acc_real = np.mean((real > 0) + 0.5 * (real == 0))
-    acc_fake = np.mean((fake < 0) + 0.5 * (fake == 0))
+    t = 0.5 * (np.mean(real) + np.mean(fake)) if threshold is None else float(threshold)
+    sign = 1.0 if real_above else -1.0
+    r, f = sign * (real - t), sign * (fake - t)
+    acc_real = np.mean((r > 0) + 0.5 * (r == 0))
+    acc_fake = np.mean((f < 0) + 0.5 * (f == 0))
     return {
         "d_real": float(np.mean(to_prob(real))),
         "d_fake": float(np.mean(to_prob(fake))),
