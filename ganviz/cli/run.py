@@ -301,7 +301,7 @@ def _exercise_steps(args, ex, steps: int, names: list, params) -> int:
         reports = ex.iterate()
         if not is_finite(ex):
             return fail(f"exercise: the parameters left the finite numbers at step {ex.iteration}; lower "
-                        f"exercise.lr_d or exercise.lr_g", "run")
+                        f"train.lr_d or train.lr_g", "run")
         if args.explain:
             for r in reports:
                 print(json.dumps(r.to_dict()) if args.json else format_report(r), flush=True)

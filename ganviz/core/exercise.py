@@ -11,8 +11,16 @@ with fixed signs s_j and a bias b (fixed, unless `learn_bias`), the value
 
 and plain SGD on the whole set (the minibatch is every point): D ascends V, theta <- theta + eta grad V.
 The generator is the fake points themselves (each x~_i is a parameter of G, so a G step moves it down the
-gradient of G's loss), or frozen. An `[exercise]` table of a scenario (`view = "exercise"`) gives all of it;
-its fields, defaults (the sheet's numbers) and checks are `ganviz.core.settings.EXERCISE_SCHEMA`.
+gradient of G's loss), or frozen. A scenario with `view = "exercise"` gives all of it in its general tables:
+
+    [data]   points = [[1, 2], [3, 4]]                          the real x_i
+    [model]  generator = "points", fake_points = [[5, 6], [7, 8]]
+             discriminator = "linear-logistic", theta = [0.1, 0.2], signs = [1, -1], bias = -2.0,
+             learn_bias = false
+    [train]  loss = "minimax", optimizer = "sgd", lr_d = 0.02, lr_g = 0.02, k = 1 (freeze_g = true: G frozen)
+
+`Scenario.exercise` collects them into this model's spec, checked by `ganviz.core.settings.validate_exercise`
+(the [model] keys' schema is `settings.SMALL_MODEL_SCHEMA`); the built-in kcl-q3-one-step is the sheet's Q3.
 
 Why a model of its own, in numpy, rather than a mode of the trainer: the trainer (`core/train.py`) trains
 M batched MLPs on batches drawn from a mixture, with every regulariser the app offers; fixed points, a
@@ -40,7 +48,7 @@ import numpy as np
 
 from ganviz.core.game_fields import _DIRAC_PARTS
 from ganviz.core.losses import LOSSES
-from ganviz.core.settings import EXERCISE_LOSSES, validate_exercise
+from ganviz.core.settings import EXERCISE_FIELDS, EXERCISE_LOSSES, validate_exercise
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -162,9 +170,16 @@ class StepReport:
         }
 
 
+def sheet_spec() -> dict:
+    """The spec of the built-in kcl-q3-one-step (the KCL sheet's Q3): what an empty table gives."""
+    from ganviz.core.scenario import load
+    return load("kcl-q3-one-step").exercise
+
+
 @dataclass
 class Exercise:
-    """The exercise model's state: D's weights and bias, the points, and how many steps were taken."""
+    """The exercise model's state: D's weights and bias, the points, and how many steps were taken.
+    `spec`: the model's fields, keyed as `settings.EXERCISE_FIELDS` (a scenario's `exercise` gives them)."""
 
     spec: dict
     theta: np.ndarray = field(init=False)
@@ -179,15 +194,24 @@ class Exercise:
         self.theta = np.array(self.spec["theta"], dtype=np.float64)
         self.signs = np.array(self.spec["signs"], dtype=np.float64)
         self.bias = float(self.spec["bias"])
-        self.real = np.array(self.spec["real"], dtype=np.float64)
-        self.fake = np.array(self.spec["fake"], dtype=np.float64)
+        self.real = np.array(self.spec["points"], dtype=np.float64)
+        self.fake = np.array(self.spec["fake_points"], dtype=np.float64)
         self.loss = LOSSES[self.spec["loss"]]
         a1, _, b1, _, g1, _ = _DIRAC_PARTS[self.loss.id]
         self._slope_real, self._slope_fake, self._slope_g = a1, b1, g1
 
     @classmethod
     def from_table(cls, table: Optional[Mapping] = None) -> "Exercise":
-        return cls(dict(table or {}))
+        """The model of a spec (`Scenario.exercise`); keys left out are the sheet's (kcl-q3-one-step), so an
+        empty table is the sheet's Q3."""
+        table = dict(table or {})
+        if set(table) != set(EXERCISE_FIELDS):
+            table = {**sheet_spec(), **table}
+        return cls(table)
+
+    @classmethod
+    def from_scenario(cls, scenario) -> "Exercise":
+        return cls(scenario.exercise)
 
     def copy(self) -> "Exercise":
         return copy.deepcopy(self)
@@ -245,7 +269,7 @@ class Exercise:
         pts = lambda a: ", ".join("(" + ", ".join(coord(v) for v in p) + ")" for p in a)  # noqa: E731
         theta = ", ".join(coord(t) for t in self.theta)
         bias = f"b = {coord(self.bias)} ({'learnt' if self.spec['learn_bias'] else 'fixed'})"
-        g = ("G frozen" if self.spec["generator"] == "fixed"
+        g = ("G frozen" if self.spec["freeze_g"]
              else f"G's parameters are the fakes, G's loss (1/n) Σ {G_LOSS_TEXT[self.loss.id][0]}, "
                   f"η_G = {coord(self.spec['lr_g'])}")
         return (f"D(x) = σ({self.form()}), θ = ({theta}), {bias}; real {pts(self.real)}; fake {pts(self.fake)}; "
@@ -333,7 +357,7 @@ class Exercise:
         samples = self._samples(g_terms=True)
         v, gl, v_text = self.value(), self.g_loss(), self._value_text(self._samples())
         eta = float(self.spec["lr_g"])
-        frozen = self.spec["generator"] == "fixed"
+        frozen = self.spec["freeze_g"]
         grads, updates = [], []
         if not frozen:
             grad = self.grad_g()

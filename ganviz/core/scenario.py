@@ -12,9 +12,12 @@ A scenario file looks like this (every table and key is optional)::
     [data]
     preset = "ring8"       # or a mixture of your own:
     # means = [[0, 0], [2, 2]]   stds = [0.1, 0.2]  (or covs = [[[..]]])   weights = [0.7, 0.3]
+    # or, for the exercise model (view = "exercise"), fixed real points: points = [[1, 2], [3, 4]]
 
     [model]                # ModelSettings: the networks' layout
     latent_dim = 2
+    # the exercise model instead (settings.SMALL_MODEL_SCHEMA): generator = "points", fake_points = [[5, 6]],
+    # discriminator = "linear-logistic", theta = [0.1, 0.2], signs = [1, -1], bias = -2.0, learn_bias = false
 
     [train]                # TrainSettings: all live-changeable in the app
     loss = "ns"
@@ -22,9 +25,6 @@ A scenario file looks like this (every table and key is optional)::
 
     [[panels]]             # Compare view / `ganviz compare`: each panel overrides [train]
     loss = "minimax"
-
-    [exercise]             # view = "exercise": a hand-sized GAN step (ganviz.core.exercise)
-    real = [[1, 2], [3, 4]]
 
     [[claims]]             # what the lesson shows, checked by `ganviz lessons --check`
     text = "..."           # (see ganviz.core.lessons)
@@ -48,17 +48,25 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ganviz.core.budget import check_cost
 from ganviz.core.data import PRESETS, Mixture, MixtureError, mixture_from_spec, preset
-from ganviz.core.settings import (DATA, GAME, RUN, SHARED_FIELDS, TRAIN_FIELDS, ModelSettings, SettingsError,
-                                  TrainSettings, validate_model, validate_train)
-from ganviz.core.settings import validate_exercise as settings_validate_exercise
+from ganviz.core.settings import (DATA, EXERCISE_TRAIN_FIELDS, GAME, MODEL_FIELDS, RUN, SHARED_FIELDS, SMALL_MODEL,
+                                  TRAIN, TRAIN_FIELDS, ModelSettings, SettingsError, TrainSettings, small_model,
+                                  validate_exercise, validate_model, validate_train)
 from ganviz.core.settings import validate_game as settings_validate_game
 from ganviz.paths import resource
 
 VIEWS = ("1d", "2d", "compare", "game", "exercise")
 TOP_KEYS = ("name", "description", "seed", "device", "steps", "view", "data", "model", "train", "panels", "game",
-            "exercise", "claims")
-DATA_KEYS = ("preset", "means", "stds", "covs", "weights", "bounds")
+            "claims")
+DATA_KEYS = ("preset", "means", "stds", "covs", "weights", "bounds", "points")
 MAX_PANELS = 8
+# Fixed real points seen as a mixture (the app's data table and its idle network session): a narrow
+# Gaussian at each point.
+POINT_STD = 0.05
+# The [exercise] table of earlier versions, now written in the general tables.
+EXERCISE_TABLE_GONE = ('exercise: the [exercise] table is no longer read; write its real points as [data] points, '
+                       'its fakes and D in [model] (generator = "points", fake_points, discriminator = '
+                       '"linear-logistic", theta, signs, bias, learn_bias) and loss, optimizer, lr_d, lr_g, k in '
+                       '[train] (train.freeze_g = true for generator = "fixed"), as the built-in kcl-q3-one-step does')
 
 
 class ScenarioError(ValueError):
@@ -73,14 +81,26 @@ class DataSpec:
     covs: Optional[list] = None
     weights: Optional[list] = None
     bounds: Optional[list] = None   # [[lo, hi]] per dimension: the box the views and metrics cover
+    points: Optional[list] = None   # fixed real points, for the exercise model (instead of preset and means)
 
     def mixture(self) -> Mixture:
+        """The data distribution; fixed points as a narrow Gaussian (std POINT_STD) at each point, the mixture
+        a network GAN would see (the exercise model itself reads the points)."""
+        if self.points is not None:
+            if not all(isinstance(p, (list, tuple)) and len(p) == len(self.points[0]) for p in self.points):
+                raise MixtureError("data.points: every point needs the same number of coordinates")
+            if len(self.points[0]) > 2:
+                raise MixtureError(f"data.points: each point needs 1 or 2 coordinates, as every data set of ganviz "
+                                   f"(got {len(self.points[0])})")
+            return mixture_from_spec(self.points, [POINT_STD])
         if self.preset is not None:
             return preset(self.preset)
         return mixture_from_spec(self.means, self.stds, self.covs, self.weights)
 
     @property
     def label(self) -> str:
+        if self.points is not None:
+            return f"{len(self.points)} fixed points"
         return self.preset if self.preset is not None else "custom mixture"
 
 
@@ -97,12 +117,34 @@ class Scenario:
     train: TrainSettings = TrainSettings()
     panels: tuple = ()          # tuple of dicts: overrides of `train`, one per Compare panel
     game: dict = field(default_factory=dict)
-    exercise: dict = field(default_factory=dict)     # view = "exercise": the exercise model (core.exercise)
+    # [model]'s exercise-model keys (settings.SMALL_MODEL_SCHEMA: a G of fixed points, a linear-logistic D);
+    # {} for a GAN of networks
+    small_model: dict = field(default_factory=dict)
     claims: tuple = ()          # what the lesson shows, checkable (ganviz.core.claims.Claim)
 
     @property
     def dim(self) -> int:
+        if self.data.points is not None and self.data.points and isinstance(self.data.points[0], (list, tuple)):
+            return len(self.data.points[0])
         return self.data.mixture().dim
+
+    @property
+    def exercise(self) -> dict:
+        """The exercise model's spec (core.exercise.Exercise takes it): the real points of [data], the fakes
+        and D of [model], the loss, learning rates, k and freeze_g of [train]; {} unless view = "exercise"."""
+        if self.view != "exercise":
+            return {}
+        try:
+            return validate_exercise(self._exercise_fields())
+        except SettingsError as e:
+            raise ScenarioError(str(e)) from None
+
+    def _exercise_fields(self) -> dict:
+        m = self.small_model
+        spec = {"points": self.data.points, **{k: m.get(k) for k in ("fake_points", "theta", "signs", "bias",
+                                                                          "learn_bias")}}
+        spec.update({k: getattr(self.train, k) for k in ("loss", "lr_d", "lr_g", "k", "freeze_g")})
+        return spec
 
     def panel_settings(self) -> list[TrainSettings]:
         """One TrainSettings per panel (the plain [train] when there are no panels)."""
@@ -126,6 +168,8 @@ class Scenario:
         if self.data.preset is not None and self.data.preset not in PRESETS:
             raise ScenarioError(f"data.preset: unknown preset {self.data.preset!r}; choose one of {', '.join(PRESETS)}")
         try:
+            if self.view == "exercise" or self.data.points is not None or self.small_model:
+                self._check_exercise()
             check_bounds(self.data.bounds, self.data.mixture().dim)
             validate_model(self.model)
             validate_train(self.train)
@@ -152,6 +196,45 @@ class Scenario:
                 raise ScenarioError(str(e)) from None
         return self
 
+    def _check_exercise(self) -> None:
+        """The exercise model's rules: fixed points, a G of points and a linear-logistic D go together, with
+        view = "exercise", no networks, no panels, and plain SGD on every point without regularisers."""
+        sm = self.small_model
+        if self.view != "exercise":
+            what = ("data.points" if self.data.points is not None else
+                    "model.generator" if sm.get("generator") == "points" else "model.discriminator")
+            raise SettingsError(f'{what}: fixed points and the linear-logistic D are computed by the exercise '
+                                f'model only (one GAN step by hand); add view = "exercise"')
+        if self.data.points is None:
+            raise SettingsError("data.points: an exercise scenario needs its real points, e.g. points = [[1, 2], "
+                                "[3, 4]] in [data]")
+        for key in ("preset", "means", "stds", "covs", "weights", "bounds"):
+            if getattr(self.data, key) is not None:
+                raise SettingsError(f"data.{key}: give either fixed points (data.points) or a mixture, not both")
+        if sm.get("generator") != "points":
+            raise SettingsError('model.generator: an exercise scenario\'s G is its fake points; set generator = '
+                                '"points" and fake_points in [model]')
+        if sm.get("discriminator") != "linear-logistic":
+            raise SettingsError('model.discriminator: the exercise model computes a linear-logistic D by hand; '
+                                'set discriminator = "linear-logistic" and theta in [model]')
+        for name in MODEL_FIELDS:
+            if getattr(self.model, name) != getattr(ModelSettings(), name):
+                raise SettingsError(f"model.{name}: the exercise model has no networks; [model] may set "
+                                    f"{_join(SMALL_MODEL)} only")
+        if self.panels:
+            raise SettingsError("panels: the exercise model is one GAN; leave [[panels]] out")
+        for name in TRAIN_FIELDS:
+            if name not in EXERCISE_TRAIN_FIELDS and getattr(self.train, name) != getattr(TrainSettings(), name):
+                why = ("its minibatch is every point" if name == "batch_size" else
+                       f"it has no {TRAIN[name].label.lower()}")
+                raise SettingsError(f"train.{name}: the exercise model trains by plain SGD on every point and "
+                                    f"{why}; leave {name} out")
+        if self.train.optimizer != "sgd":
+            raise SettingsError(f'train.optimizer: the exercise model steps by plain SGD, as the sheets do; set '
+                                f'optimizer = "sgd" (got {self.train.optimizer!r})')
+        validate_exercise(self._exercise_fields())
+        self.data.mixture()
+
     def check_cost(self, model: Optional[ModelSettings] = None, trains: Optional[list[TrainSettings]] = None):
         """The cost of one step of this scenario's GANs (or of `model` / `trains` in its place);
         SettingsError naming the fields when it is beyond the budget (ganviz.core.budget)."""
@@ -167,15 +250,18 @@ class Scenario:
         if self.view:
             out["view"] = self.view
         out["data"] = {k: v for k, v in asdict(self.data).items() if v is not None}
-        out["model"] = asdict(self.model)
-        out["train"] = asdict(self.train)
+        if self.view == "exercise":
+            # the fields the exercise model reads, and no others (the loader refuses the networks' ones)
+            out["model"] = {k: v for k, v in self.small_model.items() if v is not None}
+            out["train"] = {k: getattr(self.train, k) for k in EXERCISE_TRAIN_FIELDS
+                            if k != "freeze_g" or self.train.freeze_g}
+        else:
+            out["model"] = asdict(self.model)
+            out["train"] = asdict(self.train)
         if self.panels:
             out["panels"] = [dict(p) for p in self.panels]
         if self.game:
             out["game"] = dict(self.game)
-        if self.exercise:
-            out["exercise"] = {k: [list(p) for p in v] if k in ("real", "fake") else v
-                               for k, v in self.exercise.items()}
         if self.claims:
             out["claims"] = [{k: v for k, v in asdict(c).items() if v is not None and not (k == "factor" and v == 1.0)
                               and not (k == "after" and v == 0) and not (k == "at" and v == "end")}
@@ -253,6 +339,8 @@ def _coerce(v, kind: type, name: str):
 def from_dict(d: dict, source: str = "scenario") -> Scenario:
     if not isinstance(d, dict):
         raise ScenarioError(f"{source}: a scenario must be a TOML table")
+    if "exercise" in d:
+        raise ScenarioError(EXERCISE_TABLE_GONE)
     for key in d:
         if key not in TOP_KEYS:
             raise ScenarioError(f"{key}: unknown scenario key; expected one of {_join(TOP_KEYS)}")
@@ -262,7 +350,12 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
     for key in data:
         if key not in DATA_KEYS:
             raise ScenarioError(f"data.{key}: unknown key; data may set {_join(DATA_KEYS)}")
-    if "means" in data:
+    if "points" in data:
+        for key in DATA_KEYS:
+            if key in data and key != "points":
+                raise ScenarioError(f"data.{key}: give either fixed points (data.points) or a mixture, not both")
+        spec = DataSpec(None, points=data["points"])
+    elif "means" in data:
         if "preset" in data:
             raise ScenarioError("data.preset: give either a preset or means, not both")
         spec = DataSpec(None, data["means"], data.get("stds"), data.get("covs"), data.get("weights"),
@@ -290,7 +383,14 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
                 raise ScenarioError(f"panels[{i}].{key}: unknown setting; a panel may set {_join(TRAIN_FIELDS)}")
         clean_panels.append(cp)
     game = validate_game(d.get("game", {}))
-    exercise = validate_exercise(d.get("exercise"), d.get("view"))
+    model = d.get("model", {})
+    if not isinstance(model, dict):
+        raise ScenarioError("model: must be a table of settings")
+    try:
+        small = small_model(model)
+    except SettingsError as e:
+        raise ScenarioError(str(e)) from None
+    networks = {k: v for k, v in model.items() if k not in SMALL_MODEL}
     for key, kind in (("name", str), ("description", str), ("device", str), ("view", str)):
         if key in d and not isinstance(d[key], kind):
             raise ScenarioError(f"{key}: must be a string (got {_short(d[key])})")
@@ -298,9 +398,9 @@ def from_dict(d: dict, source: str = "scenario") -> Scenario:
         name=d.get("name", "untitled"), description=d.get("description", ""),
         seed=d.get("seed", 0), device=d.get("device", "auto"), steps=d.get("steps", 2000),
         view=d.get("view", ""), data=spec,
-        model=_typed(ModelSettings, d.get("model", {}), "model"),
+        model=_typed(ModelSettings, networks, "model"),
         train=_typed(TrainSettings, d.get("train", {}), "train"),
-        panels=tuple(clean_panels), game=game, exercise=exercise,
+        panels=tuple(clean_panels), game=game, small_model=small,
     )
     sc = sc.validate()
     from ganviz.core.claims import ClaimError, parse_claims
@@ -327,21 +427,6 @@ def validate_game(g) -> dict:
         raise ScenarioError("game: must be a table")
     try:
         return settings_validate_game(g)
-    except SettingsError as e:
-        raise ScenarioError(str(e)) from None
-
-
-def validate_exercise(table, view) -> dict:
-    """The [exercise] table of an exercise scenario (`view = "exercise"`), checked against the settings schema
-    (`ganviz.core.settings.EXERCISE_SCHEMA`), with its defaults (the KCL sheet's Q3) filled in; {} otherwise."""
-    if table is None:
-        return validate_exercise({}, view) if view == "exercise" else {}
-    if not isinstance(table, dict):
-        raise ScenarioError("exercise: must be a table")
-    if view != "exercise":
-        raise ScenarioError('exercise: an [exercise] table is read by an exercise scenario only; add view = "exercise"')
-    try:
-        return settings_validate_exercise(table)
     except SettingsError as e:
         raise ScenarioError(str(e)) from None
 
@@ -407,14 +492,13 @@ def apply_overrides(sc: Scenario, assignments: list[str]) -> Scenario:
         parts = key.split(".")
         target = d
         for part in parts[:-1]:
-            if part not in ("data", "model", "train", "game", "exercise"):
-                raise ScenarioError(f"--set {key}: unknown section {part!r}; use data., model., train., game. or "
-                                    f"exercise.")
+            if part not in ("data", "model", "train", "game"):
+                raise ScenarioError(f"--set {key}: unknown section {part!r}; use data., model., train. or game.")
             target = target.setdefault(part, {})
         if parts[0] == "data" and parts[-1] in ("means", "stds", "covs", "weights"):
             target.pop("preset", None)
         if parts[0] == "data" and parts[-1] == "preset":
-            for k in ("means", "stds", "covs", "weights"):
+            for k in ("means", "stds", "covs", "weights", "points"):
                 target.pop(k, None)
         target[parts[-1]] = value
     return from_dict(d, "--set")
@@ -443,7 +527,7 @@ def dumps(sc: Scenario) -> str:
     for key, v in d.items():
         if not isinstance(v, (dict, list)) or (isinstance(v, list) and v and not isinstance(v[0], dict)):
             lines.append(f"{key} = {_toml_value(v)}")
-    for key in ("data", "model", "train", "game", "exercise"):
+    for key in ("data", "model", "train", "game"):
         if key in d and d[key]:
             lines.append(f"\n[{key}]")
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in d[key].items())

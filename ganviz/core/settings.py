@@ -278,45 +278,52 @@ GAME_SCHEMA: tuple[Field, ...] = (
 )
 GAME = {f.name: f for f in GAME_SCHEMA}
 
-# The exercise model's [exercise] table (ganviz.core.exercise): a linear-logistic D on fixed real and fake
-# points, trained by plain SGD on the whole set, as pen-and-paper sheets pose a GAN step. Its defaults are
-# the KCL sheet's Q3. The points' shapes (one list of numbers per point, all of one dimension, as many as
-# theta) are checked by validate_exercise; the ranges of their numbers are here.
+# The exercise model (ganviz.core.exercise): a linear-logistic D on fixed real and fake points, trained by
+# plain SGD on the whole set, as pen-and-paper sheets pose a GAN step. A scenario writes it in the general
+# tables: the real points as [data] points, the fake points and D in [model] (SMALL_MODEL_SCHEMA), the loss,
+# optimizer, learning rates and k in [train] (EXERCISE_TRAIN_FIELDS of TRAIN_SCHEMA). The points' shapes (one
+# list of numbers per point, all of one dimension, as many as theta) are checked by validate_exercise; the
+# ranges of their numbers are here.
 MAX_EXERCISE_POINTS = 64
 MAX_EXERCISE_DIM = 8
 # The losses whose D objective is the sheet's V (log D on real, log(1 - D) on fake): their G losses differ.
 EXERCISE_LOSSES = tuple(lid for lid, loss in LOSSES.items() if loss.d_formula == LOSSES["minimax"].d_formula)
+# The [train] fields the exercise model reads; every other one must keep its default there.
+EXERCISE_TRAIN_FIELDS = ("loss", "optimizer", "lr_d", "lr_g", "k", "freeze_g")
 GENERATOR_CHOICES = _choices(
-    ("points", "the fake points", "G's parameters are the fake points themselves: a G step moves each one "
-                                  "down the gradient of G's loss"),
-    ("fixed", "fixed", "G is frozen: the fake points never move and a G step changes nothing"),
+    ("network", "network", "G is the network of model.g_layers and model.g_width, fed a latent z"),
+    ("points", "the fake points", "G's parameters are the fake points (model.fake_points) themselves: a G step "
+                                  "moves each one down the gradient of G's loss (train.freeze_g: they stay)"),
 )
-EXERCISE_SCHEMA: tuple[Field, ...] = (
-    Field("real", list, ((1.0, 2.0), (3.0, 4.0)), "Real points", f"The real samples x_i: one list of numbers "
-          f"per point, at most {MAX_EXERCISE_POINTS} points", -1000.0, 1000.0),
-    Field("fake", list, ((5.0, 6.0), (7.0, 8.0)), "Fake points", "The generated samples x~_i = G(z_i), as "
-          "many coordinates as the real ones", -1000.0, 1000.0),
-    Field("theta", list, (0.1, 0.2), "D's weights θ", "D's initial weights θ_j, one per coordinate", -100.0,
-          100.0),
-    Field("signs", list, (1.0, -1.0), "D's signs", "The form of D's logit u = Σ_j s_j θ_j x_j + b: s_j = 1 or "
-          "-1 per coordinate (the sheet's θ_1 x_1 - θ_2 x_2 - 2 has s = [1, -1])", -1.0, 1.0),
-    Field("bias", float, -2.0, "D's bias b", "D's bias b in u = Σ_j s_j θ_j x_j + b", -100.0, 100.0,
-          step=0.1, decimals=3),
-    Field("learn_bias", bool, False, "Learn the bias", "Whether D's bias b is a parameter that D's step "
-          "updates (false: fixed, as on the sheet)"),
-    Field("loss", str, "minimax", "G's loss", "G's loss; D's objective is V = mean ln D(x_i) + mean "
-          "ln(1 - D(x~_i)) for all of them", choices=tuple(c for c in LOSS_CHOICES if c.id in EXERCISE_LOSSES)),
-    Field("optimizer", str, "sgd", "Optimizer", "The update rule of both players: plain SGD on the whole set "
-          "(the minibatch is every point)", choices=tuple(c for c in OPTIMIZER_CHOICES if c.id == "sgd")),
-    Field("lr_d", float, 0.02, "η D", "D's learning rate η: θ <- θ + η ∇_θ V (D ascends V)", *LR_BOUNDS,
-          log=True),
-    Field("lr_g", float, 0.02, "η G", "G's learning rate: each fake point moves by -η times the gradient "
-          "of G's loss", *LR_BOUNDS, log=True),
-    Field("k", int, 1, "k (D steps)", K_HELP, 1, 50),
-    Field("generator", str, "points", "Generator", "What G is: the fake points as its parameters, or frozen",
+DISCRIMINATOR_CHOICES = _choices(
+    ("network", "network", "D is the network of model.d_kind, d_layers and d_width"),
+    ("linear-logistic", "linear-logistic", "D(x) = σ(Σ_j s_j θ_j x_j + b): weights θ, signs s and bias b from "
+                                           "model.theta, signs and bias (the exercise model)"),
+)
+# The [model] keys of the exercise model, beside MODEL_SCHEMA's networks (not fields of ModelSettings: a
+# network GAN has none of them).
+SMALL_MODEL_SCHEMA: tuple[Field, ...] = (
+    Field("generator", str, "network", "Generator", "What G is: a network, or the fake points themselves",
           choices=GENERATOR_CHOICES),
+    Field("fake_points", list, None, "Fake points", f"The generated samples x~_i = G(z_i) of a G that is its "
+          f"points: one list of numbers per point (as many coordinates as data.points), at most "
+          f"{MAX_EXERCISE_POINTS} points", -1000.0, 1000.0, optional=True),
+    Field("discriminator", str, "network", "Discriminator", "What D is: a network, or linear-logistic",
+          choices=DISCRIMINATOR_CHOICES),
+    Field("theta", list, None, "D's weights θ", "The linear-logistic D's initial weights θ_j, one per "
+          "coordinate", -100.0, 100.0, optional=True),
+    Field("signs", list, None, "D's signs", "The form of the linear-logistic D's logit u = Σ_j s_j θ_j x_j + "
+          "b: s_j = 1 or -1 per coordinate (default: all 1; the sheet's θ_1 x_1 - θ_2 x_2 - 2 has s = [1, -1])",
+          -1.0, 1.0, optional=True),
+    Field("bias", float, 0.0, "D's bias b", "The linear-logistic D's bias b in u = Σ_j s_j θ_j x_j + b",
+          -100.0, 100.0, step=0.1, decimals=3),
+    Field("learn_bias", bool, False, "Learn the bias", "Whether the linear-logistic D's bias b is a parameter "
+          "that D's step updates (false: fixed, as on the sheet)"),
 )
-EXERCISE = {f.name: f for f in EXERCISE_SCHEMA}
+SMALL_MODEL = {f.name: f for f in SMALL_MODEL_SCHEMA}
+# Which of those keys need which choice: the fakes a G of points, the rest a linear-logistic D.
+SMALL_MODEL_NEEDS = {"fake_points": ("generator", "points"), **{k: ("discriminator", "linear-logistic")
+                                                                 for k in ("theta", "signs", "bias", "learn_bias")}}
 
 # The [data] table: a preset, or a mixture written out. Its lists have shapes (one mean per
 # component, one matrix per covariance) that core.data checks; the ranges of their numbers are here.
@@ -334,6 +341,9 @@ DATA_SCHEMA: tuple[Field, ...] = (
           optional=True),
     Field("bounds", list, None, "Bounds", "[[lo, hi]] per dimension: the box the views and metrics cover "
           "(default: the mixture's own)", -1e4, 1e4, optional=True),
+    Field("points", list, None, "Points", f"Fixed real points x_i, instead of a preset or mixture: one [x] or "
+          f"[x, y] per point, at most {MAX_EXERCISE_POINTS} (read by the exercise model, view = \"exercise\")",
+          -1000.0, 1000.0, optional=True),
 )
 DATA = {f.name: f for f in DATA_SCHEMA}
 
@@ -478,48 +488,87 @@ def validate_game(table: Mapping[str, Any], prefix: str = "game") -> dict:
     return dict(table)
 
 
-def _points_error(prefix: str, key: str, why: str, value: Any) -> SettingsError:
+def small_model(table: Mapping[str, Any], prefix: str = "model") -> dict:
+    """The exercise model's keys of a [model] table (SMALL_MODEL_SCHEMA) checked and with their defaults; a key
+    that needs another choice (theta without discriminator = "linear-logistic") raises SettingsError naming
+    it. {} when the table asks for neither a G of points nor a linear-logistic D."""
+    out = {f.name: table.get(f.name, f.default) for f in SMALL_MODEL_SCHEMA}
+    for key in ("generator", "discriminator"):
+        SMALL_MODEL[key].check(out[key], prefix)
+    for key, (needs, value) in SMALL_MODEL_NEEDS.items():
+        if key in table and out[needs] != value:
+            raise SettingsError(f"{prefix}.{key}: read only when {needs} = \"{value}\"; set {prefix}.{needs} = "
+                                f"\"{value}\" or leave {key} out")
+    for key in ("bias", "learn_bias"):
+        SMALL_MODEL[key].check(out[key], prefix)
+    if out["generator"] == "network" and out["discriminator"] == "network":
+        return {}
+    return out
+
+
+# Where each key of an exercise spec is written in a scenario, for messages.
+EXERCISE_FIELDS = {"points": "data.points", "fake_points": "model.fake_points", "theta": "model.theta",
+                   "signs": "model.signs", "bias": "model.bias", "learn_bias": "model.learn_bias",
+                   "loss": "train.loss", "lr_d": "train.lr_d", "lr_g": "train.lr_g", "k": "train.k",
+                   "freeze_g": "train.freeze_g"}
+
+
+def _points_error(name: str, why: str, value: Any) -> SettingsError:
     text = repr(value)
     if len(text) > 80:
         text = text[:79] + "\u2026"
-    return SettingsError(f"{prefix}.{key}: {why} (got {text})")
+    return SettingsError(f"{name}: {why} (got {text})")
 
 
-def validate_exercise(table: Mapping[str, Any], prefix: str = "exercise") -> dict:
-    """An [exercise] table checked against EXERCISE_SCHEMA, with the shapes its lists must have: the real and
-    fake points one list of numbers each, all of one dimension, theta and signs one entry per coordinate,
-    each sign 1 or -1. Raises SettingsError naming the key; returns a copy with the defaults filled in."""
-    for key in table:
-        if key not in EXERCISE:
-            raise SettingsError(f"{prefix}.{key}: unknown key; {prefix} may set {', '.join(EXERCISE)}")
-    out = {f.name: table.get(f.name, f.default) for f in EXERCISE_SCHEMA}
+def validate_exercise(spec: Mapping[str, Any]) -> dict:
+    """An exercise model's spec (keys: EXERCISE_FIELDS; a scenario's `exercise` gives it) checked, with the
+    shapes its lists must have: the real and fake points one list of numbers each, all of one dimension,
+    theta and signs one entry per coordinate, each sign 1 or -1. Raises SettingsError naming the scenario
+    field (data.points, model.theta, train.lr_d, ...); returns a copy, signs defaulting to all 1."""
+    for key in spec:
+        if key not in EXERCISE_FIELDS:
+            raise SettingsError(f"{key}: not a field of the exercise model; it reads {', '.join(EXERCISE_FIELDS)}")
+    out = dict(spec)
     dim = None
-    for key in ("real", "fake"):
-        f, pts = EXERCISE[key], out[key]
+    for key, f in (("points", DATA["points"]), ("fake_points", SMALL_MODEL["fake_points"])):
+        name, pts = EXERCISE_FIELDS[key], out.get(key)
+        if pts is None:
+            raise SettingsError(f"{name}: the exercise model needs its {'real' if key == 'points' else 'fake'} "
+                                f"points, e.g. {name.split('.')[1]} = [[1, 2], [3, 4]]")
         shape = (f"must be a list of 1 to {MAX_EXERCISE_POINTS} points, each a list of 1 to {MAX_EXERCISE_DIM} "
                  f"numbers in [{f.lo:g}, {f.hi:g}], e.g. [[1, 2], [3, 4]]")
         if (not isinstance(pts, (list, tuple)) or not 1 <= len(pts) <= MAX_EXERCISE_POINTS
                 or not all(isinstance(p, (list, tuple)) and 1 <= len(p) <= MAX_EXERCISE_DIM
                            and all(_in_range(v, f.lo, f.hi) for v in p) for p in pts)):
-            raise _points_error(prefix, key, shape, pts)
+            raise _points_error(name, shape, pts)
         dims = {len(p) for p in pts}
         if len(dims) > 1 or (dim is not None and dims != {dim}):
-            raise _points_error(prefix, key, f"every point needs the same number of coordinates"
-                                             f"{'' if dim is None else f' as the real ones ({dim})'}", pts)
+            raise _points_error(name, f"every point needs the same number of coordinates"
+                                      f"{'' if dim is None else f' as data.points ({dim})'}", pts)
         dim = dims.pop()
         out[key] = [[float(v) for v in p] for p in pts]
+    if out.get("signs") is None:
+        out["signs"] = [1.0] * dim
     for key in ("theta", "signs"):
-        v = out[key]
+        v, name = out.get(key), EXERCISE_FIELDS[key]
+        if v is None:
+            raise SettingsError(f"{name}: the linear-logistic D needs its initial weights, one per coordinate of "
+                                f"data.points, e.g. theta = {[0.1] * dim}")
         if not isinstance(v, (list, tuple)) or len(v) != dim:
-            raise _points_error(prefix, key, f"must be a list of {dim} numbers, one per coordinate of the points",
-                                v)
-        EXERCISE[key].check(list(v), prefix)
+            raise _points_error(name, f"must be a list of {dim} numbers, one per coordinate of the points", v)
+        SMALL_MODEL[key].check(list(v), "model")
         if key == "signs" and any(s not in (1, -1) for s in v):
-            raise _points_error(prefix, key, "each sign must be 1 or -1 (u = Σ_j s_j θ_j x_j + b)", v)
+            raise _points_error(name, "each sign must be 1 or -1 (u = Σ_j s_j θ_j x_j + b)", v)
         out[key] = [float(x) for x in v]
-    for f in EXERCISE_SCHEMA:
-        if f.name not in ("real", "fake", "theta", "signs"):
-            f.check(out[f.name], prefix)
+    for key, f in (("bias", SMALL_MODEL["bias"]), ("learn_bias", SMALL_MODEL["learn_bias"]),
+                   ("lr_d", TRAIN["lr_d"]), ("lr_g", TRAIN["lr_g"]), ("k", TRAIN["k"]),
+                   ("freeze_g", TRAIN["freeze_g"])):
+        out.setdefault(key, f.default)
+        f.check(out[key], EXERCISE_FIELDS[key].split(".")[0])
+    out.setdefault("loss", "minimax")
+    if out["loss"] not in EXERCISE_LOSSES:
+        raise SettingsError(f"train.loss: the exercise model's D ascends V = mean ln D(x_i) + mean ln(1 - "
+                            f"D(x~_i)), so G's loss is one of {', '.join(EXERCISE_LOSSES)} (got {out['loss']!r})")
     out["bias"] = float(out["bias"])
     out["lr_d"], out["lr_g"] = float(out["lr_d"]), float(out["lr_g"])
     return out

@@ -141,5 +141,5 @@ def test_an_exercise_run_prints_v_and_theta_per_step_and_explain_needs_an_exerci
     assert main(["run", "ring8", "--explain"]) == 2
     err = capsys.readouterr().err
     assert "--explain:" in err and len(err.strip().splitlines()) == 1
-    assert main(["run", "kcl-q3-one-step", "--set", "exercise.lr_d=7"]) == 2
-    assert capsys.readouterr().err.strip().endswith("exercise.lr_d: must be a number in [1e-06, 1] (got 7)")
+    assert main(["run", "kcl-q3-one-step", "--set", "train.lr_d=7"]) == 2
+    assert capsys.readouterr().err.strip().endswith("train.lr_d: must be a number in [1e-06, 1] (got 7)")

@@ -76,8 +76,8 @@ def _numeric_grad(f, x, h=1e-6):
 
 @pytest.mark.parametrize("loss", ["minimax", "ns", "logratio", "ml"])
 def test_gradients_match_finite_differences_for_every_loss_and_a_learnt_bias(loss):
-    table = {"real": [[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], "fake": [[2.0, 1.0, 0.0], [-1.0, 0.5, 1.0],
-                                                                     [0.0, 0.0, 3.0]],
+    table = {"points": [[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], "fake_points": [[2.0, 1.0, 0.0], [-1.0, 0.5, 1.0],
+                                                                            [0.0, 0.0, 3.0]],
              "theta": [0.3, -0.2, 0.4], "signs": [1, -1, 1], "bias": 0.5, "learn_bias": True, "loss": loss}
     ex = Exercise.from_table(table)
 
@@ -89,10 +89,10 @@ def test_gradients_match_finite_differences_for_every_loss_and_a_learnt_bias(los
     assert ex.grad_d().tolist() == pytest.approx(want, abs=1e-6)
 
     def g_loss(flat):
-        e = Exercise.from_table({**table, "fake": [flat[0:3], flat[3:6], flat[6:9]]})
+        e = Exercise.from_table({**table, "fake_points": [flat[0:3], flat[3:6], flat[6:9]]})
         return e.g_loss()
 
-    flat = [v for p in table["fake"] for v in p]
+    flat = [v for p in table["fake_points"] for v in p]
     assert ex.grad_g().ravel().tolist() == pytest.approx(_numeric_grad(g_loss, flat), abs=1e-6)
     before = ex.g_loss()
     ex.step_g()
@@ -113,7 +113,7 @@ def test_the_update_is_the_optimizer_registrys_sgd():
 
 
 def test_k_d_steps_then_g_and_a_frozen_g_leaves_the_fakes():
-    ex = Exercise.from_table({"k": 2, "generator": "fixed"})
+    ex = Exercise.from_table({"k": 2, "freeze_g": True})
     assert [ex.next_player() for _ in range(1)] == ["D"]
     reports = ex.iterate()
     assert [(r.player, r.index) for r in reports] == [("D", 1), ("D", 2), ("G", 1)]
@@ -125,31 +125,114 @@ def test_k_d_steps_then_g_and_a_frozen_g_leaves_the_fakes():
     assert moved.fake.tolist() != [list(p) for p in FAKE]
 
 
-@pytest.mark.parametrize("table,field", [
-    ("k = 0", "exercise.k"),
-    ("lr_d = 5.0", "exercise.lr_d"),
-    ("real = [[1, 2], [3]]", "exercise.real"),
-    ("fake = [[1, 2, 3]]", "exercise.fake"),
-    ("theta = [0.1]", "exercise.theta"),
-    ("signs = [1, 2]", "exercise.signs"),
-    ("loss = 'wgan'", "exercise.loss"),
-    ("optimizer = 'adam'", "exercise.optimizer"),
-    ("generator = 'mlp'", "exercise.generator"),
-    ("bias = true", "exercise.bias"),
-    ("colour = 1", "exercise.colour"),
+SHEET = """view = "exercise"
+[data]
+points = [[1, 2], [3, 4]]
+[model]
+generator = "points"
+fake_points = [[5, 6], [7, 8]]
+discriminator = "linear-logistic"
+theta = [0.1, 0.2]
+signs = [1, -1]
+bias = -2.0
+[train]
+loss = "minimax"
+optimizer = "sgd"
+lr_d = 0.02
+lr_g = 0.02
+"""
+
+
+def sheet_with(line: str, table: str, drop: str = "") -> str:
+    """The sheet's scenario with `line` added to its `table` (and the line starting with `drop` taken out)."""
+    lines = [x for x in SHEET.splitlines() if not (drop and x.startswith(drop))]
+    at = lines.index(f"[{table}]") + 1
+    return "\n".join(lines[:at] + ([line] if line else []) + lines[at:]) + "\n"
+
+
+def test_the_built_in_sheet_is_written_in_the_general_tables():
+    sc = S.load("kcl-q3-one-step")
+    assert sc.data.points == [[1, 2], [3, 4]] and sc.data.preset is None
+    assert sc.small_model["generator"] == "points" and sc.small_model["discriminator"] == "linear-logistic"
+    assert sc.train.optimizer == "sgd" and sc.train.lr_d == 0.02 and sc.train.loss == "minimax"
+    assert sc.exercise == S.loads(SHEET).exercise
+    assert sc.dim == 2 and sc.data.mixture().n_components == 2     # the app's data table shows the points
+
+
+@pytest.mark.parametrize("line,table,drop,field", [
+    ("k = 0", "train", "", "train.k"),
+    ("lr_d = 5.0", "train", "lr_d", "train.lr_d"),
+    ("", "data", "points", "data.points"),
+    ("points = [[1, 2], [3]]", "data", "points", "data.points"),
+    ("points = [[1, 2, 3], [4, 5, 6]]", "data", "points", "model.fake_points"),   # 2D fakes
+    ('preset = "ring8"', "data", "", "data.preset"),
+    ("means = [[0, 0]]", "data", "", "data.means"),
+    ("fake_points = [[1, 2, 3]]", "model", "fake_points", "model.fake_points"),
+    ("", "model", "fake_points", "model.fake_points"),
+    ("theta = [0.1]", "model", "theta", "model.theta"),
+    ("", "model", "theta", "model.theta"),
+    ("signs = [1, 2]", "model", "signs", "model.signs"),
+    ('generator = "mlp"', "model", "generator", "model.generator"),
+    ('generator = "network"', "model", "generator", "model.fake_points"),        # fakes need a G of points
+    ('discriminator = "network"', "model", "discriminator", "model.theta"),     # theta the linear D
+    ("bias = true", "model", "bias", "model.bias"),
+    ("g_layers = 3", "model", "", "model.g_layers"),
+    ("colour = 1", "model", "", "model.colour"),
+    ("loss = 'wgan'", "train", "loss", "train.loss"),
+    ("loss = 'ls'", "train", "loss", "train.loss"),
+    ("optimizer = 'adam'", "train", "optimizer", "train.optimizer"),
+    ("", "train", "optimizer", "train.optimizer"),          # the default, Adam, is named as the field to set
+    ("batch_size = 2", "train", "", "train.batch_size"),
+    ("gp = 1.0", "train", "", "train.gp"),
+    ("g_steps = 2", "train", "", "train.g_steps"),
 ])
-def test_a_bad_exercise_table_names_its_field_in_one_sentence(table, field):
+def test_a_bad_exercise_scenario_names_its_field_in_one_sentence(line, table, drop, field):
     with pytest.raises(S.ScenarioError) as e:
-        S.loads(f'view = "exercise"\n[exercise]\n{table}\n')
+        S.loads(sheet_with(line, table, drop))
     msg = str(e.value)
     assert msg.startswith(field + ":") and "\n" not in msg
 
 
-def test_an_exercise_table_needs_the_exercise_view_and_round_trips(tmp_path):
-    with pytest.raises(S.ScenarioError, match=r"^exercise: .*view = \"exercise\""):
-        S.loads("[exercise]\nk = 2\n")
-    sc = S.loads('view = "exercise"\n[exercise]\nk = 2\nreal = [[1], [2]]\nfake = [[3]]\ntheta = [0.5]\nsigns = [-1]\n')
-    assert sc.exercise["k"] == 2 and sc.exercise["bias"] == -2.0
+@pytest.mark.parametrize("text,field", [
+    ('[data]\npoints = [[1, 2]]\n', "data.points"),                                  # not view = "exercise"
+    ('[model]\ndiscriminator = "linear-logistic"\ntheta = [1, 2]\n', "model.discriminator"),
+    ('[model]\ngenerator = "points"\nfake_points = [[1, 2]]\n', "model.generator"),
+    ('[model]\ntheta = [1, 2]\n', "model.theta"),                                   # without the linear D
+    ('[model]\nfake_points = [[1, 2]]\n', "model.fake_points"),
+    ('view = "exercise"\n[exercise]\nk = 2\n', "exercise"),                         # the table of before
+])
+def test_the_exercise_models_fields_outside_an_exercise_scenario_are_refused_in_one_sentence(text, field):
+    with pytest.raises(S.ScenarioError) as e:
+        S.loads(text)
+    msg = str(e.value)
+    assert msg.startswith(field + ":") and "\n" not in msg
+    if field == "exercise":
+        assert "[data] points" in msg and "fake_points" in msg and "[train]" in msg
+
+
+def test_points_have_one_or_two_coordinates_as_every_data_set():
+    text = SHEET.replace("[[1, 2], [3, 4]]", "[[1, 2, 0], [3, 4, 0]]").replace("[[5, 6], [7, 8]]", "[[5, 6, 0]]")
+    text = text.replace("[0.1, 0.2]", "[0.1, 0.2, 0.3]").replace("[1, -1]", "[1, -1, 1]")
+    with pytest.raises(S.ScenarioError, match=r"^data\.points: each point needs 1 or 2 coordinates"):
+        S.loads(text)
+
+
+def test_a_network_scenario_reads_no_exercise_fields():
+    sc = S.load("ring8")
+    assert sc.small_model == {} and sc.exercise == {} and sc.data.points is None
+    assert "points" not in S.dumps(sc) and "discriminator" not in S.dumps(sc)
+
+
+def test_an_exercise_scenario_round_trips_and_takes_overrides(tmp_path):
+    text = sheet_with("k = 2", "train").replace("points = [[1, 2], [3, 4]]", "points = [[1], [2]]")
+    text = text.replace("fake_points = [[5, 6], [7, 8]]", "fake_points = [[3]]").replace(
+        "theta = [0.1, 0.2]", "theta = [0.5]").replace("signs = [1, -1]", "signs = [-1]")
+    sc = S.loads(text + "[model]\n" if False else text)
+    assert sc.exercise["k"] == 2 and sc.exercise["bias"] == -2.0 and sc.dim == 1
     S.save(sc, tmp_path / "e.toml")
     assert S.load(tmp_path / "e.toml") == sc
-    assert S.apply_overrides(sc, ["exercise.lr_d=0.1"]).exercise["lr_d"] == 0.1
+    assert S.apply_overrides(sc, ["train.lr_d=0.1"]).exercise["lr_d"] == 0.1
+    frozen = S.apply_overrides(sc, ["train.freeze_g=true"])
+    assert Exercise.from_scenario(frozen).step_g().frozen
+    # signs default to all 1
+    assert S.loads(sheet_with("", "model", "signs")).exercise["signs"] == [1.0, 1.0]

@@ -24,8 +24,9 @@ TRAIN_KEYS = ["loss", "k", "g_steps", "optimizer", "lr_d", "lr_g", "beta1", "bet
               "update", "label_smoothing", "instance_noise", "noise_anneal", "gp", "r1", "clip", "unroll",
               "consensus", "minibatch_std", "spectral_norm", "freeze_g", "bogus"]
 MODEL_KEYS = ["latent_dim", "prior", "g_layers", "g_width", "d_layers", "d_width", "activation", "conditional",
-              "g_batchnorm", "d_maxout", "pack", "init_std", "bogus"]
-DATA_KEYS = ["preset", "means", "stds", "covs", "weights", "bounds", "bogus"]
+              "g_batchnorm", "d_maxout", "pack", "init_std", "generator", "fake_points", "discriminator", "theta",
+              "signs", "bias", "learn_bias", "bogus"]
+DATA_KEYS = ["preset", "means", "stds", "covs", "weights", "bounds", "points", "bogus"]
 GAME_KEYS = ["game", "loss", "reg", "reg_weight", "methods", "lr", "gamma", "beta", "k", "steps", "start", "bogus"]
 
 
@@ -34,7 +35,7 @@ def table(keys):
 
 
 scenarios = st.fixed_dictionaries({}, optional={
-    "name": values, "seed": values, "steps": values, "view": st.one_of(values, st.sampled_from(["1d", "2d", "game"])),
+    "name": values, "seed": values, "steps": values, "view": st.one_of(values, st.sampled_from(["1d", "2d", "game", "exercise"])),
     "data": st.one_of(values, table(DATA_KEYS)), "model": st.one_of(values, table(MODEL_KEYS)),
     "train": st.one_of(values, table(TRAIN_KEYS)), "game": st.one_of(values, table(GAME_KEYS)),
     "panels": st.one_of(values, st.lists(table(TRAIN_KEYS + ["label"]), max_size=3)),
