@@ -467,35 +467,44 @@ def _steps(x: np.ndarray, at: float, rising: bool) -> np.ndarray:
     return (x > at).astype(np.float64) if rising else -(x < at).astype(np.float64)
 
 
-def loss_shape(loss_id: str, margin: float = 1.0, n: int = 401) -> LossShape:
+def default_span(loss_id: str, margin: float = 1.0) -> tuple[float, float]:
+    """The stretch of D's output `loss_shape` covers unless told: (0, 1) for a probability, the energy
+    from 0 to 2m (the margin in the middle), a raw score from -3 to 3 (the hinges' kinks at +-1 inside)."""
+    loss = get_loss(loss_id)
+    if loss.has_probability:
+        return 1e-3, 1 - 1e-3
+    return (0.0, 2.0 * margin) if loss.is_energy else (-3.0, 3.0)
+
+
+def loss_shape(loss_id: str, margin: float = 1.0, n: int = 401,
+               span: Optional[tuple[float, float]] = None) -> LossShape:
     """The costs of loss `loss_id` against D's output on a sample, in its own units (see `LossShape`).
 
     Probability-reading losses: G's cost against D(G(z)). Wasserstein critics: G's cost -v; the hinge
     loss adds D's costs max(0, 1 - v) on a real and max(0, 1 + v) on a fake. f-GAN: G's saddle cost
     -f*(g_f(v)), with v where T = f'(1) (D says p_data = p_g) marked. EBGAN: G's cost E (which is also
-    D's cost on a real) and D's cost on a fake max(m - E, 0), with the margin m marked.
+    D's cost on a real) and D's cost on a fake max(m - E, 0), with the margin m marked. `span`: the
+    stretch of the axis drawn (`default_span` unless given; the panel widens it to where the fakes are).
     """
     loss = get_loss(loss_id)
+    x = np.linspace(*(span or default_span(loss_id, margin)), n)
     if loss.has_probability:
-        x = np.linspace(1e-3, 1 - 1e-3, n)
         wrt = "D's logit f" if loss.output == "sigmoid" else "LSGAN's score"
         return LossShape(loss_id, x, "D(G(z))", wrt,
                          (ShapeCurve("G's cost", loss.g_of_d(x), loss.g_slope_of_d(x), True),))
     if loss.is_energy:
-        x = np.linspace(0.0, 2.0 * margin, n)
-        return LossShape(loss_id, x, "energy E of a sample  (D's output, \u2265 0)", "the energy E", (
+        return LossShape(loss_id, x, "energy E  (D's output, \u2265 0)", "the energy E", (
             ShapeCurve("G's cost E(G(z)) = D's cost on a real E(x)", loss.g_np(x), loss.g_slope(x), True),
             ShapeCurve("D's cost on a fake max(m \u2212 E, 0)", np.maximum(margin - x, 0.0),
                        _steps(x, margin, rising=False)),
         ), ((margin, f"margin m = {margin:g}"),))
-    x = np.linspace(-3.0, 3.0, n)
     g = ShapeCurve("G's cost", loss.g_np(x), loss.g_slope(x), True)
     if loss.is_f_gan:
         v0, _, _ = loss.accuracy_rule()
-        return LossShape(loss_id, x, f"D's raw output v  (T = g_f(v) = {loss.activation_text})", "v",
+        return LossShape(loss_id, x, "D's raw output v  (T = g_f(v))", "v",
                          (replace(g, label="G's cost \u2212f*(T(v))"),), ((v0, "T = f\u2032(1): p_data = p_g"),))
     curves = (replace(g, label="G's cost \u2212v"),)
     if loss.d_star is not None:     # the hinge loss: D's two hinges
         curves += (ShapeCurve("D's cost on a real max(0, 1 \u2212 v)", np.maximum(0.0, 1.0 - x), _steps(x, 1.0, False)),
                    ShapeCurve("D's cost on a fake max(0, 1 + v)", np.maximum(0.0, 1.0 + x), _steps(x, -1.0, True)))
-    return LossShape(loss_id, x, "critic score v = D(G(z))  (no probability)", "the score v", curves)
+    return LossShape(loss_id, x, "critic score v  (no probability)", "the score v", curves)

@@ -18,7 +18,6 @@ from tests.ui.synth import synthetic_snapshot
 
 PROB_LOSSES = [lid for lid, l in LOSSES.items() if l.has_probability]
 CRITIC_LOSSES = [lid for lid, l in LOSSES.items() if l.is_critic]
-NO_PROBABILITY = [lid for lid, l in LOSSES.items() if not l.has_probability]
 
 
 def _with_history(snap, key, member, values):
@@ -66,7 +65,7 @@ def test_set_loss_highlights_exactly_that_curve(docked, loss_id):
     assert widths[loss_id] > max(others)
     assert panel.curves[loss_id].opts["pen"].color().alpha() == 255
     assert all(item.opts["pen"].color().alpha() < 255 for lid, item in panel.curves.items() if lid != loss_id)
-    assert not panel.note.isVisible()
+    assert panel.shape is None and not any(c.isVisible() for c in panel.own_curves)
 
 
 @pytest.mark.parametrize("loss_id", ["minimax", "ns", "ml", "lsgan"])
@@ -88,27 +87,6 @@ def test_markers_sit_on_the_selected_curve_at_the_fakes_d(docked, loss_id):
     panel.index = 0
     x, _ = panel.markers.getData()
     np.testing.assert_allclose(x, snap.fake_d[0])
-
-
-@pytest.mark.parametrize("loss_id", NO_PROBABILITY)
-def test_critic_loss_shows_the_note_and_no_markers(docked, loss_id):
-    panel = docked(LossShapePanel())
-    panel.set_loss("ns")
-    panel.set_snapshot(synthetic_snapshot())
-    assert len(panel.markers.getData()[0]) > 0
-
-    panel.set_loss(loss_id)
-    panel.set_snapshot(_critic_snapshot())
-    assert len(panel.markers.getData()[0]) == 0
-    assert not panel.hist.isVisible()
-    assert panel.note.isVisible()
-    # The note names what the loss's critic outputs: an f-GAN's T = g_f(v), a WGAN/hinge score.
-    loss = LOSSES[loss_id]
-    want = ("f-GAN critics output T" if loss.is_f_gan else "outputs an energy" if loss.is_energy
-            else "score, not a probability")
-    assert want in panel.note.toPlainText()
-    widths = {item.opts["pen"].widthF() for item in panel.curves.values()}
-    assert len(widths) == 1, "a critic loss highlights no curve"
 
 
 def test_critic_scores_are_not_drawn_on_a_probability_curve(docked):
