@@ -21,6 +21,7 @@ from ganviz.ui import plotting as P
 from ganviz.ui.compare_common import N_TRAIL, REV_KL_TIP, TRAIL_LENGTH, caption_text, panel_colour
 from ganviz.ui.compare_editor import PanelEditor
 from ganviz.ui.compare_widgets import _Banner, _ElidedButton, _ElidedLabel, _FitLabel, text_colour
+from ganviz.ui.energy import energy_as_heat, energy_margin
 from ganviz.ui.trails import Trails
 
 if TYPE_CHECKING:
@@ -200,7 +201,11 @@ class ComparePanel(QtWidgets.QFrame):
             P.move_points(self.fake, fake)
             self.trails.push(fake[:N_TRAIL], snap.step)
             if self.heat.isVisible():
-                self._draw_heat(np.asarray(snap.d_grid[i]), bool(snap.d_is_prob[i]))
+                m = energy_margin(snap, i)
+                if m is None:
+                    self._draw_heat(np.asarray(snap.d_grid[i]), bool(snap.d_is_prob[i]))
+                else:   # EBGAN: energy 0 (data) in the real colour, m (fakes) in the fake colour
+                    self._draw_heat(energy_as_heat(snap.d_grid[i], m), True)
         else:
             p_g = np.nan_to_num(np.asarray(snap.p_g[i], np.float64))
             self.p_g.setData(snap.grid_x, p_g)
@@ -221,16 +226,24 @@ class ComparePanel(QtWidgets.QFrame):
             self.caption.setText(caption_text(modes, k, hq, rkl, diverged, short))
 
     def _draw_d(self, snap: Snapshot, i: int) -> None:
-        """D and D* of a 1D panel, scaled so that 1 is the top of the plot; a critic (no probability) is not drawn."""
+        """D and D* of a 1D panel, scaled so that 1 is the top of the plot (an EBGAN energy: m at the top);
+        a critic (no probability, no scale) is not drawn."""
         top = self._y_range.hi
         prob = bool(np.asarray(snap.d_is_prob)[i])
-        d = np.asarray(snap.d_grid[i], np.float64) if prob else None
-        ds = None if snap.d_star is None or not prob else np.asarray(snap.d_star[i], np.float64)
+        m = energy_margin(snap, i)
+        scale = 1.0 if m is None else 1.0 / m
+        shown = prob or m is not None
+        d = np.asarray(snap.d_grid[i], np.float64) * scale if shown else None
+        ds = None if snap.d_star is None or not shown else np.asarray(snap.d_star[i], np.float64) * scale
         for item, y in ((self.d, d), (self.d_star, ds)):
             if y is None or y.shape != np.shape(snap.grid_x):
                 item.setData([], [])
             else:
                 item.setData(snap.grid_x, np.clip(np.nan_to_num(y, nan=0.5), 0.0, 1.0) * top)
+        if m is not None:
+            self.d_key.set_text(f"energy – –   E* ···  (top = m = {m:g})" if ds is not None
+                                else f"energy – –  (top = m = {m:g})")
+            return
         self.d_key.set_text(("D – –   D* ···  (top = 1)" if ds is not None else
                              "D – –  (top = 1)") if d is not None else "")
 

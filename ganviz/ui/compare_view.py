@@ -116,7 +116,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self.heat_check = QtWidgets.QCheckBox("D heatmap")
         self.heat_check.setObjectName("compareHeatmapCheck")
         self.heat_check.setToolTip("Colour each panel by its discriminator D(x) (0 = fake, 1 = real; "
-                                   "critics: < 0 fake, > 0 real)")
+                                   "critics: < 0 fake, > 0 real; an EBGAN energy: 0 real, the margin m fake)")
         self.heat_check.toggled.connect(self._heat_toggled)
         self.error_label = QtWidgets.QLabel("")
         self.error_label.setObjectName("compareError")

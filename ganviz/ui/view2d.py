@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ganviz.engine.snapshot import Snapshot
 from ganviz.ui import plotting as P
 from ganviz.ui.base import SnapshotView
+from ganviz.ui.energy import energy_as_heat, energy_heat_label, energy_margin, energy_ticks
 from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
@@ -62,6 +63,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._heat_prob: Optional[str] = None   # the heatmap's scale: "prob", "critic" or "gap"
         self._level_range = P.StableRange(pad=0.05, shrink_below=0.4)
         self._cbar_label = ""
+        self._cbar_ticks: Optional[list] = None
 
         self.canvas = pg.GraphicsLayoutWidget(self)
         self.canvas.setObjectName("view2dCanvas")
@@ -224,11 +226,16 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             img = np.asarray(snap.d_star[i] if shown == "d_star" else snap.d_grid[i])
         name = {"d": "D(x)", "d_star": "D*(x)", "d_gap": "D(x) \u2212 D*(x)"}[shown]
         prob = bool(snap.d_is_prob[i]) and shown != "d_gap"
+        m = None if shown == "d_gap" else energy_margin(snap, i)
+        if m is not None:       # EBGAN: energy 0 (data) in the real colour, m (fakes) in the fake colour
+            img, prob = energy_as_heat(img, m), True
         mode = "gap" if shown == "d_gap" else "prob" if prob else "critic"
         if mode != self._heat_prob:
             self._level_range.reset()
         self._heat_prob = mode
-        if prob:
+        if prob and m is not None:
+            self._set_levels((0.0, 1.0), energy_heat_label(name, m), prob=True, ticks=energy_ticks(m))
+        elif prob:
             self._set_levels((0.0, 1.0), f"{name}   0 = fake, 1 = real", prob=True)
         else:
             finite = np.abs(img[np.isfinite(img)])
@@ -245,12 +252,13 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             x0, x1, y0, y1 = self._extent
             heat.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
 
-    def _set_levels(self, levels: tuple[float, float], label: str, prob: bool) -> None:
-        if levels != self._levels:
-            self._levels = levels
+    def _set_levels(self, levels: tuple[float, float], label: str, prob: bool, ticks: Optional[list] = None) -> None:
+        ticks = ticks or ([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]] if prob else None)
+        if levels != self._levels or ticks != self._cbar_ticks:
+            self._levels, self._cbar_ticks = levels, ticks
             self.colorbar.setLevels(levels)
             self.item["heatmap"].setLevels(levels)
-            self.colorbar.axis.setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]] if prob else None)
+            self.colorbar.axis.setTicks(ticks)
         if label != self._cbar_label:
             self._cbar_label = label
             self.colorbar.getAxis("left").setLabel(label)
