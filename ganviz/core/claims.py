@@ -15,7 +15,7 @@ from ganviz.core.metric_info import METRICS, SLOW
 OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "<": operator.lt, ">=": operator.ge,
                                                   ">": operator.gt}
 AT = ("end", "start", "every", "mean", "max", "min")
-DERIVED = ("mode_hops", "d_center", "d_max", "batch_coupling", "v_gap")
+DERIVED = ("mode_hops", "d_center", "d_max", "batch_coupling", "v_gap", "kl_gap")
 GAME_METRICS = ("distance", "distance_ratio")
 CLAIM_KEYS = ("text", "metric", "panel", "method", "at", "after", "op", "value", "than", "factor")
 

@@ -20,7 +20,9 @@ changes), `d_center` (the largest |D - 1/2| over p_data's central 95 %, 1D only)
 redrawn, relative to the data's spread: batch norm couples a batch, virtual batch norm does not), `v_gap`
 (1D, a linear G of a Gaussian z, so that p_g is exactly a Gaussian: V(D, G) = E_data[ln D] + E_g[ln(1 - D)]
 of the trained D minus its value at D*, -ln 4 + 2 JSD(p_data || p_g), both by quadrature; never above 0,
-since D* maximises V, and 0 when D = D*: Goodfellow et al. 2014, Thm 1). A game
+since D* maximises V, and 0 when D = D*: Goodfellow et al. 2014, Thm 1), `kl_gap` (the same setting: G's
+log-ratio loss E_g[-ln(D / (1 - D))] at the trained D minus KL(p_g || p_data), both by quadrature; 0 at D*,
+where D's logit is ln(p_data / p_g): the ETH Machine Perception sheet, exercise 2.3). A game
 scenario's claims read `distance` (to the equilibrium) or `distance_ratio` (final over
 initial) of a method: `method = "sim_gda"`.
 
@@ -121,7 +123,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
     slow = needs_slow(sc.claims)
     want = {c.metric for c in sc.claims}
     steps_at = np.unique(np.linspace(0, sc.steps, evaluations + 1).round().astype(int))
-    steps, rows, counts, on_data, coupling, v_gaps = [], [], [], [], [], []
+    steps, rows, counts, on_data, coupling = [], [], [], [], []
+    exact = {name: [] for name in EXACT_GAPS if name in want}
     for target in steps_at:
         try:
             if target > trainer.step_count:
@@ -136,8 +139,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
             on_data.append(_d_on_data(ev))
         if "batch_coupling" in want:
             coupling.append(batch_coupling(trainer, seed))
-        if "v_gap" in want:
-            v_gaps.append(v_gap(trainer, ev))
+        for name, values in exact.items():
+            values.append(EXACT_GAPS[name](trainer, ev))
         if on_progress:
             on_progress(trainer.step_count)
     series = {k: np.stack([r[k] for r in rows], axis=1) for k in rows[0]}
@@ -147,8 +150,8 @@ def check_gan(scenario, seed: int, evaluations: Optional[int] = None,
         series["mode_hops"] = hops.astype(np.float64)
     if coupling:
         series["batch_coupling"] = np.stack(coupling, axis=1)     # (M, T)
-    if v_gaps:
-        series["v_gap"] = np.stack(v_gaps, axis=1)                # (M, T)
+    for name, values in exact.items():
+        series[name] = np.stack(values, axis=1)                   # (M, T)
     if on_data:
         probs = np.stack(on_data, axis=1)                    # (M, T, points)
         series["d_center"] = np.abs(probs - 0.5).max(axis=2)
@@ -198,19 +201,20 @@ def gaussian_g(trainer) -> tuple[np.ndarray, np.ndarray]:
 
     m = trainer.model
     if trainer.dim != 1 or m.latent_dim != 1 or m.prior != "gaussian" or m.conditional:
-        raise ClaimError("v_gap needs a 1D GAN with a 1D Gaussian z (model.latent_dim = 1, prior = \"gaussian\")")
+        raise ClaimError("v_gap and kl_gap need a 1D GAN with a 1D Gaussian z (model.latent_dim = 1, prior = \"gaussian\")")
     with torch.no_grad():
         z = torch.tensor([[-1.0], [0.0], [1.0]], dtype=torch.float32, device=trainer.device)
         g = trainer.generate(z)[..., 0].double().cpu().numpy()           # (M, 3)
     lo, mid, hi = g[:, 0], g[:, 1], g[:, 2]
     if not np.allclose(hi - mid, mid - lo, rtol=1e-4, atol=1e-5):
-        raise ClaimError("v_gap needs a linear G (model.g_layers = 0), whose p_g is exactly a Gaussian")
+        raise ClaimError("v_gap and kl_gap need a linear G (model.g_layers = 0), whose p_g is exactly a Gaussian")
     return mid, np.abs(hi - mid)
 
 
-def v_gap(trainer, ev) -> np.ndarray:
-    """Per GAN: V(D, G) of its D minus V(D*, G) = -ln 4 + 2 JSD(p_data || p_g), both by quadrature on a fine grid
-    with p_data and p_g exact (a linear G of a Gaussian z: `gaussian_g`)."""
+def _exact_densities(trainer, ev):
+    """The quadrature both gaps use: a fine grid xs (spacing dx) over p_data's and p_g's mass, p_data's exact
+    density p on it, per GAN p_g's exact density q (a linear G of a Gaussian z: `gaussian_g`) and D's logit u.
+    Yields (dx, p, q, u) per GAN."""
     mean, std = gaussian_g(trainer)
     mix = ev._class_mixture()
     lo = min(float(mix.bounds(10.0)[0][0]), float((mean - 10 * std).min()))
@@ -219,17 +223,41 @@ def v_gap(trainer, ev) -> np.ndarray:
     dx = xs[1] - xs[0]
     p = mix.density(xs[:, None])
     logits = ev._d_on(xs[:, None], ev._cond(len(xs))).astype(np.float64)     # (M, n)
-    out = []
     for i in range(len(mean)):
         q = np.exp(-0.5 * ((xs - mean[i]) / std[i]) ** 2) / (std[i] * math.sqrt(2 * math.pi))
-        u = logits[i]
+        yield dx, p, q, logits[i]
+
+
+def _sum_plogr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ln(a / b) pointwise, 0 where a is 0 (the integrand of KL(a || b))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, a * np.log(a / b), 0.0)
+
+
+def v_gap(trainer, ev) -> np.ndarray:
+    """Per GAN: V(D, G) of its D minus V(D*, G) = -ln 4 + 2 JSD(p_data || p_g), both by quadrature on a fine grid
+    with p_data and p_g exact (`_exact_densities`)."""
+    out = []
+    for dx, p, q, u in _exact_densities(trainer, ev):
         v = np.sum(p * -np.logaddexp(0.0, -u) + q * -np.logaddexp(0.0, u)) * dx
         mid = 0.5 * (p + q)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            js = 0.5 * np.sum(np.where(p > 0, p * np.log(p / mid), 0.0)
-                              + np.where(q > 0, q * np.log(q / mid), 0.0)) * dx
+        js = 0.5 * np.sum(_sum_plogr(p, mid) + _sum_plogr(q, mid)) * dx
         out.append(v - (-math.log(4.0) + 2.0 * js))
     return np.array(out)
+
+
+def kl_gap(trainer, ev) -> np.ndarray:
+    """Per GAN: G's log-ratio loss at its D, E_g[-ln(D / (1 - D))] = E_g[-u], minus KL(p_g || p_data), both by
+    quadrature with p_data and p_g exact (`_exact_densities`). At D*, u = ln(p_data / p_g), so the loss is
+    E_g[ln(p_g / p_data)] = KL(p_g || p_data) and the gap 0 (the ETH sheet's exercise 2.3; Huszar 2016)."""
+    out = []
+    for dx, p, q, u in _exact_densities(trainer, ev):
+        out.append(np.sum(q * -u) * dx - np.sum(_sum_plogr(q, p)) * dx)
+    return np.array(out)
+
+
+# The derived metrics read off D against an exact Gaussian p_g, by quadrature.
+EXACT_GAPS: dict[str, Callable] = {"v_gap": v_gap, "kl_gap": kl_gap}
 
 
 def _d_on_data(ev) -> np.ndarray:

@@ -136,7 +136,8 @@ value = 0.0
                                   "k1-vs-k5", "label-smoothing-dstar", "instance-noise-disjoint",
                                   "minibatch-features-ring8", "consensus-ring8",
                                   "compare-losses-ring8", "fgan-kl-vs-reverse-kl",
-                                  "batchnorm-couples-the-batch", "virtual-batchnorm"])
+                                  "batchnorm-couples-the-batch", "virtual-batchnorm", "eth-logratio-kl",
+                                  "eth-logratio-gradients"])
 def test_the_gan_lessons_hold(name):
     results = check(S.load(name), seeds=5)
     assert holds(results), [(r.seed, [(v.claim.text, v.measured) for v in r.verdicts]) for r in results]
