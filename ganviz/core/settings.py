@@ -445,6 +445,10 @@ class TrainSettings:
         return cls(**{**changes, **overrides})
 
 
+# G's normalisation: at most one of these model fields is on (validate_model); the controls offer them,
+# and none, as one menu.
+G_NORM_FIELDS = ("g_batchnorm", "g_vbn")
+
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainSettings))
 MODEL_FIELDS = tuple(f.name for f in fields(ModelSettings))
 
@@ -612,3 +616,15 @@ def with_changes(s: TrainSettings, prefix: str = "train", **changes) -> TrainSet
 def model_with_changes(m: ModelSettings, prefix: str = "model", **changes) -> ModelSettings:
     """`m` with `changes`, validated as `with_changes` validates training settings."""
     return _changed(m, MODEL, validate_model, prefix, changes)
+
+
+def check_model_train(model: ModelSettings, s: TrainSettings, where: str = "train") -> None:
+    """The rules that tie one GAN's training settings to the networks' layout (SettingsError naming the
+    field): minibatch discrimination needs D's tensor T, and an autoencoder D's energy is read by the
+    ebgan loss only."""
+    if s.minibatch_disc and not model.md_kernels:
+        raise SettingsError(f"{where}.minibatch_disc: D has no minibatch-discrimination tensor T; set "
+                            "model.md_kernels > 0")
+    if model.d_kind == "autoencoder" and not get_loss(s.loss).is_energy:
+        raise SettingsError(f"{where}.loss: an autoencoder D outputs an energy, which only the ebgan loss "
+                            f"reads (got {s.loss!r}); set loss = \"ebgan\" or model.d_kind = \"mlp\"")

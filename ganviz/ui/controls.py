@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from ganviz.core.losses import LOSSES
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.settings import (K_HELP, MODEL, MODEL_SCHEMA, RUN, TRAIN, TRAIN_SCHEMA, ModelSettings, SettingsError,
-                                  TrainSettings, switch_loss, validate_model, validate_train)
+from ganviz.core.settings import (G_NORM_FIELDS, K_HELP, MODEL, MODEL_SCHEMA, RUN, TRAIN, TRAIN_SCHEMA, ModelSettings,
+                                  SettingsError, TrainSettings, check_model_train, switch_loss, validate_model,
+                                  validate_train)
 from ganviz.ui import control_widgets as W
 from ganviz.ui import plotting as P
 from ganviz.ui.base import Styled
@@ -53,7 +54,11 @@ TIPS = {
     "view_class": "Which class the views show for a conditional G (does not restart training)",
     "seed": "Seed of the one random generator of the run; takes effect on Reset",
     "speed": "Training steps per second: slow motion to watch single steps, up to max",
+    "g_norm": "Normalisation of G's hidden layers (one at most):\n" + "\n".join(
+        f"{MODEL[f].label}: {MODEL[f].help}" for f in G_NORM_FIELDS),
 }
+# The G normalisation menu's entry for none of G_NORM_FIELDS.
+G_NORM_NONE = "none"
 NOTE_MODEL = "Changing these restarts training with new networks."
 NOTE_SEED = "The seed takes effect on Reset."
 
@@ -314,6 +319,20 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         self.activation_combo = W.combo("activationCombo", [(c.name, c.id, c.help) for c in MODEL["activation"].choices])
         self._bind_model("activation", self.activation_combo)
         self._row(form, "Activation", self.activation_combo, TIPS["activation"])
+        # Batch norm and virtual batch norm are two fields of the schema that exclude each other: one menu.
+        self.g_norm_combo = W.combo("gNormCombo", [(G_NORM_NONE, G_NORM_NONE, "No normalisation of G's hidden layers")]
+                                    + [(MODEL[f].label.removeprefix("G "), f, MODEL[f].help) for f in G_NORM_FIELDS])
+        self.g_norm_combo.currentIndexChanged.connect(lambda *_: self._user_g_norm())
+        self.field_widgets["model.g_norm"] = self.g_norm_combo
+        self._row(form, "G normalisation", self.g_norm_combo, TIPS["g_norm"])
+        self.d_kind_combo = W.combo("dKindCombo", [(c.name, c.id, c.help) for c in MODEL["d_kind"].choices])
+        self._bind_model("d_kind", self.d_kind_combo)
+        self._row(form, MODEL["d_kind"].label, self.d_kind_combo, TIPS["d_kind"])
+        for field, name in (("d_code", "dCodeSpin"), ("md_kernels", "mdKernelsSpin")):
+            spin = W.schema_spin(name, MODEL[field])
+            self._bind_model(field, spin)
+            self._row(form, MODEL[field].label, spin, TIPS[field])
+            setattr(self, f"{field}_spin", spin)
         self.conditional_check = W.check("conditionalCheck", "Conditional")
         self.conditional_check.setToolTip(TIPS["conditional"])
         self._bind_model("conditional", self.conditional_check)
@@ -346,7 +365,9 @@ class ControlPanel(W.Quiet, Styled, QWidget):
             self._model = model
             for name, (_, put) in self._model_io.items():
                 put(getattr(model, name))
-            self.class_spin.setEnabled(model.conditional)
+            on = [f for f in G_NORM_FIELDS if getattr(model, f)]
+            self.g_norm_combo.setCurrentIndex(self.g_norm_combo.findData(on[0] if on else G_NORM_NONE))
+            self._enable_model_fields()
 
     def _data_rows_changed(self, k: int) -> None:
         """A conditional G shows one of the data's k classes."""
@@ -389,6 +410,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         settings = replace(self._train, **changes)
         try:
             validate_train(settings)
+            check_model_train(self._model, settings)
         except SettingsError as e:
             self.set_error(str(e))
             return
@@ -404,17 +426,32 @@ class ControlPanel(W.Quiet, Styled, QWidget):
     def _user_model(self, field: str) -> None:
         if self._filling:
             return
-        value = self._model_io[field][0]()
-        model = replace(self._model, **{field: value})
+        self._apply_model({field: self._model_io[field][0]()})
+
+    def _user_g_norm(self) -> None:
+        if self._filling:
+            return
+        choice = self.g_norm_combo.currentData()
+        self._apply_model({f: f == choice for f in G_NORM_FIELDS})
+
+    def _apply_model(self, changes: dict) -> None:
+        model = replace(self._model, **changes)
         try:
             validate_model(model)
+            check_model_train(model, self._train)
         except SettingsError as e:
             self.set_error(str(e))
             return
         self._model = model
-        self.class_spin.setEnabled(model.conditional)
+        self._enable_model_fields()
         self.set_error("")
-        self.modelChanged.emit({field: value})
+        self.modelChanged.emit(changes)
+
+    def _enable_model_fields(self) -> None:
+        model = self._model
+        self.class_spin.setEnabled(model.conditional)
+        # An MLP D has no bottleneck.
+        self.d_code_spin.setEnabled(model.d_kind == "autoencoder")
 
     def _user_class(self, value: int) -> None:
         if not self._filling:
