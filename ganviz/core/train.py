@@ -46,8 +46,8 @@ from ganviz.core.losses import get_loss
 from ganviz.core.nets import BatchedMLP, Layout
 from ganviz.core.optim import FlatOptimizer
 from ganviz.core.sampling import torch_sampler
-from ganviz.core.settings import (SHARED_FIELDS, ModelSettings, SettingsError, TrainSettings, validate_model,
-                                  validate_train)
+from ganviz.core.settings import (SHARED_FIELDS, ModelSettings, SettingsError, TrainSettings, check_model_train,
+                                  validate_model, validate_train)
 
 Tensor = torch.Tensor
 
@@ -248,12 +248,7 @@ class Trainer:
             raise SettingsError("train.batch_size: batch norm in G needs at least 2 samples per batch (got 1)")
         for i, s in enumerate(settings):
             where = "train" if self.m == 1 else f"panels[{i % self.per_run}]"
-            if s.minibatch_disc and not self.model.md_kernels:
-                raise SettingsError(f"{where}.minibatch_disc: D has no minibatch-discrimination tensor T; set "
-                                    "model.md_kernels > 0")
-            if self.model.d_kind == "autoencoder" and not get_loss(s.loss).is_energy:
-                raise SettingsError(f"{where}.loss: an autoencoder D outputs an energy, which only the ebgan loss "
-                                    f"reads (got {s.loss!r}); set loss = \"ebgan\" or model.d_kind = \"mlp\"")
+            check_model_train(self.model, s, where)
         if self.opt_d is None or self.opt_d.kind.id != first.optimizer:
             self.opt_d = FlatOptimizer(first.optimizer, self.D.flat)
             self.opt_g = FlatOptimizer(first.optimizer, self.G.flat)
