@@ -48,6 +48,7 @@ from ganviz.core.optim import FlatOptimizer
 from ganviz.core.sampling import torch_sampler
 from ganviz.core.settings import (SHARED_FIELDS, ModelSettings, SettingsError, TrainSettings, check_model_train,
                                   validate_model, validate_train)
+from ganviz.core.step_summary import param_blocks, player_summary
 
 Tensor = torch.Tensor
 
@@ -99,6 +100,12 @@ class StepStats:
 
     def record_g(self, loss: Tensor, grad: Tensor) -> None:
         self._g_loss, self._gg = loss.detach(), grad
+
+    # The step inspector's per-GAN record of the last D and G step (Trainer.inspect): a dict of (M, ...)
+    # tensors and a list of where each GAN's step sat, replaced (never changed in place), so that a
+    # rolled-back step's copy of the stats keeps the summary of the last completed step.
+    summary_d: Optional[tuple] = None
+    summary_g: Optional[tuple] = None
 
     d_loss = property(lambda self: self._d_loss)
     g_loss = property(lambda self: self._g_loss)
@@ -210,6 +217,11 @@ class Trainer:
         self.opt_g: Optional[FlatOptimizer] = None
         # Called between the pieces of a step (see step_interruptible); None: not interruptible.
         self.yield_point: Optional[Callable[[], None]] = None
+        # Keep the step inspector's summary of each D and G step (`step_summary`): a copy of the weights
+        # before each update and a few norms per parameter block. Off unless someone looks.
+        self.inspect = False
+        self._g_read: Optional[Tensor] = None    # D's raw outputs on the fakes G's last loss read (M, N)
+        self._begin_steps(False)
         self.apply_settings(settings)
 
     VBN_REF = 256   # samples in virtual batch norm's reference batch
@@ -655,6 +667,7 @@ class Trainer:
 
     def _apply_d(self, g: Tensor, loss: Tensor, r: Tensor, f: Tensor, active: Optional[Tensor]) -> None:
         mask = self._finite_mask(loss, g, active)
+        before = self.D.flat.detach().clone() if self.inspect else None
         self.opt_d.step(g, self._hyper_d, mask, exact=active is not None)
         if self._clip is not None:
             with torch.no_grad():
@@ -662,9 +675,98 @@ class Trainer:
                 p.copy_(torch.where(self._clip_on & mask, torch.clamp(p, -self._clip, self._clip), p))
         self.d_step_count += 1
         self.stats.record_d(loss, g, r, f)
+        if before is not None:
+            self._record_summary("D", before, g, loss, r, f, active)
         if self._mbstd is not None:
             with torch.no_grad():
                 self._mbstd_real = self._mbstd_feature_real(r.shape[1])
+
+    # -- the step inspector -------------------------------------------------------
+    def _blocks(self, player: str) -> list[tuple[str, int, int]]:
+        net = self.D if player == "D" else self.G
+        if getattr(net, "_summary_blocks", None) is None:
+            net._summary_blocks = param_blocks(net.layout, player)
+        return net._summary_blocks
+
+    def _block_matrix(self, player: str) -> Tensor:
+        """(P, L) 0/1: which parameter block each weight of the flat layout belongs to. One product with it
+        sums the squares of every block at once (a slice and a norm per block cost ten times more)."""
+        net = self.D if player == "D" else self.G
+        if getattr(net, "_summary_matrix", None) is None:
+            blocks = self._blocks(player)
+            mat = torch.zeros(net.flat.shape[1], len(blocks), device=self.device)
+            for j, (_, a, b) in enumerate(blocks):
+                mat[a:b, j] = 1.0
+            net._summary_matrix = mat
+        return net._summary_matrix
+
+    @torch.no_grad()
+    def _record_summary(self, player: str, before: Tensor, g: Tensor, loss: Tensor, r: Optional[Tensor],
+                        f: Optional[Tensor], active: Optional[Tensor]) -> None:
+        """Keep this step's summary (see `step_summary`) for the GANs that took it (`active`); the others keep
+        their last one."""
+        net = self.D if player == "D" else self.G
+        m = self.m
+        # ||∇θ||, ||Δθ|| and ||θ|| (before the step) of every block of every GAN: one product
+        parts = torch.cat([g.detach(), net.flat.detach() - before, before]).square_()
+        grad, update, norm = (parts @ self._block_matrix(player)).sqrt_().split(m)
+        taken = [True] * m if active is None else active.view(-1).tolist()
+        counts = self._taken[player]
+        for i, on in enumerate(taken):
+            counts[i] += on
+        rec = {"grad": grad, "update": update, "norm": norm, "loss": loss.detach().view(-1)}
+        if f is not None:
+            rec["fake"] = f.detach()
+        if player == "D":
+            rec["real"] = r.detach()
+            rec["g_loss"] = self._per_gan("g_loss", f).view(-1)
+            # D's objective on the batch without its penalties (the loss is that when there are none)
+            rec["objective"] = (rec["loss"] if self._gp_rows is None and self._r1_rows is None else
+                                self._per_gan("d_loss", r, f, self._smooth, self._margin).view(-1))
+        # Where each GAN's step sat (None: it took none yet), as Python numbers: no tensor per number.
+        where = (self.step_count, self.d_step_count, self._in_iteration)
+        rows = [(*where, counts[i]) if on else None for i, on in enumerate(taken)]
+        old = self.stats.summary_d if player == "D" else self.stats.summary_g
+        if active is not None and old is not None and old[0].keys() == rec.keys() and all(
+                old[0][k].shape == v.shape for k, v in rec.items()):
+            # The GANs that did not take this step keep their last one.
+            keep = active.view(-1)
+            rec = {k: torch.where(keep.view(-1, *([1] * (v.dim() - 1))), v, old[0][k]) for k, v in rec.items()}
+            rows = [mine if on else theirs for mine, theirs, on in zip(rows, old[1], taken)]
+        if player == "D":
+            self.stats.summary_d = (rec, rows)
+        else:
+            self.stats.summary_g = (rec, rows)
+
+    def step_summary(self) -> tuple:
+        """The step inspector's summary of each GAN's last D step and last G step, for the steps taken while
+        `inspect` was on: per GAN {"D": summary or None, "G": summary or None}, each a plain dict
+        (`ganviz.core.step_summary.player_summary`): D's outputs on the batch in display units, V(D, G) or
+        the loss's own D objective, each player's loss, and per parameter block the gradient norm, the
+        update ||Δθ|| made and ||Δθ|| / ||θ||. In lockstep, GAN r * M0 + i is GAN i of run r."""
+        recs = {}
+        for player, kept in (("D", self.stats.summary_d), ("G", self.stats.summary_g)):
+            recs[player] = None if kept is None else ({k: v.detach().cpu().numpy() for k, v in kept[0].items()},
+                                                      kept[1])
+        out = []
+        for i, s in enumerate(self.settings):
+            per = {}
+            for player, kept in recs.items():
+                if kept is None or kept[1][i] is None:
+                    per[player] = None
+                    continue
+                rec, (step, d_steps, in_iteration, index) = kept[0], kept[1][i]
+                penalised = bool(s.gp or s.r1)
+                per[player] = player_summary(
+                    player, s.loss, step, d_steps, index if in_iteration else 0, s.k if player == "D" else s.g_steps,
+                    [n for n, _, _ in self._blocks(player)], rec["grad"][i], rec["update"][i], rec["norm"][i],
+                    float(rec["loss"][i]), rec["fake"][i] if "fake" in rec else np.zeros(0),
+                    raw_real=rec["real"][i] if "real" in rec else None,
+                    other_loss=float(rec["g_loss"][i]) if "g_loss" in rec else None,
+                    d_objective_loss=float(rec["objective"][i]) if "objective" in rec else None,
+                    penalised=penalised)
+            out.append(per)
+        return tuple(out)
 
     def _mbstd_feature_real(self, b: int) -> Tensor:
         # The feature a real batch of b packs gives D, reused when D is evaluated on a grid (which is no batch).
@@ -747,7 +849,8 @@ class Trainer:
         xf, g_cache = self.G.forward_cached(self._with_cond(z, cf))
         _, xf_s = self._seen(None, xf, noise)
         out, d_cache = self.D.forward_cached(self._with_cond(xf_s, cf))
-        loss, go = self._logit_grads(out.squeeze(2), 0, "g")
+        self._g_read = out.squeeze(2)
+        loss, go = self._logit_grads(self._g_read, 0, "g")
         _, gx = self.D.backward_cached(d_cache, go.unsqueeze(2), weights=False, inputs=True)
         g, _ = self.G.backward_cached(g_cache, gx[:, :, :self.dim].contiguous() if self.n_classes else gx)
         return loss, g
@@ -761,6 +864,8 @@ class Trainer:
             _, xf = self._seen(None, xf, noise, rows)
             f = self.discriminate(self.pack_samples(xf), cond, flat=d_flat, groups=1, rows=rows)
             loss = self._per_gan("g_loss", f, rows=rows)
+            if self._g_read is not None and self._g_read.shape[1] == f.shape[1]:
+                self._g_read = rows.put(self._g_read, f.detach())
             self._yield()
             # Through d_flat too: the unrolled steps trained D on G's fakes.
             g = rows.take(self.G.flat_grad(loss.sum()))
@@ -780,6 +885,7 @@ class Trainer:
             d_flat = self._unroll_rows.put(self.D.flat.detach(), d_flat)
         _, xf = self._seen(None, self.generate(z, cf), noise)
         f = self.discriminate(self.pack_samples(xf), cf, flat=d_flat, groups=1)
+        self._g_read = f.detach()
         loss = self._per_gan("g_loss", f)
         self._yield()
         return loss.detach(), self.G.flat_grad(loss.sum())
@@ -791,9 +897,15 @@ class Trainer:
         z, cf = self._latent(b * self.pack)
         noise = self._noise_draws(b * self.pack)
         loss, g = self._g_loss_grad(z, cf, noise, d_flat)
+        self._apply_g(g, loss, active)
+
+    def _apply_g(self, g: Tensor, loss: Tensor, active: Optional[Tensor]) -> None:
         mask = self._finite_mask(loss, g, active)
+        before = self.G.flat.detach().clone() if self.inspect else None
         self.opt_g.step(g, self._hyper_g, mask, exact=active is not None)
         self.stats.record_g(loss, g)
+        if before is not None:
+            self._record_summary("G", before, g, loss, None, self._g_read, active)
 
     def joint_step(self, d_active: Optional[Tensor], g_active: Optional[Tensor]) -> None:
         """Simultaneous update: D and G from the same batches and the same weights (with consensus, if set)."""
@@ -815,6 +927,7 @@ class Trainer:
         loss_d, r, f = self._d_objective(xr, xf.detach(), cr, cf, noise)
         _, xf_seen = self._seen(None, xf, noise)
         f_g = self.discriminate(self.pack_samples(xf_seen), cf, flat=d_flat, groups=1)
+        self._g_read = f_g.detach()
         loss_g = self._per_gan("g_loss", f_g)
         self._yield()
         gd = self.D.flat_grad(loss_d.sum(), create_graph=consensus, retain_graph=True)
@@ -826,9 +939,7 @@ class Trainer:
             rg = self.G.flat_grad(reg)
             gd, gg = (gd + rd).detach(), (gg + rg).detach()
         self._apply_d(gd, loss_d, r, f, d_active)
-        mask = self._finite_mask(loss_g, gg, g_active)
-        self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
-        self.stats.record_g(loss_g, gg)
+        self._apply_g(gg, loss_g, g_active)
 
     def _joint_fast(self, b, xr, cr, z, cf, noise, d_active, g_active, d_flat) -> None:
         with torch.no_grad():
@@ -837,6 +948,7 @@ class Trainer:
             cond = torch.cat([cr, cf], dim=-2) if self.n_classes else None
             out, d_cache = self.D.forward_cached(self._with_cond(torch.cat([xr_s, xf_s], dim=1), cond))
             out = out.squeeze(2)
+            self._g_read = out[:, b:]
             loss_d, go_d = self._logit_grads(out, b, "d")
             loss_g, go_g = self._logit_grads(out, b, "g")
             gd, _ = self.D.backward_cached(d_cache, go_d.unsqueeze(2))
@@ -850,9 +962,7 @@ class Trainer:
         loss_d, gd = self._penalised(loss_d, gd, xr_s, xf_s, cr, noise)
         with torch.no_grad():
             self._apply_d(gd, loss_d, out[:, :b], out[:, b:], d_active)
-            mask = self._finite_mask(loss_g, gg, g_active)
-            self.opt_g.step(gg, self._hyper_g, mask, exact=g_active is not None)
-            self.stats.record_g(loss_g, gg)
+            self._apply_g(gg, loss_g, g_active)
 
     def step(self, n: int = 1) -> None:
         """n generator iterations, each with k D steps (per GAN) and g_steps G steps."""
@@ -903,8 +1013,16 @@ class Trainer:
                 g.set_state(state)
         for opt in (self.opt_d, self.opt_g):
             opt.state_changed()
+        self._begin_steps(False)
+
+    def _begin_steps(self, in_iteration: bool) -> None:
+        """For the step inspector: whether the steps now taken belong to a generator iteration (or are taken
+        alone, the toolbar's Step D and Step G), and each GAN's D and G steps counted from here."""
+        self._in_iteration = in_iteration
+        self._taken = {"D": [0] * self.m, "G": [0] * self.m}
 
     def _iteration(self) -> None:
+        self._begin_steps(True)
         kmax = max(self._k)
         gmax = max(self._g_steps)
         if self.joint and gmax > 0:
@@ -920,6 +1038,7 @@ class Trainer:
             for j in range(gmax):
                 self.g_step(self._active(self._g_steps, j))
         self.step_count += 1
+        self._begin_steps(False)
         # As often as a set of this many GANs alone looks (each look waits for the device).
         if self.per_run == 1 or self.step_count % 16 == 0:
             if self.runs == 1:
@@ -973,6 +1092,10 @@ class Trainer:
         t._mbstd_real = self._mbstd_real[lo:hi].clone()
         t._md_ref = None if self._md_ref is None else self._md_ref[lo:hi].clone()
         t.D._sn_u = [u[lo:hi].clone() for u in self.D._sn_u]
+        t.inspect = self.inspect
+        t.stats.summary_d, t.stats.summary_g = (None if kept is None else
+                                                ({k: v[lo:hi].clone() for k, v in kept[0].items()}, kept[1][lo:hi])
+                                                for kept in (self.stats.summary_d, self.stats.summary_g))
         return t
 
     def check_diverged(self) -> None:
@@ -998,6 +1121,7 @@ class Trainer:
 
     def load_state(self, state: dict) -> None:
         """Restore weights, optimizer state, step count and random stream from `state_dict()`."""
+        self.stats.summary_d = self.stats.summary_g = None     # of steps that are no longer this run's
         with torch.no_grad():
             self.G.flat.copy_(state["G"])
             self.D.flat.copy_(state["D"])
