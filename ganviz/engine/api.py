@@ -19,8 +19,11 @@ from ganviz.engine.snapshot import Snapshot
 # What the views may show beyond the fixed-z fakes, each computed only while something shows it:
 # D's reading of the fakes (the loss panel), the push on each fake (2D arrows), G's manifold, D on
 # the grid (the 2D heatmap, the 1D D curve), and the k-NN divergences, W1 and D vs D* (the metric
-# and info panels). The views' owner sends the set with `SessionAPI.show`; a session starts with all.
-PARTS = ("fake_d", "grad", "manifold", "d_grid", "divergences")
+# and info panels), and the step inspector's summary of the last D and G step (core.step_summary). The
+# views' owner sends the set with `SessionAPI.show`; a session starts with DEFAULT_PARTS: all but the
+# step summary, which is kept only while someone asks for it.
+PARTS = ("fake_d", "grad", "manifold", "d_grid", "divergences", "step_summary")
+DEFAULT_PARTS = tuple(p for p in PARTS if p != "step_summary")
 
 
 def check_parts(parts: Iterable[str]) -> frozenset:

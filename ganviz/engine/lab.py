@@ -28,7 +28,7 @@ from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, m
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
-from ganviz.engine.api import PARTS, check_parts
+from ganviz.engine.api import DEFAULT_PARTS, check_parts
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
 
@@ -126,7 +126,7 @@ class Lab:
         self.paused_by_error = False
         self._last: Optional[Snapshot] = None
         self._metrics: Optional[dict] = None
-        self.parts: frozenset = frozenset(PARTS)
+        self.parts: frozenset = frozenset(DEFAULT_PARTS)
         self._changes = 0                   # settings changes so far (see metrics_current)
         self._recorded_changes = -1
         self.grid_seconds = 0.0             # what D on the grid took in the last picture that had it
@@ -138,6 +138,7 @@ class Lab:
         sc = self.scenario
         self.trainer = Trainer(sc.data.mixture(), sc.model, sc.panel_settings(), seed=sc.seed,
                                device=self.device_name)
+        self.trainer.inspect = "step_summary" in self.parts
         view_class = getattr(self, "evaluator", None) and self.evaluator.view_class
         self.evaluator = Evaluator(self.trainer, bounds=sc.data.bounds)
         if view_class and self.trainer.n_classes and view_class < self.trainer.n_classes:
@@ -309,8 +310,10 @@ class Lab:
 
     def set_parts(self, parts: Iterable[str]) -> None:
         """What the views show (engine.api.PARTS): the frame parts the pictures compute, and whether the
-        slow metrics (the k-NN divergences, W1, D vs D*) are wanted."""
+        slow metrics (the k-NN divergences, W1, D vs D*) are wanted, and whether the trainer keeps the step
+        inspector's summary of each D and G step ("step_summary")."""
         self.parts = check_parts(parts)
+        self.trainer.inspect = "step_summary" in self.parts
 
     # -- training -------------------------------------------------------------------
     def train(self, n: int = 1, should_stop: Optional[Callable[[], bool]] = None) -> bool:
@@ -532,6 +535,7 @@ class Lab:
             slow_steps=slow_steps,
             diverged=frozen(bad, bool), message=self.message, running=running, steps_per_sec=sps,
             notes=self._notes, w1_floor=ev.w1_floor(),
+            step_summary=t.step_summary() if t.inspect else (),
             d_star_labels=tuple(ev.d_star_label(i) for i in range(m)),
             device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
                                          "scenario": self.scenario.name, "view_class": ev.view_class,

@@ -79,6 +79,10 @@ class Snapshot:
     # The step of the latest metric evaluation (p_g, D*, mode counts, `latest`): they come at a rate
     # of their own, behind the pictures (-1: unknown).
     metrics_step: int = -1
+    # The step inspector's summary of each GAN's last D step and last G step (core.step_summary; JSON-able
+    # dicts, {"D": ..., "G": ...} per GAN), carried only while the inspector shows it (the "step_summary"
+    # part of engine.api.PARTS); () otherwise.
+    step_summary: tuple = ()
 
     def steps_of(self, key: str) -> np.ndarray:
         """The steps at which metric `key`'s history was recorded."""
