@@ -2,11 +2,15 @@
 
     ganviz run ring8 --steps 5000 --every 500 --set train.k=5 [--json]
     ganviz run kcl-q3-one-step --explain [--steps N] [--json]
+    ganviz run ring8 --steps 200 --explain [--json]
 
 The metrics are the app's (core.evaluate.Evaluator), each estimate with its standard error. An exercise
 scenario (`view = "exercise"`, core.exercise) has no networks: it prints V and D's parameters per step,
 and with --explain each step as a hand computation (every sample's D(x) and log-term, V, the gradient
-formula with the numbers put in, each parameter before and after).
+formula with the numbers put in, each parameter before and after). Any other scenario with --explain
+trains as usual and then prints the step inspector's summary of the last D step and the last G step of
+each GAN (core.step_summary): D's outputs on the batch, V(D, G) or the loss's own D objective, each
+player's loss, and per layer the gradient norm and the update the optimizer made.
 """
 from __future__ import annotations
 
@@ -42,7 +46,12 @@ def add_parser(sub) -> None:
                    help="an exercise scenario (view = \"exercise\"): print each step as a hand computation: "
                         "each sample's D(x) and log-term, V(D, G), the gradient of the objective for every "
                         "parameter with the numbers put in, each parameter before and after (--steps N: N "
-                        "iterations of k D steps and a G step; with --json one JSON line a step)")
+                        "iterations of k D steps and a G step; with --json one JSON line a step). Any other "
+                        "scenario: train as usual, then print the last D step and the last G step of each "
+                        "GAN: D(x) on the batch's real and fake samples, V(D, G) (or the loss's own D "
+                        "objective), each player's loss, and per layer the gradient norm ||grad||, the "
+                        "update ||delta theta|| and ||delta theta|| / ||theta|| (with --json one JSON line "
+                        "a GAN and player, \"explain\": \"D\" or \"G\")")
     r.add_argument("--save-run", metavar="RUN.ganviz",
                    help="also record the run, frame by frame as an export draws it, with checkpoints, to RUN.ganviz "
                         "(then: ganviz export RUN.ganviz -o clip.mp4 --from-step A --to-step B)")
@@ -119,9 +128,7 @@ def cmd_run(args) -> int:
     steps = sc.steps if args.steps is None else args.steps
     if sc.view == "exercise":
         return _run_exercise(args, sc, steps)
-    if getattr(args, "explain", False):
-        return fail(f"--explain: the hand computation is shown for an exercise scenario (view = \"exercise\", "
-                    f"e.g. kcl-q3-one-step); {args.scenario} trains networks", "run")
+    explain = bool(getattr(args, "explain", False))
     every = args.every or max(1, steps // 10)
 
     import torch
@@ -195,7 +202,10 @@ def cmd_run(args) -> int:
                 print((f"{label:<{width}}" if len(labels) > 1 else "") + line, flush=True)
 
     if lab is not None:
-        return _run_recorded(args, lab, steps, every, report, progress, diverged_at, labels, save)
+        if explain:
+            lab.set_parts(lab.parts | {"step_summary"})
+        code = _run_recorded(args, lab, steps, every, report, progress, diverged_at, labels, save)
+        return _explain(args, trainer, labels, code) if explain and code in (0, EXIT_PARTIAL) else code
     try:
         done = 0
         while done < steps:
@@ -204,7 +214,13 @@ def cmd_run(args) -> int:
             todo = n
             while todo > 0:
                 c = min(chunk, todo)
-                trainer.step(c)
+                if explain and done + c == steps:
+                    # The summary is kept for the last iteration only: the run costs what it costs without.
+                    trainer.step(c - 1)
+                    trainer.inspect = True
+                    trainer.step(1)
+                else:
+                    trainer.step(c)
                 todo -= c
                 done += c
                 progress.update(done)
@@ -219,7 +235,31 @@ def cmd_run(args) -> int:
         return EXIT_INTERRUPTED
     if steps == 0:
         report()
-    return _partial(diverged_at, labels, trainer.step_count)
+    code = _partial(diverged_at, labels, trainer.step_count)
+    return _explain(args, trainer, labels, code) if explain else code
+
+
+def _explain(args, trainer, labels: list, code: int) -> int:
+    """`run --explain` for a scenario that trains networks: the step inspector's summary of the last D step
+    and the last G step of each GAN, as tables (or JSON lines with --json)."""
+    from ganviz.core.step_summary import format_table
+
+    summaries = trainer.step_summary()
+    if not args.json:
+        print(f"\n# The last steps (--explain): D's outputs in display units, then per parameter block the "
+              f"gradient norm, the update the optimizer made and its size relative to the weights")
+    for label, per in zip(labels, summaries):
+        for player in ("D", "G"):
+            s = per[player]
+            if args.json:
+                print(json.dumps({"explain": player, **({"gan": label} if len(labels) > 1 else {}),
+                                  **(s or {"step": None})}), flush=True)
+            elif s is None:
+                print(f"\n{label}: no {player} step was taken" if len(labels) > 1 else f"\nno {player} step "
+                      f"was taken", flush=True)
+            else:
+                print(("\n" + label + ": " if len(labels) > 1 else "\n") + format_table(s), flush=True)
+    return code
 
 
 def _partial(diverged_at: dict, labels: list, step: int) -> int:

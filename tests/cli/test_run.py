@@ -134,12 +134,10 @@ def test_explain_json_has_every_number_to_full_precision(capsys):
     assert recs[2]["before"] == pytest.approx(first["after"])
 
 
-def test_an_exercise_run_prints_v_and_theta_per_step_and_explain_needs_an_exercise(capsys):
+def test_an_exercise_run_prints_v_and_theta_per_step(capsys):
     assert main(["run", "kcl-q3-one-step", "--steps", "3"]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if not line.startswith("#")]
     assert rows[0][:3] == ["step", "V(D,", "G)"] and [r[0] for r in rows[1:]] == ["0", "1", "2", "3"]
-    assert main(["run", "ring8", "--explain"]) == 2
-    err = capsys.readouterr().err
-    assert "--explain:" in err and len(err.strip().splitlines()) == 1
+    # (--explain of a scenario that trains networks: tests/cli/test_run_explain.py)
     assert main(["run", "kcl-q3-one-step", "--set", "train.lr_d=7"]) == 2
     assert capsys.readouterr().err.strip().endswith("train.lr_d: must be a number in [1e-06, 1] (got 7)")
