@@ -205,6 +205,8 @@ class MainWindow(QtWidgets.QMainWindow):
             parts |= (self.view1d if dim == 1 else self.view2d).parts()
         elif current is self.compare_view:
             parts |= self.compare_view.parts(dim)
+        elif current is self.inspector and self.inspector.training:
+            parts.add("step_summary")       # the trainer keeps each step's summary only while it is shown
         if current not in (self.game_view, self.inspector):
             if self._dock_shown(self.loss_dock):
                 parts.add("fake_d")
@@ -460,6 +462,8 @@ class MainWindow(QtWidgets.QMainWindow):
             view.set_snapshot(snap)
         elif current is self.compare_view:
             self.compare_view.set_snapshot(snap)
+        elif current is self.inspector:
+            self.inspector.set_snapshot(snap)
         loss = snap.loss_ids[0]
         if loss != self._loss_shown:
             self._loss_shown = loss
@@ -622,6 +626,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_view_of(self, sc: S.Scenario) -> None:
         """The tab a scenario asks for (its `view`); a game scenario also sets up the game lab."""
+        if sc.view != "exercise":
+            self.inspector.show_training(sc.name)     # the Step inspector summarises the run's last steps
         if sc.view == "game" and self.game_view is not None:
             if sc.game and hasattr(self.game_view, "load_game"):
                 self.game_view.load_game(sc.game)
