@@ -115,12 +115,12 @@ class ComparePanel(QtWidgets.QFrame):
         for z, item in enumerate((self.heat, self.real, self.trails.item, self.fake)):
             item.setParentItem(self.clip)
             item.setZValue(z)
-        self.p_data = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
-        self.p_g = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
+        self.p_data = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
+        self.p_g = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
         # 1D: D (dashed) and the loss's optimal D* (dotted) on the panel's height, 0 at the
         # bottom and 1 at the top (the density axis is hidden, so the two scales cannot clash).
-        self.d = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
-        self.d_star = pg.PlotDataItem(antialias=True, skipFiniteCheck=True)
+        self.d = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
+        self.d_star = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
         for item in (self.p_data, self.p_g, self.d_star, self.d):
             self.plot.addItem(item)
         self.d_key = P.CornerText(self.plot.vb, "top-right", margin=4.0)

@@ -105,12 +105,12 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         it = self.item
         it["hist"] = pg.PlotDataItem(name="fake samples (histogram)", stepMode="center", fillLevel=0.0,
                                      skipFiniteCheck=True)
-        it["p_data"] = pg.PlotDataItem(name="p_data", antialias=True, skipFiniteCheck=True)
-        it["p_g"] = pg.PlotDataItem(name="p_g", antialias=True, skipFiniteCheck=True)
+        it["p_data"] = P.device_curve(pg.PlotDataItem(name="p_data", antialias=True, skipFiniteCheck=True))
+        it["p_g"] = P.device_curve(pg.PlotDataItem(name="p_g", antialias=True, skipFiniteCheck=True))
         it["real"] = P.segmented(pg.PlotDataItem(name="real samples", connect="pairs", skipFiniteCheck=True))
-        it["d"] = pg.PlotDataItem(name="D(x)", antialias=True, skipFiniteCheck=True)
+        it["d"] = P.device_curve(pg.PlotDataItem(name="D(x)", antialias=True, skipFiniteCheck=True))
         it["d_half"] = pg.InfiniteLine(pos=0.5, angle=0, movable=False, name="D = 1/2")
-        it["d_star"] = pg.PlotDataItem(name="D*(x)", antialias=True, skipFiniteCheck=True)
+        it["d_star"] = P.device_curve(pg.PlotDataItem(name="D*(x)", antialias=True, skipFiniteCheck=True))
         for key, z in (("hist", -10), ("real", -5), ("p_data", 2), ("p_g", 3)):
             it[key].setZValue(z)
             self.plot.addItem(it[key])
