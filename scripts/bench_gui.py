@@ -9,8 +9,12 @@ xvfb-run for a real X server) with its default training session (a child process
 scenario opens in (1D or 2D Lab, or Compare), from 2 s after its first picture of a running step. Printed per scenario, as a
 Markdown table row:
 
-- new pictures per second: snapshots the window drew (each a later training step than the last);
-- the GUI frame interval (the window's 16 ms timer ticks) p50 / p95 / max;
+- new pictures per second: snapshots the window drew (each a later training step than the last; one that
+  a slow frame skipped for a newer one is not counted);
+- the GUI frame interval (the window's 16 ms timer ticks) p50 / p95 / max, in the view the scenario opens in;
+- the GUI thread's own CPU time per frame interval p50 / p95 (what drawing costs; the interval also has
+  the time other processes took the core: with the training process and other work on 2 cores, the
+  interval can be long while the GUI itself needs little);
 - training steps per second in the app against the same trainer stepping headless on a thread of its
   own (no evaluation, no GUI), measured just before in the same process, and their ratio;
 - the machine's load average at the end (other work on the machine skews every number).
@@ -81,7 +85,8 @@ def measure_session(name: str, seconds: float) -> dict:
     dt = time.perf_counter() - t0
     out = {"scenario": name, "view": ("Compare" if compare else f"{sc.dim}D") + ", no window",
            "gans": len(sc.panel_settings()), "pictures": (s.published - p0) / dt, "p50": float("nan"),
-           "p95": float("nan"), "max": float("nan"), "app": (s.step_count - st0) / dt, "headless": base,
+           "p95": float("nan"), "max": float("nan"), "cpu50": float("nan"), "cpu95": float("nan"),
+           "app": (s.step_count - st0) / dt, "headless": base,
            "parts": sorted(parts), "load": os.getloadavg()[0]}
     s.stop(2.0)
     return out
@@ -109,10 +114,24 @@ def measure(name: str, seconds: float, heatmap: bool) -> dict:
         time.sleep(0.01)
     w.session.play()
     mark: dict = {}
+    # Pictures drawn, not published: the session's count also has those that a slow frame skipped.
+    drawn_count = [0]
+    show = w.show_snapshot
+
+    def counted(*args, **kwargs):
+        drawn_count[0] += 1
+        return show(*args, **kwargs)
+
+    w.show_snapshot = counted
+    # The GUI thread's own CPU time between ticks: what drawing costs, apart from what other processes
+    # take from it (the frame interval has both; on a loaded machine mostly the second).
+    cpu_marks: list = []
+    w.timer.timeout.connect(lambda: cpu_marks.append(time.thread_time()))
 
     def start():
         w.frame_times.clear()
-        mark.update(drawn=w._seen, step=w.session.step_count, t=time.perf_counter())
+        cpu_marks.clear()
+        mark.update(drawn=drawn_count[0], step=w.session.step_count, t=time.perf_counter())
         QtCore.QTimer.singleShot(int(seconds * 1000), app.quit)
 
     def warm_up():
@@ -128,8 +147,9 @@ def measure(name: str, seconds: float, heatmap: bool) -> dict:
     app.exec()
     dt = time.perf_counter() - mark["t"]
     steps = w.session.step_count - mark["step"]
-    drawn = w._seen - mark["drawn"]
+    drawn = drawn_count[0] - mark["drawn"]
     iv = w.frame_intervals_ms()
+    cpu = np.diff(cpu_marks) * 1000.0
     current = w.tabs.currentWidget()
     view = ("Compare" if current is w.compare_view else f"{sc.dim}D")
     if heatmap and current is w.compare_view:
@@ -139,6 +159,7 @@ def measure(name: str, seconds: float, heatmap: bool) -> dict:
     teardown(w)
     return {"scenario": name, "view": view, "gans": len(sc.panel_settings()), "pictures": drawn / dt,
             "p50": float(np.percentile(iv, 50)), "p95": float(np.percentile(iv, 95)), "max": float(iv.max()),
+            "cpu50": float(np.percentile(cpu, 50)), "cpu95": float(np.percentile(cpu, 95)),
             "app": steps / dt, "headless": base, "parts": parts, "load": os.getloadavg()[0]}
 
 
@@ -166,8 +187,8 @@ def main() -> int:
     print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
           f"{os.cpu_count()} CPUs")
     print("| scenario | view | GANs | new pictures / s | GUI frame interval p50 / p95 / max (ms) "
-          "| steps / s in the app | headless | ratio | load |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| GUI thread CPU per frame p50 / p95 (ms) | steps / s in the app | headless | ratio | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in names:
         cmd = [sys.executable, __file__, "--one", name, "--seconds", str(args.seconds)]
         if args.heatmap:
@@ -181,7 +202,7 @@ def main() -> int:
             continue
         r = json.loads(lines[-1])
         print(f"| {r['scenario']} | {r['view']} | {r['gans']} | {r['pictures']:.1f} "
-              f"| {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.0f} | {r['app']:,.0f} | {r['headless']:,.0f} "
+              f"| {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.0f} | {r['cpu50']:.1f} / {r['cpu95']:.1f} | {r['app']:,.0f} | {r['headless']:,.0f} "
               f"| {100 * r['app'] / r['headless']:.0f}% | {r['load']:.2f} |", flush=True)
     return 0
 
