@@ -140,4 +140,4 @@ def test_an_exercise_run_prints_v_and_theta_per_step(capsys):
     assert rows[0][:3] == ["step", "V(D,", "G)"] and [r[0] for r in rows[1:]] == ["0", "1", "2", "3"]
     # (--explain of a scenario that trains networks: tests/cli/test_run_explain.py)
     assert main(["run", "kcl-q3-one-step", "--set", "train.lr_d=7"]) == 2
-    assert capsys.readouterr().err.strip().endswith("train.lr_d: must be a number in [1e-06, 1] (got 7)")
+    assert capsys.readouterr().err.strip().endswith("train.lr_d: must be a number in [1e-06, 1] (got 7.0)")
