@@ -148,6 +148,14 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         """The selected loss in its own units, or None for a probability-reading loss."""
         return self._shape
 
+    @property
+    def title(self) -> str:
+        """What the panel draws, for its dock's title: G's cost against D(G(z)) for a probability-reading
+        loss, the costs against D's raw output (a critic's score, an energy) otherwise."""
+        if self._loss_id is not None and not LOSSES[self._loss_id].has_probability:
+            return "Losses vs D's raw output"
+        return "Generator loss vs D(G(z))"
+
     def set_loss(self, loss_id: str) -> None:
         """Highlight the curve of `loss_id`, or draw a loss with no probability reading in its own units."""
         get_loss(loss_id)  # an unknown id raises one clear sentence naming it

@@ -183,7 +183,9 @@ class MainWindow(QtWidgets.QMainWindow):
         lab_like = self.tabs.currentWidget() not in (self.game_view, self.inspector)
         self.timeline.setVisible(lab_like)          # the game lab and the inspector record no training run
         if not lab_like and self._lab_docks_visible is None:
-            self._lab_docks_visible = {d: d.isVisible() for d in self._lab_docks()}
+            # isHidden, not isVisible: before the window is first shown (an exercise given on the command
+            # line) every dock reads not visible, and restoring that would hide them for good
+            self._lab_docks_visible = {d: not d.isHidden() for d in self._lab_docks()}
             for d in self._lab_docks():
                 d.hide()
         elif lab_like and self._lab_docks_visible is not None:
@@ -468,6 +470,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if loss != self._loss_shown:
             self._loss_shown = loss
             self.loss_panel.set_loss(loss)
+            self.loss_dock.setWindowTitle(self.loss_panel.title)
             self.info_panel.set_loss(loss)
         if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
             self.loss_panel.set_snapshot(snap)
@@ -789,6 +792,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hide()                  # gone at once; the training process is stopped behind it
         self.session.stop(1.5)
         if not self.presentation:
+            if self._lab_docks_visible is not None:
+                # closed on the game lab or the inspector: save the lab's docks as the user left them,
+                # not as those tabs hid them, or they stay hidden in every later session
+                for d, vis in self._lab_docks_visible.items():
+                    d.setVisible(vis)
             self.store.setValue("geometry", self.saveGeometry())
             self.store.setValue("windowState", self.saveState())
         self.store.sync()

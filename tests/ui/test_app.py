@@ -402,3 +402,37 @@ def test_presentation_mode_reaches_every_part_of_the_window_and_back(qtbot, main
     assert w.banner.label.font().pointSizeF() > normal
     w.set_presentation(False)
     assert w.timeline.label.font().pointSizeF() == normal
+
+
+def test_the_lab_docks_come_back_after_an_exercise_opened_at_start(qtbot, main_window):
+    # The exercise hides the lab's docks before the window is first shown; a lab scenario opened
+    # afterwards must bring them back, as the user had them.
+    w = main_window(S.load("kcl-q3-one-step"))
+    assert w.tabs.currentWidget() is w.inspector and not w.controls_dock.isVisible()
+    assert w.open_scenario("ring8")
+    assert w.tabs.currentWidget() is w.lab_stack
+    assert w.controls_dock.isVisible() and w.loss_dock.isVisible()
+
+
+def test_closing_on_the_game_lab_does_not_hide_the_lab_docks_next_time(qtbot, settings_dir):
+    from ganviz.engine.session import Session
+    from ganviz.ui.main_window import MainWindow
+
+    w = MainWindow(small("ring8"), session_factory=Session, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_scenario("bilinear-methods") and not w.controls_dock.isVisible()
+    w.close()
+    again = MainWindow(small("ring8"), session_factory=Session, start=False)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.tabs.currentWidget() is again.lab_stack
+    assert again.controls_dock.isVisible() and again.loss_dock.isVisible()
+
+
+def test_the_loss_dock_is_titled_by_what_it_draws(qtbot, main_window):
+    w = main_window(small("ring8"))
+    wait_snapshot(qtbot, w, lambda s: True)
+    assert w.loss_dock.windowTitle() == "Generator loss vs D(G(z))"
+    w.session.set_train(loss="wgan-gp")
+    qtbot.waitUntil(lambda: w.loss_dock.windowTitle() == "Losses vs D's raw output", timeout=5000)
