@@ -246,8 +246,17 @@ class Lab:
     def set_model(self, **changes) -> None:
         """Change the networks' layout: new networks (the weights cannot be kept)."""
         model = model_with_changes(self.scenario.model, **changes)
-        self.scenario = dataclasses.replace(self.scenario, model=model)
-        self.rebuild()
+        self._rebuild_with(dataclasses.replace(self.scenario, model=model))
+
+    def _rebuild_with(self, scenario: Scenario) -> None:
+        """Rebuild from `scenario`; if its networks cannot be built (a SettingsError naming the field),
+        the scenario stays as it was, so what the lab reports is what still trains."""
+        old, self.scenario = self.scenario, scenario
+        try:
+            self.rebuild()
+        except Exception:
+            self.scenario = old
+            raise
 
     def set_data(self, spec: DataSpec | str) -> None:
         """Change the data; same dimension keeps the weights, another dimension starts anew."""
@@ -258,10 +267,10 @@ class Lab:
             check_bounds(spec.bounds, mix.dim)
         except (MixtureError, ScenarioError) as e:
             raise SettingsError(str(e)) from None
-        self.scenario = dataclasses.replace(self.scenario, data=spec)
         if mix.dim != self.dim or (self.trainer.n_classes and mix.n_components != self.trainer.n_classes):
-            self.rebuild()
+            self._rebuild_with(dataclasses.replace(self.scenario, data=spec))
             return
+        self.scenario = dataclasses.replace(self.scenario, data=spec)
         self.trainer.set_mixture(mix)
         self.evaluator.set_mixture(mix, spec.bounds)
         self._metrics = None
@@ -270,8 +279,7 @@ class Lab:
     def set_seed(self, seed: int) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise SettingsError(f"seed: must be an integer >= 0 (got {seed!r})")
-        self.scenario = dataclasses.replace(self.scenario, seed=seed)
-        self.rebuild()
+        self._rebuild_with(dataclasses.replace(self.scenario, seed=seed))
 
     def set_view_class(self, c: int) -> None:
         if not self.trainer.n_classes:

@@ -142,3 +142,20 @@ def test_a_snapshot_carries_a_thinned_history_whose_points_stay_put():
     later, _ = h.arrays(shown=8)
     assert set(steps.tolist()[:-1]) <= set(later.tolist()) and later[-1] == 310
     assert h.arrays()[0].tolist() == list(range(10, 320, 10))          # the whole history is kept
+
+
+def test_a_model_the_trainer_refuses_leaves_the_scenario_of_the_networks_that_train():
+    # An autoencoder D reads only the ebgan loss: the trainer refuses it under the non-saturating
+    # loss, and the lab must go on reporting (and saving) the model that still trains.
+    import pytest
+
+    from ganviz.core.settings import SettingsError
+
+    lab = Lab(small_ring8())
+    assert lab.train(3)
+    before, trainer = lab.scenario, lab.trainer
+    with pytest.raises(SettingsError, match="loss"):
+        lab.set_model(d_kind="autoencoder")
+    assert lab.scenario is before and lab.scenario.model.d_kind == "mlp"
+    assert lab.trainer is trainer and lab.step_count == 3
+    assert lab.train(2) and lab.step_count == 5
