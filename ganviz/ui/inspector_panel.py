@@ -98,7 +98,8 @@ class InspectorPanel(Styled, QtWidgets.QWidget):
 
     # -- the model -------------------------------------------------------------------------------------
     def load(self, table: Mapping) -> None:
-        """Start the exercise of an [exercise] table (already checked by the scenario loader)."""
+        """Start the exercise model from `Scenario.exercise` (its [data] points, [model] and [train]; already
+        checked by the scenario loader)."""
         self._table = dict(table)
         self._set_training(False)
         self.reset()
