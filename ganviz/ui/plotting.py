@@ -13,12 +13,33 @@ which are cheap enough to call on every snapshot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.ui.theme import Theme
+
+try:        # pyqtgraph's QLineF array (its segmented line mode); a list of QLineF where it is missing
+    from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments as _line_array
+except ImportError:         # pragma: no cover - pyqtgraph releases without it
+    _line_array = None
+
+
+def line_segments(x: np.ndarray, y: np.ndarray, connect: str) -> tuple:
+    """(owner, args): `QPainter.drawLines(*args)` draws the polyline (connect="all") or the separate
+    pairs (connect="pairs": (x[2i], y[2i]) to (x[2i+1], y[2i+1])) through finite points x, y in
+    pixels; args may point into `owner`'s memory, so keep both."""
+    if _line_array is not None:
+        owner = _line_array(x, y, connect=connect, finiteCheck=False)
+        return owner, owner.drawargs()
+    if connect == "all":
+        ax, ay, bx, by = x[:-1], y[:-1], x[1:], y[1:]
+    else:
+        ax, ay, bx, by = x[0::2], y[0::2], x[1::2], y[1::2]
+    lines = [QtCore.QLineF(*v) for v in zip(ax.tolist(), ay.tolist(), bx.tolist(), by.tolist())]
+    return lines, (lines,)
 
 
 # Coordinates beyond this many view widths off-screen are pinned there before drawing:
@@ -142,22 +163,29 @@ def segmented(item: pg.PlotDataItem) -> pg.PlotDataItem:
 
 
 class DeviceCurve(pg.PlotCurveItem):
-    """A PlotCurveItem that strokes its line in device pixels, through only the points that shape it.
+    """A PlotCurveItem that strokes its line in device pixels, through only the points that shape it,
+    as separate antialiased lines.
 
-    Qt strokes a pen wider than 1 px with antialiasing by outlining every segment, and does so a
-    third slower again under the view's data-to-pixel transform: a 600-point density at 2 px cost
-    ~2.4 ms a frame, four of them most of the 1D view's frame. Here the points are mapped to pixels
-    with numpy and the points that lie within `TOLERANCE` px of the line through their neighbours
-    (the flat tails, the straight flanks) are dropped before Qt sees them, so the same antialiased
-    2 px line costs a fraction. Fills, step mode, shadow pens and exports (SVG keeps every point)
-    take pyqtgraph's own path.
+    Qt strokes a pen wider than 1 px with antialiasing by outlining the whole path (every segment and
+    join), and does so a third slower again under the view's data-to-pixel transform: a 600-point
+    density at 2 px cost ~2.4 ms a frame, four of them most of the 1D view's frame, and a dotted D*
+    more. Here the points are mapped to pixels with numpy; the points that lie within `TOLERANCE` px
+    of the line through their neighbours (the flat tails, the straight flanks) are dropped; and the
+    line goes to Qt as separate segments (`QPainter.drawLines`), which its raster engine fills one by
+    one on a fast path: ~0.15 ms for the same line (scripts/bench_curves.py). Square caps close the
+    joins of an opaque line (two segments overlap by a pixel, which an opaque colour hides); a dashed
+    or dotted pen's dashes are cut along the line's length in numpy (`dash_segments`) with the pen's
+    own pattern and flat caps, as Qt would dash the path. Translucent pens, fills, step mode, shadow
+    pens and exports (SVG keeps every point) take pyqtgraph's own path.
     """
 
     TOLERANCE = 0.08     # px a dropped point may lie off the line drawn; a few passes stay under 0.5 px
     PASSES = 6
 
     _device_key: tuple = ()
-    _device_path: QtGui.QPainterPath | None = None
+    _device_lines: tuple = (None, ())    # line_segments: (owner, what QPainter.drawLines takes)
+    _device_points: tuple = ()     # the simplified line in pixels (x, y), for tests and dashes
+    _device_pen: Optional[QtGui.QPen] = None
 
     def paint(self, p: QtGui.QPainter, opt, widget) -> None:
         o = self.opts
@@ -166,14 +194,16 @@ class DeviceCurve(pg.PlotCurveItem):
         x, y = self.xData, self.yData
         plain = (o["fillLevel"] is None and not o["stepMode"] and o["shadowPen"] is None
                  and isinstance(o["connect"], str) and o["connect"] in ("all", "finite") and self._exportOpts is False
-                 and pen is not None and pen.isCosmetic()
+                 and pen is not None and pen.isCosmetic() and pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern
+                 and pen.color().alpha() == 255
                  and t.type().value <= QtGui.QTransform.TransformationType.TxScale.value)
         if not plain or x is None or len(x) < 2:
             super().paint(p, opt, widget)
             return
         if pen.style() == QtCore.Qt.PenStyle.NoPen:
             return
-        key = (id(x), id(y), t.m11(), t.m22(), t.dx(), t.dy())
+        key = (id(x), id(y), t.m11(), t.m22(), t.dx(), t.dy(), pen.style(), pen.widthF(),
+               tuple(pen.dashPattern()) if pen.style() != QtCore.Qt.PenStyle.SolidLine else (), pen.dashOffset())
         if key != self._device_key:
             px = np.asarray(x, np.float64) * t.m11() + t.dx()
             py = np.asarray(y, np.float64) * t.m22() + t.dy()
@@ -181,14 +211,57 @@ class DeviceCurve(pg.PlotCurveItem):
                 super().paint(p, opt, widget)
                 return
             px, py = simplify_line(px, py, self.TOLERANCE, self.PASSES)
-            self._device_path = pg.arrayToQPath(px, py)
+            self._device_points = (px, py)
+            lines_pen = QtGui.QPen(pen)
+            if pen.style() == QtCore.Qt.PenStyle.SolidLine:
+                lx, ly, connect = px, py, "all"
+                lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
+            else:
+                width = max(pen.widthF(), 1.0)
+                lx, ly = dash_segments(px, py, np.asarray(pen.dashPattern(), np.float64) * width,
+                                       pen.dashOffset() * width)
+                connect = "pairs"
+                lines_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+                lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+            self._device_lines = line_segments(lx, ly, connect)
+            self._device_pen = lines_pen
             self._device_key = key
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(o["antialias"]))
-        p.setPen(pen)
-        p.drawPath(self._device_path)
+        p.setPen(self._device_pen)
+        p.drawLines(*self._device_lines[1])
         p.restore()
+
+
+def dash_segments(x: np.ndarray, y: np.ndarray, pattern: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The dashes of the polyline (x, y) in pixels for a dash `pattern` (on, off, on, off ... lengths in
+    pixels, Qt's order) started `offset` pixels into the pattern, as pairs of points: (x[2i], y[2i]) to
+    (x[2i+1], y[2i+1]) is one straight piece of a dash (a dash that turns a corner is several)."""
+    seg = np.hypot(np.diff(x), np.diff(y))
+    keep = np.concatenate([[True], seg > 0])                 # coincident points have no length to dash
+    x, y = x[keep], y[keep]
+    s = np.concatenate([[0.0], np.cumsum(seg[seg > 0])])
+    total = s[-1]
+    period = float(pattern.sum()) if pattern.size else 0.0
+    if total <= 0 or pattern.size < 2 or period <= 0:
+        return np.empty(0), np.empty(0)
+    edges = np.concatenate([[0.0], np.cumsum(pattern)])
+    on_lo, on_hi = edges[0:-1:2], edges[1::2]               # the "on" entries within one period
+    shift = offset % period
+    k = np.arange(int(np.ceil((total + shift) / period)) + 1)[:, None] * period - shift
+    lo, hi = (k + on_lo).ravel(), (k + on_hi).ravel()
+    lo, hi = np.clip(lo, 0.0, total), np.clip(hi, 0.0, total)
+    lo, hi = lo[hi > lo], hi[hi > lo]
+    if lo.size == 0:
+        return np.empty(0), np.empty(0)
+    cuts = np.unique(np.concatenate([s, lo, hi]))
+    mid = 0.5 * (cuts[:-1] + cuts[1:])
+    i = np.searchsorted(lo, mid, side="right") - 1
+    on = (i >= 0) & (mid < hi[np.maximum(i, 0)])
+    a, b = cuts[:-1][on], cuts[1:][on]
+    ends = np.column_stack([a, b]).ravel()
+    return np.interp(ends, s, x), np.interp(ends, s, y)
 
 
 def simplify_line(x: np.ndarray, y: np.ndarray, tol: float, passes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -238,8 +311,52 @@ def make_plot(theme: Theme, presentation: bool = False) -> pg.PlotItem:
     return plot
 
 
+def cache_axis(axis: pg.AxisItem) -> None:
+    """Keep the axis's picture (ticks, labels, a grid) as a pixmap between its changes: pyqtgraph
+    replays its recorded picture on every repaint of the view, ~1 ms an axis; the axis redraws itself
+    (and the pixmap) when its range, ticks or style change."""
+    axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def opaque_grid(axis: pg.AxisItem, background: str) -> None:
+    """Draw an axis's grid (and minor ticks) opaque, under the plot's curves.
+
+    pyqtgraph draws a grid in the axis pen's colour made translucent, over the data, and Qt's raster
+    engine draws a translucent line ~30x slower than an opaque one: a side panel's grid cost ~8 ms a
+    chart each time its range moved, and the metrics panel's charts made the GUI's slowest frames.
+    Here every tick and grid line gets the opaque colour it makes on `background`, and the axis goes
+    under the plot's view box (whose background is clear), so the curves cross the grid as before.
+    """
+    axis._ganviz_background = QtGui.QColor(background)
+    axis.setZValue(-200)              # under the ViewBox (-100): the grid under the data
+    if getattr(axis, "_ganviz_opaque", False):
+        return
+    axis._ganviz_opaque = True
+    generate = axis.generateDrawSpecs
+
+    def opaque_specs(p):
+        specs = generate(p)
+        if specs is None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, [(_opaque_pen(pen_, axis._ganviz_background), a, b) for pen_, a, b in tick_specs], text_specs
+
+    axis.generateDrawSpecs = opaque_specs
+
+
+def _opaque_pen(p: QtGui.QPen, background: QtGui.QColor) -> QtGui.QPen:
+    c = p.color()
+    if c.alpha() == 255:
+        return p
+    a = c.alphaF()
+    out = QtGui.QPen(p)
+    out.setColor(QtGui.QColor.fromRgbF(*(a * x + (1 - a) * y for x, y in zip(c.getRgbF()[:3], background.getRgbF()[:3]))))
+    return out
+
+
 def style_axis(axis: pg.AxisItem, theme: Theme, presentation: bool) -> None:
     s = sizes(presentation)
+    cache_axis(axis)
     axis.setPen(pen(theme.foreground, 1.0, alpha=0.7, over=theme.background))
     axis.setTextPen(pen(theme.foreground))
     axis.setStyle(tickFont=font(s.tick_pt), tickTextOffset=4 if not presentation else 6,
@@ -302,6 +419,8 @@ def style_panel_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> Non
     tick_font = panel_font(size)
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
+        cache_axis(axis)
+        opaque_grid(axis, theme.background)
         axis.setPen(theme.foreground)
         axis.setTextPen(theme.foreground)
         axis.setStyle(tickFont=tick_font)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
+import pytest
 
 from ganviz.ui import plotting as P
 
@@ -33,7 +35,7 @@ def test_simplify_keeps_a_zigzag_whole():
     np.testing.assert_array_equal(sy, y)
 
 
-def test_view1d_curves_paint_through_device_paths(view1d):
+def test_view1d_curves_paint_as_device_lines(view1d):
     from tests.ui.synth import synthetic_snapshot
 
     view1d.set_snapshot(synthetic_snapshot(dim=1))
@@ -41,6 +43,97 @@ def test_view1d_curves_paint_through_device_paths(view1d):
     assert not image.isNull()
     curve = view1d.item["p_data"].curve
     assert isinstance(curve, P.DeviceCurve)
-    # painted: the path in pixels exists, with fewer points than the grid (flat tails dropped)
-    assert curve._device_path is not None
-    assert 2 <= curve._device_path.elementCount() < len(curve.xData)
+    # painted: the line in pixels exists, with fewer points than the grid (flat tails dropped)
+    px, _ = curve._device_points
+    assert 2 <= len(px) < len(curve.xData)
+    assert curve._device_lines[0] is not None
+
+
+def test_dashes_follow_the_pattern_along_the_line_and_round_its_corners():
+    # An L of 60 px: 40 along x, then 20 down; pattern 4 on, 2 off
+    x, y = np.array([0.0, 40.0, 40.0]), np.array([0.0, 0.0, 20.0])
+    dx, dy = P.dash_segments(x, y, np.array([4.0, 2.0]))
+    a = np.column_stack([dx[0::2], dy[0::2]])
+    b = np.column_stack([dx[1::2], dy[1::2]])
+    lengths = np.hypot(*(b - a).T)
+    assert lengths.sum() == pytest.approx(40.0)             # 10 periods of 6 px, 4 px on in each
+    assert np.all(lengths <= 4.0 + 1e-9)
+    # the dash at 36-40 ends at the corner, the next starts 2 px down the leg
+    assert np.allclose(a[6], [36.0, 0.0]) and np.allclose(b[6], [40.0, 0.0])
+    assert np.allclose(a[7], [40.0, 2.0])
+    # every piece lies on the L
+    on_x = (np.abs(a[:, 1]) < 1e-9) & (np.abs(b[:, 1]) < 1e-9)
+    on_down = (np.abs(a[:, 0] - 40) < 1e-9) & (np.abs(b[:, 0] - 40) < 1e-9)
+    assert np.all(on_x | on_down)
+
+
+def test_a_dash_that_turns_a_corner_is_cut_in_two_pieces_of_its_length():
+    x, y = np.array([0.0, 5.0, 5.0]), np.array([0.0, 0.0, 10.0])
+    dx, dy = P.dash_segments(x, y, np.array([8.0, 4.0]), offset=0.0)
+    pieces = np.hypot(dx[1::2] - dx[0::2], dy[1::2] - dy[0::2])
+    # 8 px on (5 along x, 3 down), 4 off, then the last 3 px of the 15 px L
+    assert pieces == pytest.approx([5.0, 3.0, 3.0])
+    assert np.allclose([dx[1], dy[1]], [5.0, 0.0]) and np.allclose([dx[2], dy[2]], [5.0, 0.0])
+
+
+def _render(pen, as_device: bool):
+    from PySide6 import QtGui
+
+    img = QtGui.QImage(400, 200, QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("white"))
+    x = np.linspace(0.0, 10.0, 600)
+    y = np.exp(-0.5 * ((x - 4) / 0.8) ** 2) + 0.5 * np.exp(-0.5 * ((x - 7.5) / 0.5) ** 2)
+    item = P.DeviceCurve() if as_device else pg.PlotCurveItem()
+    item.setData(x, y, pen=pen, antialias=True)
+    p = QtGui.QPainter(img)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    p.setTransform(QtGui.QTransform(38.0, 0, 0, -150.0, 10.0, 180.0))   # data -> pixels, y up
+    item.paint(p, None, None)
+    p.end()
+    rgb = np.frombuffer(img.constBits(), np.uint8).reshape(200, 400, 4)[..., :3]
+    return rgb.min(axis=2) < 128                                      # the line's dark pixels
+
+
+@pytest.mark.parametrize("style", ["solid", "dot", "dash"])
+def test_device_lines_cover_the_pixels_qt_strokes(qtbot, style):
+    from PySide6 import QtCore
+
+    styles = {"solid": QtCore.Qt.PenStyle.SolidLine, "dot": QtCore.Qt.PenStyle.DotLine,
+              "dash": QtCore.Qt.PenStyle.DashLine}
+    pen = P.pen("#1f5fbf", 2.0, styles[style])
+    ours, qts = _render(pen, True), _render(pen, False)
+    assert qts.sum() > 300
+    # as much ink, within 15 % (dashes start at the same place: the pattern is Qt's)
+    assert abs(int(ours.sum()) - int(qts.sum())) <= 0.15 * qts.sum()
+    # and in the same place: every dark pixel of ours within a pixel of one of Qt's
+    near = qts.copy()
+    for sy, sx in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, -1), (1, -1), (-1, 1)):
+        near |= np.roll(np.roll(qts, sy, 0), sx, 1)
+    assert (ours & ~near).sum() <= 0.02 * ours.sum()
+
+
+
+def test_axis_ticks_and_grid_are_drawn_opaque_in_the_colour_they_show(shown):
+    from PySide6 import QtGui, QtWidgets
+
+    from ganviz.ui.theme import DARK, LIGHT
+
+    for theme in (LIGHT, DARK):
+        view = shown(pg.GraphicsLayoutWidget(), 300, 200)
+        plot = view.addPlot()
+        P.style_panel_plot(plot, theme, False)          # a side panel's chart: grid on
+        plot.setXRange(0, 7)
+        axis = plot.getAxis("bottom")
+        assert axis.cacheMode() == QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        img = QtGui.QImage(300, 200, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QtGui.QPainter(img)
+        specs = axis.generateDrawSpecs(painter)
+        painter.end()
+        assert specs is not None
+        _, ticks, _ = specs
+        assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)
+        # a grid line is the foreground mixed into the background, nearer the background
+        fg, bg = QtGui.QColor(theme.foreground), QtGui.QColor(theme.background)
+        grid = min(ticks, key=lambda t: abs(t[0].color().lightness() - bg.lightness()))[0].color()
+        assert min(fg.lightness(), bg.lightness()) <= grid.lightness() <= max(fg.lightness(), bg.lightness())
+        assert abs(grid.lightness() - bg.lightness()) < abs(grid.lightness() - fg.lightness())
