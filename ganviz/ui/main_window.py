@@ -35,6 +35,8 @@ from ganviz.ui.view2d import View2D
 
 DEFAULT_SCENARIO = "ring8"
 MAX_RECENT = 8
+# The metric charts are drawn in a frame without a new picture, or this long after their snapshot.
+CHARTS_WAIT_S = 0.1
 LAYER_LABELS = {
     "p_data": "p_data", "p_g": "p_g", "d": "D(x)", "d_star": "D*(x)", "d_gap": "D \u2212 D* (shaded)", "hist": "Histogram of fakes",
     "real": "Real samples", "mapping": "z \u2192 x mapping", "heatmap": "D heatmap", "contours": "p_data contours",
@@ -79,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._seen = -1
         self._play_intent: tuple[bool, float] = (False, float("-inf"))   # the last Play or Pause asked, and when
         self._last_snapshot: Optional[Snapshot] = None
+        self._charts_pending: Optional[tuple] = None    # (snapshot, cursor step, when): see show_snapshot
         self._loss_shown: Optional[str] = None
         self.frame_times: collections.deque = collections.deque(maxlen=600)
         self._fps = 0.0
@@ -432,10 +435,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 # Recorded, and drawn from the recording: a moment scrubbed to later looks as it did now.
                 recorded = self.rewind.live(snap)
                 if recorded is not None:
-                    self.show_snapshot(recorded)
+                    self.show_snapshot(recorded, charts_later=True)
                 else:                                   # the past is shown: the live run only says it moved
                     self._sync_play_button(snap)
                 shown = True
+        if self._charts_pending is not None and (not shown or now - self._charts_pending[2] > CHARTS_WAIT_S):
+            self._draw_charts()
         if not shown and self.session.error:
             # no new picture, but something to say: the training process may have died (killed for memory)
             self.banner.show_message(self.session.error)
@@ -451,10 +456,15 @@ class MainWindow(QtWidgets.QMainWindow):
             sps = snap.steps_per_sec if snap is not None and snap.running and live else 0.0
             self.status_rate.setText(f"{sps:,.0f} steps/s \u00b7 {self._fps:.0f} frames/s")
 
-    def show_snapshot(self, snap: Snapshot, live: bool = True, history: Optional[Snapshot] = None) -> None:
+    def show_snapshot(self, snap: Snapshot, live: bool = True, history: Optional[Snapshot] = None,
+                      charts_later: bool = False) -> None:
         """Draw a snapshot in every view; `live=False` for a recorded moment (the timeline's), which leaves
         the banner, the remembered scenario and the Play button to the live run. `history`: the snapshot whose
-        metric history the charts draw, with a cursor at `snap`'s step (the whole recorded run)."""
+        metric history the charts draw, with a cursor at `snap`'s step (the whole recorded run).
+
+        charts_later: the metric charts take the snapshot at the next frame without a new picture (or
+        `CHARTS_WAIT_S` later at the latest). Redrawing them costs as much as a picture of the view (each
+        evaluation moves every chart's axes), and the two in one frame made the slowest frames."""
         self._last_snapshot = snap
         view = self.view1d if snap.dim == 1 else self.view2d
         if self.lab_stack.currentWidget() is not view:
@@ -475,13 +485,21 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
             self.loss_panel.set_snapshot(snap)
         self.info_panel.set_snapshot(snap)
-        self.metrics_panel.set_snapshot(history if history is not None else snap)
-        self.metrics_panel.set_cursor(snap.step if history is not None else None)
+        self._charts_pending = (history if history is not None else snap,
+                                snap.step if history is not None else None, time.perf_counter())
+        if not charts_later:
+            self._draw_charts()
         self._update_parts()          # the data's dimension, a dock dragged over another, D* now available
         self.status_step.setText(f"step {snap.step:,}" if live else f"step {snap.step:,} (recorded)")
         self.status_device.setText(f"device: {snap.device}")
         if live:
             self._live_effects(snap)
+
+    def _draw_charts(self) -> None:
+        snap, cursor, _ = self._charts_pending
+        self._charts_pending = None
+        self.metrics_panel.set_snapshot(snap)
+        self.metrics_panel.set_cursor(cursor)
 
     def _live_effects(self, snap: Snapshot) -> None:
         msg = snap.message or self.session.error or ""
