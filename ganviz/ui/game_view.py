@@ -266,7 +266,7 @@ class GameView(Styled, QWidget):
         """Compute and draw every trajectory to its end now."""
         for r in self._runners.values():
             r.advance(r.steps)
-        self._timer.stop()
+        self._halt()
         self._redraw_trajectories()
 
     def animating(self) -> bool:
@@ -275,14 +275,19 @@ class GameView(Styled, QWidget):
     def stop_animation(self) -> None:
         """Stop growing the trajectories on the timer; they stay as they are until `advance_to`
         (or a change of game, start or slider starts them again)."""
+        self._halt()
+
+    def _halt(self) -> None:
+        """Stop the timer, and do not let a later showEvent start it again."""
         self._timer.stop()
+        self._hidden_while_animating = False
 
     def advance_to(self, n: int) -> int:
         """Stop the animation, compute each trajectory up to iteration `n` (at most the steps
         slider's value; a diverged run stops where it diverged) and draw them. Trajectories only
         grow: one the timer took further stays so. From a stopped start, the same n gives the same
         picture whatever the clock did: an export draws its frames so. Returns n as clamped."""
-        self._timer.stop()
+        self._halt()
         n = max(0, min(int(n), self.steps_slider.value()))
         for r in self._runners.values():
             r.advance(n - (len(r.points()) - 1))
@@ -566,7 +571,10 @@ class GameView(Styled, QWidget):
         self.start_label.setText(f"Start ({ax}, {ay}) = ({self._start[0]:.2f}, {self._start[1]:.2f}); "
                                  "click the field to move it.")
         self._redraw_trajectories()
-        if self._runners and not all(r.done for r in self._runners.values()):
+        growing = bool(self._runners) and not all(r.done for r in self._runners.values())
+        # A game lab on a tab never shown has no hideEvent to stop it: it grows once it is shown.
+        self._hidden_while_animating = growing and not self.isVisible()
+        if growing and self.isVisible():
             self._timer.start()
         else:
             self._timer.stop()
