@@ -436,3 +436,31 @@ def test_the_loss_dock_is_titled_by_what_it_draws(qtbot, main_window):
     assert w.loss_dock.windowTitle() == "Generator loss vs D(G(z))"
     w.session.set_train(loss="wgan-gp")
     qtbot.waitUntil(lambda: w.loss_dock.windowTitle() == "Losses vs D's raw output", timeout=5000)
+
+
+def test_the_game_lab_computes_nothing_on_a_tab_never_shown(qtbot, main_window):
+    w = main_window(small("ring8"))
+    assert w.tabs.currentWidget() is w.lab_stack
+    assert not w.game_view.animating()              # its trajectories wait behind the Lab tab
+    w.tabs.setCurrentWidget(w.game_view)
+    qtbot.waitUntil(w.game_view.isVisible, timeout=2000)
+    assert w.game_view.animating() or all(r.done for r in w.game_view._runners.values())
+
+
+def test_the_metric_charts_are_drawn_in_a_frame_without_a_new_picture(qtbot, main_window):
+    # A new picture and a redraw of every chart in one frame made the GUI's slowest frames: the charts
+    # take a live snapshot at the next frame that brings no new picture.
+    w = main_window(small("ring8"))
+    w.timer.stop()                                    # the test drives the frames
+    w.session.step(3)
+    qtbot.waitUntil(lambda: w.session.published > 0 and w.session.latest() is not None
+                    and w.session.latest().step == 3, timeout=5000)
+    w._tick()                                         # a new picture: the view draws it, the charts wait
+    assert w._last_snapshot.step == 3
+    assert w._charts_pending is not None and w._charts_pending[0].step == 3
+    w._tick()                                         # nothing new: the charts' turn
+    assert w._charts_pending is None
+    assert w.metrics_panel._snap is w._last_snapshot
+    # a moment drawn directly (the timeline's) reaches the charts at once
+    w.show_snapshot(w._last_snapshot, live=False)
+    assert w._charts_pending is None
