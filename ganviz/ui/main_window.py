@@ -175,6 +175,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.drawer = DataDrawer(self, [self.view1d, self.view2d])
         self.setCentralWidget(central)
         self._lab_docks_visible: Optional[dict] = None
+        self._lab_docks_on_top: list = []
         self.tabs.currentChanged.connect(self._on_tab)
 
     def _lab_docks(self) -> list:
@@ -189,15 +190,24 @@ class MainWindow(QtWidgets.QMainWindow):
             # isHidden, not isVisible: before the window is first shown (an exercise given on the command
             # line) every dock reads not visible, and restoring that would hide them for good
             self._lab_docks_visible = {d: not d.isHidden() for d in self._lab_docks()}
+            # of docks in one tab group, the one on top (shown again, Qt would raise another)
+            self._lab_docks_on_top = [d for d in self._lab_docks() if not d.visibleRegion().isEmpty()]
             for d in self._lab_docks():
                 d.hide()
         elif lab_like and self._lab_docks_visible is not None:
-            for d, vis in self._lab_docks_visible.items():
-                d.setVisible(vis and not (self.presentation and d is self.controls_dock))
-            self._lab_docks_visible = None
+            self._restore_lab_docks()
         if lab_like and self._last_snapshot is not None:
             self.show_snapshot(self._last_snapshot)
         self._update_parts()
+
+    def _restore_lab_docks(self) -> None:
+        """Show the lab's docks as they were before the game lab or the inspector hid them."""
+        for d, vis in self._lab_docks_visible.items():
+            d.setVisible(vis and not (self.presentation and d is self.controls_dock))
+        for d in self._lab_docks_on_top:
+            if not d.isHidden():
+                d.raise_()
+        self._lab_docks_visible = None
 
     def needed_parts(self) -> frozenset:
         """What the visible views and panels draw beyond the fakes (engine.api.PARTS): the session
@@ -813,8 +823,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if self._lab_docks_visible is not None:
                 # closed on the game lab or the inspector: save the lab's docks as the user left them,
                 # not as those tabs hid them, or they stay hidden in every later session
-                for d, vis in self._lab_docks_visible.items():
-                    d.setVisible(vis)
+                self._restore_lab_docks()
             self.store.setValue("geometry", self.saveGeometry())
             self.store.setValue("windowState", self.saveState())
         self.store.sync()

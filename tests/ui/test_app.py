@@ -414,6 +414,37 @@ def test_the_lab_docks_come_back_after_an_exercise_opened_at_start(qtbot, main_w
     assert w.controls_dock.isVisible() and w.loss_dock.isVisible()
 
 
+@pytest.mark.parametrize("on_top", ["info", "metrics"])
+def test_the_dock_on_top_of_its_tab_group_stays_on_top_after_the_game_lab(qtbot, settings_dir, on_top):
+    from ganviz.engine.session import Session
+    from ganviz.ui.main_window import MainWindow
+
+    def window():
+        w = MainWindow(small("ring8"), session_factory=Session, start=False)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+
+    def top(w):
+        return {name for name, d in (("info", w.info_dock), ("metrics", w.metrics_dock))
+                if d.isVisible() and not d.visibleRegion().isEmpty()}
+
+    w = window()
+    getattr(w, f"{on_top}_dock").raise_()
+    qtbot.waitUntil(lambda: top(w) == {on_top}, timeout=2000)
+    assert w.open_scenario("bilinear-methods")
+    assert w.open_scenario("ring8")                   # back from the game lab
+    qtbot.waitUntil(lambda: w.info_dock.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    assert top(w) == {on_top}
+    assert w.open_scenario("bilinear-methods")
+    w.close()                                         # closed on the game lab: saved as the lab had them
+    again = window()
+    qtbot.wait(50)
+    assert top(again) == {on_top}
+
+
 def test_closing_on_the_game_lab_does_not_hide_the_lab_docks_next_time(qtbot, settings_dir):
     from ganviz.engine.session import Session
     from ganviz.ui.main_window import MainWindow
