@@ -107,6 +107,11 @@ class MainWindow(QtWidgets.QMainWindow):
         state = self.store.value("windowState")
         if isinstance(state, QtCore.QByteArray):
             self.restoreState(state)
+            if self._lab_docks_visible is not None:
+                # opened on the game lab or the inspector: the saved state has just shown the lab's docks
+                # again; they are hidden as that tab wants, and come back as saved on the Lab
+                self._lab_docks_visible = None
+                self._on_tab(self.tabs.currentIndex())
 
         self.timer = QtCore.QTimer(self)
         self.timer.setTimerType(QtCore.Qt.PreciseTimer)

@@ -445,6 +445,23 @@ def test_the_dock_on_top_of_its_tab_group_stays_on_top_after_the_game_lab(qtbot,
     assert top(again) == {on_top}
 
 
+def test_an_exercise_opened_with_a_saved_layout_hides_the_lab_docks_until_the_lab(qtbot, settings_dir):
+    from ganviz.engine.session import Session
+    from ganviz.ui.main_window import MainWindow
+
+    first = MainWindow(small("ring8"), session_factory=Session, start=False)
+    qtbot.addWidget(first)
+    first.show()
+    first.close()                                     # saves a layout with the lab's docks shown
+    w = MainWindow(S.load("kcl-q3-one-step"), session_factory=Session, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.tabs.currentWidget() is w.inspector
+    assert not w.controls_dock.isVisible() and not w.metrics_dock.isVisible()
+    assert w.open_scenario("ring8")
+    assert w.controls_dock.isVisible() and w.loss_dock.isVisible()
+
+
 def test_closing_on_the_game_lab_does_not_hide_the_lab_docks_next_time(qtbot, settings_dir):
     from ganviz.engine.session import Session
     from ganviz.ui.main_window import MainWindow
