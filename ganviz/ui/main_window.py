@@ -500,8 +500,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
             self.loss_panel.set_snapshot(snap)
         self.info_panel.set_snapshot(snap)
+        # waiting since the oldest picture not yet charted: a steady stream of pictures delays them at most
+        # CHARTS_WAIT_S, never for good
+        since = self._charts_pending[2] if self._charts_pending is not None else time.perf_counter()
         self._charts_pending = (history if history is not None else snap,
-                                snap.step if history is not None else None, time.perf_counter())
+                                snap.step if history is not None else None, since)
         if not charts_later:
             self._draw_charts()
         self._update_parts()          # the data's dimension, a dock dragged over another, D* now available

@@ -512,3 +512,17 @@ def test_the_metric_charts_are_drawn_in_a_frame_without_a_new_picture(qtbot, mai
     # a moment drawn directly (the timeline's) reaches the charts at once
     w.show_snapshot(w._last_snapshot, live=False)
     assert w._charts_pending is None
+    # a picture in every frame delays the charts by CHARTS_WAIT_S at most, never for good
+    from ganviz.ui.main_window import CHARTS_WAIT_S
+
+    snap = w._last_snapshot
+    w.show_snapshot(snap, charts_later=True)
+    first = w._charts_pending[2]
+    time.sleep(CHARTS_WAIT_S / 2)
+    w.show_snapshot(snap, charts_later=True)
+    assert w._charts_pending[2] == first               # still waiting since the first
+    time.sleep(CHARTS_WAIT_S)
+    w.session.step(1)
+    qtbot.waitUntil(lambda: w.session.latest() is not None and w.session.latest().step == 4, timeout=5000)
+    w._tick()                                          # a new picture, but the charts have waited long enough
+    assert w._last_snapshot.step == 4 and w._charts_pending is None
