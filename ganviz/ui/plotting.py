@@ -13,7 +13,6 @@ which are cheap enough to call on every snapshot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -172,7 +171,7 @@ class DeviceCurve(pg.PlotCurveItem):
     more. Here the points are mapped to pixels with numpy; the points that lie within `TOLERANCE` px
     of the line through their neighbours (the flat tails, the straight flanks) are dropped; and the
     line goes to Qt as separate segments (`QPainter.drawLines`), which its raster engine fills one by
-    one on a fast path: ~0.15 ms for the same line (scripts/bench_curves.py). Square caps close the
+    one on a fast path: ~0.25 ms for the same line, numpy included (scripts/bench_curves.py). Square caps close the
     joins of an opaque line (two segments overlap by a pixel, which an opaque colour hides); a dashed
     or dotted pen's dashes are cut along the line's length in numpy (`dash_segments`) with the pen's
     own pattern and flat caps, as Qt would dash the path. Translucent pens, fills, step mode, shadow
@@ -185,7 +184,6 @@ class DeviceCurve(pg.PlotCurveItem):
     _device_key: tuple = ()
     _device_lines: tuple = (None, ())    # line_segments: (owner, what QPainter.drawLines takes)
     _device_points: tuple = ()     # the simplified line in pixels (x, y), for tests and dashes
-    _device_pen: Optional[QtGui.QPen] = None
 
     def paint(self, p: QtGui.QPainter, opt, widget) -> None:
         o = self.opts
@@ -212,24 +210,25 @@ class DeviceCurve(pg.PlotCurveItem):
                 return
             px, py = simplify_line(px, py, self.TOLERANCE, self.PASSES)
             self._device_points = (px, py)
-            lines_pen = QtGui.QPen(pen)
             if pen.style() == QtCore.Qt.PenStyle.SolidLine:
-                lx, ly, connect = px, py, "all"
-                lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
+                self._device_lines = line_segments(px, py, "all")
             else:
                 width = max(pen.widthF(), 1.0)
-                lx, ly = dash_segments(px, py, np.asarray(pen.dashPattern(), np.float64) * width,
+                dx, dy = dash_segments(px, py, np.asarray(pen.dashPattern(), np.float64) * width,
                                        pen.dashOffset() * width)
-                connect = "pairs"
-                lines_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
-                lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-            self._device_lines = line_segments(lx, ly, connect)
-            self._device_pen = lines_pen
+                self._device_lines = line_segments(dx, dy, "pairs")
             self._device_key = key
+        # the pen of this paint (a theme's colour may have changed since the lines were cut)
+        lines_pen = QtGui.QPen(pen)
+        if pen.style() == QtCore.Qt.PenStyle.SolidLine:
+            lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.SquareCap)
+        else:
+            lines_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+            lines_pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(o["antialias"]))
-        p.setPen(self._device_pen)
+        p.setPen(lines_pen)
         p.drawLines(*self._device_lines[1])
         p.restore()
 

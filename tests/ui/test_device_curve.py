@@ -137,3 +137,29 @@ def test_axis_ticks_and_grid_are_drawn_opaque_in_the_colour_they_show(shown):
         grid = min(ticks, key=lambda t: abs(t[0].color().lightness() - bg.lightness()))[0].color()
         assert min(fg.lightness(), bg.lightness()) <= grid.lightness() <= max(fg.lightness(), bg.lightness())
         assert abs(grid.lightness() - bg.lightness()) < abs(grid.lightness() - fg.lightness())
+
+
+def test_a_new_pen_colour_is_drawn_though_the_line_is_unchanged(qtbot):
+    from PySide6 import QtGui
+
+    item = P.DeviceCurve()
+    x = np.linspace(0.0, 10.0, 200)
+    y = np.sin(x)
+    img = QtGui.QImage(400, 200, QtGui.QImage.Format.Format_RGB32)
+
+    def draw(colour):
+        item.setPen(P.pen(colour, 2.0))      # a theme change: same data, same transform, new colour
+        img.fill(QtGui.QColor("white"))
+        p = QtGui.QPainter(img)
+        p.setTransform(QtGui.QTransform(38.0, 0, 0, -80.0, 10.0, 100.0))
+        item.paint(p, None, None)
+        p.end()
+        rgb = np.frombuffer(img.constBits(), np.uint8).reshape(200, 400, 4)[..., :3]
+        return rgb.reshape(-1, 3)[rgb.reshape(-1, 3).min(axis=1) < 200]
+
+    item.setData(x, y, antialias=False)
+    red = draw("#ff0000")
+    blue = draw("#0000ff")
+    # BGRA in memory: red is the third byte, blue the first
+    assert red[:, 2].mean() > 200 and red[:, 0].mean() < 60
+    assert blue[:, 0].mean() > 200 and blue[:, 2].mean() < 60
