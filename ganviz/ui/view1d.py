@@ -64,6 +64,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._rug_band: tuple[float, float] = (0.0, 0.0)
         self._z_order: Optional[np.ndarray] = None
         self._z_key: Optional[np.ndarray] = None
+        self._mapping_z_key: Optional[tuple] = None    # what the z dots were last set for
         self._is_prob: Optional[bool] = None
         self._has_d_star = False
         self._compact = False
@@ -273,6 +274,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         if n == 0:
             for key in ("mapping", "mapping_z", "mapping_x"):
                 it[key].setData([], [])
+            self._mapping_z_key = None
             return
         z_dim = snap.z.shape[1] if snap.z.ndim == 2 else 1
         if z_dim == 1:
@@ -297,7 +299,11 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         ys = np.empty(2 * k)
         ys[0::2], ys[1::2] = 0.0, 1.0
         it["mapping"].setData(xs, ys)
-        it["mapping_z"].setData(zpos, np.zeros(k))
+        # the z dots sit at fixed places (their ranks): set again only when those change
+        z_key = (k, n, lo, hi)
+        if z_key != self._mapping_z_key:
+            self._mapping_z_key = z_key
+            it["mapping_z"].setData(zpos, np.zeros(k))
         it["mapping_x"].setData(gz, np.ones(k))
         self.z_note.set_text("" if z_dim == 1 else f"z is {z_dim}-D: latents placed in the order of G(z)")
 

@@ -163,3 +163,23 @@ def test_a_new_pen_colour_is_drawn_though_the_line_is_unchanged(qtbot):
     # BGRA in memory: red is the third byte, blue the first
     assert red[:, 2].mean() > 200 and red[:, 0].mean() < 60
     assert blue[:, 0].mean() > 200 and blue[:, 2].mean() < 60
+
+
+def test_the_fixed_latents_are_set_once_while_their_images_move(view1d):
+    import dataclasses
+
+    from tests.ui.synth import synthetic_snapshot
+
+    snap = synthetic_snapshot(dim=1)
+    view1d.set_snapshot(snap)
+    z_dots, x_dots = view1d.item["mapping_z"], view1d.item["mapping_x"]
+    z_before, x_before = z_dots.getData()[0].copy(), x_dots.getData()[0].copy()
+    calls = []
+    original = z_dots.setData
+    z_dots.setData = lambda *a, **k: (calls.append(1), original(*a, **k))
+    moved = dataclasses.replace(snap, step=snap.step + 1, fake=snap.fake + 0.5)
+    view1d.set_snapshot(moved)
+    assert calls == []                                         # the z dots stay where they were
+    np.testing.assert_array_equal(z_dots.getData()[0], z_before)
+    assert not np.array_equal(x_dots.getData()[0], x_before)   # the images G(z) moved
+    np.testing.assert_allclose(np.sort(x_dots.getData()[0]), np.sort(x_before + 0.5), atol=1e-9)
