@@ -80,7 +80,9 @@ def test_drawing_in_the_2d_view_edits_the_data_the_trainer_samples(qtbot, main_w
     assert w.controls.data_section.table.rowCount() == 8
     w.undo_action.trigger()
     qtbot.waitUntil(lambda: components(w) == 9, timeout=5000)
-    # the drawn mixture is the scenario's: saved with it
+    # the drawn mixture is the scenario's: saved with it (the session publishes its scenario after the
+    # trainer's mixture has changed: wait for that, as a user's click on Save always does)
+    qtbot.waitUntil(lambda: len(w.session.scenario.data.means) == 9, timeout=5000)
     out = tmp_path / "drawn.toml"
     w.save_to(str(out))
     saved = S.load(str(out))
