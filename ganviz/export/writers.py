@@ -479,9 +479,8 @@ class _Mp4Writer(FrameWriter):
             stream.time_base = 1 / self._rate
             stream.options = {"crf": str(crf), "preset": preset}
             context = stream.codec_context
-            # One encoder thread: x264's frame threads made two encodes of the same frames differ now and
-            # then (2 of 3 CI runs); alone it is as fast on 2 cores (scripts/bench_writers.py: 80 frames/s
-            # at 1280x720 either way) and takes less CPU from rendering (13 ms a frame against 16).
+            # One encoder thread: as fast on 2 cores (scripts/bench_writers.py: 80 frames/s at 1280x720 either
+            # way) and less CPU taken from rendering and training (13 ms a frame against 16).
             context.thread_count = 1
             context.time_base = 1 / self._rate
             # Tag what the conversion below produces; untagged HD video is guessed as
