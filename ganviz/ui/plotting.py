@@ -326,7 +326,7 @@ def opaque_grid(axis: pg.AxisItem, background: str) -> None:
     Here every tick and grid line gets the opaque colour it makes on `background`, and the axis goes
     under the plot's view box (whose background is clear), so the curves cross the grid as before.
     """
-    axis._ganviz_background = QtGui.QColor(background)
+    axis._ganviz_background = background
     axis.setZValue(-200)              # under the ViewBox (-100): the grid under the data
     if getattr(axis, "_ganviz_opaque", False):
         return
@@ -343,13 +343,12 @@ def opaque_grid(axis: pg.AxisItem, background: str) -> None:
     axis.generateDrawSpecs = opaque_specs
 
 
-def _opaque_pen(p: QtGui.QPen, background: QtGui.QColor) -> QtGui.QPen:
+def _opaque_pen(p: QtGui.QPen, background: str) -> QtGui.QPen:
     c = p.color()
     if c.alpha() == 255:
         return p
-    a = c.alphaF()
     out = QtGui.QPen(p)
-    out.setColor(QtGui.QColor.fromRgbF(*(a * x + (1 - a) * y for x, y in zip(c.getRgbF()[:3], background.getRgbF()[:3]))))
+    out.setColor(mix(c.getRgb()[:3], background, c.alphaF()))
     return out
 
 
