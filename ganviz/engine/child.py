@@ -10,7 +10,7 @@ from typing import Optional
 
 from ganviz.core.scenario import Scenario
 from ganviz.engine.session import Session
-from ganviz.engine.threads import choose_threads
+from ganviz.engine.threads import choose_threads, yield_to_window
 from ganviz.logs import log_exception
 
 
@@ -22,6 +22,8 @@ def _state(s) -> dict:
 def serve(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -> None:
     # Ctrl+C in a terminal reaches the whole process group: the parent closes the window and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The window must not wait for a core behind training: it draws first, training takes the rest.
+    yield_to_window()
 
     try:
         if options.get("threads", "auto") == "auto":

@@ -1,9 +1,11 @@
 """The training session in a child process: same commands, snapshots back, clean stop."""
+import os
 import time
 
 import numpy as np
 
 from ganviz.engine.process import ProcessSession
+from ganviz.engine.threads import BACKGROUND_NICE
 from tests.engine.test_session import small
 
 
@@ -21,6 +23,10 @@ def test_process_session_trains_takes_commands_and_stops():
         s.play()
         moving = s.wait_for(lambda x: x.step > 20 and x.running, 10)
         assert moving is not None and np.isfinite(moving.fake).all()
+        if hasattr(os, "getpriority"):
+            # training runs below the window's priority, so that a frame never waits behind it
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, s._proc.pid) == min(19, mine + BACKGROUND_NICE)
     finally:
         t0 = time.monotonic()
         assert s.stop(2.0)
