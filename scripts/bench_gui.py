@@ -22,7 +22,10 @@ Markdown table row:
 With --no-window the app's training process runs alone (the parts the window would ask for): the
 difference from the row with the window is what drawing costs on a machine whose cores it shares.
 
-The game lab's scenarios have no training session and are skipped.
+The game lab's scenarios have no training session: their rows measure the game lab growing its
+trajectories, replayed each time they are complete (the Replay button), for the same seconds. A new
+picture there is a frame whose trajectories grew; the interval and CPU columns are those between its
+timer's ticks within one replay.
 """
 from __future__ import annotations
 
@@ -163,10 +166,72 @@ def measure(name: str, seconds: float, heatmap: bool) -> dict:
             "app": steps / dt, "headless": base, "parts": parts, "load": os.getloadavg()[0]}
 
 
+def measure_game(name: str, seconds: float) -> dict:
+    """A game-lab scenario: its trajectories grow, replayed whenever they are complete."""
+    import numpy as np
+    from PySide6 import QtCore
+
+    from ganviz.core import scenario as S
+    from ganviz.ui.app import application, teardown
+    from ganviz.ui.main_window import MainWindow
+
+    sc = S.load(name)
+    app = application()
+    w = MainWindow(sc)
+    w.resize(1600, 960)
+    w.show()
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    g = w.game_view
+    assert w.tabs.currentWidget() is g, f"{name} did not open on the game lab"
+    ticks: list = []            # (wall s, thread CPU s, replay index) after each frame that grew
+    replay = [0]
+    own_tick = g._tick
+
+    def tick():
+        own_tick()
+        ticks.append((time.perf_counter(), time.thread_time(), replay[0]))
+        if not g.animating():   # complete: replay, as a lecturer pressing Replay would
+            replay[0] += 1
+            g.controls.replayRequested.emit()
+
+    g._timer.timeout.disconnect()
+    g._timer.timeout.connect(tick)
+    t0 = time.perf_counter()
+    g.controls.replayRequested.emit()
+    QtCore.QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    dt = time.perf_counter() - t0
+    t = np.array(ticks)
+    same = t[1:, 2] == t[:-1, 2]
+    iv = np.diff(t[:, 0])[same] * 1000.0
+    cpu = np.diff(t[:, 1])[same] * 1000.0
+    teardown(w)
+    nan = float("nan")
+    return {"scenario": name, "view": "game lab", "gans": 0, "pictures": len(ticks) / dt,
+            "p50": float(np.percentile(iv, 50)), "p95": float(np.percentile(iv, 95)), "max": float(iv.max()),
+            "cpu50": float(np.percentile(cpu, 50)), "cpu95": float(np.percentile(cpu, 95)),
+            "app": nan, "headless": nan, "parts": [], "load": os.getloadavg()[0],
+            "replays": replay[0]}
+
+
+def is_game(name: str) -> bool:
+    from ganviz.core import scenario as S
+
+    return S.load(name).view == "game"
+
+
 def training_scenarios() -> list[str]:
     from ganviz.core import scenario as S
 
     return [n for n in S.builtin_names() if S.load(n).view != "game"]
+
+
+def game_scenarios() -> list[str]:
+    from ganviz.core import scenario as S
+
+    return [n for n in S.builtin_names() if S.load(n).view == "game"]
 
 
 def main() -> int:
@@ -179,11 +244,15 @@ def main() -> int:
     ap.add_argument("--one", help=argparse.SUPPRESS)       # the child: measure one scenario, print JSON
     args = ap.parse_args()
     if args.one:
+        if is_game(args.one):
+            print(json.dumps(measure_game(args.one, args.seconds)))
+            return 0
         r = measure_session(args.one, args.seconds) if args.no_window else measure(args.one, args.seconds,
                                                                                     args.heatmap)
         print(json.dumps(r))
         return 0
-    names = args.scenarios or training_scenarios()
+    names = args.scenarios or training_scenarios() + (
+        [] if args.no_window else game_scenarios())
     print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
           f"{os.cpu_count()} CPUs")
     print("| scenario | view | GANs | new pictures / s | GUI frame interval p50 / p95 / max (ms) "
@@ -201,9 +270,11 @@ def main() -> int:
             print(f"| {name} | failed (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]} |")
             continue
         r = json.loads(lines[-1])
+        training = ("| - | - | -" if r["view"] == "game lab" else
+                    f"| {r['app']:,.0f} | {r['headless']:,.0f} | {100 * r['app'] / r['headless']:.0f}%")
         print(f"| {r['scenario']} | {r['view']} | {r['gans']} | {r['pictures']:.1f} "
-              f"| {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.0f} | {r['cpu50']:.1f} / {r['cpu95']:.1f} | {r['app']:,.0f} | {r['headless']:,.0f} "
-              f"| {100 * r['app'] / r['headless']:.0f}% | {r['load']:.2f} |", flush=True)
+              f"| {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.0f} | {r['cpu50']:.1f} / {r['cpu95']:.1f} "
+              f"{training} | {r['load']:.2f} |", flush=True)
     return 0
 
 

@@ -326,6 +326,10 @@ class GameView(Styled, QWidget):
             pi = plot.getPlotItem()
             for side in ("left", "bottom"):
                 ax = pi.getAxis(side)
+                # each frame repaints the plots: the axes replay a pixmap, and the grid is opaque under
+                # the arrows and trajectories (pyqtgraph's translucent grid over them cost ~5 ms a frame)
+                P.cache_axis(ax)
+                P.opaque_grid(ax, theme.background)
                 ax.setPen(pg.mkPen(theme.foreground))
                 ax.setTextPen(pg.mkPen(theme.foreground))
                 ax.setGrid(int(255 * theme.grid_alpha))

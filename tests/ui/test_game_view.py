@@ -215,6 +215,28 @@ def test_theme_and_presentation_mode(game_view):
     assert all(len(curve_points(game_view, m)) > 1 for m in DEFAULT_METHODS)
 
 
+def test_the_grid_is_opaque_under_the_arrows_in_the_theme_shown(game_view):
+    # the plots repaint at every frame of an animation: pyqtgraph's translucent grid over them cost more
+    # than the rest of the frame
+    from PySide6 import QtGui, QtWidgets
+
+    game_view.set_theme(DARK)
+    bg, fg = QtGui.QColor(DARK.background), QtGui.QColor(DARK.foreground)
+    for plot in (game_view.field_plot, game_view.dist_plot):
+        pi = plot.getPlotItem()
+        for side in ("left", "bottom"):
+            axis = pi.getAxis(side)
+            assert axis.cacheMode() == QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+            assert axis.zValue() < pi.getViewBox().zValue()
+            img = QtGui.QImage(300, 200, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            painter = QtGui.QPainter(img)
+            _, ticks, _ = axis.generateDrawSpecs(painter)
+            painter.end()
+            assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)
+            grid = min(ticks, key=lambda t: abs(t[0].color().lightness() - bg.lightness()))[0].color()
+            assert abs(grid.lightness() - bg.lightness()) < abs(grid.lightness() - fg.lightness())
+
+
 def test_every_control_has_an_object_name_and_a_tooltip(game_view):
     from PySide6.QtWidgets import QWidget
 
