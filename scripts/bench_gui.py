@@ -3,6 +3,7 @@
     python scripts/bench_gui.py                       # every built-in training scenario, 8 s each
     python scripts/bench_gui.py ring8 compare-losses-ring8 --seconds 10
     python scripts/bench_gui.py compare-losses-ring8 --heatmap     # Compare with its D heatmaps on
+    python scripts/bench_gui.py ring8 --tab Compare                # another tab than the scenario's own
 
 Each scenario runs in a fresh process: the app's window (offscreen unless a display is set; use
 xvfb-run for a real X server) with its default training session (a child process), on the view the
@@ -95,7 +96,7 @@ def measure_session(name: str, seconds: float) -> dict:
     return out
 
 
-def measure(name: str, seconds: float, heatmap: bool) -> dict:
+def measure(name: str, seconds: float, heatmap: bool, tab: str = "") -> dict:
     """One scenario in this process: the numbers of one table row."""
     import numpy as np
     from PySide6 import QtCore
@@ -110,6 +111,11 @@ def measure(name: str, seconds: float, heatmap: bool) -> dict:
     w = MainWindow(sc)
     w.resize(1600, 960)
     w.show()
+    if tab:
+        tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+        if tab not in tabs:
+            raise SystemExit(f"--tab: one of {', '.join(tabs)} (got {tab!r})")
+        w.tabs.setCurrentIndex(tabs.index(tab))
     if heatmap:
         w.compare_view.heat_check.setChecked(True)
     for _ in range(50):
@@ -239,6 +245,7 @@ def main() -> int:
     ap.add_argument("scenarios", nargs="*", help="built-in names or files (default: every training scenario)")
     ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per scenario (after the start and 2 s of warm-up)")
     ap.add_argument("--heatmap", action="store_true", help="Compare with its D heatmaps on")
+    ap.add_argument("--tab", default="", help="measure on this tab (Lab, Compare) instead of the scenario's own view")
     ap.add_argument("--no-window", action="store_true",
                     help="the training process alone, without the window (what drawing costs, by difference)")
     ap.add_argument("--one", help=argparse.SUPPRESS)       # the child: measure one scenario, print JSON
@@ -248,11 +255,11 @@ def main() -> int:
             print(json.dumps(measure_game(args.one, args.seconds)))
             return 0
         r = measure_session(args.one, args.seconds) if args.no_window else measure(args.one, args.seconds,
-                                                                                    args.heatmap)
+                                                                                    args.heatmap, args.tab)
         print(json.dumps(r))
         return 0
     names = args.scenarios or training_scenarios() + (
-        [] if args.no_window else game_scenarios())
+        [] if args.no_window or args.tab or args.heatmap else game_scenarios())
     print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
           f"{os.cpu_count()} CPUs")
     print("| scenario | view | GANs | new pictures / s | GUI frame interval p50 / p95 / max (ms) "
@@ -262,6 +269,8 @@ def main() -> int:
         cmd = [sys.executable, __file__, "--one", name, "--seconds", str(args.seconds)]
         if args.heatmap:
             cmd.append("--heatmap")
+        if args.tab:
+            cmd += ["--tab", args.tab]
         if args.no_window:
             cmd.append("--no-window")
         out = subprocess.run(cmd, capture_output=True, text=True)
