@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py penalties [--seconds 4]
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py runs [--runs 10] [--steps 30] [--arms gan,pac4]
+    python scripts/bench_lockstep.py runs --device cuda          # on a GPU (scripts/gpu_check.py runs it)
 
 penalties: steps/s of compare-losses-ring8's six panels as they are (one WGAN-GP panel), with that panel
 plain (no gradient penalty), with its penalty swapped for R1, and with it unrolled, so that the cost of a
@@ -60,29 +61,32 @@ def penalties(seconds: float) -> None:
         print(f"{name:<36} {best[name]:8.1f} steps/s  ({len(settings)} GANs)", flush=True)
 
 
-def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str]) -> None:
+def _timed(trainer, steps: int, device: str) -> float:
+    """Seconds per iteration of `trainer` over `steps` iterations (after two of warm-up)."""
+    trainer.step(2)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    sync()
+    t0 = time.perf_counter()
+    trainer.step(steps)
+    sync()
+    return (time.perf_counter() - t0) / steps
+
+
+def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str], device: str = "cpu") -> None:
     from ganviz.core.data import preset
     from ganviz.core.studies import get_study
     from ganviz.core.train import Trainer
 
     st = get_study("pacgan")
-    print(f"# PacGAN protocol, {n_runs} runs, {steps} iterations timed per case, {torch.get_num_threads()} torch "
-          f"thread(s), load {os.getloadavg()[0]:.2f}")
+    print(f"# PacGAN protocol on {device}, {n_runs} runs, {steps} iterations timed per case, "
+          f"{torch.get_num_threads()} torch thread(s), load {os.getloadavg()[0]:.2f}")
     total_alone = total_lock = 0.0
     for arm_id in arms:
         model, train = st.settings(st.arm(arm_id))
         for ds in datasets:
             mix = preset(ds)
-            tr = Trainer(mix, model, train, seed=0)
-            tr.step(2)
-            t0 = time.perf_counter()
-            tr.step(steps)
-            alone = (time.perf_counter() - t0) / steps          # seconds per iteration of one run
-            tr = Trainer(mix, model, train, seed=list(range(n_runs)))
-            tr.step(2)
-            t0 = time.perf_counter()
-            tr.step(steps)
-            lock = (time.perf_counter() - t0) / steps           # seconds per iteration of all runs
+            alone = _timed(Trainer(mix, model, train, seed=0, device=device), steps, device)   # one run
+            lock = _timed(Trainer(mix, model, train, seed=list(range(n_runs)), device=device), steps, device)
             total_alone += alone * n_runs
             total_lock += lock
             print(f"{arm_id:<5} {ds:<13} one run {alone * 1e3:7.1f} ms/it; {n_runs} runs in lockstep "
@@ -102,12 +106,13 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--arms", default="gan,pac2,pac3,pac4")
     p.add_argument("--data", default="ring8-veegan,grid25")
+    p.add_argument("--device", default="cpu", help="runs: cpu or cuda")
     a = p.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     if a.what == "penalties":
         penalties(a.seconds)
     else:
-        runs(a.runs, a.steps, a.arms.split(","), a.data.split(","))
+        runs(a.runs, a.steps, a.arms.split(","), a.data.split(","), a.device)
 
 
 if __name__ == "__main__":

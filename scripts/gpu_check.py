@@ -9,7 +9,9 @@ Prints, for the README's performance section:
 4. 1,000 steps of 64 GANs in lockstep on ring8 (GAN-steps per second, on the GPU and on the CPU);
 5. host-to-device and device-to-host copies in one app picture (a Lab snapshot): counted with the
    profiler, with the bytes the picture's arrays hold, so that copies stay what is drawn;
-6. an export of ring8 to MP4 on the GPU (frames per second).
+6. an export of ring8 to MP4 on the GPU (frames per second);
+7. the PacGAN protocol's iterations timed on the GPU, one run alone and ten in lockstep, and the full
+   protocol's hours extrapolated from them (`scripts/bench_lockstep.py runs --device cuda`).
 Each part is timed; with --quick the suite stops at the first failure and the lockstep runs 300 steps.
 Exit status 1 if a part failed, 2 if there is no CUDA GPU.
 """
@@ -132,6 +134,13 @@ def main(argv=None) -> int:
               f"{os.path.getsize(out_path) if ok else 0:,} bytes" if ok else out[-2000:])
         if not ok:
             failed.append("export")
+
+    t = part("PacGAN protocol on the GPU (timed iterations, full protocol extrapolated)")
+    rc, out = run([sys.executable, os.path.join("scripts", "bench_lockstep.py"), "runs", "--device", "cuda",
+                   "--steps", "10" if a.quick else "40"], 500)
+    print(out.strip())
+    if rc:
+        failed.append("pacgan")
 
     print("\n## summary:", "all parts passed" if not failed else f"failed: {', '.join(failed)}")
     return 1 if failed else 0
