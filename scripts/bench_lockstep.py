@@ -3,10 +3,14 @@
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py penalties [--seconds 4]
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py runs [--runs 10] [--steps 30] [--arms gan,pac4]
     python scripts/bench_lockstep.py runs --device cuda          # on a GPU (scripts/gpu_check.py runs it)
+    OMP_NUM_THREADS=1 python scripts/bench_lockstep.py panels minibatch-features-ring8
 
 penalties: steps/s of compare-losses-ring8's six panels as they are (one WGAN-GP panel), with that panel
 plain (no gradient penalty), with its penalty swapped for R1, and with it unrolled, so that the cost of a
 penalty or of unrolling can be read against the plain set (issue 14, point 2).
+
+panels: steps/s of each panel of a Compare scenario alone and of all its panels in lockstep: which panel
+bounds the scenario's speed (and so its pictures a second in the app).
 
 runs: the PacGAN protocol's iterations per second for R runs one after the other (one Trainer per seed)
 and in lockstep (one Trainer, a seed per run), per arm, and the full protocol's hours extrapolated from
@@ -61,6 +65,22 @@ def penalties(seconds: float) -> None:
         print(f"{name:<36} {best[name]:8.1f} steps/s  ({len(settings)} GANs)", flush=True)
 
 
+def panels(name: str, seconds: float) -> None:
+    from ganviz.core import scenario as S
+    from ganviz.core.train import Trainer
+
+    sc = S.load(name)
+    settings = sc.panel_settings()
+    labels = [p.get("label", str(i)) for i, p in enumerate(sc.panels)] or ["the GAN"]
+    print(f"# {name}: {len(settings)} panel(s), {torch.get_num_threads()} torch thread(s), "
+          f"load {os.getloadavg()[0]:.2f}")
+    for label, one in zip(labels, settings):
+        rate = _rate(Trainer(sc.data.mixture(), sc.model, [one], seed=sc.seed), seconds)
+        print(f"{label:<36} {rate:8.1f} steps/s alone", flush=True)
+    rate = _rate(Trainer(sc.data.mixture(), sc.model, settings, seed=sc.seed), seconds)
+    print(f"{'all in lockstep':<36} {rate:8.1f} steps/s")
+
+
 def _timed(trainer, steps: int, device: str) -> float:
     """Seconds per iteration of `trainer` over `steps` iterations (after two of warm-up)."""
     trainer.step(2)
@@ -100,7 +120,8 @@ def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str], device: 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("penalties", "runs"))
+    p.add_argument("what", choices=("penalties", "panels", "runs"))
+    p.add_argument("scenario", nargs="?", default="minibatch-features-ring8", help="panels: the scenario")
     p.add_argument("--seconds", type=float, default=4.0)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--steps", type=int, default=30)
@@ -111,6 +132,8 @@ def main() -> None:
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     if a.what == "penalties":
         penalties(a.seconds)
+    elif a.what == "panels":
+        panels(a.scenario, a.seconds)
     else:
         runs(a.runs, a.steps, a.arms.split(","), a.data.split(","), a.device)
 
