@@ -1,6 +1,7 @@
 """The GPU checks in one go, for a machine with an NVIDIA GPU (a benchmark and a smoke test, not part of CI).
 
     python scripts/gpu_check.py [--quick] [--skip-tests]
+    python scripts/gpu_check.py --rehearse      # every part on the CPU, small: the script works before a GPU is lent
 
 Prints, for the README's performance section:
 1. the device, torch and CUDA versions;
@@ -13,7 +14,9 @@ Prints, for the README's performance section:
 7. the PacGAN protocol's iterations timed on the GPU, one run alone and ten in lockstep, and the full
    protocol's hours extrapolated from them (`scripts/bench_lockstep.py runs --device cuda`).
 Each part is timed; with --quick the suite stops at the first failure and the lockstep runs 300 steps.
-Exit status 1 if a part failed, 2 if there is no CUDA GPU.
+Exit status 1 if a part failed, 2 if there is no CUDA GPU. Device time is short when it is lent: --rehearse
+runs the same parts on the CPU with small sizes and without the test suite, so that a broken part is found
+here, not on the GPU's clock.
 """
 from __future__ import annotations
 
@@ -83,15 +86,19 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-tests", action="store_true")
+    ap.add_argument("--rehearse", action="store_true", help="every part on the CPU, small, without the test suite")
     a = ap.parse_args(argv)
     import torch
-    if not torch.cuda.is_available():
+    dev = "cpu" if a.rehearse else "cuda"
+    if a.rehearse:
+        a.quick = a.skip_tests = True
+    elif not torch.cuda.is_available():
         print("gpu_check: no CUDA GPU is available here", file=sys.stderr)
         return 2
     failed = []
     t = part("device")
-    print(f"{torch.cuda.get_device_name(0)}; torch {torch.__version__}, CUDA {torch.version.cuda}; "
-          f"{os.cpu_count()} CPU cores")
+    name = "CPU (a rehearsal)" if a.rehearse else torch.cuda.get_device_name(0)
+    print(f"{name}; torch {torch.__version__}, CUDA {torch.version.cuda}; {os.cpu_count()} CPU cores")
 
     if not a.skip_tests:
         t = part("test suite, CUDA visible")
@@ -103,31 +110,31 @@ def main(argv=None) -> int:
             failed.append("tests")
             print("\n".join(out.splitlines()[-40:]))
 
-    t = part("ganviz bench --device cuda")
-    rc, out = run([sys.executable, "-m", "ganviz", "bench", "--device", "cuda", "--seconds", "1" if a.quick else "3"],
+    t = part(f"ganviz bench --device {dev}")
+    rc, out = run([sys.executable, "-m", "ganviz", "bench", "--device", dev, "--seconds", "1" if a.quick else "3"],
                   300)
     print(out.strip())
     if rc:
         failed.append("bench")
 
-    steps = 300 if a.quick else 1000
+    steps = 20 if a.rehearse else 300 if a.quick else 1000
     t = part(f"{steps} steps of 64 GANs in lockstep (ring8's model)")
-    gpu = lockstep_rate("cuda", 64, steps)
-    print(f"cuda: {gpu:,.0f} GAN-steps/s ({time.perf_counter() - t:.1f} s)")
+    gpu = lockstep_rate(dev, 64, steps)
+    print(f"{dev}: {gpu:,.0f} GAN-steps/s ({time.perf_counter() - t:.1f} s)")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     cpu = lockstep_rate("cpu", 64, max(50, steps // 10))
-    print(f"cpu ({torch.get_num_threads()} threads): {cpu:,.0f} GAN-steps/s; the GPU is {gpu / cpu:.1f}x")
+    print(f"cpu ({torch.get_num_threads()} threads): {cpu:,.0f} GAN-steps/s; {dev} is {gpu / cpu:.1f}x")
 
     t = part("host-device copies in one picture")
-    copies_per_picture("cuda")
+    copies_per_picture(dev)
 
-    t = part("export ring8 on the GPU")
+    t = part(f"export ring8 on {dev}")
     with tempfile.TemporaryDirectory() as d:
         out_path = os.path.join(d, "ring8.mp4")
-        frames = 60 if a.quick else 200
+        frames = 10 if a.rehearse else 60 if a.quick else 200
         t0 = time.perf_counter()
         rc, out = run([sys.executable, "-m", "ganviz", "export", "ring8", "-o", out_path, "--frames", str(frames),
-                       "--device", "cuda"], 300)
+                       "--device", dev], 300)
         dt = time.perf_counter() - t0
         ok = rc == 0 and os.path.exists(out_path)
         print(f"{frames} frames in {dt:.1f} s ({frames / dt:.1f} frames/s), "
@@ -135,9 +142,10 @@ def main(argv=None) -> int:
         if not ok:
             failed.append("export")
 
-    t = part("PacGAN protocol on the GPU (timed iterations, full protocol extrapolated)")
-    rc, out = run([sys.executable, os.path.join("scripts", "bench_lockstep.py"), "runs", "--device", "cuda",
-                   "--steps", "10" if a.quick else "40"], 500)
+    t = part(f"PacGAN protocol on {dev} (timed iterations, full protocol extrapolated)")
+    rc, out = run([sys.executable, os.path.join("scripts", "bench_lockstep.py"), "runs", "--device", dev,
+                   "--steps", "1" if a.rehearse else "10" if a.quick else "40"]
+                  + (["--runs", "2", "--arms", "pac2", "--data", "grid25"] if a.rehearse else []), 500)
     print(out.strip())
     if rc:
         failed.append("pacgan")
