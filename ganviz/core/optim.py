@@ -80,12 +80,19 @@ class FlatOptimizer:
         self.state = self.kind.init_state(params.detach())
         self._t_uniform = True   # every GAN has taken the same number of steps
 
-    def _fused(self, grad: Tensor, uniform: dict) -> bool:
+    def _fused(self, grad: Tensor, uniform: dict, mask: Tensor | None = None) -> bool:
         """PyTorch's fused Adam kernel: one call instead of ~16 tensor ops, when every GAN shares the
-        hyperparameters and the step count (torch >= 2.4 on the CPU; skipped where it is missing)."""
+        hyperparameters and the step count (torch >= 2.4 on the CPU; skipped where it is missing).
+
+        mask: (M, 1), False for a blown-up GAN. Its gradient and its first moment are zeroed, so that its
+        update lr * m_hat / (sqrt(v_hat) + eps) is exactly 0: with the gradient alone zeroed, the decaying
+        moment went on moving the weights of a GAN shown as stopped."""
         if self.kind.id != "adam" or not self._t_uniform or not hasattr(torch, "_fused_adam_"):
             return False
         st = self.state
+        if mask is not None:
+            grad = torch.where(mask, grad, 0.0)
+            st["m"].mul_(mask)
         if "t0" not in st:
             st["t0"] = st["t"].reshape(-1)[0].clone()
         st["t0"] += 1     # the kernel reads the step count; torch.optim increments it before the call
@@ -100,14 +107,15 @@ class FlatOptimizer:
 
         exact: they keep their optimizer state too (needed when a GAN merely sits out a step, e.g.
         a smaller k in lockstep). Otherwise (only blown-up GANs are masked) the cheaper path zeroes
-        their gradient and learning rate, and their moment estimates may decay.
+        their gradient and learning rate (the fused Adam kernel: their first moment), and their moment
+        estimates may decay; their weights stay exactly as they were.
         """
         with torch.no_grad():
             p = self.params
             uniform = hyper.get("uniform")
             if not exact and uniform is not None and p.device.type in ("cpu", "cuda"):
-                # A blown-up GAN gets a zero gradient; its moment estimates then only decay.
-                if self._fused(grad if mask is None else torch.where(mask, grad, 0.0), uniform):
+                # A blown-up GAN gets a zero gradient and first moment: its weights stay, its v only decays.
+                if self._fused(grad, uniform, mask):
                     return
             if mask is not None and not exact:
                 grad = torch.where(mask, grad, 0.0)

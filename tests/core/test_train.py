@@ -245,6 +245,21 @@ def test_one_diverging_panel_does_not_stop_the_others():
     assert torch.isfinite(t.D.flat).all()
 
 
+def test_a_diverged_gan_keeps_its_weights_while_the_others_train_on():
+    # Adam on both, so that the fused kernel runs: a diverged GAN's update must be exactly 0 ever after
+    t = small_trainer([TrainSettings(batch_size=32, lr_d=1e-3), TrainSettings(batch_size=32, lr_d=1e-3)])
+    t.step(5)                                   # both have moments to go on with
+    with torch.no_grad():
+        t.D.flat[1] *= 1e37                     # GAN 1's D overflows: its losses become infinite
+    t.step(1)
+    assert t.diverged.view(-1).tolist() == [False, True]
+    g0, d0 = weights(t)
+    t.step(10)
+    g1, d1 = weights(t)
+    assert torch.equal(g1[1], g0[1]) and torch.equal(d1[1], d0[1])      # stopped means stopped
+    assert not torch.equal(g1[0], g0[0]) and not torch.equal(d1[0], d0[0])
+
+
 def test_bad_settings_name_the_field():
     with pytest.raises(SettingsError, match=r"train\.k"):
         small_trainer(TrainSettings(k=0))
