@@ -33,7 +33,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core.losses import LOSSES
 from ganviz.core.scenario import MAX_PANELS, ScenarioError
@@ -58,6 +58,9 @@ __all__ = ["CHARTS_SHARE", "COLOUR_ORDER", "MAX_COLUMNS", "MAX_ROWS", "MAX_PANEL
 
 class CompareView(SnapshotView, QtWidgets.QWidget):
     """Up to eight GANs side by side, their modes captured over time and their samples per mode."""
+
+    # (panel index, the TrainSettings fields changed): a GAN's settings changed here, sent to the session
+    trainEdited = QtCore.Signal(int, dict)
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
@@ -264,7 +267,10 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         """Change one GAN's training settings live (Session.set_train): no restart."""
         if self._session is None:
             return False
-        return self._command(lambda: self._session.set_train(index, **changes))
+        if not self._command(lambda: self._session.set_train(index, **changes)):
+            return False
+        self.trainEdited.emit(index, dict(changes))
+        return True
 
     def _command(self, fn: Callable[[], None]) -> bool:
         try:

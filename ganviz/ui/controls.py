@@ -170,6 +170,11 @@ class ControlPanel(W.Quiet, Styled, QWidget):
                               if getattr(settings, f) == v and getattr(base, f) != v}
         self.set_error("")
 
+    def show_changes(self, changes: dict) -> None:
+        """Show training settings changed elsewhere (the Compare editor, on the GAN these controls set);
+        emits nothing."""
+        self.set_train(replace(self._train, **changes))
+
     def set_speed(self, steps_per_s: Optional[float]) -> None:
         """Show a speed (None: max); emits nothing."""
         self.speed_row.set_value(steps_per_s)

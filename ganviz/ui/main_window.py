@@ -148,6 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_view = CompareView(self.theme)
         self.compare_view.attach(self.session)
         self.compare_view.heat_check.toggled.connect(self._update_parts)
+        self.compare_view.trainEdited.connect(self._on_panel_edited)
         self.tabs.addTab(self.compare_view, "Compare")
         self.game_view = None
         try:
@@ -550,6 +551,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_train(self, changes: dict) -> None:
         if self._guard(lambda: self.session.set_train(None, **changes)):
             self.controls.set_error("")
+
+    def _on_panel_edited(self, index: int, changes: dict) -> None:
+        # With one GAN the Controls set that GAN: a change made in Compare's editor shows there too (several
+        # GANs: the Controls set what all share, and one panel's change is that panel's alone)
+        if self.session.m == 1 and index == 0:
+            self.controls.show_changes(changes)
 
     def _on_seed(self, seed: int) -> None:
         self._pending_seed = seed

@@ -45,6 +45,23 @@ def test_loss_and_k_controls_reach_the_running_session(qtbot, main_window):
     assert (w.session.lab.trainer.d_step_count - d_before) >= 4 * 3
 
 
+def test_the_controls_follow_a_loss_switched_in_compare(qtbot, main_window):
+    # one GAN: the Controls and Compare's editor set the same GAN, and show the same settings
+    w = main_window(small("ring8"))
+    w.tabs.setCurrentWidget(w.compare_view)
+    assert w.controls.loss_combo.currentData() == "ns"
+    assert w.compare_view.switch_panel_loss(0, "hinge")
+    qtbot.waitUntil(lambda: w.session.scenario.panel_settings()[0].loss == "hinge", timeout=5000)
+    shown, trained = w.controls.current_train(), dataclasses.asdict(w.session.scenario.panel_settings()[0])
+    assert shown["loss"] == "hinge" and {f: trained[f] for f in shown} == shown
+    assert w.compare_view.edit_panel(0, k=3) and w.controls.current_train()["k"] == 3
+    # several GANs: the Controls set what all share; one panel's change is that panel's alone
+    w2 = main_window(small("k1-vs-k5"))
+    before = w2.controls.current_train()
+    assert w2.compare_view.edit_panel(1, lr_d=1e-4)
+    assert w2.controls.current_train() == before
+
+
 def test_weights_are_kept_when_the_loss_changes(qtbot, main_window):
     w = main_window(small("ring8"))
     wait_snapshot(qtbot, w, lambda s: True)
