@@ -23,6 +23,11 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
     "tanh": torch.tanh,
 }
+ACTIVATIONS_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {    # on a fresh pre-activation (forward_cached)
+    "relu": torch.relu_,
+    "leaky_relu": lambda x: F.leaky_relu_(x, 0.2),
+    "tanh": torch.tanh_,
+}
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,15 @@ class Layout:
 
 
 # d act / d pre, applied to an incoming gradient: (grad, pre-activation, activation output) -> grad.
-# These are the kernels autograd itself calls; calling them directly skips the autograd engine.
+# These are the kernels autograd itself calls; calling them directly skips the autograd engine. They write
+# into the incoming gradient (a fresh product in `backward_cached`), and they read only the sign of the
+# pre-activation, which ReLU and leaky ReLU keep: `forward_cached` activates in place and passes the output
+# for both (no second (M, N, width) tensor a layer; with the gradient in place, M = 6 GANs of width 32 in
+# lockstep train 13 % faster, `ganviz bench`).
 ACTIVATION_GRADS: dict[str, Callable[[Tensor, Tensor, Tensor], Tensor]] = {
-    "relu": lambda g, pre, out: torch.ops.aten.threshold_backward(g, pre, 0.0),
-    "leaky_relu": lambda g, pre, out: torch.ops.aten.leaky_relu_backward(g, pre, 0.2, False),
-    "tanh": lambda g, pre, out: torch.ops.aten.tanh_backward(g, out),
+    "relu": lambda g, pre, out: torch.ops.aten.threshold_backward.grad_input(g, pre, 0.0, grad_input=g),
+    "leaky_relu": lambda g, pre, out: torch.ops.aten.leaky_relu_backward.grad_input(g, pre, 0.2, False, grad_input=g),
+    "tanh": lambda g, pre, out: torch.ops.aten.tanh_backward.grad_input(g, out, grad_input=g),
 }
 
 
@@ -168,6 +177,7 @@ class BatchedMLP:
         self.layout = layout
         self.act = ACTIVATIONS[activation]
         self.act_grad = ACTIVATION_GRADS[activation]
+        self.act_ = ACTIVATIONS_INPLACE[activation]
         self.device = device
         self._slices = []
         off = 0
@@ -468,7 +478,7 @@ class BatchedMLP:
             last = len(self._plain2d) - 1
             for li, (w, b) in enumerate(self._plain2d):
                 pre = torch.addmm(b, h, w)
-                out = self.act(pre) if li < last else pre
+                out = pre = self.act_(pre) if li < last else pre
                 cache.append((h, w, pre, out))
                 h = out
             return self._output(h.unsqueeze(0), x), cache
@@ -480,7 +490,7 @@ class BatchedMLP:
             if li == last and self.layout.extra_last:
                 w = w[:, :w.shape[1] - self.layout.extra_last]
             pre = _linear(h, w, b)
-            out = self.act(pre) if li < last else pre
+            out = pre = self.act_(pre) if li < last else pre
             cache.append((h, w, pre, out))
             h = out
         return self._output(h, x), cache
