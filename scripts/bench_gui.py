@@ -251,6 +251,8 @@ def main() -> int:
     ap.add_argument("--one", help=argparse.SUPPRESS)       # the child: measure one scenario, print JSON
     args = ap.parse_args()
     if args.one:
+        from ganviz.engine.memory import keep_freed_memory
+        keep_freed_memory()          # as `ganviz` sets it in the app's window process (and the training process)
         if is_game(args.one):
             print(json.dumps(measure_game(args.one, args.seconds)))
             return 0

@@ -4,6 +4,7 @@
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py runs [--runs 10] [--steps 30] [--arms gan,pac4]
     python scripts/bench_lockstep.py runs --device cuda          # on a GPU (scripts/gpu_check.py runs it)
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py panels minibatch-features-ring8
+    OMP_NUM_THREADS=1 python scripts/bench_lockstep.py faults
 
 penalties: steps/s of compare-losses-ring8's six panels as they are (one WGAN-GP panel), with that panel
 plain (no gradient penalty), with its penalty swapped for R1, and with it unrolled, so that the cost of a
@@ -11,6 +12,10 @@ penalty or of unrolling can be read against the plain set (issue 14, point 2).
 
 panels: steps/s of each panel of a Compare scenario alone and of all its panels in lockstep: which panel
 bounds the scenario's speed (and so its pictures a second in the app).
+
+faults: minor page faults and thread CPU time a step of six GANs of width 32 in lockstep (`ganviz bench`'s
+model), each in a fresh process, with glibc's default malloc thresholds and with those that
+`ganviz.engine.memory.keep_freed_memory` fixes.
 
 runs: the PacGAN protocol's iterations per second for R runs one after the other (one Trainer per seed)
 and in lockstep (one Trainer, a seed per run), per arm, and the full protocol's hours extrapolated from
@@ -81,6 +86,34 @@ def panels(name: str, seconds: float) -> None:
     print(f"{'all in lockstep':<36} {rate:8.1f} steps/s")
 
 
+def faults(steps: int) -> None:
+    import subprocess
+    import sys
+
+    print(f"# six GANs of width 32 in lockstep, {steps} steps after 200 of warm-up, each case in a fresh process, "
+          f"load {os.getloadavg()[0]:.2f}")
+    for keep in (False, True):
+        out = subprocess.run([sys.executable, __file__, "_faults", "--steps", str(steps)] + (["--keep"] if keep else []),
+                             capture_output=True, text=True, check=True).stdout.strip()
+        print(f"{'thresholds fixed' if keep else 'glibc defaults':<18} {out}", flush=True)
+
+
+def _faults_here(steps: int, keep: bool) -> None:
+    import resource
+
+    from ganviz.engine.bench import engine_trainer
+    from ganviz.engine.memory import keep_freed_memory
+
+    if keep:
+        assert keep_freed_memory(), "mallopt is not available here"
+    tr = engine_trainer(32, 6, torch.device("cpu"))
+    tr.step(200)
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.thread_time()
+    tr.step(steps)
+    r1, t1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.thread_time()
+    print(f"{(r1 - r0) / steps:7.1f} minor faults a step, {(t1 - t0) / steps * 1e3:5.2f} ms a step (thread CPU time)")
+
+
 def _timed(trainer, steps: int, device: str) -> float:
     """Seconds per iteration of `trainer` over `steps` iterations (after two of warm-up)."""
     trainer.step(2)
@@ -120,22 +153,31 @@ def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str], device: 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("penalties", "panels", "runs"))
+    p.add_argument("what", choices=("penalties", "panels", "faults", "runs", "_faults"))
+    p.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("scenario", nargs="?", default="minibatch-features-ring8", help="panels: the scenario")
     p.add_argument("--seconds", type=float, default=4.0)
     p.add_argument("--runs", type=int, default=10)
-    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--steps", type=int, default=None, help="runs: iterations timed per case (30); faults: steps (500)")
     p.add_argument("--arms", default="gan,pac2,pac3,pac4")
     p.add_argument("--data", default="ring8-veegan,grid25")
     p.add_argument("--device", default="cpu", help="runs: cpu or cuda")
     a = p.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if a.what == "_faults":
+        _faults_here(a.steps or 500, a.keep)
+        return
+    if a.what == "faults":
+        faults(a.steps or 500)
+        return
+    from ganviz.engine.memory import keep_freed_memory
+    keep_freed_memory()          # as every ganviz command that trains
     if a.what == "penalties":
         penalties(a.seconds)
     elif a.what == "panels":
         panels(a.scenario, a.seconds)
     else:
-        runs(a.runs, a.steps, a.arms.split(","), a.data.split(","), a.device)
+        runs(a.runs, a.steps or 30, a.arms.split(","), a.data.split(","), a.device)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 from ganviz.console import EXIT_INTERRUPTED, fail
+from ganviz.engine.memory import keep_freed_memory
 
 # The sub-commands, in the order `ganviz --help` lists them: each is the module ganviz.cli.<name>.
 COMMANDS = ("run", "scenarios", "bench", "game", "compare", "export", "study", "measure", "lessons")
@@ -102,6 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return 0
     _interrupt_on_termination()
+    keep_freed_memory()          # every command that trains: no page faults a step (ganviz.engine.memory)
     try:
         return func(args)
     except KeyboardInterrupt:   # commands with something to clean up catch it first and say what they did

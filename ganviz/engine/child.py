@@ -9,6 +9,7 @@ import threading
 from typing import Optional
 
 from ganviz.core.scenario import Scenario
+from ganviz.engine.memory import keep_freed_memory
 from ganviz.engine.session import Session
 from ganviz.engine.threads import choose_threads, yield_to_window
 from ganviz.logs import log_exception
@@ -24,6 +25,7 @@ def serve(scenario: Scenario, device: Optional[str], options: dict, cmds, out) -
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The window must not wait for a core behind training: it draws first, training takes the rest.
     yield_to_window()
+    keep_freed_memory()
 
     try:
         if options.get("threads", "auto") == "auto":

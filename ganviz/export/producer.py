@@ -28,6 +28,7 @@ import torch
 
 from ganviz.core.scenario import Scenario
 from ganviz.engine.lab import Lab
+from ganviz.engine.memory import keep_freed_memory
 from ganviz.engine.process import main_module_hidden
 from ganviz.engine.snapshot import Snapshot
 from ganviz.export.options import POLL_S, Plan
@@ -86,6 +87,7 @@ def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Qu
         # Ctrl-C reaches the whole process group; the parent cancels the export itself.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _exit_with_parent()
+        keep_freed_memory()      # a spawned child: the parent's setting is not inherited
 
     def put(item: object) -> bool:
         while not stop.is_set():
