@@ -5,6 +5,7 @@
     python scripts/bench_lockstep.py runs --device cuda          # on a GPU (scripts/gpu_check.py runs it)
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py panels minibatch-features-ring8
     OMP_NUM_THREADS=1 python scripts/bench_lockstep.py faults
+    OMP_NUM_THREADS=1 python scripts/bench_lockstep.py phases
 
 penalties: steps/s of compare-losses-ring8's six panels as they are (one WGAN-GP panel), with that panel
 plain (no gradient penalty), with its penalty swapped for R1, and with it unrolled, so that the cost of a
@@ -16,6 +17,9 @@ bounds the scenario's speed (and so its pictures a second in the app).
 faults: minor page faults and thread CPU time a step of six GANs of width 32 in lockstep (`ganviz bench`'s
 model), each in a fresh process, with glibc's default malloc thresholds and with those that
 `ganviz.engine.memory.keep_freed_memory` fixes.
+
+phases: where a lockstep step of `ganviz bench`'s six GANs of width 32 goes: wall time per step in D's and
+G's hand-written passes, the losses and their gradients, the optimizers and the finite check, the batches.
 
 runs: the PacGAN protocol's iterations per second for R runs one after the other (one Trainer per seed)
 and in lockstep (one Trainer, a seed per run), per arm, and the full protocol's hours extrapolated from
@@ -114,6 +118,47 @@ def _faults_here(steps: int, keep: bool) -> None:
     print(f"{(r1 - r0) / steps:7.1f} minor faults a step, {(t1 - t0) / steps * 1e3:5.2f} ms a step (thread CPU time)")
 
 
+def phases(steps: int) -> None:
+    import collections
+
+    from ganviz.engine.bench import engine_trainer
+
+    tr = engine_trainer(32, 6, torch.device("cpu"))
+    spent: dict = collections.defaultdict(float)
+
+    def timed(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t0
+        setattr(owner, name, wrapper)
+
+    for net, who in ((tr.D, "D"), (tr.G, "G")):
+        timed(net, "forward_cached", f"{who}'s passes")
+        timed(net, "backward_cached", f"{who}'s passes")
+    timed(tr, "_logit_grads", "losses and their gradients")
+    for name in ("_finite_mask",):
+        timed(tr, name, "optimizers and the finite check")
+    timed(tr.opt_d, "step", "optimizers and the finite check")
+    timed(tr.opt_g, "step", "optimizers and the finite check")
+    for name in ("_real", "_latent"):
+        timed(tr, name, "batches (real and latent)")
+    tr.step(100)
+    spent.clear()
+    t0 = time.perf_counter()
+    tr.step(steps)
+    total = (time.perf_counter() - t0) / steps * 1e3
+    print(f"# six GANs of width 32 in lockstep, {steps} steps, load {os.getloadavg()[0]:.2f}: {total:.2f} ms a step "
+          "(wall time, with the timers' own cost)")
+    for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"{label:<34} {s / steps * 1e3:6.3f} ms a step")
+    print(f"{'the rest (the step loop, Python)':<34} {total - sum(spent.values()) / steps * 1e3:6.3f} ms a step")
+
+
 def _timed(trainer, steps: int, device: str) -> float:
     """Seconds per iteration of `trainer` over `steps` iterations (after two of warm-up)."""
     trainer.step(2)
@@ -153,7 +198,7 @@ def runs(n_runs: int, steps: int, arms: list[str], datasets: list[str], device: 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=("penalties", "panels", "faults", "runs", "_faults"))
+    p.add_argument("what", choices=("penalties", "panels", "faults", "phases", "runs", "_faults"))
     p.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("scenario", nargs="?", default="minibatch-features-ring8", help="panels: the scenario")
     p.add_argument("--seconds", type=float, default=4.0)
@@ -172,7 +217,9 @@ def main() -> None:
         return
     from ganviz.engine.memory import keep_freed_memory
     keep_freed_memory()          # as every ganviz command that trains
-    if a.what == "penalties":
+    if a.what == "phases":
+        phases(a.steps or 2000)
+    elif a.what == "penalties":
         penalties(a.seconds)
     elif a.what == "panels":
         panels(a.scenario, a.seconds)
