@@ -112,6 +112,8 @@ class FlatOptimizer:
         """
         with torch.no_grad():
             p = self.params
+            if mask is not None and p.device.type == "cpu" and bool(mask.all()):
+                mask = None     # every GAN steps: on the CPU one look costs less than masking (no device to wait on)
             uniform = hyper.get("uniform")
             if not exact and uniform is not None and p.device.type in ("cpu", "cuda"):
                 # A blown-up GAN gets a zero gradient and first moment: its weights stay, its v only decays.
