@@ -5,9 +5,9 @@ import sys
 import pytest
 
 # A step's pattern, exaggerated: many blocks (activations, gradients), all freed at its end. 100 MB of them
-# is more than glibc's own trim threshold ever reaches (64 MB), so without the fixed thresholds each step
-# gives them back and faults them in again (how often depends on the process's history of allocations:
-# 50 to 25,000 faults a step in two environments of this machine).
+# is more than glibc's own trim threshold ever reaches (64 MB): with its own thresholds a process may give
+# them back at each step and fault them in again (how often depends on its history of allocations: 51 and
+# 25,570 faults a step in two environments of this machine), with the fixed ones it keeps them.
 CODE = """
 import resource, torch
 from ganviz.engine.memory import keep_freed_memory
