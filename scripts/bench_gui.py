@@ -96,31 +96,45 @@ def measure_session(name: str, seconds: float) -> dict:
     return out
 
 
+def open_window(sc, setup=None):
+    """The app's window on scenario `sc`, shown at the benchmark's size; `setup(window)` runs before it
+    settles (half a second of events). Returns (application, window)."""
+    from ganviz.ui.app import application
+    from ganviz.ui.main_window import MainWindow
+
+    app = application()
+    w = MainWindow(sc)
+    w.resize(1600, 960)
+    w.show()
+    if setup is not None:
+        setup(w)
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    return app, w
+
+
 def measure(name: str, seconds: float, heatmap: bool, tab: str = "") -> dict:
     """One scenario in this process: the numbers of one table row."""
     import numpy as np
     from PySide6 import QtCore
 
     from ganviz.core import scenario as S
-    from ganviz.ui.app import application, teardown
-    from ganviz.ui.main_window import MainWindow
+    from ganviz.ui.app import teardown
 
     sc = S.load(name)
     base = headless_rate(sc, min(seconds, 5.0))
-    app = application()
-    w = MainWindow(sc)
-    w.resize(1600, 960)
-    w.show()
-    if tab:
-        tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-        if tab not in tabs:
-            raise SystemExit(f"--tab: one of {', '.join(tabs)} (got {tab!r})")
-        w.tabs.setCurrentIndex(tabs.index(tab))
-    if heatmap:
-        w.compare_view.heat_check.setChecked(True)
-    for _ in range(50):
-        app.processEvents()
-        time.sleep(0.01)
+
+    def setup(w):
+        if tab:
+            tabs = [w.tabs.tabText(i) for i in range(w.tabs.count())]
+            if tab not in tabs:
+                raise SystemExit(f"--tab: one of {', '.join(tabs)} (got {tab!r})")
+            w.tabs.setCurrentIndex(tabs.index(tab))
+        if heatmap:
+            w.compare_view.heat_check.setChecked(True)
+
+    app, w = open_window(sc, setup)
     w.session.play()
     mark: dict = {}
     # Pictures drawn, not published: the session's count also has those that a slow frame skipped.
@@ -178,17 +192,9 @@ def measure_game(name: str, seconds: float) -> dict:
     from PySide6 import QtCore
 
     from ganviz.core import scenario as S
-    from ganviz.ui.app import application, teardown
-    from ganviz.ui.main_window import MainWindow
+    from ganviz.ui.app import teardown
 
-    sc = S.load(name)
-    app = application()
-    w = MainWindow(sc)
-    w.resize(1600, 960)
-    w.show()
-    for _ in range(50):
-        app.processEvents()
-        time.sleep(0.01)
+    app, w = open_window(S.load(name))
     g = w.game_view
     assert w.tabs.currentWidget() is g, f"{name} did not open on the game lab"
     ticks: list = []            # (wall s, thread CPU s, replay index) after each frame that grew
@@ -228,16 +234,11 @@ def is_game(name: str) -> bool:
     return S.load(name).view == "game"
 
 
-def training_scenarios() -> list[str]:
+def builtin_scenarios(game: bool) -> list[str]:
+    """The built-in scenarios of the game lab (game=True) or those that train."""
     from ganviz.core import scenario as S
 
-    return [n for n in S.builtin_names() if S.load(n).view != "game"]
-
-
-def game_scenarios() -> list[str]:
-    from ganviz.core import scenario as S
-
-    return [n for n in S.builtin_names() if S.load(n).view == "game"]
+    return [n for n in S.builtin_names() if is_game(n) == game]
 
 
 def main() -> int:
@@ -260,8 +261,8 @@ def main() -> int:
                                                                                     args.heatmap, args.tab)
         print(json.dumps(r))
         return 0
-    names = args.scenarios or training_scenarios() + (
-        [] if args.no_window or args.tab or args.heatmap else game_scenarios())
+    names = args.scenarios or builtin_scenarios(game=False) + (
+        [] if args.no_window or args.tab or args.heatmap else builtin_scenarios(game=True))
     print(f"# {len(names)} scenarios, {args.seconds:.0f} s each, platform {os.environ['QT_QPA_PLATFORM']}, "
           f"{os.cpu_count()} CPUs")
     print("| scenario | view | GANs | new pictures / s | GUI frame interval p50 / p95 / max (ms) "

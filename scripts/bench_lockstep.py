@@ -141,10 +141,8 @@ def phases(steps: int) -> None:
         timed(net, "forward_cached", f"{who}'s passes")
         timed(net, "backward_cached", f"{who}'s passes")
     timed(tr, "_logit_grads", "losses and their gradients")
-    for name in ("_finite_mask",):
-        timed(tr, name, "optimizers and the finite check")
-    timed(tr.opt_d, "step", "optimizers and the finite check")
-    timed(tr.opt_g, "step", "optimizers and the finite check")
+    for owner, name in ((tr, "_finite_mask"), (tr.opt_d, "step"), (tr.opt_g, "step")):
+        timed(owner, name, "optimizers and the finite check")
     for name in ("_real", "_latent"):
         timed(tr, name, "batches (real and latent)")
     tr.step(100)

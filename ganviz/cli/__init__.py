@@ -103,7 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return 0
     _interrupt_on_termination()
-    keep_freed_memory()          # every command that trains: no page faults a step (ganviz.engine.memory)
+    keep_freed_memory()          # for the commands that train here: no page faults a step (ganviz.engine.memory)
     try:
         return func(args)
     except KeyboardInterrupt:   # commands with something to clean up catch it first and say what they did
