@@ -121,10 +121,15 @@ class Rows:
     idx is None when they are all of them, so that the common case indexes nothing.
     """
 
-    def __init__(self, idx: Sequence[int], losses: Sequence[str], device: torch.device):
+    def __init__(self, idx: Sequence[int], losses: Sequence[str], device: torch.device,
+                 md_on: Sequence[bool] = ()):
         self.n = len(idx)
         self.idx = None if list(idx) == list(range(len(losses))) else torch.tensor(list(idx), device=device)
         self.loss_groups, self.loss_order = _loss_groups([losses[i] for i in idx], device)
+        # Which of these rows have minibatch discrimination (md_on: per GAN of the set), so that its
+        # O(N^2) features cost only them: None when all do, empty when none does.
+        on = [r for r, i in enumerate(idx) if i < len(md_on) and md_on[i]]
+        self.md_pos = None if len(on) == self.n else torch.tensor(on, dtype=torch.long, device=device)
 
     def take(self, t):
         """These GANs' rows of a per-GAN tensor (M, ...); None stays None."""
@@ -316,7 +321,7 @@ class Trainer:
 
         def rows(flags: list[bool]) -> Optional[Rows]:
             idx = [i for i, f in enumerate(flags) if f]
-            return Rows(idx, losses, dev) if idx else None
+            return self.rows_of(idx) if idx else None
 
         # Penalties and unrolling are computed for the GANs that use them only (their coefficients per row).
         self._gp_rows = rows([s.gp > 0 for s in settings])
@@ -433,14 +438,17 @@ class Trainer:
         sn, mbstd, md = self._sn, self._mbstd, self._md
         # Points that are no batch (mbstd_value given: a grid) read the minibatch features of a real batch.
         md_ref = self._md_ref if md is not None and mbstd_value is not None else None
+        md_idx = self._md_idx if rows is None and x.shape[0] == self.m else None
         if rows is not None:
             sn, mbstd, mbstd_value = rows.take(sn), rows.take(mbstd), rows.take(mbstd_value)
-            md, md_ref = rows.take(md), rows.take(md_ref)
+            md, md_ref, md_idx = rows.take(md), rows.take(md_ref), rows.md_pos
+            if md_idx is not None and not len(md_idx):
+                md = md_ref = md_idx = None           # none of these GANs has minibatch discrimination
         if md_ref is not None and md_ref.shape[0] != x.shape[0]:
             md_ref = md_ref[:1].expand(x.shape[0], *md_ref.shape[1:])
         out = self.D(x, flat=flat, sn=sn, sn_update=sn_update, mbstd=mbstd, groups=groups,
                      mbstd_value=mbstd_value, rows=None if rows is None else rows.idx, md=md, md_ref=md_ref,
-                     md_idx=self._md_idx if rows is None and x.shape[0] == self.m else None)
+                     md_idx=md_idx)
         return out.squeeze(2)
 
     def pack_samples(self, x: Tensor) -> Tensor:
@@ -454,14 +462,17 @@ class Trainer:
         return x[:, :n * self.pack].reshape(x.shape[0], n, self.pack * x.shape[2])
 
     def discriminate_points(self, x: Tensor, cond: Tensor | None = None,
-                            mbstd_value: Tensor | None = None) -> Tensor:
+                            mbstd_value: Tensor | None = None, rows: Optional[Rows] = None) -> Tensor:
         """D's reading of each point x (M, N, d) as a pack of `pack` copies of it: (M, N).
+
+        rows: x holds these GANs' points only (a view that draws one GAN of a set).
 
         With packing, D scores packs, not points; a pack of identical points is how a heatmap or a
         single fake can be put to it (and D may well find such a pack suspicious: packing is there
         to catch a lack of variety).
         """
-        return self.discriminate(x.repeat(1, 1, self.pack), cond, mbstd_value=mbstd_value)
+        flat = None if rows is None else self._d_rows(rows)
+        return self.discriminate(x.repeat(1, 1, self.pack), cond, flat=flat, mbstd_value=mbstd_value, rows=rows)
 
     def _noise_std(self) -> Optional[Tensor]:
         vals = []
@@ -521,6 +532,11 @@ class Trainer:
             pen = pens[0] if len(pens) == 1 else pens[0] + pens[1]
             g_pen = self.D.flat_grad(pen.sum())
         return loss + pen.detach(), g + g_pen
+
+    def rows_of(self, idx: Sequence[int]) -> Rows:
+        """Some GANs of the set, for a pass of those alone (their losses, their minibatch features)."""
+        return Rows(idx, [s.loss for s in self.settings], self.device,
+                    [s.minibatch_disc for s in self.settings])
 
     def _d_rows(self, rows: Rows) -> Optional[Tensor]:
         """D's weights for a pass of these GANs only, differentiable in D's parameters (None: all of them)."""
