@@ -222,6 +222,7 @@ class Recording:
         self._blobs: dict[str, Stored] = {}
         self._refs: dict[str, int] = {}
         self._last_key: dict[str, tuple] = {}              # field -> (digest, blob key, the array itself)
+        self._last_extra: Optional[tuple] = None          # (the last frame's extra, as JSON)
         self._bytes = 0                                     # of the blobs
         self._tables: list[_Table] = []                     # metric history rows, by (kind, M, keys)
         self._last_history: dict[str, tuple] = {}           # kind -> (digest of the history, (table id, key))
@@ -251,7 +252,11 @@ class Recording:
             else:
                 meta[f.name] = _plain(v)
         meta["latest"] = {k: _plain(np.asarray(v)) for k, v in snap.latest.items()}
-        meta["extra"] = _plain(extra)
+        # The settings in `extra` are the same picture after picture: converted again only when they change
+        # (as JSON, six GANs' settings are some 400 values: half a millisecond a picture).
+        if self._last_extra is None or self._last_extra[0] != extra:
+            self._last_extra = (extra, _plain(extra))
+        meta["extra"] = self._last_extra[1]
         meta["absent"] = absent
         history = self._history_rows("history", snap.history_steps,
                                      {k: v for k, v in snap.history.items() if not _is_slow(snap, k)})
@@ -328,8 +333,11 @@ class Recording:
 
     def _keep(self, name: str, a: np.ndarray) -> str:
         last = self._last_key.get(name)
-        if last is not None and last[2] is a and last[1] in self._blobs:
-            key = last[1]               # the very array of the last frame (a snapshot reuses what did not move)
+        if last is not None and last[1] in self._blobs and (last[2] is a or (
+                last[2].shape == a.shape and last[2].dtype == a.dtype and np.array_equal(last[2], a))):
+            # the last frame's array, or one equal to it (what did not move since; a comparison costs a tenth
+            # of a digest, and a snapshot from the training process is a new array every picture)
+            key = last[1]
         else:
             digest = _digest(a)
             if last is not None and last[0] == digest and last[1] in self._blobs:

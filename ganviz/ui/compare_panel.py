@@ -108,7 +108,7 @@ class ComparePanel(QtWidgets.QFrame):
         self.frame.setZValue(100)
         for item in (self.clip, self.frame):
             self.plot.addItem(item)
-        self.heat = pg.ImageItem(axisOrder="row-major")
+        self.heat = P.HeatImage(axisOrder="row-major")
         self.real = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.fake = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.trails = Trails(self.plot, view.theme.fake, n=N_TRAIL, length=TRAIL_LENGTH)
@@ -258,7 +258,7 @@ class ComparePanel(QtWidgets.QFrame):
             # Symmetric levels keep a critic's 0 on the neutral middle colour.
             levels = (-self._level_range.hi, self._level_range.hi)
         self._heat_prob = prob
-        self.heat.setImage(img, autoLevels=False, levels=levels)
+        self.heat.show_image(img, levels)
         if self._rect_shape != img.shape:
             # ImageItem maps a rect through the image's pixel size, so it is set after the image.
             self._rect_shape = img.shape

@@ -13,6 +13,7 @@ which are cheap enough to call on every snapshot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -510,6 +511,29 @@ def move_points(item: pg.ScatterPlotItem, xy: np.ndarray) -> None:
     item.informViewBoundsChanged()
     item.bounds = [None, None]
     item.invalidate()
+
+
+class HeatImage(pg.ImageItem):
+    """An ImageItem that maps and uploads an image only when it differs from the one it shows.
+
+    A heatmap reused from an earlier step (D on the grid comes at a rate of its own) is drawn again
+    with every picture; pyqtgraph would run the colour map over it and make a new QImage each time
+    (six of them a picture in Compare)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: Optional[tuple] = None
+
+    def show_image(self, img: np.ndarray, levels: tuple) -> bool:
+        """Show `img` at `levels`; False when that is what it already showed."""
+        levels = tuple(float(v) for v in levels)
+        last = self._shown
+        if (last is not None and last[1] == levels and last[0].shape == img.shape
+                and np.array_equal(last[0], img, equal_nan=True)):
+            return False
+        self.setImage(img, autoLevels=False, levels=levels)
+        self._shown = (np.array(img, copy=True), levels)
+        return True
 
 
 def pin(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
