@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ganviz.core.scenario import DataSpec, Scenario
 from ganviz.core.settings import SettingsError, model_with_changes, with_changes
@@ -24,6 +24,22 @@ from ganviz.engine.snapshot import Snapshot
 # step summary, which is kept only while someone asks for it.
 PARTS = ("fake_d", "grad", "manifold", "d_grid", "divergences", "step_summary")
 DEFAULT_PARTS = tuple(p for p in PARTS if p != "step_summary")
+
+
+# The parts computed per GAN: a view that draws one GAN of a set asks for that GAN's alone (`check_only`).
+PER_GAN_PARTS = ("fake_d", "grad", "manifold", "d_grid")
+
+
+def check_only(only: Optional[Mapping[str, int]]) -> dict[str, int]:
+    """part -> the one GAN whose part is shown (the others' are not computed); {} for none."""
+    out: dict[str, int] = {}
+    for part, i in (only or {}).items():
+        if part not in PER_GAN_PARTS:
+            raise SettingsError(f"show: {part!r} is not drawn per GAN (those are: {', '.join(PER_GAN_PARTS)})")
+        if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+            raise SettingsError(f"show: the GAN shown for {part} must be an index 0 or more, got {i!r}")
+        out[part] = i
+    return out
 
 
 def check_parts(parts: Iterable[str]) -> frozenset:
@@ -103,9 +119,10 @@ class SessionAPI:
     def set_view_class(self, c: int) -> None:
         self.send("view_class", c)
 
-    def show(self, parts: Iterable[str]) -> None:
-        """What the visible views draw (a subset of PARTS): the session computes those and no more."""
-        self.send("show", check_parts(parts))
+    def show(self, parts: Iterable[str], only: Optional[Mapping[str, int]] = None) -> None:
+        """What the visible views draw (a subset of PARTS): the session computes those and no more.
+        only: part -> the one GAN of the set whose part is drawn (PER_GAN_PARTS); the others' are not computed."""
+        self.send("show", check_parts(parts), check_only(only))
 
     def restore(self, checkpoint: dict) -> None:
         """Take the run back to a checkpoint (a recording's, see ganviz.engine.recording) and pause there;

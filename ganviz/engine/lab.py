@@ -3,8 +3,10 @@
 The Lab is driven by one thread: the app's `Session` runs one on a background thread, and the
 exporter drives one directly with a fixed number of steps per frame, so that an export shows
 exactly what the app shows. A picture (`snapshot`) holds only the parts asked for (`set_parts`:
-what the views show); D on the grid, the costly part, may be reused from an earlier step
-(`Snapshot.d_grid_step` says which). Metrics are evaluated either at once (`evaluate_metrics`) or
+what the views show), each for all GANs or for the one a view draws; a part not computed in a
+picture is that of the last one that had it (D on the grid, the costly part, may be reused from an
+earlier step), and the snapshot says from which step each GAN's is (`Snapshot.d_grid_steps` and the
+like). Metrics are evaluated either at once (`evaluate_metrics`) or
 on a worker thread on a frozen copy of the networks (`start_metrics`, then `collect_metrics`), so
 that the training thread goes on stepping and drawing while they are computed; both give the same
 numbers for the same step.
@@ -15,7 +17,7 @@ import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 import numpy as np
 import torch
@@ -28,7 +30,7 @@ from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, m
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
-from ganviz.engine.api import DEFAULT_PARTS, check_parts
+from ganviz.engine.api import DEFAULT_PARTS, check_only, check_parts
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
 
@@ -127,6 +129,7 @@ class Lab:
         self._last: Optional[Snapshot] = None
         self._metrics: Optional[dict] = None
         self.parts: frozenset = frozenset(DEFAULT_PARTS)
+        self.only: dict[str, int] = {}      # part -> the one GAN shown (see set_parts)
         self._changes = 0                   # settings changes so far (see metrics_current)
         self._recorded_changes = -1
         self.grid_seconds = 0.0             # what D on the grid took in the last picture that had it
@@ -150,8 +153,9 @@ class Lab:
         self.paused_by_error = False
         self._metrics = None
         self._last = None
-        self._parts_cache: dict = {}        # frame part -> (step, array): the last one computed
+        self._parts_cache: dict = {}        # frame part -> (steps (M,), array (M, ...)): the last computed
         self._z_frozen: Optional[tuple] = None
+        self._settings_seen: Optional[tuple] = None     # (the settings, their dicts): see _settings_dicts
         self._job: Optional[tuple] = None   # a metric evaluation on the worker: (future, evaluator, slow)
 
     @property
@@ -316,11 +320,15 @@ class Lab:
         self.paused_by_error = False
         self._changes += 1
 
-    def set_parts(self, parts: Iterable[str]) -> None:
+    def set_parts(self, parts: Iterable[str], only: Optional[Mapping[str, int]] = None) -> None:
         """What the views show (engine.api.PARTS): the frame parts the pictures compute, and whether the
         slow metrics (the k-NN divergences, W1, D vs D*) are wanted, and whether the trainer keeps the step
-        inspector's summary of each D and G step ("step_summary")."""
+        inspector's summary of each D and G step ("step_summary").
+
+        only: part -> the one GAN of the set whose part is shown (the Lab's views draw one GAN of a
+        Compare scenario, the loss panel one): that part is computed for it alone (engine.api.check_only)."""
         self.parts = check_parts(parts)
+        self.only = check_only(only)
         self.trainer.inspect = "step_summary" in self.parts
 
     # -- training -------------------------------------------------------------------
@@ -454,7 +462,7 @@ class Lab:
         """A new immutable snapshot (the last good one, with the message, after a blow-up).
 
         parts: the frame parts to compute now (default: `self.parts`); the others are taken from the
-        last picture that had them (D on the grid: `Snapshot.d_grid_step` says from which step)."""
+        last picture that had them (`Snapshot.d_grid_steps` and the like say from which step)."""
         if self.paused_by_error and self._last is not None:
             snap = dataclasses.replace(self._last, message=self.message, running=False, steps_per_sec=0.0)
             self._last = snap
@@ -464,11 +472,19 @@ class Lab:
         todo = self.parts if parts is None else frozenset(parts)
         if "d_grid" not in self._parts_cache:
             todo = todo | {"d_grid"}          # the first picture has one, so that every snapshot does
-        fr = self.evaluator.frame(todo & set(FRAME_PARTS))
+        fr = self.evaluator.frame(todo & set(FRAME_PARTS), {p: min(i, self.m - 1) for p, i in self.only.items()})
         self.grid_seconds = fr["grid_seconds"]
         snap = self._build(fr, running, steps_per_sec)
         self._last = snap
         return snap
+
+    def _settings_dicts(self) -> list[dict]:
+        """Each GAN's settings as dicts, for the snapshot (made again only when the settings change: dataclasses'
+        asdict took a sixth of a picture's time for six GANs)."""
+        settings = tuple(self.trainer.settings)
+        if self._settings_seen is None or self._settings_seen[0] != settings:
+            self._settings_seen = (settings, [dataclasses.asdict(s) for s in settings])
+        return self._settings_seen[1]
 
     def _z_shown(self) -> np.ndarray:
         z = self.evaluator.z_fixed
@@ -476,15 +492,27 @@ class Lab:
             self._z_frozen = (z, frozen(z.cpu().numpy()))     # fixed: copied once, not every picture
         return self._z_frozen[1]
 
-    def _part(self, fr: dict, key: str, like: Optional[np.ndarray]) -> tuple[int, Optional[np.ndarray]]:
-        """This frame's `key` if it computed one, else the last one computed (if it still fits), else zeros
-        like `like` (None when `like` is None): with the step it was computed at."""
-        if fr[key] is not None:
-            self._parts_cache[key] = (fr["step"], fr[key])
-        step, a = self._parts_cache.get(key, (-1, None))
-        if a is not None and (like is None or np.shape(a) == np.shape(like)):
-            return step, a
-        return -1, None if like is None else np.zeros(np.shape(like))
+    def _part(self, fr: dict, key: str, like: Optional[np.ndarray]) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """Each GAN's `key`: this frame's rows where it computed them, the last computed elsewhere (if it
+        still fits), zeros like `like` where none was (None when `like` is None and none was): with the
+        step each GAN's row is from, (M,) (-1: none)."""
+        m, new = self.m, fr[key]
+        cached = self._parts_cache.get(key)
+        if cached is not None and (len(cached[1]) != m or new is not None and cached[1].shape[1:] != new.shape[1:]):
+            cached = None
+        if new is not None:
+            gans = fr["gans"][key]
+            if len(gans) == m:
+                cached = (np.full(m, fr["step"], np.int64), new)
+            else:
+                steps = np.full(m, -1, np.int64) if cached is None else cached[0].copy()
+                full = np.zeros((m,) + new.shape[1:], new.dtype) if cached is None else cached[1].copy()
+                full[gans], steps[gans] = new, fr["step"]
+                cached = (steps, full)
+            self._parts_cache[key] = cached
+        if cached is not None and (like is None or np.shape(cached[1]) == np.shape(like)):
+            return cached
+        return np.full(m, -1, np.int64), None if like is None else np.zeros(np.shape(like))
 
     def _build(self, fr: dict, running: bool, sps: float) -> Snapshot:
         t, ev, mt = self.trainer, self.evaluator, self._metrics
@@ -506,11 +534,11 @@ class Lab:
             return frozen(a)
 
         p_g = keep_finite("p_g", mt["p_g"], prev.p_g if prev else None)
-        d_grid_step, d_raw = self._part(fr, "d_grid", None)
+        d_grid_steps, d_raw = self._part(fr, "d_grid", None)
         d_grid = keep_finite("d_grid", d_raw, prev.d_grid if prev else None)
-        _, grad_raw = self._part(fr, "fake_grad", fr["fake"])
-        _, fake_d_raw = self._part(fr, "fake_d", fr["fake"][..., 0])
-        _, manifold_raw = self._part(fr, "manifold", None)
+        grad_steps, grad_raw = self._part(fr, "fake_grad", fr["fake"])
+        fake_d_steps, fake_d_raw = self._part(fr, "fake_d", fr["fake"][..., 0])
+        manifold_steps, manifold_raw = self._part(fr, "manifold", None)
         d_star = None
         if all(ds is not None for ds in mt["d_star"]):
             d_star = keep_finite("d_star", np.stack(mt["d_star"]), prev.d_star if prev else None)
@@ -532,12 +560,15 @@ class Lab:
         return Snapshot(
             step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels),
             grid_x=frozen(g.x), grid_y=None if g.y is None else frozen(g.y),
-            p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star, d_grid_step=d_grid_step,
+            p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star,
+            d_grid_steps=frozen(d_grid_steps, np.int64),
             metrics_step=int(mt["step"]),
             d_is_prob=tuple(get_loss(l).has_probability for l in losses),
             real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),
             fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,
             fake_grad=grad, fake_d=fake_d, z=self._z_shown(), manifold=manifold,
+            fake_grad_steps=frozen(grad_steps, np.int64), fake_d_steps=frozen(fake_d_steps, np.int64),
+            manifold_steps=None if manifold is None else frozen(manifold_steps, np.int64),
             means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),
             latest={**self.history.latest(), **self.slow_history.latest()}, history_steps=hs, history=hv,
             slow_steps=slow_steps,
@@ -545,7 +576,7 @@ class Lab:
             notes=self._notes, w1_floor=ev.w1_floor(),
             step_summary=t.step_summary() if t.inspect else (),
             d_star_labels=tuple(ev.d_star_label(i) for i in range(m)),
-            device=str(t.device), extra={"settings": [dataclasses.asdict(s) for s in t.settings],
+            device=str(t.device), extra={"settings": self._settings_dicts(),
                                          "scenario": self.scenario.name, "view_class": ev.view_class,
                                          "n_classes": t.n_classes},
         )

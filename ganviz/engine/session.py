@@ -150,7 +150,7 @@ class Session(SessionAPI):
         elif name == "view_class":
             lab.set_view_class(args[0])
         elif name == "show":
-            lab.set_parts(args[0])
+            lab.set_parts(*args)
             self._grid_due_at = 0.0                 # a layer just shown is drawn in the next picture
         elif name == "load":
             lab.load(args[0])

@@ -73,9 +73,15 @@ class Snapshot:
     # (S,) the steps of the slow metrics' history (metric_info.SLOW_KEYS: the k-NN divergences, W1,
     # D vs D*), evaluated less often than the rest; None: the same steps as history_steps.
     slow_steps: Optional[np.ndarray] = None
-    # The step D was evaluated on the grid at: D on the grid is the costly part of a picture and may be
-    # reused for a few steps (-1: unknown). Views say so where it lags `step`.
-    d_grid_step: int = -1
+    # (M,) int: the step each GAN's D on the grid was evaluated at. D on the grid is the costly part of a
+    # picture and may be reused for a few steps; a view that draws one GAN of a set has it computed for
+    # that GAN alone, and the others keep theirs (-1: none yet). Views say so where it lags `step`.
+    d_grid_steps: Optional[np.ndarray] = None
+    # (M,) int each, likewise: the step of each GAN's fake_grad, fake_d and manifold (a part no view shows
+    # is not computed and keeps the step it was last computed at).
+    fake_grad_steps: Optional[np.ndarray] = None
+    fake_d_steps: Optional[np.ndarray] = None
+    manifold_steps: Optional[np.ndarray] = None
     # The step of the latest metric evaluation (p_g, D*, mode counts, `latest`): they come at a rate
     # of their own, behind the pictures (-1: unknown).
     metrics_step: int = -1
@@ -87,6 +93,11 @@ class Snapshot:
     def steps_of(self, key: str) -> np.ndarray:
         """The steps at which metric `key`'s history was recorded."""
         return self.slow_steps if self.slow_steps is not None and key in SLOW_KEYS else self.history_steps  # what W1 (sliced in 2D) reads for a perfect G at the same sample size
+
+    def step_of(self, name: str, i: int) -> int:
+        """The step GAN i's `name` (d_grid, fake_grad, fake_d, manifold) was computed at (-1: unknown)."""
+        steps = getattr(self, name + "_steps")
+        return -1 if steps is None or not 0 <= i < len(steps) else int(steps[i])
 
     @property
     def n_gans(self) -> int:

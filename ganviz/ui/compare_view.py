@@ -213,9 +213,10 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self._update_titles(snap)
         self.mode_charts.set_snapshot(snap)
         text = f"step {snap.step:,}"
-        if snap.dim == 2 and self.heatmap_on() and 0 <= snap.d_grid_step < snap.step:
+        grid_step = min(snap.step_of("d_grid", i) for i in range(snap.n_gans))
+        if snap.dim == 2 and self.heatmap_on() and 0 <= grid_step < snap.step:
             # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
-            text += f" · D heatmaps from step {snap.d_grid_step:,}"
+            text += f" · D heatmaps from step {grid_step:,}"
         self.step_label.setText(text)
 
     # ------------------------------------------------------------------ panel commands

@@ -86,7 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.frame_times: collections.deque = collections.deque(maxlen=600)
         self._fps = 0.0
         self._pending_seed: Optional[int] = None
-        self._parts_sent: Optional[frozenset] = None
+        self._parts_sent: Optional[tuple] = None
         self._closing = False
 
         self._build_views()
@@ -221,7 +221,7 @@ class MainWindow(QtWidgets.QMainWindow):
         divergences while no panel shows them)."""
         parts: set[str] = set()
         current = self.tabs.currentWidget()
-        dim = self._last_snapshot.dim if self._last_snapshot is not None else self.session.scenario.dim
+        dim = self._lab_dim()
         if current is self.lab_stack:
             parts |= (self.view1d if dim == 1 else self.view2d).parts()
         elif current is self.compare_view:
@@ -235,6 +235,23 @@ class MainWindow(QtWidgets.QMainWindow):
                 parts.add("divergences")
         return frozenset(parts)
 
+    def shown_gans(self) -> dict[str, int]:
+        """The parts of `needed_parts` that are drawn for one GAN of the set (engine.api.PER_GAN_PARTS):
+        part -> that GAN. The Lab's view and the loss panel each draw one; Compare's panels draw every
+        GAN's D on the grid."""
+        only: dict[str, int] = {}
+        current = self.tabs.currentWidget()
+        parts = self.needed_parts()
+        if current is self.lab_stack:
+            view = self.view1d if self._lab_dim() == 1 else self.view2d
+            only.update({p: view.index for p in ("grad", "manifold", "d_grid") if p in parts})
+        if "fake_d" in parts:
+            only["fake_d"] = self.loss_panel.index
+        return only
+
+    def _lab_dim(self) -> int:
+        return self._last_snapshot.dim if self._last_snapshot is not None else self.session.scenario.dim
+
     @staticmethod
     def _dock_shown(dock: QtWidgets.QDockWidget) -> bool:
         # A dock tabbed behind another is visible to Qt but not on screen.
@@ -244,10 +261,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """Tell the session what is on screen, when that changed."""
         if self._closing:
             return            # docks hide as the window closes, after the session has stopped
-        parts = self.needed_parts()
-        if parts != self._parts_sent:
-            self._parts_sent = parts
-            self.session.show(parts)
+        parts, only = self.needed_parts(), self.shown_gans()
+        if (parts, only) != self._parts_sent:
+            self._parts_sent = (parts, only)
+            self.session.show(parts, only)
 
     def _dock(self, title: str, name: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)

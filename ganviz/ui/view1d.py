@@ -221,6 +221,9 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             text += f"   {snap.labels[i]}"
         if bool(np.asarray(snap.diverged)[i]):
             text += "   (diverged)"
+        if self._visible["d"] and 0 <= snap.step_of("d_grid", i) < snap.step:
+            # D on the grid may be reused for a few steps (and is computed for the GAN this view draws).
+            text += f"\nD from step {snap.step_of('d_grid', i):,}"
         self.step_text.set_text(text)
         self._apply_visibility()
 

@@ -85,7 +85,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
 
         self.item: dict[str, pg.GraphicsObject] = {}
         it = self.item
-        it["heatmap"] = pg.ImageItem(axisOrder="row-major")
+        it["heatmap"] = P.HeatImage(axisOrder="row-major")
         it["contours"] = P.segmented(pg.PlotDataItem(name="p_data contours", antialias=True))
         it["manifold"] = P.segmented(pg.PlotDataItem(name="G manifold", antialias=True, skipFiniteCheck=True))
         it["real"] = pg.ScatterPlotItem(name="real samples", pxMode=True, antialias=True)
@@ -185,10 +185,16 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             lines[0] += "   (diverged)"
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
-        if self._visible["heatmap"] and self._heat_shown != "d_star" and 0 <= snap.d_grid_step < snap.step:
+        if self._visible["heatmap"] and self._heat_shown != "d_star" and 0 <= snap.step_of("d_grid", i) < snap.step:
             # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
             # heatmap is an earlier one, and says so.
-            lines.append(f"D heatmap from step {snap.d_grid_step:,}")
+            lines.append(f"D heatmap from step {snap.step_of('d_grid', i):,}")
+        # A picture computes the arrows and G's manifold only while they are shown, and for the GAN its
+        # view draws: a layer just shown, or another GAN of a recorded picture, is from an earlier picture.
+        for name, part, layer in (("push on fakes", "fake_grad", "grad"), ("G manifold", "manifold", "manifold")):
+            at = snap.step_of(part, i)
+            if self._visible[layer] and 0 <= at < snap.step:
+                lines.append(f"{name} from step {at:,}")
         self.step_text.set_text("\n".join(lines))
 
     # ---------------------------------------------------------------- drawing helpers
@@ -245,7 +251,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             tail = "low = D below its optimum" if mode == "gap" else "low = fake, high = real"
             self._set_levels((-a, a), f"{'' if mode == 'gap' else 'critic '}{name}   {tail}", prob=False)
         heat = self.item["heatmap"]
-        heat.setImage(img, autoLevels=False, levels=self._levels)
+        heat.show_image(img, self._levels)
         if self._rect_shape != img.shape:
             # ImageItem maps a rect through the image's pixel size, so it is set after the image.
             self._rect_shape = img.shape

@@ -2,6 +2,7 @@
 import dataclasses
 
 import numpy as np
+import pytest
 import torch
 
 from ganviz.core import scenario as S
@@ -71,16 +72,16 @@ def test_a_picture_computes_only_the_parts_shown_and_reuses_d_on_the_grid():
     lab = Lab(small_ring8())
     lab.set_parts({"fake_d"})
     first = lab.snapshot()
-    assert first.d_grid_step == 0 == first.step          # the first picture has D on the grid anyway
+    assert first.step_of("d_grid", 0) == 0 == first.step          # the first picture has D on the grid anyway
     assert first.manifold is None and not np.any(first.fake_grad)
     lab.train(3)
     later = lab.snapshot()
-    assert later.step == 3 and later.d_grid_step == 0     # D from step 0, and the picture says so
+    assert later.step == 3 and later.step_of("d_grid", 0) == 0     # D from step 0, and the picture says so
     np.testing.assert_array_equal(later.d_grid, first.d_grid)
     assert not np.array_equal(later.fake, first.fake)     # the fakes move in every picture
     lab.set_parts({"d_grid", "grad", "manifold"})
     shown = lab.snapshot()
-    assert shown.d_grid_step == 3 and shown.manifold is not None and np.any(shown.fake_grad)
+    assert shown.step_of("d_grid", 0) == 3 and shown.manifold is not None and np.any(shown.fake_grad)
     assert not np.array_equal(shown.d_grid, first.d_grid)
 
 
@@ -91,7 +92,7 @@ def test_a_changed_loss_does_not_reuse_d_on_the_grid():
     lab.train(2)
     lab.set_train(loss="wgan-gp")
     snap = lab.snapshot(parts=())
-    assert snap.d_grid_step == 2 and not snap.d_is_prob[0]
+    assert snap.step_of("d_grid", 0) == 2 and not snap.d_is_prob[0]
 
 
 def test_metrics_on_the_worker_equal_metrics_at_once_for_the_same_step():
@@ -159,3 +160,49 @@ def test_a_model_the_trainer_refuses_leaves_the_scenario_of_the_networks_that_tr
     assert lab.scenario is before and lab.scenario.model.d_kind == "mlp"
     assert lab.trainer is trainer and lab.step_count == 3
     assert lab.train(2) and lab.step_count == 5
+
+
+def small_set(name: str) -> S.Scenario:
+    sc = S.load(name)
+    return dataclasses.replace(sc, model=dataclasses.replace(sc.model, latent_dim=2, g_width=16, d_width=16),
+                               train=dataclasses.replace(sc.train, batch_size=32))
+
+
+@pytest.mark.parametrize("name", ["compare-losses-ring8", "minibatch-features-ring8"])
+def test_a_view_of_one_gan_of_a_set_computes_that_gans_parts_alone_and_exactly(name):
+    # The Lab's view draws one GAN of a set: its D grid, arrows, manifold and D(G(z)) are those that a
+    # picture of every GAN gives it (the losses' display units, minibatch features, the std feature), and
+    # the other GANs keep what they last had, with the step they had it at.
+    every, one = Lab(small_set(name)), Lab(small_set(name))
+    parts = {"fake_d", "grad", "manifold", "d_grid"}
+    every.set_parts(parts)
+    one.set_parts(parts, only={p: 1 for p in parts})
+    first = one.snapshot()
+    every.train(4)
+    one.train(4)
+    a, b = every.snapshot(), one.snapshot()
+    assert a.step == b.step == 4
+    for key in ("d_grid", "fake_grad", "fake_d", "manifold"):
+        np.testing.assert_allclose(getattr(b, key)[1], getattr(a, key)[1], rtol=1e-5, atol=1e-6, err_msg=key)
+        assert b.step_of(key, 1) == 4 == a.step_of(key, 0)
+        for i in (0, 2):
+            # the others' were never computed: zeros, and the step says so
+            assert b.step_of(key, i) == -1 == first.step_of(key, i) and not np.any(getattr(b, key)[i]), key
+    assert first.step_of("d_grid", 1) == 0
+    np.testing.assert_array_equal(b.fake, a.fake)           # every GAN's fakes, as Compare draws them
+    one.train(1)
+    one.set_parts(parts, only={"d_grid": 5})                # a GAN past the set's end: the last one's
+    c = one.snapshot()
+    assert c.step_of("d_grid", 0) == -1 and c.step_of("d_grid", 1) == 4 and c.step_of("d_grid", c.n_gans - 1) == 5
+    assert [c.step_of("fake_grad", i) for i in range(c.n_gans)] == [5] * c.n_gans   # named for none: all
+
+
+def test_which_gan_a_part_is_shown_for_is_checked_where_it_is_asked():
+    from ganviz.core.settings import SettingsError
+    from ganviz.engine.api import check_only
+
+    assert check_only({"d_grid": 2}) == {"d_grid": 2} and check_only(None) == {}
+    with pytest.raises(SettingsError, match="'divergences' is not drawn per GAN"):
+        check_only({"divergences": 0})
+    with pytest.raises(SettingsError, match="the GAN shown for d_grid must be an index 0 or more, got -1"):
+        check_only({"d_grid": -1})

@@ -192,9 +192,9 @@ def test_show_names_an_unknown_part_and_the_session_computes_what_is_shown():
         s.play()
         snap = s.wait_for(lambda x: x.step > 0 and x.running and len(x.history_steps) >= 3, timeout=60)
         assert snap is not None and s.lab.parts == {"fake_d"}
-        assert snap.d_grid_step == 0 and len(snap.slow_steps) <= 1     # only the first picture's
+        assert snap.step_of("d_grid", 0) == 0 and len(snap.slow_steps) <= 1     # only the first picture's
         s.show({"fake_d", "d_grid"})
-        later = s.wait_for(lambda x: x.d_grid_step > snap.step, timeout=30)
+        later = s.wait_for(lambda x: x.step_of("d_grid", 0) > snap.step, timeout=30)
         assert later is not None
     finally:
         s.stop()

@@ -395,18 +395,44 @@ def test_the_session_computes_what_the_visible_views_show(qtbot, main_window):
     qtbot.waitUntil(lambda: lab.parts == frozenset(), timeout=5000)
 
 
+def test_the_lab_computes_the_parts_of_the_one_gan_it_draws_and_compare_every_gans_heatmap(qtbot, main_window):
+    w = main_window(small("compare-losses-ring8"))
+    lab = w.session.lab
+    w.tabs.setCurrentWidget(w.lab_stack)
+    w.loss_dock.show()
+    w.loss_dock.raise_()
+    qtbot.waitUntil(lambda: {"d_grid", "grad", "manifold", "fake_d"} <= lab.parts, timeout=5000)
+    qtbot.waitUntil(lambda: lab.only == {"d_grid": 0, "grad": 0, "manifold": 0, "fake_d": 0}, timeout=5000)
+    w.session.step(1)
+    wait_snapshot(qtbot, w, lambda s: s.step == 1 and s.step_of("fake_grad", 0) == 1)
+    w.view2d.index = 2                                  # another GAN drawn: its parts are computed
+    w.loss_panel.index = 2
+    w._update_parts()
+    qtbot.waitUntil(lambda: lab.only == {"d_grid": 2, "grad": 2, "manifold": 2, "fake_d": 2}, timeout=5000)
+    w.session.step(1)
+    snap = wait_snapshot(qtbot, w, lambda s: s.step == 2)
+    assert snap.step_of("d_grid", 2) == 2 == snap.step_of("fake_grad", 2) == snap.step_of("fake_d", 2)
+    assert snap.step_of("fake_grad", 0) == 1 and snap.step_of("d_grid", 0) <= 1     # no view draws GAN 0
+    w.view2d.index = 0                                  # drawn from that picture: says from when its arrows are
+    w.view2d.set_snapshot(snap)
+    assert "push on fakes from step 1" in w.view2d.step_text.text()
+    w.tabs.setCurrentWidget(w.compare_view)
+    w.compare_view.heat_check.setChecked(True)
+    qtbot.waitUntil(lambda: "d_grid" in lab.parts and "d_grid" not in lab.only, timeout=5000)
+
+
 def test_a_heatmap_from_an_earlier_step_says_so(qtbot, main_window):
     w = main_window(small("ring8"))
     w.session.show(())                                  # as when no view shows D: it is not recomputed
     w.session.step(2)
     snap = wait_snapshot(qtbot, w, lambda s: s.step == 2)
-    assert snap.d_grid_step < 2
+    assert snap.step_of("d_grid", 0) < 2
     w.view2d.set_snapshot(snap)
-    assert f"D heatmap from step {snap.d_grid_step}" in w.view2d.step_text.text()
+    assert f"D heatmap from step {snap.step_of('d_grid', 0)}" in w.view2d.step_text.text()
     w.tabs.setCurrentWidget(w.compare_view)
     w.compare_view.heat_check.setChecked(True)
     w.compare_view.set_snapshot(snap)
-    assert f"D heatmaps from step {snap.d_grid_step}" in w.compare_view.step_label.text()
+    assert f"D heatmaps from step {snap.step_of('d_grid', 0)}" in w.compare_view.step_label.text()
 
 
 def test_presentation_mode_reaches_every_part_of_the_window_and_back(qtbot, main_window):
