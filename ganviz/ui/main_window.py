@@ -249,6 +249,42 @@ class MainWindow(QtWidgets.QMainWindow):
             only["fake_d"] = self.loss_panel.index
         return only
 
+    def _gan_views(self) -> tuple:
+        return (self.view1d, self.view2d, self.loss_panel, self.info_panel, self.metrics_panel)
+
+    def _sync_gan_combo(self, snap: Snapshot) -> None:
+        """The GAN selector lists the snapshot's GANs (after a panel was added, removed or renamed)."""
+        items = [f"GAN: {label}" for label in snap.labels]
+        if items != [self.gan_combo.itemText(i) for i in range(self.gan_combo.count())]:
+            shown = min(self.view2d.index, len(items) - 1)
+            with QtCore.QSignalBlocker(self.gan_combo):
+                self.gan_combo.clear()
+                self.gan_combo.addItems(items)
+                self.gan_combo.setCurrentIndex(shown)
+            if shown != self.view2d.index:
+                for w in self._gan_views():
+                    w._index = shown       # the snapshot being drawn is drawn with it: no redraw of the old one
+        self.gan_combo_action.setVisible(len(items) > 1)
+
+    def _on_gan_shown(self, i: int) -> None:
+        """Show GAN i of the run in the Lab's view and the side panels; the session computes its parts."""
+        if i < 0:
+            return
+        for w in self._gan_views():
+            w.index = i
+        if self._last_snapshot is not None:
+            self._show_loss(self._last_snapshot)
+        self._update_parts()
+
+    def _show_loss(self, snap: Snapshot) -> None:
+        """The loss and info panels name the loss of the GAN shown."""
+        loss = snap.loss_ids[min(self.view2d.index, snap.n_gans - 1)]
+        if loss != self._loss_shown:
+            self._loss_shown = loss
+            self.loss_panel.set_loss(loss)
+            self.loss_dock.setWindowTitle(self.loss_panel.title)
+            self.info_panel.set_loss(loss)
+
     def _lab_dim(self) -> int:
         return self._last_snapshot.dim if self._last_snapshot is not None else self.session.scenario.dim
 
@@ -352,6 +388,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heat_combo.currentIndexChanged.connect(
             lambda _: (self.view2d.set_heat_source(self.heat_combo.currentData()), self._update_parts()))
         tb.addWidget(self.heat_combo)
+        # A run of several GANs (a Compare scenario): which one the Lab's view and the side panels show.
+        self.gan_combo = QtWidgets.QComboBox()
+        self.gan_combo.setObjectName("ganShownCombo")
+        self.gan_combo.setToolTip("This run trains several GANs side by side: the one that the Lab's view and the "
+                                  "side panels show (the Compare tab shows them all)")
+        self.gan_combo.currentIndexChanged.connect(self._on_gan_shown)
+        self.gan_combo_action = tb.addWidget(self.gan_combo)
+        self.gan_combo_action.setVisible(False)
         self.addToolBar(QtCore.Qt.TopToolBarArea, tb)
         self.toolbar = tb
 
@@ -509,12 +553,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.compare_view.set_snapshot(snap)
         elif current is self.inspector:
             self.inspector.set_snapshot(snap)
-        loss = snap.loss_ids[0]
-        if loss != self._loss_shown:
-            self._loss_shown = loss
-            self.loss_panel.set_loss(loss)
-            self.loss_dock.setWindowTitle(self.loss_panel.title)
-            self.info_panel.set_loss(loss)
+        self._sync_gan_combo(snap)
+        self._show_loss(snap)
         if not self.loss_dock.visibleRegion().isEmpty() or self.loss_dock.isFloating():
             self.loss_panel.set_snapshot(snap)
         self.info_panel.set_snapshot(snap)

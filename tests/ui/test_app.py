@@ -380,6 +380,8 @@ def test_the_session_computes_what_the_visible_views_show(qtbot, main_window):
     w = main_window(small("ring8"))
     lab = w.session.lab
     qtbot.waitUntil(lambda: "d_grid" in lab.parts and "grad" in lab.parts and "manifold" in lab.parts, timeout=5000)
+    assert not w.gan_combo_action.isVisible()          # one GAN: nothing to choose
+    assert {p: lab.only.get(p) for p in ("d_grid", "grad", "manifold")} == {"d_grid": 0, "grad": 0, "manifold": 0}
     w.layer_actions[("2d", "heatmap")].setChecked(False)
     w.layer_actions[("2d", "manifold")].setChecked(False)
     qtbot.waitUntil(lambda: not lab.parts & {"d_grid", "manifold"}, timeout=5000)
@@ -405,17 +407,20 @@ def test_the_lab_computes_the_parts_of_the_one_gan_it_draws_and_compare_every_ga
     qtbot.waitUntil(lambda: lab.only == {"d_grid": 0, "grad": 0, "manifold": 0, "fake_d": 0}, timeout=5000)
     w.session.step(1)
     wait_snapshot(qtbot, w, lambda s: s.step == 1 and s.step_of("fake_grad", 0) == 1)
-    w.view2d.index = 2                                  # another GAN drawn: its parts are computed
-    w.loss_panel.index = 2
-    w._update_parts()
+    assert w.gan_combo_action.isVisible() and w.gan_combo.count() == 6
+    assert w.gan_combo.itemText(2) == "GAN: lsgan"
+    w.gan_combo.setCurrentIndex(2)                      # another GAN shown: its parts are computed
+    assert w.view2d.index == w.loss_panel.index == w.info_panel.index == 2
+    assert w.loss_panel.loss_id == "lsgan"
     qtbot.waitUntil(lambda: lab.only == {"d_grid": 2, "grad": 2, "manifold": 2, "fake_d": 2}, timeout=5000)
     w.session.step(1)
     snap = wait_snapshot(qtbot, w, lambda s: s.step == 2)
     assert snap.step_of("d_grid", 2) == 2 == snap.step_of("fake_grad", 2) == snap.step_of("fake_d", 2)
     assert snap.step_of("fake_grad", 0) == 1 and snap.step_of("d_grid", 0) <= 1     # no view draws GAN 0
-    w.view2d.index = 0                                  # drawn from that picture: says from when its arrows are
+    w.session.pause()
+    w.gan_combo.setCurrentIndex(0)                      # drawn from that picture: says from when its arrows are
     w.view2d.set_snapshot(snap)
-    assert "push on fakes from step 1" in w.view2d.step_text.text()
+    assert "push on fakes from step 1" in w.view2d.step_text.text() and "ns" in w.view2d.step_text.text()
     w.tabs.setCurrentWidget(w.compare_view)
     w.compare_view.heat_check.setChecked(True)
     qtbot.waitUntil(lambda: "d_grid" in lab.parts and "d_grid" not in lab.only, timeout=5000)
