@@ -194,11 +194,29 @@ class Evaluator:
                                           mbstd_value=self._mbstd(), rows=rows) for lo in range(0, len(pts), chunk)]
         return torch.cat(out, dim=1).cpu().numpy()
 
-    def frame(self, parts=FRAME_PARTS, only: Optional[Mapping[str, int]] = None) -> dict:
+    def _d_on_grid(self, rows: Optional[Rows], stride: int) -> np.ndarray:
+        """D's raw output on the grid, (n, ...); with stride > 1 read on a coarser grid over the same box
+        (GRID_2D // stride points a side, corners on the grid's corners) and interpolated onto the grid."""
+        g = self.grid
+        n = self.t.m if rows is None else rows.n
+        if stride <= 1:
+            return self._d_on(g.points, self._cond(len(g.points)), rows).reshape((n,) + g.shape)
+        k = max(2, len(g.x) // stride)
+        x = np.linspace(g.x[0], g.x[-1], k)
+        y = np.linspace(g.y[0], g.y[-1], k)
+        xx, yy = np.meshgrid(x, y)
+        pts = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        coarse = torch.as_tensor(self._d_on(pts, self._cond(len(pts)), rows)).reshape(n, 1, k, k)
+        fine = torch.nn.functional.interpolate(coarse, size=g.shape, mode="bilinear", align_corners=True)
+        return fine.reshape((n,) + g.shape).numpy()
+
+    def frame(self, parts=FRAME_PARTS, only: Optional[Mapping[str, int]] = None, grid_stride: int = 1) -> dict:
         """The fixed-z fakes of every GAN and those of FRAME_PARTS asked for; the others are None.
 
         only: part -> the one GAN to compute that part for (a view that draws one GAN of a set asks for
-        no more). Each array holds the rows of the GANs in "gans" (its key -> their indices)."""
+        no more). Each array holds the rows of the GANs in "gans" (its key -> their indices).
+        grid_stride: in 2D, D is read on a grid `grid_stride` times coarser over the same box and
+        interpolated (bilinearly, in D's raw output) onto the grid (small panels: see `_d_on_grid`)."""
         t, g = self.t, self.grid
         parts, only = frozenset(parts), dict(only or {})
         every = np.arange(t.m)
@@ -211,9 +229,8 @@ class Evaluator:
         if "d_grid" in parts:
             t0 = time.perf_counter()
             rows = self._rows(only, "d_grid")
-            cond_grid = self._cond(len(g.points))
             out_gans["d_grid"] = gans(rows)
-            d_raw = self._d_on(g.points, cond_grid, rows).reshape((len(out_gans["d_grid"]),) + g.shape)
+            d_raw = self._d_on_grid(rows, grid_stride if t.dim == 2 else 1)
             grid_seconds = time.perf_counter() - t0
         z = self.z_fixed.unsqueeze(0).expand(t.m, *self.z_fixed.shape)
         cond_show = self._cond(N_SHOW)

@@ -2,14 +2,15 @@
 
 The Lab is driven by one thread: the app's `Session` runs one on a background thread, and the
 exporter drives one directly with a fixed number of steps per frame, so that an export shows
-exactly what the app shows. A picture (`snapshot`) holds only the parts asked for (`set_parts`:
-what the views show), each for all GANs or for the one a view draws; a part not computed in a
-picture is that of the last one that had it (D on the grid, the costly part, may be reused from an
-earlier step), and the snapshot says from which step each GAN's is (`Snapshot.d_grid_steps` and the
-like). Metrics are evaluated either at once (`evaluate_metrics`) or
-on a worker thread on a frozen copy of the networks (`start_metrics`, then `collect_metrics`), so
-that the training thread goes on stepping and drawing while they are computed; both give the same
-numbers for the same step.
+exactly what the app shows (but for D on the grid, read at every point in an export: the app reads
+Compare's heatmaps of three GANs or more on a coarser grid, `SET_GRID_STRIDE`). A picture
+(`snapshot`) holds only the parts asked for (`set_parts`: what the views show), each for all GANs
+or for the one a view draws; a part not computed in a picture is that of the last one that had it
+(D on the grid, the costly part, may be reused from an earlier step), and the snapshot says from
+which step each GAN's is (`Snapshot.d_grid_steps` and the like). Metrics are evaluated either at
+once (`evaluate_metrics`) or on a worker thread on a frozen copy of the networks (`start_metrics`,
+then `collect_metrics`), so that the training thread goes on stepping and drawing while they are
+computed; both give the same numbers for the same step.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, m
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
+
+SET_GRID_FROM = 3     # D on the grid for every GAN of a set of this many or more (Compare's small panels) ...
+SET_GRID_STRIDE = 2   # ... is read on a grid this much coarser a side, and interpolated
 from ganviz.engine.api import DEFAULT_PARTS, check_only, check_parts
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
@@ -133,6 +137,9 @@ class Lab:
         self._changes = 0                   # settings changes so far (see metrics_current)
         self._recorded_changes = -1
         self.grid_seconds = 0.0             # what D on the grid took in the last picture that had it
+        self.grid_stride = 1                # how much coarser than the grid D is read (see snapshot)
+        self.set_grid_stride = SET_GRID_STRIDE   # that for a set's small panels (an export: 1, every point)
+        self._grid_stride_shown = 1         # that of the last picture that read D on the grid
         self.rebuild()
 
     # -- construction -------------------------------------------------------------
@@ -472,8 +479,15 @@ class Lab:
         todo = self.parts if parts is None else frozenset(parts)
         if "d_grid" not in self._parts_cache:
             todo = todo | {"d_grid"}          # the first picture has one, so that every snapshot does
-        fr = self.evaluator.frame(todo & set(FRAME_PARTS), {p: min(i, self.m - 1) for p, i in self.only.items()})
+        # D on the grid for every GAN of a set of three or more is for Compare's panels, each a third of the
+        # view's width or less: read on a grid half as fine (a quarter of the points) and interpolated.
+        self.grid_stride = (self.set_grid_stride if self.dim == 2 and self.m >= SET_GRID_FROM
+                            and "d_grid" not in self.only else 1)
+        fr = self.evaluator.frame(todo & set(FRAME_PARTS), {p: min(i, self.m - 1) for p, i in self.only.items()},
+                                  grid_stride=self.grid_stride)
         self.grid_seconds = fr["grid_seconds"]
+        if fr["d_grid"] is not None:
+            self._grid_stride_shown = self.grid_stride
         snap = self._build(fr, running, steps_per_sec)
         self._last = snap
         return snap
@@ -561,7 +575,7 @@ class Lab:
             step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels),
             grid_x=frozen(g.x), grid_y=None if g.y is None else frozen(g.y),
             p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star,
-            d_grid_steps=frozen(d_grid_steps, np.int64),
+            d_grid_steps=frozen(d_grid_steps, np.int64), d_grid_stride=self._grid_stride_shown,
             metrics_step=int(mt["step"]),
             d_is_prob=tuple(get_loss(l).has_probability for l in losses),
             real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),

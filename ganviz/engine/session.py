@@ -42,6 +42,7 @@ class Session(SessionAPI):
     def __init__(self, scenario: Scenario, device: Optional[str] = None, max_fps: float = 60.0,
                  metrics_hz: float = 4.0, eval_budget: float = 0.1, threads: Optional[int] = 1, slow_hz: float = 1.0,
                  train_fps: float = 30.0, frame_budget: float = 0.2, grid_budget: float = 0.08,
+                 set_grid_budget: float = 0.03,
                  commands=None, on_publish: Optional[Callable[["Session", Snapshot], None]] = None,
                  checkpoint_every: float = 2.0):
         self.lab = Lab(scenario, device)           # built here, so that a bad scenario fails in the caller
@@ -53,6 +54,9 @@ class Session(SessionAPI):
         self.train_fps = train_fps                  # pictures a second at most while training
         self.frame_budget = frame_budget            # share of the time the pictures (but D on the grid) may take
         self.grid_budget = grid_budget              # share of the time D on the grid may take
+        # ... and D on the grid for every GAN of a set (Compare's heatmaps: many small pictures, read on a
+        # coarser grid, which the eye does not follow all at once)
+        self.set_grid_budget = set_grid_budget
         self.metrics_hz = metrics_hz
         self.slow_hz = slow_hz                      # at most this often for the k-NN divergences
         self.eval_budget = eval_budget              # at most this share of the time goes to metric evaluation
@@ -335,7 +339,8 @@ class Session(SessionAPI):
                 # 50 ms, so that one slow picture does not hold up the next ones for seconds.
                 frame_cost = 0.7 * frame_cost + 0.3 * min(0.05, end - t0 - grid)
                 if grid:
-                    self._grid_due_at = end + grid / self.grid_budget
+                    share = self.set_grid_budget if lab.grid_stride > 1 else self.grid_budget
+                    self._grid_due_at = end + grid / share
                 # Paced by when pictures were due, not when they came: a picture that came late (after a
                 # training chunk) does not push the next one back, so the rate is the one asked for.
                 last_frame = max(last_frame + frame_gap, now - 0.5 * frame_gap) if training else end

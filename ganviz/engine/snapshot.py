@@ -77,6 +77,9 @@ class Snapshot:
     # picture and may be reused for a few steps; a view that draws one GAN of a set has it computed for
     # that GAN alone, and the others keep theirs (-1: none yet). Views say so where it lags `step`.
     d_grid_steps: Optional[np.ndarray] = None
+    # The last reading of D on the grid took every n-th point of each axis and interpolated bilinearly between
+    # (1: every point). Compare's panels of three or more GANs are small: they get D on a coarser grid.
+    d_grid_stride: int = 1
     # (M,) int each, likewise: the step of each GAN's fake_grad, fake_d and manifold (a part no view shows
     # is not computed and keeps the step it was last computed at).
     fake_grad_steps: Optional[np.ndarray] = None

@@ -102,6 +102,7 @@ def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Qu
         # One torch thread: the other core draws and encodes.
         torch.set_num_threads(1)
         lab = Lab(scenario)
+        lab.set_grid_stride = 1    # no frame rate to keep: D on every point of the grid, whatever the view
         state.lab_built.value = 1
         for i in range(plan.frames):
             if stop.is_set():

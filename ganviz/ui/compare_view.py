@@ -217,6 +217,11 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         if snap.dim == 2 and self.heatmap_on() and 0 <= grid_step < snap.step:
             # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
             text += f" · D heatmaps from step {grid_step:,}"
+        # Small panels (three GANs or more) have D read on a coarser grid and interpolated: the box says so.
+        n = len(snap.grid_x) // snap.d_grid_stride
+        heat = "D heatmap" if snap.dim != 2 or snap.d_grid_stride <= 1 else f"D heatmap ({n} \u00d7 {n})"
+        if heat != self.heat_check.text():
+            self.heat_check.setText(heat)
         self.step_label.setText(text)
 
     # ------------------------------------------------------------------ panel commands

@@ -174,6 +174,7 @@ def test_a_view_of_one_gan_of_a_set_computes_that_gans_parts_alone_and_exactly(n
     # picture of every GAN gives it (the losses' display units, minibatch features, the std feature), and
     # the other GANs keep what they last had, with the step they had it at.
     every, one = Lab(small_set(name)), Lab(small_set(name))
+    every.set_grid_stride = 1          # D on every point of the grid for every GAN too (as in an export)
     parts = {"fake_d", "grad", "manifold", "d_grid"}
     every.set_parts(parts)
     one.set_parts(parts, only={p: 1 for p in parts})
@@ -206,3 +207,22 @@ def test_which_gan_a_part_is_shown_for_is_checked_where_it_is_asked():
         check_only({"divergences": 0})
     with pytest.raises(SettingsError, match="the GAN shown for d_grid must be an index 0 or more, got -1"):
         check_only({"d_grid": -1})
+
+
+def test_compare_panels_of_three_gans_or_more_read_d_on_a_coarser_grid_and_say_so():
+    lab = Lab(small_set("compare-losses-ring8"))
+    lab.train(3)
+    lab.set_parts({"d_grid"})                         # Compare's heatmaps: every GAN's
+    coarse = lab.snapshot()
+    assert coarse.d_grid_stride == 2 and coarse.d_grid.shape == (6, 96, 96)
+    fine = lab.evaluator.frame(("d_grid",))["d_grid"]
+    # interpolated between a 48 x 48 reading with the same corners: equal there, close everywhere
+    for iy, ix in ((0, 0), (0, -1), (-1, 0), (-1, -1)):
+        np.testing.assert_allclose(coarse.d_grid[:, iy, ix], fine[:, iy, ix], rtol=1e-5, atol=1e-6)
+    gap = np.abs(coarse.d_grid - fine)
+    assert gap.mean() < 0.01 and gap.max() < 0.2, (gap.mean(), gap.max())
+    lab.set_parts({"d_grid"}, only={"d_grid": 1})     # the Lab's view of one GAN: every point
+    assert lab.snapshot().d_grid_stride == 1
+    two = Lab(small_set("consensus-ring8"))           # two panels are large enough for every point
+    two.set_parts({"d_grid"})
+    assert two.snapshot().d_grid_stride == 1

@@ -424,6 +424,9 @@ def test_the_lab_computes_the_parts_of_the_one_gan_it_draws_and_compare_every_ga
     w.tabs.setCurrentWidget(w.compare_view)
     w.compare_view.heat_check.setChecked(True)
     qtbot.waitUntil(lambda: "d_grid" in lab.parts and "d_grid" not in lab.only, timeout=5000)
+    w.session.step(1)                                   # six small panels: D on a coarser grid, and said so
+    wait_snapshot(qtbot, w, lambda s: s.step == 3 and s.d_grid_stride == 2)
+    qtbot.waitUntil(lambda: w.compare_view.heat_check.text() == "D heatmap (48 \u00d7 48)", timeout=5000)
 
 
 def test_a_heatmap_from_an_earlier_step_says_so(qtbot, main_window):
