@@ -125,6 +125,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self.error_label.setObjectName("compareError")
         self.error_label.setWordWrap(True)
         self.step_label = QtWidgets.QLabel("")
+        self._grid_lag = P.LagNote()
         self.step_label.setObjectName("compareStepLabel")
         for w in (self.add_combo, self.add_button):
             bar.addWidget(w)
@@ -214,7 +215,8 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self.mode_charts.set_snapshot(snap)
         text = f"step {snap.step:,}"
         grid_step = min(snap.step_of("d_grid", i) for i in range(snap.n_gans))
-        if snap.dim == 2 and self.heatmap_on() and 0 <= grid_step < snap.step:
+        if self._grid_lag.show(0 <= grid_step < snap.step, snap.running) and snap.dim == 2 and self.heatmap_on() \
+                and grid_step >= 0:
             # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
             text += f" · D heatmaps from step {grid_step:,}"
         # Small panels (three GANs or more) have D read on a coarser grid and interpolated: the box says so.

@@ -12,6 +12,7 @@ which are cheap enough to call on every snapshot.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -511,6 +512,28 @@ def move_points(item: pg.ScatterPlotItem, xy: np.ndarray) -> None:
     item.informViewBoundsChanged()
     item.bounds = [None, None]
     item.invalidate()
+
+
+class LagNote:
+    """Whether to say that a picture's D is from an earlier step ("D heatmap from step N").
+
+    Where D on the grid costs more than a picture's share, it comes with every other picture or so, and
+    a line shown only on the pictures whose D lags would flicker 20-30 times a second (grid25, measured).
+    While training runs, the line shows while D has lagged in any picture of the last HOLD_S seconds, with
+    the step D is from (which may then be the picture's own: still true). A picture of a run that stands
+    still (paused, or a recorded moment that was) says it exactly when its D lags, so that it is drawn the
+    same whenever it is drawn."""
+
+    HOLD_S = 1.0
+
+    def __init__(self) -> None:
+        self._lagged_at = float("-inf")
+
+    def show(self, lagging: bool, running: bool, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if lagging:
+            self._lagged_at = now
+        return now - self._lagged_at < self.HOLD_S if running else lagging
 
 
 class HeatImage(pg.ImageItem):

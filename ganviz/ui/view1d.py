@@ -58,6 +58,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._init_view(theme, presentation)
         self._index = 0
         self._visible = {name: True for name in self.LAYERS}
+        self._grid_lag = P.LagNote()
         self._grid_key: tuple = ()
         self._edges = np.zeros(0)
         self._real_key: Optional[np.ndarray] = None
@@ -221,9 +222,10 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             text += f"   {snap.labels[i]}"
         if bool(np.asarray(snap.diverged)[i]):
             text += "   (diverged)"
-        if self._visible["d"] and 0 <= snap.step_of("d_grid", i) < snap.step:
+        grid_step = snap.step_of("d_grid", i)
+        if self._grid_lag.show(0 <= grid_step < snap.step, snap.running) and self._visible["d"] and grid_step >= 0:
             # D on the grid may be reused for a few steps (and is computed for the GAN this view draws).
-            text += f"\nD from step {snap.step_of('d_grid', i):,}"
+            text += f"\nD from step {grid_step:,}"
         self.step_text.set_text(text)
         self._apply_visibility()
 

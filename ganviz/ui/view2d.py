@@ -51,6 +51,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._init_view(theme, presentation)
         self._index = 0
         self._visible = dict(self.DEFAULT_VISIBLE)
+        self._grid_lag = P.LagNote()
         self._heat_source = "d"
         self._heat_shown = "d"
         self._grid_key: tuple = ()
@@ -185,10 +186,12 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             lines[0] += "   (diverged)"
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
-        if self._visible["heatmap"] and self._heat_shown != "d_star" and 0 <= snap.step_of("d_grid", i) < snap.step:
+        grid_step = snap.step_of("d_grid", i)
+        if self._grid_lag.show(0 <= grid_step < snap.step, snap.running) and self._visible["heatmap"] \
+                and self._heat_shown != "d_star" and grid_step >= 0:
             # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
-            # heatmap is an earlier one, and says so.
-            lines.append(f"D heatmap from step {snap.step_of('d_grid', i):,}")
+            # heatmap is an earlier one, and says so (steadily: see LagNote).
+            lines.append(f"D heatmap from step {grid_step:,}")
         # A picture computes the arrows and G's manifold only while they are shown, and for the GAN its
         # view draws: a layer just shown, or another GAN of a recorded picture, is from an earlier picture.
         for name, part, layer in (("push on fakes", "fake_grad", "grad"), ("G manifold", "manifold", "manifold")):

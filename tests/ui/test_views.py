@@ -447,3 +447,25 @@ def test_d_is_named_for_what_the_loss_reads():
     assert d_name("fgan-kl", False) == "critic T(x)"
     assert d_name("ebgan", False) == "energy D(x)"
     assert d_name("wgan", False) == "critic D(x)"
+
+
+def test_the_line_saying_d_lags_holds_steady_while_training_and_is_exact_when_still():
+    # D on the grid coming with every other picture: the line would flicker at the picture rate
+    note = P.LagNote()
+    shown = [note.show(lagging=k % 2 == 0, running=True, now=k / 30) for k in range(30)]
+    assert all(shown)
+    assert note.show(False, True, now=29 / 30 + 0.5) and not note.show(False, True, now=29 / 30 + note.HOLD_S + 0.01)
+    note.show(True, True, now=100.0)
+    assert not note.show(False, running=False, now=100.1) and note.show(True, running=False, now=100.2)
+
+
+def test_a_heat_image_is_uploaded_again_only_when_it_changed(qtbot):
+    item = P.HeatImage(axisOrder="row-major")
+    img = np.linspace(0, 1, 96 * 96, dtype=np.float32).reshape(96, 96)
+    assert item.show_image(img, (0.0, 1.0))
+    assert not item.show_image(img.copy(), (0.0, 1.0))            # the same picture again: nothing to do
+    assert item.show_image(img, (-1.0, 1.0))                       # other levels
+    changed = img.copy()
+    changed[3, 4] += 0.5
+    assert item.show_image(changed, (-1.0, 1.0))
+    assert np.array_equal(item.image, changed)
