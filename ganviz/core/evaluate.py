@@ -232,15 +232,23 @@ class Evaluator:
             out_gans["d_grid"] = gans(rows)
             d_raw = self._d_on_grid(rows, grid_stride if t.dim == 2 else 1)
             grid_seconds = time.perf_counter() - t0
-        z = self.z_fixed.unsqueeze(0).expand(t.m, *self.z_fixed.shape)
         cond_show = self._cond(N_SHOW)
-        with torch.no_grad():
-            xf = t.generate(z, cond_show)
-        f = gx = None
         # D's reading of the fakes serves both the loss panel and the arrows: computed once, for the GANs
         # of whichever of the two is asked for (all of them unless both name the same one).
         on_fakes = [p for p in ("fake_d", "grad") if p in parts]
         rows = self._rows(only, *on_fakes) if on_fakes else None
+        # The fakes themselves: of the one GAN named for them, if D's reading wants no other's.
+        fake_rows = self._rows(only, "fake", *on_fakes)
+        n_fake = t.m if fake_rows is None else fake_rows.n
+        z = self.z_fixed.unsqueeze(0).expand(n_fake, *self.z_fixed.shape)
+        with torch.no_grad():
+            xf = t.generate(z, cond_show, flat=None if fake_rows is None else t._g_rows(fake_rows), rows=fake_rows)
+        out_gans["fake"] = gans(fake_rows)
+
+        def of_rows(x: torch.Tensor) -> torch.Tensor:       # the fakes of D's rows
+            return x if rows is None or fake_rows is not None else rows.take(x)
+
+        f = gx = None
         if "grad" in parts and t._fast_g and rows is None:
             # The plain MLP: the trainer's hand-written backward, about 4x cheaper than autograd here.
             with torch.no_grad():
@@ -251,14 +259,13 @@ class Evaluator:
                 gx = gx[:, :, :t.dim]
         elif "grad" in parts:
             with torch.enable_grad():
-                xg = (xf if rows is None else rows.take(xf)).detach().requires_grad_(True)
+                xg = of_rows(xf).detach().requires_grad_(True)
                 f = t.discriminate_points(xg, cond_show, mbstd_value=self._mbstd(), rows=rows)
                 loss = t._per_gan("g_loss", f, rows=rows) * f.shape[1]
                 (gx,) = torch.autograd.grad(loss.sum(), xg)
         elif "fake_d" in parts:
             with torch.no_grad():
-                xr = xf if rows is None else rows.take(xf)
-                f = t.discriminate_points(xr, cond_show, mbstd_value=self._mbstd(), rows=rows)
+                f = t.discriminate_points(of_rows(xf), cond_show, mbstd_value=self._mbstd(), rows=rows)
         if f is not None:
             out_gans["fake_d"] = gans(rows)          # free with the arrows: the loss panel may take it
         if gx is not None:

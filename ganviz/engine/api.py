@@ -27,7 +27,8 @@ DEFAULT_PARTS = tuple(p for p in PARTS if p != "step_summary")
 
 
 # The parts computed per GAN: a view that draws one GAN of a set asks for that GAN's alone (`check_only`).
-PER_GAN_PARTS = ("fake_d", "grad", "manifold", "d_grid")
+# "fake" is the fixed-z fakes themselves, in every picture (not a part of PARTS), drawn per GAN too.
+PER_GAN_PARTS = ("fake", "fake_d", "grad", "manifold", "d_grid")
 
 
 def check_only(only: Optional[Mapping[str, int]]) -> dict[str, int]:

@@ -550,13 +550,16 @@ class Lab:
         p_g = keep_finite("p_g", mt["p_g"], prev.p_g if prev else None)
         d_grid_steps, d_raw = self._part(fr, "d_grid", None)
         d_grid = keep_finite("d_grid", d_raw, prev.d_grid if prev else None)
-        grad_steps, grad_raw = self._part(fr, "fake_grad", fr["fake"])
-        fake_d_steps, fake_d_raw = self._part(fr, "fake_d", fr["fake"][..., 0])
+        # Every GAN's fakes (those of GANs no view draws are from the last picture that drew them)
+        like = np.zeros((m,) + fr["fake"].shape[1:], np.float32)
+        fake_steps, fake_raw = self._part(fr, "fake", like)
+        grad_steps, grad_raw = self._part(fr, "fake_grad", fake_raw)
+        fake_d_steps, fake_d_raw = self._part(fr, "fake_d", fake_raw[..., 0])
         manifold_steps, manifold_raw = self._part(fr, "manifold", None)
         d_star = None
         if all(ds is not None for ds in mt["d_star"]):
             d_star = keep_finite("d_star", np.stack(mt["d_star"]), prev.d_star if prev else None)
-        fake = keep_finite("fake", fr["fake"], prev.fake if prev else None)
+        fake = keep_finite("fake", fake_raw, prev.fake if prev else None)
         grad = keep_finite("grad", grad_raw, prev.fake_grad if prev else None)
         fake_d = keep_finite("fake_d", fake_d_raw, prev.fake_d if prev else None)
         manifold = None
@@ -581,6 +584,7 @@ class Lab:
             real=frozen(ev.real), real_labels=frozen(ev.real_labels, np.int64),
             fake=fake, fake_labels=frozen(np.full(len(ev.z_fixed), ev.view_class), np.int64) if t.n_classes else None,
             fake_grad=grad, fake_d=fake_d, z=self._z_shown(), manifold=manifold,
+            fake_steps=frozen(fake_steps, np.int64),
             fake_grad_steps=frozen(grad_steps, np.int64), fake_d_steps=frozen(fake_d_steps, np.int64),
             manifold_steps=None if manifold is None else frozen(manifold_steps, np.int64),
             means=frozen(ev.mixture.means), mode_counts=frozen(mt["mode_counts"], np.int64),

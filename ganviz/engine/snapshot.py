@@ -80,8 +80,10 @@ class Snapshot:
     # The last reading of D on the grid took every n-th point of each axis and interpolated bilinearly between
     # (1: every point). Compare's panels of three or more GANs are small: they get D on a coarser grid.
     d_grid_stride: int = 1
-    # (M,) int each, likewise: the step of each GAN's fake_grad, fake_d and manifold (a part no view shows
-    # is not computed and keeps the step it was last computed at).
+    # (M,) int each, likewise: the step of each GAN's fake, fake_grad, fake_d and manifold (a part no view
+    # shows is not computed and keeps the step it was last computed at; the Lab's view of one GAN of a set
+    # has the fakes of that GAN alone computed).
+    fake_steps: Optional[np.ndarray] = None
     fake_grad_steps: Optional[np.ndarray] = None
     fake_d_steps: Optional[np.ndarray] = None
     manifold_steps: Optional[np.ndarray] = None
@@ -98,7 +100,7 @@ class Snapshot:
         return self.slow_steps if self.slow_steps is not None and key in SLOW_KEYS else self.history_steps  # what W1 (sliced in 2D) reads for a perfect G at the same sample size
 
     def step_of(self, name: str, i: int) -> int:
-        """The step GAN i's `name` (d_grid, fake_grad, fake_d, manifold) was computed at (-1: unknown)."""
+        """The step GAN i's `name` (d_grid, fake, fake_grad, fake_d, manifold) was computed at (-1: unknown)."""
         steps = getattr(self, name + "_steps")
         return -1 if steps is None or not 0 <= i < len(steps) else int(steps[i])
 

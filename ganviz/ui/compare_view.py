@@ -219,6 +219,11 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
                 and grid_step >= 0:
             # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
             text += f" · D heatmaps from step {grid_step:,}"
+        fake_step = min(snap.step_of("fake", i) for i in range(snap.n_gans))
+        if snap.fake_steps is not None and fake_step < snap.step:
+            # a moment of the Lab's view of one GAN: the others' fakes are from its last picture of them
+            text += (f" · some panels' fakes from step {fake_step:,}" if fake_step >= 0
+                     else " · some panels' fakes not drawn at this step")
         # Small panels (three GANs or more) have D read on a coarser grid and interpolated: the box says so.
         n = len(snap.grid_x) // snap.d_grid_stride
         heat = "D heatmap" if snap.dim != 2 or snap.d_grid_stride <= 1 else f"D heatmap ({n} \u00d7 {n})"

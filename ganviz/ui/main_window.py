@@ -245,6 +245,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if current is self.lab_stack:
             view = self.view1d if self._lab_dim() == 1 else self.view2d
             only.update({p: view.index for p in ("grad", "manifold", "d_grid") if p in parts})
+            only["fake"] = view.index           # the fakes of the other GANs: Compare draws them
         if "fake_d" in parts:
             only["fake_d"] = self.loss_panel.index
         return only

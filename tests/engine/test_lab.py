@@ -177,25 +177,27 @@ def test_a_view_of_one_gan_of_a_set_computes_that_gans_parts_alone_and_exactly(n
     every.set_grid_stride = 1          # D on every point of the grid for every GAN too (as in an export)
     parts = {"fake_d", "grad", "manifold", "d_grid"}
     every.set_parts(parts)
-    one.set_parts(parts, only={p: 1 for p in parts})
+    one.set_parts(parts, only={p: 1 for p in parts | {"fake"}})
     first = one.snapshot()
     every.train(4)
     one.train(4)
     a, b = every.snapshot(), one.snapshot()
     assert a.step == b.step == 4
-    for key in ("d_grid", "fake_grad", "fake_d", "manifold"):
+    for key in ("d_grid", "fake", "fake_grad", "fake_d", "manifold"):
         np.testing.assert_allclose(getattr(b, key)[1], getattr(a, key)[1], rtol=1e-5, atol=1e-6, err_msg=key)
         assert b.step_of(key, 1) == 4 == a.step_of(key, 0)
         for i in (0, 2):
             # the others' were never computed: zeros, and the step says so
             assert b.step_of(key, i) == -1 == first.step_of(key, i) and not np.any(getattr(b, key)[i]), key
     assert first.step_of("d_grid", 1) == 0
-    np.testing.assert_array_equal(b.fake, a.fake)           # every GAN's fakes, as Compare draws them
     one.train(1)
     one.set_parts(parts, only={"d_grid": 5})                # a GAN past the set's end: the last one's
     c = one.snapshot()
     assert c.step_of("d_grid", 0) == -1 and c.step_of("d_grid", 1) == 4 and c.step_of("d_grid", c.n_gans - 1) == 5
     assert [c.step_of("fake_grad", i) for i in range(c.n_gans)] == [5] * c.n_gans   # named for none: all
+    assert [c.step_of("fake", i) for i in range(c.n_gans)] == [5] * c.n_gans
+    every.train(1)
+    np.testing.assert_array_equal(c.fake, every.snapshot().fake)      # every GAN's fakes, as Compare draws them
 
 
 def test_which_gan_a_part_is_shown_for_is_checked_where_it_is_asked():

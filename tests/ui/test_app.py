@@ -404,7 +404,7 @@ def test_the_lab_computes_the_parts_of_the_one_gan_it_draws_and_compare_every_ga
     w.loss_dock.show()
     w.loss_dock.raise_()
     qtbot.waitUntil(lambda: {"d_grid", "grad", "manifold", "fake_d"} <= lab.parts, timeout=5000)
-    qtbot.waitUntil(lambda: lab.only == {"d_grid": 0, "grad": 0, "manifold": 0, "fake_d": 0}, timeout=5000)
+    qtbot.waitUntil(lambda: lab.only == {"d_grid": 0, "grad": 0, "manifold": 0, "fake_d": 0, "fake": 0}, timeout=5000)
     w.session.step(1)
     wait_snapshot(qtbot, w, lambda s: s.step == 1 and s.step_of("fake_grad", 0) == 1)
     assert w.gan_combo_action.isVisible() and w.gan_combo.count() == 6
@@ -412,18 +412,22 @@ def test_the_lab_computes_the_parts_of_the_one_gan_it_draws_and_compare_every_ga
     w.gan_combo.setCurrentIndex(2)                      # another GAN shown: its parts are computed
     assert w.view2d.index == w.loss_panel.index == w.info_panel.index == 2
     assert w.loss_panel.loss_id == "lsgan"
-    qtbot.waitUntil(lambda: lab.only == {"d_grid": 2, "grad": 2, "manifold": 2, "fake_d": 2}, timeout=5000)
+    qtbot.waitUntil(lambda: lab.only == {"d_grid": 2, "grad": 2, "manifold": 2, "fake_d": 2, "fake": 2}, timeout=5000)
     w.session.step(1)
     snap = wait_snapshot(qtbot, w, lambda s: s.step == 2)
     assert snap.step_of("d_grid", 2) == 2 == snap.step_of("fake_grad", 2) == snap.step_of("fake_d", 2)
     assert snap.step_of("fake_grad", 0) == 1 and snap.step_of("d_grid", 0) <= 1     # no view draws GAN 0
+    assert snap.step_of("fake", 0) == 1 and snap.step_of("fake", 2) == 2
     w.session.pause()
     w.gan_combo.setCurrentIndex(0)                      # drawn from that picture: says from when its arrows are
     w.view2d.set_snapshot(snap)
     assert "push on fakes from step 1" in w.view2d.step_text.text() and "ns" in w.view2d.step_text.text()
     w.tabs.setCurrentWidget(w.compare_view)
+    w.compare_view.set_snapshot(snap)                   # that picture in Compare: it says whose fakes are older
+    assert "some panels' fakes" in w.compare_view.step_label.text()
     w.compare_view.heat_check.setChecked(True)
-    qtbot.waitUntil(lambda: "d_grid" in lab.parts and "d_grid" not in lab.only, timeout=5000)
+    qtbot.waitUntil(lambda: "d_grid" in lab.parts and "d_grid" not in lab.only and "fake" not in lab.only,
+                    timeout=5000)
     w.session.step(1)                                   # six small panels: D on a coarser grid, and said so
     wait_snapshot(qtbot, w, lambda s: s.step == 3 and s.d_grid_stride == 2)
     qtbot.waitUntil(lambda: w.compare_view.heat_check.text() == "D heatmap (48 \u00d7 48)", timeout=5000)
