@@ -34,6 +34,7 @@ side. The settings it reads are `ganviz.core.settings`'.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import replace
 from typing import Callable, Optional, Sequence
 
@@ -214,6 +215,7 @@ class Trainer:
         self.step_count = 0
         self.d_step_count = 0
         self._healthy = torch.ones(self.m, 1, dtype=torch.bool, device=self.device)
+        self._all_healthy = True        # no GAN has blown up (see _finite_mask; kept by _health_changed)
         self.stats = StepStats(self.m, self.device)
         self._mbstd_real = torch.zeros(self.m, 1, 1, device=self.device)
         self.settings: list[TrainSettings] = []
@@ -592,16 +594,31 @@ class Trainer:
         """(M, 1) bool: the GANs that produced a NaN or infinite loss or gradient (their weights are frozen)."""
         return ~self._healthy
 
-    def _finite_mask(self, loss: Tensor, grad: Tensor, active: Optional[Tensor]) -> Tensor:
+    def _finite_mask(self, loss: Tensor, grad: Tensor, active: Optional[Tensor]) -> Optional[Tensor]:
+        """(M, 1) bool: the GANs that step (healthy and active), after marking unhealthy those whose loss or
+        gradient is not finite (their weights freeze); None when every GAN steps."""
         # A sum is non-finite when any term is (or when it overflows, which is no better): one cheap check.
+        if active is None and self._all_healthy and grad.device.type == "cpu":
+            # On the CPU, while no GAN has blown up, one total looked at says that none does now: fewer
+            # operations than the per-GAN mask, and no mask for the optimizer to look at (3 % of a lockstep
+            # step of six small GANs). A non-finite total (or one that overflowed) takes the per-GAN path.
+            if math.isfinite(float(loss.detach().sum() + grad.sum())):
+                return None
         # s - s is 0 for finite s and NaN for inf or NaN: two ops, where torch.isfinite takes five.
         s = loss.detach() + grad.sum(dim=1)
         ok = (s - s == 0).view(-1, 1)
         if active is None:
             self._healthy &= ok
-            return self._healthy
-        self._healthy &= ok | ~active
-        return self._healthy & active
+            mask = self._healthy
+        else:
+            self._healthy &= ok | ~active
+            mask = self._healthy & active
+        self._health_changed()
+        return mask
+
+    def _health_changed(self) -> None:
+        if self.device.type == "cpu":       # (elsewhere the flag is not read: no device to wait on)
+            self._all_healthy = bool(self._healthy.all())
 
     def _active(self, counts: list[int], i: int) -> Optional[Tensor]:
         if all(c > i for c in counts):
@@ -688,7 +705,8 @@ class Trainer:
         if self._clip is not None:
             with torch.no_grad():
                 p = self.D.flat
-                p.copy_(torch.where(self._clip_on & mask, torch.clamp(p, -self._clip, self._clip), p))
+                on = self._clip_on if mask is None else self._clip_on & mask
+                p.copy_(torch.where(on, torch.clamp(p, -self._clip, self._clip), p))
         self.d_step_count += 1
         self.stats.record_d(loss, g, r, f)
         if before is not None:
@@ -1022,6 +1040,7 @@ class Trainer:
         self.d_step_count, self.stats, self._mbstd_real = st["d_steps"], st["stats"], st["mbstd"]
         self._md_ref = st["md_ref"]
         self._healthy.copy_(st["healthy"])
+        self._health_changed()
         self.D._sn_u = st["sn_u"]
         self._stopped = st["stopped"]
         if st["egens"] is not None:
@@ -1105,6 +1124,7 @@ class Trainer:
         if hasattr(self, "_egens"):
             t._eval_gen().set_state(self._egens[r].get_state())
         t._healthy.copy_(self._healthy[lo:hi])
+        t._health_changed()
         t._mbstd_real = self._mbstd_real[lo:hi].clone()
         t._md_ref = None if self._md_ref is None else self._md_ref[lo:hi].clone()
         t.D._sn_u = [u[lo:hi].clone() for u in self.D._sn_u]

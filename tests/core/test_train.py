@@ -260,6 +260,25 @@ def test_a_diverged_gan_keeps_its_weights_while_the_others_train_on():
     assert not torch.equal(g1[0], g0[0]) and not torch.equal(d1[0], d0[0])
 
 
+def test_a_gan_stopped_for_good_stays_stopped_when_its_numbers_turn_finite_again():
+    # On the CPU a step of healthy GANs looks at one total only (Trainer._finite_mask): once a GAN has blown
+    # up, each step takes the per-GAN mask again, even when that GAN's own numbers are finite once more.
+    t = small_trainer([TrainSettings(batch_size=32, lr_d=1e-3), TrainSettings(batch_size=32, lr_d=1e-3)])
+    t.step(3)
+    finite = t.D.flat[1].detach().clone()
+    with torch.no_grad():
+        t.D.flat[1] *= 1e37
+    t.step(1)
+    assert t.diverged.view(-1).tolist() == [False, True] and not t._all_healthy
+    with torch.no_grad():
+        t.D.flat[1].copy_(finite)              # its losses and gradients are finite again
+    g0, d0 = weights(t)
+    t.step(5)
+    g1, d1 = weights(t)
+    assert torch.equal(g1[1], g0[1]) and torch.equal(d1[1], d0[1])
+    assert not torch.equal(d1[0], d0[0])
+
+
 def test_bad_settings_name_the_field():
     with pytest.raises(SettingsError, match=r"train\.k"):
         small_trainer(TrainSettings(k=0))
