@@ -140,7 +140,7 @@ def _linear(h: Tensor, w: Tensor, b: Tensor) -> Tensor:
         # (squeeze/unsqueeze are views with free backward passes; indexing [0] would allocate in backward)
         return torch.addmm(b.squeeze(0), h.squeeze(0), w.squeeze(0)).unsqueeze(0)
     if _narrow(h, w):
-        return _bmm(h, w) + b
+        return _bmm_narrow(h, w) + b
     return torch.baddbmm(b, h, w)
 
 
@@ -148,13 +148,17 @@ def _narrow(a: Tensor, b: Tensor) -> bool:
     # On the CPU, bmm is several times slower when the product has few columns (D's single output, G's
     # two) or a contraction of 1 than the same product taken the other way round: (6, 512, 32) @ (6, 32, 1)
     # takes 83 us, (w^T h^T)^T 26 us; on a 96 x 96 grid 1,470 against 390 us.
-    return a.device.type == "cpu" and (b.shape[2] <= 8 or b.shape[1] == 1)
+    # (The shapes first: most products are not narrow, and a tensor's device costs more to look at; a
+    # lockstep step asks this some thirty times.)
+    return (b.shape[2] <= 8 or b.shape[1] == 1) and a.device.type == "cpu"
 
 
 def _bmm(a: Tensor, b: Tensor) -> Tensor:
     """a (M, N, K) @ b (M, K, O) for M networks, the narrow cases reorganised (see `_narrow`)."""
-    if not _narrow(a, b):
-        return torch.bmm(a, b)
+    return _bmm_narrow(a, b) if _narrow(a, b) else torch.bmm(a, b)
+
+
+def _bmm_narrow(a: Tensor, b: Tensor) -> Tensor:
     if b.shape[1] == 1:
         return a * b                    # K = 1: an outer product per network
     return torch.bmm(b.transpose(1, 2), a.transpose(1, 2)).transpose(1, 2)
