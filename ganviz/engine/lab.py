@@ -31,12 +31,12 @@ from ganviz.core.settings import (SHARED_FIELDS, SettingsError, TrainSettings, m
                                   validate_train)
 from ganviz.core.train import Trainer, TrainingDiverged
 from ganviz.core.metric_info import FAST_KEYS, SLOW_KEYS
-
-SET_GRID_FROM = 3     # D on the grid for every GAN of a set of this many or more (Compare's small panels) ...
-SET_GRID_STRIDE = 2   # ... is read on a grid this much coarser a side, and interpolated
 from ganviz.engine.api import DEFAULT_PARTS, check_only, check_parts
 from ganviz.engine.snapshot import METRIC_KEYS, Snapshot, frozen
 from ganviz.logs import log_exception
+
+SET_GRID_FROM = 3     # D on the grid for every GAN of a set of this many or more (Compare's small panels) ...
+SET_GRID_STRIDE = 2   # ... is read on a grid this much coarser a side, and interpolated
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
 HISTORY_SHOWN = 512   # of which a snapshot carries at most about this many (see History.arrays)
