@@ -517,23 +517,28 @@ def move_points(item: pg.ScatterPlotItem, xy: np.ndarray) -> None:
 class LagNote:
     """Whether to say that a picture's D is from an earlier step ("D heatmap from step N").
 
-    Where D on the grid costs more than a picture's share, it comes with every other picture or so, and
-    a line shown only on the pictures whose D lags would flicker 20-30 times a second (grid25, measured).
-    While training runs, the line shows while D has lagged in any picture of the last HOLD_S seconds, with
-    the step D is from (which may then be the picture's own: still true). A picture of a run that stands
-    still (paused, or a recorded moment that was) says it exactly when its D lags, so that it is drawn the
-    same whenever it is drawn."""
+    Where D on the grid costs more than a picture's share, it comes with every other picture or so: a line
+    shown on exactly the pictures whose D lags flickered 20-30 times a second (grid25, measured) for a lag
+    of a picture or two that no eye can see. While training runs, the line shows when D is behind by more
+    than LAG_S seconds of training (Compare's six heatmaps, a few refreshes a second), and stays for HOLD_S
+    seconds after the last such picture (then with the step D is from, which may be the picture's own:
+    still true). A picture of a run that stands still (paused, or a recorded moment that was) says it
+    exactly when its D lags, so that it is drawn the same whenever it is drawn."""
 
+    LAG_S = 0.1
     HOLD_S = 1.0
 
     def __init__(self) -> None:
         self._lagged_at = float("-inf")
 
-    def show(self, lagging: bool, running: bool, now: Optional[float] = None) -> bool:
+    def show(self, behind: int, steps_per_sec: float, running: bool, now: Optional[float] = None) -> bool:
+        """behind: steps between the picture and its D (0: none; negative: D unknown, nothing to say)."""
+        if not running:
+            return behind > 0
         now = time.monotonic() if now is None else now
-        if lagging:
+        if behind > 0 and (steps_per_sec <= 0 or behind / steps_per_sec > self.LAG_S):
             self._lagged_at = now
-        return now - self._lagged_at < self.HOLD_S if running else lagging
+        return now - self._lagged_at < self.HOLD_S
 
 
 class HeatImage(pg.ImageItem):

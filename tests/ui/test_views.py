@@ -450,13 +450,19 @@ def test_d_is_named_for_what_the_loss_reads():
 
 
 def test_the_line_saying_d_lags_holds_steady_while_training_and_is_exact_when_still():
-    # D on the grid coming with every other picture: the line would flicker at the picture rate
     note = P.LagNote()
-    shown = [note.show(lagging=k % 2 == 0, running=True, now=k / 30) for k in range(30)]
-    assert all(shown)
-    assert note.show(False, True, now=29 / 30 + 0.5) and not note.show(False, True, now=29 / 30 + note.HOLD_S + 0.01)
-    note.show(True, True, now=100.0)
-    assert not note.show(False, running=False, now=100.1) and note.show(True, running=False, now=100.2)
+    # D with every other picture at 500 steps a second: 15 steps behind, 0.03 s: nothing to see, nothing said
+    assert not any(note.show(15 if k % 2 else 0, 500.0, True, now=k / 30) for k in range(30))
+    # Compare's heatmaps a few times a second: 150 steps behind (0.3 s), then fresh: said steadily, not
+    # flickering with each refresh, and no longer once D has kept up for a while
+    shown = [note.show(150 if k % 10 else 0, 500.0, True, now=1 + k / 30) for k in range(30)]
+    assert not shown[0] and all(shown[1:])                 # from the first picture whose D lags on
+    assert note.show(0, 500.0, True, now=1 + 29 / 30 + 0.5)
+    assert not note.show(0, 500.0, True, now=1 + 29 / 30 + note.HOLD_S + 0.01)
+    # a still picture: exactly when its D lags, whatever came before
+    note.show(150, 500.0, True, now=100.0)
+    assert not note.show(0, 0.0, False, now=100.1) and note.show(2, 0.0, False, now=100.2)
+    assert not note.show(-1, 0.0, False)                     # D unknown: nothing to say
 
 
 def test_a_heat_image_is_uploaded_again_only_when_it_changed(qtbot):
