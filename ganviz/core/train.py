@@ -613,7 +613,8 @@ class Trainer:
         else:
             self._healthy &= ok | ~active
             mask = self._healthy & active
-        self._health_changed()
+        if self._all_healthy:           # (a GAN that blew up stays stopped: only a rollback heals it)
+            self._health_changed()
         return mask
 
     def _health_changed(self) -> None:

@@ -215,8 +215,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self.mode_charts.set_snapshot(snap)
         text = f"step {snap.step:,}"
         grid_step = min(snap.step_of("d_grid", i) for i in range(snap.n_gans))
-        lags = self._grid_lag.show(snap.step - grid_step if grid_step >= 0 else -1, snap.steps_per_sec, snap.running)
-        if lags and snap.dim == 2 and self.heatmap_on() and grid_step >= 0:
+        if self._grid_lag.of(snap, grid_step) and snap.dim == 2 and self.heatmap_on():
             # Six heatmaps cost more than a picture can afford: they come less often, and say from when.
             text += f" · D heatmaps from step {grid_step:,}"
         fake_step = min(snap.step_of("fake", i) for i in range(snap.n_gans))

@@ -540,6 +540,10 @@ class LagNote:
             self._lagged_at = now
         return now - self._lagged_at < self.HOLD_S
 
+    def of(self, snap, grid_step: int) -> bool:
+        """`show` for a snapshot whose D on the grid is from `grid_step` (-1: unknown, nothing to say)."""
+        return grid_step >= 0 and self.show(snap.step - grid_step, snap.steps_per_sec, snap.running)
+
 
 class HeatImage(pg.ImageItem):
     """An ImageItem that maps and uploads an image only when it differs from the one it shows.

@@ -223,8 +223,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         if bool(np.asarray(snap.diverged)[i]):
             text += "   (diverged)"
         grid_step = snap.step_of("d_grid", i)
-        lags = self._grid_lag.show(snap.step - grid_step if grid_step >= 0 else -1, snap.steps_per_sec, snap.running)
-        if lags and self._visible["d"] and grid_step >= 0:
+        if self._grid_lag.of(snap, grid_step) and self._visible["d"]:
             # D on the grid may be reused for a few steps (and is computed for the GAN this view draws).
             text += f"\nD from step {grid_step:,}"
         self.step_text.set_text(text)

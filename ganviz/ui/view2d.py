@@ -187,8 +187,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
         grid_step = snap.step_of("d_grid", i)
-        lags = self._grid_lag.show(snap.step - grid_step if grid_step >= 0 else -1, snap.steps_per_sec, snap.running)
-        if lags and self._visible["heatmap"] and self._heat_shown != "d_star" and grid_step >= 0:
+        if self._grid_lag.of(snap, grid_step) and self._visible["heatmap"] and self._heat_shown != "d_star":
             # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
             # heatmap is an earlier one, and says so (steadily: see LagNote).
             lines.append(f"D heatmap from step {grid_step:,}")
