@@ -15,6 +15,8 @@ computed; both give the same numbers for the same step.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -39,6 +41,9 @@ SET_GRID_FROM = 3     # D on the grid for every GAN of a set of this many or mor
 SET_GRID_STRIDE = 2   # ... is read on a grid this much coarser a side, and interpolated
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
+# Snapshot.timeline numbers: one count per process, started from the process id, so that the labs of one
+# process, and a training process started again after one died, do not share numbers.
+_TIMELINES = itertools.count((os.getpid() % 65536) << 24)
 HISTORY_SHOWN = 512   # of which a snapshot carries at most about this many (see History.arrays)
 
 
@@ -140,7 +145,13 @@ class Lab:
         self.grid_stride = 1                # how much coarser than the grid D is read (see snapshot)
         self.set_grid_stride = SET_GRID_STRIDE   # that for a set's small panels (an export: 1, every point)
         self._grid_stride_shown = 1         # that of the last picture that read D on the grid
+        self.timeline = next(_TIMELINES)    # see new_timeline
         self.rebuild()
+
+    def new_timeline(self) -> None:
+        """A new number for the pictures (Snapshot.timeline): called when the run is told to be replaced, so
+        that the window can tell a late picture of the run before from the first of the new one."""
+        self.timeline = next(_TIMELINES)
 
     # -- construction -------------------------------------------------------------
     def rebuild(self) -> None:
@@ -471,7 +482,8 @@ class Lab:
         parts: the frame parts to compute now (default: `self.parts`); the others are taken from the
         last picture that had them (`Snapshot.d_grid_steps` and the like say from which step)."""
         if self.paused_by_error and self._last is not None:
-            snap = dataclasses.replace(self._last, message=self.message, running=False, steps_per_sec=0.0)
+            snap = dataclasses.replace(self._last, message=self.message, running=False, steps_per_sec=0.0,
+                                       timeline=self.timeline)
             self._last = snap
             return snap
         if self._metrics is None:
@@ -575,7 +587,7 @@ class Lab:
         losses = tuple(s.loss for s in t.settings)
         g = ev.grid
         return Snapshot(
-            step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels),
+            step=t.step_count, dim=t.dim, loss_ids=losses, labels=tuple(labels), timeline=self.timeline,
             grid_x=frozen(g.x), grid_y=None if g.y is None else frozen(g.y),
             p_data=frozen(mt["p_data"]), p_g=p_g, d_grid=d_grid, d_star=d_star,
             d_grid_steps=frozen(d_grid_steps, np.int64), d_grid_stride=self._grid_stride_shown,

@@ -48,6 +48,7 @@ NAN_CODE = 65535                         # the 16-bit code of NaN (the others sp
 # other field is an array (stored), None, or plain data kept in the frame's JSON (tuples as lists).
 _HISTORY = ("history_steps", "history", "slow_steps")
 _MAPPINGS = ("latest", "extra")
+_LIVE_ONLY = ("timeline",)       # a live session's business, not the picture's (see Snapshot.timeline)
 _FLOAT_DEFAULTS = {"w1_floor": math.nan, "steps_per_sec": 0.0}     # JSON has no NaN: null reads back as these
 
 
@@ -242,7 +243,7 @@ class Recording:
         absent: list[str] = []
         meta: dict[str, Any] = {}
         for f in dataclasses.fields(Snapshot):
-            if f.name in _HISTORY or f.name in _MAPPINGS:
+            if f.name in _HISTORY or f.name in _MAPPINGS or f.name in _LIVE_ONLY:
                 continue
             v = getattr(snap, f.name)
             if isinstance(v, np.ndarray):

@@ -34,6 +34,9 @@ from ganviz.logs import log_exception
 # never starves training of whole steps.
 INTERRUPTING = frozenset({"pause", "reset", "load", "restore", "seed", "model", "data", "panels", "step_d",
                           "step_g", "call", "_stop"})
+# Commands that replace the run: the pictures after them carry a new Snapshot.timeline (before they are
+# applied, so that one that fails still ends the wait of a window that sent it).
+NEW_TIMELINE = frozenset({"reset", "load", "restore", "seed"})
 SLOW_STEP = 0.005      # seconds: steps slower than this are run interruptibly (the rollback copy is cheap then)
 POLL_EVERY = 0.005     # seconds between looks at the command queue from inside a step
 
@@ -124,6 +127,8 @@ class Session(SessionAPI):
 
     def _apply(self, name: str, args: tuple, kw: dict) -> None:
         lab = self.lab
+        if name in NEW_TIMELINE:
+            lab.new_timeline()
         if name == "play":
             self.playing = not lab.paused_by_error
         elif name == "pause":

@@ -94,6 +94,11 @@ class Snapshot:
     # dicts, {"D": ..., "G": ...} per GAN), carried only while the inspector shows it (the "step_summary"
     # part of engine.api.PARTS); () otherwise.
     step_summary: tuple = ()
+    # Which run of the session this picture shows: a new number each time the session is told to replace
+    # its run (Reset, a new seed, Load, Continue from here), whether or not that works out. A picture the
+    # session drew just before such a command reaches the window after it: the window drops the pictures
+    # with the number it had when it sent one (ui.rewind). Not recorded: a recorded frame reads 0.
+    timeline: int = 0
 
     def steps_of(self, key: str) -> np.ndarray:
         """The steps at which metric `key`'s history was recorded."""

@@ -626,6 +626,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._pending_seed = None
         else:
             self.session.reset()
+        self.rewind.replacing()
         self._set_message("")
         self.banner.reset()
 
@@ -680,6 +681,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.banner.reset()
         self.rewind.reset(sc)
+        self.rewind.replacing()
         self.drawer.forget()
         self.controls.set_scenario(sc)
         self.controls.set_error("")
@@ -702,6 +704,7 @@ class MainWindow(QtWidgets.QMainWindow):
         except S.ScenarioError as e:
             self.show_error(str(e))
             return False
+        self.rewind.replacing()
         self.banner.reset()
         self.drawer.forget()
         self.controls.set_scenario(sc)

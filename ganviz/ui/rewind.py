@@ -40,6 +40,10 @@ class Rewind(QtCore.QObject):
         # False while an opened run is shown: the session's fresh start is not this run, and is not
         # recorded into it until a moment of the run is continued from.
         self.attached = True
+        # Snapshot.timeline of the last live picture, and the one a command sent since replaces: the session
+        # may have drawn a picture of the old run just before it took the command, which is not drawn.
+        self._timeline: Optional[int] = None
+        self._replaced: Optional[int] = None
         timeline.scrubbed.connect(self.scrub)
         timeline.live_requested.connect(self.go_live)
         timeline.continue_requested.connect(self.continue_here)
@@ -58,8 +62,19 @@ class Rewind(QtCore.QObject):
         self._marks = (-1, -1)
         self._update()
 
+    def replacing(self) -> None:
+        """The session was just told to replace its run (Reset, Load, Continue from here): the pictures it drew
+        of the run before are neither drawn nor recorded from now on."""
+        self._replaced = self._timeline
+
     def live(self, snap: Snapshot) -> Optional[Snapshot]:
-        """Record a live picture; what to draw (the recorded frame), or None while the past is shown."""
+        """Record a live picture; what to draw (the recorded frame), or None while the past is shown or
+        when the picture is a late one of a run the session was told to replace."""
+        if self._replaced is not None:
+            if snap.timeline == self._replaced:
+                return None
+            self._replaced = None
+        self._timeline = snap.timeline
         if self.recording is None:
             self.reset(self.w.session.scenario)
         if not self.attached:
@@ -131,6 +146,7 @@ class Rewind(QtCore.QObject):
         except (ValueError, RunFileError) as e:
             self.w.show_error(str(e))
             return
+        self.replacing()
         self.viewing = None
         self.attached = True
         where = f"step {ck.step:,}" + (f" (the checkpoint before step {step:,})" if ck.step != step else "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import torch
@@ -9,6 +10,7 @@ from PIL import Image, ImageSequence
 from PySide6 import QtCore, QtGui
 
 from ganviz.core import scenario as S
+from ganviz.engine.checkpoints import from_arrays
 from ganviz.engine.lab import Lab
 
 
@@ -57,17 +59,64 @@ def test_continue_from_here_trains_on_exactly_as_the_run_did(qtbot, main_window)
     run_to(qtbot, w, 40)
     rec = w.rewind.recording
     assert 15 in [c.step for c in rec.checkpoints]
+    first = {step: from_arrays(rec.checkpoint_at(step).arrays) for step in (15, 40)}
+    assert rec.checkpoint_at(40).step == 40
     w.rewind.scrub(15)
     w.rewind.continue_here()
     qtbot.waitUntil(lambda: w.session.step_count == 15, timeout=10000)
     run_to(qtbot, w, 40)
+    branch = w.session.lab.trainer.state_dict()
     straight = Lab(sc)
-    straight.train(40)
-    for key in ("G", "D"):
-        assert torch.equal(w.session.lab.trainer.state_dict()[key], straight.trainer.state_dict()[key])
+    headless = {}
+    for step in (15, 40):
+        straight.train(step - straight.step_count)
+        headless[step] = straight.trainer.state_dict()
+
+    def same(a, b) -> bool:
+        return all(torch.equal(a[k], b[k]) for k in ("G", "D")) and all(
+            torch.equal(a[o][k], b[o][k]) for o in ("opt_d", "opt_g") for k in a[o] if k != "t0")
+
+    where = (f"checkpoint 15 as headless: {same(first[15], headless[15])}, first run's 40 as headless: "
+             f"{same(first[40], headless[40])}, branch's 40 as the first run's: {same(branch, first[40])}")
+    # What the button promises: the branch retraces the run it branched from ...
+    assert same(branch, first[40]), where
+    # ... and the app trains exactly as a headless run of the scenario does.
+    assert same(first[15], headless[15]) and same(first[40], headless[40]), where
     # the branch replaced what followed step 15 on the timeline, once
     steps = list(rec.steps)
     assert steps == sorted(steps) and steps[-1] == 40
+
+
+def test_a_late_picture_of_the_run_continued_from_is_neither_drawn_nor_recorded(qtbot, main_window):
+    """The session draws pictures of a paused run a moment after it stopped (the slow metrics come later):
+    one drawn just before it takes Continue from here reaches the window after the button was pressed. It
+    is not the run any more: drawn, it showed step 40 for a moment and told whoever waited for the branch
+    to reach 40 that it had (this test's run_to, which then read the weights mid-branch)."""
+    w = main_window(small())
+    qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
+    run_to(qtbot, w, 15)
+    run_to(qtbot, w, 40)
+    session = w.session
+    apply = session._apply
+
+    def late_picture_then_apply(name, args, kw):
+        if name == "restore":
+            session._publish(session.lab.snapshot(running=False))     # drawn before the command was read
+            time.sleep(0.3)                                           # and taken by the window meanwhile
+        apply(name, args, kw)
+
+    session._apply = late_picture_then_apply
+    shown = []
+    draw = w.show_snapshot
+    w.show_snapshot = lambda snap, *a, **kw: (shown.append((snap.step, kw.get("live", True))), draw(snap, *a, **kw))
+    w.rewind.scrub(15)
+    w.rewind.continue_here()
+    qtbot.waitUntil(lambda: session.step_count == 15 and w._last_snapshot.step == 15
+                    and (15, True) in shown, timeout=10000)
+    assert (40, True) not in shown, f"the run before Continue was drawn after it: {shown}"
+    assert list(w.rewind.recording.steps)[-1] == 15
+    run_to(qtbot, w, 40)
+    assert session.step_count == 40
 
 
 def test_bookmarks_clip_points_and_a_clip_exported_from_the_recording(qtbot, main_window, tmp_path):
