@@ -455,13 +455,16 @@ def discriminator_stats(
     fake = np.asarray(fake_logits, dtype=np.float64).ravel()
     if real.size == 0 or fake.size == 0:
         raise ValueError("discriminator_stats: need at least one real and one fake output")
-    t = 0.5 * (np.mean(real) + np.mean(fake)) if threshold is None else float(threshold)
-    sign = 1.0 if real_above else -1.0
-    r, f = sign * (real - t), sign * (fake - t)
-    acc_real = np.mean((r > 0) + 0.5 * (r == 0))
-    acc_fake = np.mean((f < 0) + 0.5 * (f == 0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = 0.5 * (np.mean(real) + np.mean(fake)) if threshold is None else float(threshold)
+    if np.isfinite(t):
+        sign = 1.0 if real_above else -1.0
+        r, f = sign * (real - t), sign * (fake - t)
+        acc = 0.5 * (np.mean((r > 0) + 0.5 * (r == 0)) + np.mean((f < 0) + 0.5 * (f == 0)))
+    else:       # a critic whose outputs blew up has no midpoint to read them at
+        acc = math.nan
     return {
         "d_real": float(np.mean(to_prob(real))),
         "d_fake": float(np.mean(to_prob(fake))),
-        "d_acc": float(0.5 * (acc_real + acc_fake)),
+        "d_acc": float(acc),
     }

@@ -215,6 +215,18 @@ def test_discriminator_stats():
     assert flat == {"d_real": 0.0, "d_fake": 0.0, "d_acc": 0.5}
 
 
+def test_a_critic_that_blew_up_has_no_accuracy_and_says_nothing_on_stderr():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # numpy's 'invalid value encountered in subtract' fails here
+        stats = M.discriminator_stats(np.array([np.inf, 1.0]), np.array([-np.inf, 0.0]), get_loss("wgan").to_prob,
+                                       threshold=None)
+        assert math.isnan(stats["d_acc"])
+        # at a fixed threshold the infinite outputs are still on a side
+        ns = M.discriminator_stats(np.array([np.inf, 1.0]), np.array([-np.inf, -1.0]), get_loss("ns").to_prob)
+        assert ns["d_acc"] == 1.0
+
+
 def test_hist_density_2d_of_one_gaussian_matches_it_widened_by_the_kernel():
     mix = data.Mixture.isotropic([[0.4, -0.3]], 0.5)
     gx, gy = np.linspace(-4, 4, 161), np.linspace(-4, 4, 161)
