@@ -41,10 +41,10 @@ SET_GRID_FROM = 3     # D on the grid for every GAN of a set of this many or mor
 SET_GRID_STRIDE = 2   # ... is read on a grid this much coarser a side, and interpolated
 
 HISTORY = 4000   # metric evaluations kept (a ring buffer)
+HISTORY_SHOWN = 512   # of which a snapshot carries at most about this many (see History.arrays)
 # Snapshot.timeline numbers: one count per process, started from the process id, so that the labs of one
 # process, and a training process started again after one died, do not share numbers.
 _TIMELINES = itertools.count((os.getpid() % 65536) << 24)
-HISTORY_SHOWN = 512   # of which a snapshot carries at most about this many (see History.arrays)
 
 
 @lru_cache(maxsize=1)
