@@ -31,6 +31,7 @@ FLAGS = {
     "view": "--view", "frames": "--frames", "until_step": "--until-step", "fps": "--fps", "size": "--size",
     "steps_per_frame": "--steps-per-frame", "metrics_every": "--metrics-every", "theme": "--theme",
     "captions": "--captions", "preset": "--preset", "from_step": "--from-step", "to_step": "--to-step",
+    "gan": "--gan",
 }
 
 
@@ -79,6 +80,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--metrics-every", metavar="N",
                    help="evaluate metrics every N frames (default: every frame for 1D data, every ~{metrics} "
                         "steps for 2D)")
+    p.add_argument("--gan", metavar="LABEL|N",
+                   help="for a scenario of several GANs, the one the lab view and the loss panel draw: its label "
+                        "(as Compare's panel titles name it) or its number, 1 for the first (default: the first)")
     p.add_argument("--theme", default="light", help="light or dark (default light)")
     p.add_argument("--preset", help="x264 speed preset for MP4, ultrafast ... veryslow (default {preset}); "
                                     "ultrafast encodes about twice as fast for files about twice as large")
@@ -117,6 +121,20 @@ def _number(flag: str, text: str) -> float:
     if value is None:
         raise UsageError(f"{flag}: expected a number (got {text!r})")
     return value
+
+
+def _gan(text: str, labels: list[str]) -> "int | str":
+    """--gan: a label, or a number counted from 1 (a label that reads as a number wins)."""
+    if text in labels or text.strip().casefold() in (label.casefold() for label in labels):
+        return text
+    number = parse_number(text, int)
+    if number is None:
+        return text              # the export names the labels there are
+    if not 1 <= number <= len(labels):
+        listed = ", ".join(f"{i + 1} {label!r}" for i, label in enumerate(labels))
+        raise UsageError(f"--gan: this run has {len(labels)} GAN{'s' if len(labels) > 1 else ''} ({listed}); "
+                         f"got {number}")
+    return number - 1
 
 
 def _message(error: BaseException) -> str:
@@ -179,6 +197,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             options["size"] = parse_size(args.size)
         if recording is not None:
             options.update(recording=recording, from_step=from_step, to_step=to_step)
+        if args.gan is not None:
+            options["gan"] = _gan(args.gan, sc.panel_labels())
         job = ExportJob(sc, args.output, view=args.view, frames=frames, until_step=until_step,
                         captions=args.captions, theme=args.theme, presentation=args.presentation,
                         metrics_every=metrics_every, title=args.title, **options)

@@ -135,12 +135,20 @@ def _joined(values: list[str]) -> str:
     return " / ".join(dict.fromkeys(values))
 
 
-def snapshot_captions(snap: Snapshot) -> dict[str, str]:
+def snapshot_captions(snap: Snapshot, gan: Optional[int] = None) -> dict[str, str]:
+    """The caption bar's loss, k and step: every GAN's loss and k, or those of GAN `gan` of a run of
+    several (the one the views draw), its label first where the label is not its loss's id."""
     names = [LOSSES[i].name if i in LOSSES else str(i) for i in snap.loss_ids]
     settings = snap.extra.get("settings") if isinstance(snap.extra, dict) else None
     ks = [str(s.get("k", "")) for s in settings] if settings else []
+    label = ""
+    if gan is not None and snap.n_gans > 1:
+        i = min(gan, snap.n_gans - 1)
+        names, ks = names[i:i + 1], ks[i:i + 1]
+        if i < len(snap.labels) and snap.labels[i] != snap.loss_ids[i]:
+            label = f"{snap.labels[i]} \u00b7 "
     return {
-        "loss": f"loss: {_joined(names)}" if names else "",
+        "loss": f"{label}loss: {_joined(names)}" if names else "",
         "k": f"k = {_joined(ks)}" if ks else "",
         "step": f"step {snap.step:,}",
     }

@@ -24,9 +24,9 @@ from ganviz.export.captions import claim_text
 from ganviz.export.encoder import Encoder, StillSink
 from ganviz.export.game import GameSpec
 from ganviz.export.options import (
-    DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, METRICS_STEPS, POLL_S,
-    PROCESS_MIN_FRAMES, STEPS_PER_FRAME_RANGE, TRAINERS, OptionError, Plan, check_captions, check_choice, check_fps, check_still, check_theme,
-    default_view, is_still, parse_size, resolve_view, whole,
+    ALL_GANS_VIEWS, DEFAULT_FPS, DEFAULT_PRESET, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, MAX_FRAMES, METRICS_STEPS,
+    POLL_S, PROCESS_MIN_FRAMES, STEPS_PER_FRAME_RANGE, TRAINERS, OptionError, Plan, check_captions, check_choice,
+    check_fps, check_gan, check_still, check_theme, default_view, is_still, parse_size, resolve_view, whole,
 )
 from ganviz.export.producer import GameProducer, LabProducer, RecordingProducer
 from ganviz.export.renderer import Renderer
@@ -57,7 +57,7 @@ class ExportJob:
                  theme: Union[str, Theme] = "light", presentation: bool = False,
                  metrics_every: Optional[int] = None, title: Optional[str] = None, trainer: str = "auto",
                  preset: str = DEFAULT_PRESET, recording=None, from_step: Optional[int] = None,
-                 to_step: Optional[int] = None) -> None:
+                 to_step: Optional[int] = None, gan: Union[int, str, None] = None) -> None:
         # A recorded run (ganviz.engine.recording.Recording) is drawn frame for frame as it was recorded,
         # from_step to to_step, without training: its own scenario, and no schedule of frames to choose.
         self._recording, self._indices = recording, None
@@ -109,6 +109,11 @@ class ExportJob:
             named = scenario.name != "untitled"
         self.title = title if title is not None else (scenario.name if named else "")
         self.resolved_view = resolve_view(self.view, self.dim)
+        # The one GAN of a run of several that the lab view and the loss panel draw (the first unless
+        # told), or None where the view draws them all.
+        self.gan = check_gan(gan, scenario.panel_labels(), self.resolved_view)
+        if self.gan is None and self.resolved_view not in ALL_GANS_VIEWS:
+            self.gan = 0
         if self.view in ("1d", "2d") and int(self.view[0]) != self.dim:
             raise OptionError("view", f"the {self.view} view draws {self.view.upper()} data but this scenario's "
                                       f"data is {self.dim}D; choose lab (or {self.dim}d)")
@@ -189,11 +194,13 @@ class ExportJob:
             elif self.game is not None:
                 self._producer = GameProducer(self.plan, self.still)
             else:
-                self._producer = LabProducer(self.scenario, self.plan, self.still, self.trainer == "process")
+                several = len(self.scenario.panel_settings()) > 1
+                self._producer = LabProducer(self.scenario, self.plan, self.still, self.trainer == "process",
+                                             gan=self.gan if several else None)
             self._producer.start()
             self.renderer = Renderer(self.view, self.size, dim=self.dim, theme=self.theme, captions=self.captions,
                                      presentation=self.presentation, title=self.title, game=self.game,
-                                     claim=claim_text(self.scenario.claims))
+                                     claim=claim_text(self.scenario.claims), gan=self.gan)
             sink: Union[FrameWriter, StillSink]
             sink = StillSink(_absolute(self.out)) if self.still else \
                 open_writer(self.out, fps=self.fps, size=self.size, preset=self.preset)
@@ -282,7 +289,7 @@ def export(scenario: Scenario, out: Union[str, os.PathLike], *, view: Optional[s
            captions: Union[bool, Collection[str]] = True, theme: Union[str, Theme] = "light",
            presentation: bool = False, metrics_every: Optional[int] = None, title: Optional[str] = None,
            trainer: str = "auto", preset: str = DEFAULT_PRESET,
-           progress: Optional[Callable[[int, int], None]] = None,
+           gan: Union[int, str, None] = None, progress: Optional[Callable[[int, int], None]] = None,
            cancel: Optional[Callable[[], bool]] = None) -> Path:
     """Export `scenario` to `out` (the format from its suffix, see the module notes); returns the path.
 
@@ -293,7 +300,7 @@ def export(scenario: Scenario, out: Union[str, os.PathLike], *, view: Optional[s
     """
     job = ExportJob(scenario, out, view=view, frames=frames, until_step=until_step, fps=fps, size=size,
                     steps_per_frame=steps_per_frame, captions=captions, theme=theme, presentation=presentation,
-                    metrics_every=metrics_every, title=title, trainer=trainer, preset=preset)
+                    metrics_every=metrics_every, title=title, trainer=trainer, preset=preset, gan=gan)
     with job:
         job.start()
         while not job.rendering_finished:

@@ -13,7 +13,7 @@ import dataclasses
 import importlib.util
 import math
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Optional, Union
 
@@ -27,7 +27,7 @@ from ganviz.ui.theme import THEMES, Theme
 __all__ = [
     "VIEWS", "CAPTION_FIELDS", "SIZE_PRESETS", "DEFAULT_SIZE", "DEFAULT_FPS", "DEFAULT_STEPS_PER_FRAME",
     "MIN_SIDE", "MAX_SIDE", "MAX_FRAMES", "METRICS_STEPS", "DEFAULT_PRESET", "TRAINERS", "PROCESS_MIN_FRAMES",
-    "OptionError", "Plan", "parse_size", "is_still", "default_view", "resolve_view",
+    "OptionError", "Plan", "parse_size", "is_still", "default_view", "resolve_view", "check_gan",
 ]
 
 
@@ -186,6 +186,39 @@ def resolve_view(view: str, dim: int) -> str:
         raise OptionError("view", f"unknown view {view!r}; choose from {', '.join(VIEWS)}")
     lab = "1d" if dim == 1 else "2d"
     return view.replace("lab", lab)
+
+
+# The resolved views that draw every GAN of a run of several (or none): the others draw one, `gan`.
+ALL_GANS_VIEWS = ("metrics", "compare", "game")
+
+
+def check_gan(gan: Union[int, str, None], labels: Sequence[str], view: str) -> Optional[int]:
+    """Which GAN of the run the lab view and the loss panel draw: an index (0 for the first) or one of
+    `labels` (the scenario's panel labels) -> its index; None -> None (the first). `view` is resolved."""
+    if gan is None:
+        return None
+    if view in ALL_GANS_VIEWS:
+        what = "a game has no GAN to choose" if view == "game" else f"the {view} view draws every GAN"
+        raise OptionError("gan", f"{what}; gan chooses the GAN that the lab view and the loss panel draw")
+    names = ", ".join(repr(label) for label in labels)
+    if isinstance(gan, str):
+        found = [i for i, label in enumerate(labels) if label == gan]
+        if not found:
+            found = [i for i, label in enumerate(labels) if label.casefold() == gan.strip().casefold()]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            nth = " and the ".join(_ordinal(i + 1) for i in found)
+            raise OptionError("gan", f"{gan!r} labels more than one GAN (the {nth}); choose one by its position")
+        raise OptionError("gan", f"no GAN is labelled {gan!r}; this run's GANs are {names}")
+    if isinstance(gan, bool) or not isinstance(gan, (int, np.integer)) or not 0 <= gan < len(labels):
+        raise OptionError("gan", f"must be a GAN's label or its index from 0 to {len(labels) - 1} (this run's "
+                                 f"GANs are {names}; got {gan!r})")
+    return int(gan)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Optional, Union
 import torch
 
 from ganviz.core.scenario import Scenario
+from ganviz.engine.api import PER_GAN_PARTS
 from ganviz.engine.lab import Lab
 from ganviz.engine.memory import keep_freed_memory
 from ganviz.engine.process import main_module_hidden
@@ -77,11 +78,12 @@ def _exit_with_parent() -> None:
 
 
 def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Queue", stop: threading.Event,
-                  state: _TrainState, in_process: bool) -> None:
+                  state: _TrainState, in_process: bool, gan: Optional[int] = None) -> None:
     """The training side of an export: train, evaluate and queue (frame index, snapshot) in order.
 
     Runs on a thread or in a child process (module-level, so that it can be spawned);
-    `out` takes the snapshots and, on failure, one `_Failure`.
+    `out` takes the snapshots and, on failure, one `_Failure`. gan: the one GAN of the set whose
+    per-GAN parts are drawn (the others' are not computed); None: every GAN's.
     """
     if in_process:
         # Ctrl-C reaches the whole process group; the parent cancels the export itself.
@@ -103,6 +105,8 @@ def train_frames(scenario: Scenario, plan: Plan, only_last: bool, out: "queue.Qu
         torch.set_num_threads(1)
         lab = Lab(scenario)
         lab.set_grid_stride = 1    # no frame rate to keep: D on every point of the grid, whatever the view
+        if gan is not None:
+            lab.set_parts(lab.parts, {part: gan for part in PER_GAN_PARTS})
         state.lab_built.value = 1
         for i in range(plan.frames):
             if stop.is_set():
@@ -151,7 +155,8 @@ class LabProducer:
     or two to start, so short exports train on a thread.
     """
 
-    def __init__(self, scenario: Scenario, plan: Plan, only_last: bool, in_process: bool) -> None:
+    def __init__(self, scenario: Scenario, plan: Plan, only_last: bool, in_process: bool,
+                 gan: Optional[int] = None) -> None:
         ctx = process_context() if in_process else mp.get_context()
         self.in_process = in_process
         self._state = _TrainState(ctx)
@@ -159,13 +164,13 @@ class LabProducer:
             self._q: queue.Queue = ctx.Queue(maxsize=PREFETCH)  # type: ignore[assignment]
             self._stop = ctx.Event()
             self._worker: Union[threading.Thread, mp.process.BaseProcess] = ctx.Process(
-                target=train_frames, args=(scenario, plan, only_last, self._q, self._stop, self._state, True),
+                target=train_frames, args=(scenario, plan, only_last, self._q, self._stop, self._state, True, gan),
                 name="ganviz-export-train", daemon=True)
         else:
             self._q = queue.Queue(maxsize=PREFETCH)
             self._stop = threading.Event()  # type: ignore[assignment]
             self._worker = threading.Thread(
-                target=train_frames, args=(scenario, plan, only_last, self._q, self._stop, self._state, False),
+                target=train_frames, args=(scenario, plan, only_last, self._q, self._stop, self._state, False, gan),
                 name="ganviz-export-train", daemon=True)
 
     @property

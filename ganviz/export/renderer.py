@@ -37,13 +37,16 @@ class Renderer:
     def __init__(self, view: str = "lab", size: tuple[int, int] = DEFAULT_SIZE, *, dim: int = 2,
                  theme: Union[str, Theme] = "light", captions: Union[bool, Collection[str]] = True,
                  presentation: bool = False, title: str = "", game: Optional[GameSpec] = None,
-                 claim: str = "") -> None:
+                 claim: str = "", gan: Optional[int] = None) -> None:
+        """gan: the GAN of a run of several that the lab view and the loss panel draw, named in the
+        captions (the first when None, the captions then naming every GAN's loss and k)."""
         self.app = ensure_app()
         self.view = resolve_view(view, dim)
         self.size = parse_size(size)
         self.theme = check_theme(theme)
         self.title = title
         self.claim = claim
+        self.gan = gan
         fields = check_captions(captions)
         width, height = self.size
         self.caption: Optional[CaptionBar] = None
@@ -89,6 +92,9 @@ class Renderer:
         outer.addLayout(body, 1)
 
         self._build(body, presentation)
+        for panel in (self.lab_view, self.loss_panel):
+            if panel is not None and self.gan is not None:
+                panel.index = self.gan
         if self.view == "game":
             self._game = GameDriver(self.game_view, game or GameSpec())
         self.root.setFixedSize(width, height)
@@ -149,7 +155,7 @@ class Renderer:
                 elif panel is self.metrics_panel and panel.show_all != (snap.n_gans > 1):
                     panel.show_all = snap.n_gans > 1
                 panel.set_snapshot(snap)
-            caps = snapshot_captions(snap)
+            caps = snapshot_captions(snap, self.gan)
             title = self.title
         if self.caption is not None:
             self.caption.set_values(title=title, **caps)

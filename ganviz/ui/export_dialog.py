@@ -27,9 +27,9 @@ from PySide6 import QtCore, QtWidgets
 
 from ganviz.core.scenario import Scenario
 from ganviz.export.factory import ExportJobFactory, ExportJobLike, export_job
-from ganviz.export.options import (DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, FPS_RANGE, MAX_FRAMES, MAX_SIDE,
-                                   MIN_SIDE, SIZE_PRESETS, STEPS_PER_FRAME_RANGE, UNTIL_STEP_MAX, VIEWS,
-                                   default_view, is_still)
+from ganviz.export.options import (ALL_GANS_VIEWS, DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_STEPS_PER_FRAME, FPS_RANGE,
+                                   MAX_FRAMES, MAX_SIDE, MIN_SIDE, SIZE_PRESETS, STEPS_PER_FRAME_RANGE,
+                                   UNTIL_STEP_MAX, VIEWS, default_view, is_still)
 from ganviz.export.writers import ExportError
 from ganviz.ui.theme import THEMES, Theme
 
@@ -52,9 +52,11 @@ class ExportDialog(QtWidgets.QDialog):
 
     def __init__(self, scenario: Scenario, theme: Union[Theme, str] = "light",
                  parent: Optional[QtWidgets.QWidget] = None, *,
-                 job_factory: Optional[ExportJobFactory] = None) -> None:
+                 job_factory: Optional[ExportJobFactory] = None, gan: int = 0) -> None:
         """job_factory(scenario, out, **options): the export job, not yet started (`ExportJob`'s
-        arguments); by default `ganviz.export.factory.export_job` (see the module notes)."""
+        arguments); by default `ganviz.export.factory.export_job` (see the module notes). gan: the GAN of
+        a scenario of several that the lab view and the loss panel draw unless the user picks another
+        (the one the app shows)."""
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
@@ -62,6 +64,7 @@ class ExportDialog(QtWidgets.QDialog):
         self._scenario = copy.deepcopy(scenario)
         self._theme = THEMES[theme] if isinstance(theme, str) else theme
         self._job_factory: ExportJobFactory = job_factory or export_job
+        self._gan = gan
         self._job: Optional[ExportJobLike] = None
         self._in_tick = False
         self._cancel_requested = False
@@ -89,6 +92,19 @@ class ExportDialog(QtWidgets.QDialog):
             self.view_combo.setItemData(self.view_combo.count() - 1, text, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(default_view(sc))))
         form.addRow("View", self.view_combo)
+
+        # Which GAN of a run of several the lab view and the loss panel draw; shown only for such a run.
+        self.gan_combo = QtWidgets.QComboBox()
+        self.gan_combo.setObjectName("exportGanCombo")
+        self.gan_combo.setToolTip("The GAN the lab view and the loss panel draw; the Compare and metrics "
+                                  "views draw every GAN.")
+        labels = self._labels()
+        for i, label in enumerate(labels):
+            self.gan_combo.addItem(label, i)
+        self.gan_combo.setCurrentIndex(min(max(self._gan, 0), len(labels) - 1))
+        form.addRow("GAN", self.gan_combo)
+        form.setRowVisible(self.gan_combo, len(labels) > 1)
+        self.view_combo.currentIndexChanged.connect(self._update_enabled)
 
         self.size_combo = QtWidgets.QComboBox()
         self.size_combo.setObjectName("exportSizeCombo")
@@ -199,6 +215,13 @@ class ExportDialog(QtWidgets.QDialog):
         spin.setGroupSeparatorShown(True)
         return spin
 
+    def _labels(self) -> list[str]:
+        return self._scenario.panel_labels()
+
+    def _one_gan_view(self) -> bool:
+        """Whether the chosen view draws one GAN (the lab view, the loss panel), not all of them."""
+        return self.view_combo.currentData() not in ALL_GANS_VIEWS
+
     def _dim(self) -> Optional[int]:
         try:
             return self._scenario.dim
@@ -228,6 +251,7 @@ class ExportDialog(QtWidgets.QDialog):
                   self.until_radio, self.captions_check, self.presentation_check, self.path_edit,
                   self.browse_button, self.start_button):
             w.setEnabled(idle)
+        self.gan_combo.setEnabled(idle and self._one_gan_view())
         custom = self.size_combo.currentData() == CUSTOM
         self.width_spin.setEnabled(idle and custom)
         self.height_spin.setEnabled(idle and custom)
@@ -260,12 +284,13 @@ class ExportDialog(QtWidgets.QDialog):
         if is_still(path) and "frames" in length:
             # A still shows the last frame of the schedule the frame count describes.
             length = {"until_step": (self.frames_spin.value() - 1) * self.steps_spin.value()}
+        gan = {"gan": self.gan_combo.currentData()} if self._one_gan_view() and self.gan_combo.count() > 1 else {}
         try:
             job = self._job_factory(self._scenario, path, view=self.view_combo.currentData(),
                                     fps=self.fps_spin.value(), size=self.frame_size(),
                                     steps_per_frame=self.steps_spin.value(),
                                     captions=self.captions_check.isChecked(), theme=self._theme,
-                                    presentation=self.presentation_check.isChecked(), **length)
+                                    presentation=self.presentation_check.isChecked(), **length, **gan)
             job.start()
         except (ValueError, ExportError) as e:
             self._set_error(str(e))

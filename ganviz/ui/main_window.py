@@ -752,7 +752,8 @@ class MainWindow(QtWidgets.QMainWindow):
         without touching the live run."""
         from ganviz.ui.export_dialog import ExportDialog
 
-        dlg = ExportDialog(self.session.scenario, self.theme, self, job_factory=self._export_job_factory)
+        dlg = ExportDialog(self.session.scenario, self.theme, self, job_factory=self._export_job_factory,
+                           gan=self.view2d.index)
         dlg.exported.connect(lambda path: self._set_message(f"Exported {path}."))
         dlg.setAttribute(QtCore.Qt.WA_DeleteOnClose)
         dlg.open()

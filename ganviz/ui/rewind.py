@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ganviz.engine.recording import DEFAULT_BUDGET, Recording, RunFileError
 from ganviz.engine.snapshot import Snapshot
+from ganviz.export.options import ALL_GANS_VIEWS, default_view
 from ganviz.ui.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -185,8 +186,11 @@ class Rewind(QtCore.QObject):
             if not path:
                 return None
         a, b = self.clip
+        # The scenario's own view; where that draws one GAN of several, the one the window shows.
+        several = len(rec.scenario.panel_labels()) > 1 and default_view(rec.scenario) not in ALL_GANS_VIEWS
+        gan = {"gan": self.w.view2d.index} if several else {}
         try:
-            job = self.w.export_job(rec.scenario, path, recording=rec, from_step=a, to_step=b)
+            job = self.w.export_job(rec.scenario, path, recording=rec, from_step=a, to_step=b, **gan)
             progress = QtWidgets.QProgressDialog("Exporting the clip…", "Cancel", 0, job.total, self.w)
             progress.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
             progress.setMinimumDuration(300)

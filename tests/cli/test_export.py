@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
@@ -37,6 +38,12 @@ IN_PROCESS_ERRORS = {
     "unknown view": (["ring8", "-o", "{dir}/x.gif", "--view", "sideways"], "--view"),
     "bad override": (["ring8", "-o", "{dir}/x.gif", "--set", "train.k=0"], "train.k"),
     "unknown preset": (["ring8", "-o", "{dir}/x.mp4", "--preset", "quick"], "--preset"),
+    "a gan for the compare view": (["k1-vs-k5", "-o", "{dir}/x.png", "--gan", "1"],
+                                   "--gan: the compare view draws every GAN"),
+    "a gan out of range": (["k1-vs-k5", "-o", "{dir}/x.png", "--view", "lab", "--gan", "3"],
+                           "--gan: this run has 2 GANs (1 'k = 1', 2 'k = 5'); got 3"),
+    "an unknown gan": (["k1-vs-k5", "-o", "{dir}/x.png", "--view", "lab", "--gan", "k = 3"],
+                       "--gan: no GAN is labelled 'k = 3'"),
 }
 
 
@@ -91,6 +98,22 @@ def test_png_still_export_in_process(tmp_path, capsys):
     with Image.open(tmp_path / "still.png") as im:
         assert im.format == "PNG" and im.size == (320, 240)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["still.png"]
+
+
+def test_gan_picks_the_gan_of_a_run_of_several_by_its_number_or_its_label(tmp_path, capsys):
+    from ganviz.cli import main
+
+    def still(name: str, gan: str) -> np.ndarray:
+        out = tmp_path / f"{name}.png"
+        code = main(["export", "k1-vs-k5", "-o", str(out), "--view", "lab", "--gan", gan, "--until-step", "4",
+                     "--size", "320x240", *SMALL])
+        assert code == 0, capsys.readouterr().err
+        with Image.open(out) as im:
+            return np.array(im.convert("RGB"))
+
+    second = still("second", "2")
+    assert np.array_equal(still("label", "K = 5"), second)        # a label, in any case
+    assert not np.array_equal(still("first", "1"), second)
 
 
 @pytest.mark.parametrize("name", list(IN_PROCESS_ERRORS))

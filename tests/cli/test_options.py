@@ -28,7 +28,7 @@ OPTIONS = [
     ("lessons", "--seeds", ["0", str(MAX_SEEDS + 1)]),
     ("export", "--frames", ["0"]), ("export", "--until-step", []), ("export", "--fps", ["0"]),
     ("export", "--steps-per-frame", ["0"]), ("export", "--metrics-every", ["0"]), ("export", "--seed", []),
-    ("export", "--size", ["0x0", "1e12x1e12"]),
+    ("export", "--size", ["0x0", "1e12x1e12"]), ("export", "--gan", ["0", "2", "ns2"]),
 ]
 CASES = [(cmd, opt, v) for cmd, opt, extra in OPTIONS for v in (*BAD, *extra)]
 

@@ -1,6 +1,7 @@
 """The export renderer: exact frame counts and sizes, determinism, cancel and errors that leave nothing behind."""
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 import os
@@ -15,7 +16,8 @@ from PIL import Image, ImageSequence
 from ganviz.core import scenario as S
 from ganviz.core.games import INTEGRATORS
 from ganviz.export import producer, writers
-from ganviz.export.captions import claim_text
+from ganviz.engine.lab import Lab
+from ganviz.export.captions import claim_text, snapshot_captions
 from ganviz.export.game import GameSpec
 from ganviz.export.job import Cancelled, ExportJob, export
 from ganviz.export.options import VIEWS, OptionError
@@ -199,6 +201,50 @@ def test_every_view_renders_at_the_requested_size():
             frame = r.frame()
         assert frame.shape == (320, 480, 3), view
         assert frame.std() > 0, view  # something is drawn
+
+
+def test_the_lab_view_of_a_run_of_several_gans_draws_the_gan_asked_for_and_names_it():
+    with Renderer("lab+loss", SIZE, gan=1) as r:
+        assert (r.lab_view.index, r.loss_panel.index) == (1, 1)
+    snap = Lab(small("k1-vs-k5")).snapshot()
+    assert snapshot_captions(snap)["k"] == "k = 1 / 5"                  # the Compare view: every GAN's
+    one = snapshot_captions(snap, 1)
+    assert one["k"] == "k = 5" and one["loss"] == "k = 5 \u00b7 loss: Non-saturating"
+    # Labels that are the loss's own id are not repeated.
+    assert snapshot_captions(Lab(small("compare-losses-ring8")).snapshot(), 4)["loss"] == "loss: WGAN-GP"
+
+
+def test_an_export_computes_the_shown_gans_parts_alone_and_draws_the_same_picture(tmp_path, monkeypatch):
+    def still(name: str, gan) -> np.ndarray:
+        out = export(small("k1-vs-k5"), tmp_path / f"{name}.png", view="lab+loss", gan=gan, until_step=4,
+                     size=SIZE, steps_per_frame=2)
+        return np.array(Image.open(out).convert("RGB"))
+
+    second = still("alone", "k = 5")
+    assert not np.array_equal(still("first", 0), second)
+    monkeypatch.setattr(producer, "PER_GAN_PARTS", ())                  # every GAN's parts
+    assert np.array_equal(still("all", 1), second)
+
+
+@pytest.mark.parametrize("kwargs,phrase", [
+    (dict(view="compare", gan=0), "the compare view draws every GAN"),
+    (dict(view="metrics", gan="k = 1"), "the metrics view draws every GAN"),
+    (dict(view="lab", gan=2), "index from 0 to 1"),
+    (dict(view="lab", gan=True), "index from 0 to 1"),
+    (dict(view="lab", gan="k = 2"), "no GAN is labelled 'k = 2'; this run's GANs are 'k = 1', 'k = 5'"),
+])
+def test_a_gan_the_view_cannot_draw_is_refused_naming_gan(tmp_path, kwargs, phrase):
+    with pytest.raises(OptionError, match="^gan: ") as e:
+        ExportJob(small("k1-vs-k5"), tmp_path / "x.png", size=SIZE, **kwargs)
+    assert phrase in str(e.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_label_two_gans_share_is_refused_with_their_positions(tmp_path):
+    sc = dataclasses.replace(small("k1-vs-k5"), panels=[{"loss": "ns"}, {"loss": "ns", "k": 5}], claims=())
+    with pytest.raises(OptionError, match="'ns' labels more than one GAN \\(the 1st and the 2nd\\)"):
+        ExportJob(sc, tmp_path / "x.png", view="lab", gan="ns", size=SIZE)
+    assert ExportJob(sc, tmp_path / "x.png", view="lab", gan=1, size=SIZE).gan == 1
 
 
 def test_a_game_scenario_animates_its_trajectories(tmp_path):

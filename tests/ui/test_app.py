@@ -278,6 +278,35 @@ def test_export_dialog_opens_on_a_copy_of_the_running_scenario(qtbot, main_windo
     dlg.reject()
 
 
+def test_the_export_dialog_draws_the_gan_the_window_shows_unless_told_another(qtbot, main_window, tmp_path):
+    from ganviz.export.job import ExportJob
+
+    w = main_window(small("k1-vs-k5"))
+    asked: list[dict] = []
+    w._export_job_factory = lambda sc, out, **options: asked.append(options) or ExportJob(sc, out, **options)
+    qtbot.waitUntil(lambda: w.gan_combo.count() == 2, timeout=5000)     # from the first picture
+    w.gan_combo.setCurrentIndex(1)
+    dlg = w.export_dialog()
+    views, gans = (dlg.findChild(QtWidgets.QComboBox, name) for name in ("exportViewCombo", "exportGanCombo"))
+    assert gans.isVisibleTo(dlg) and gans.currentText() == "k = 5"
+    assert views.currentData() == "compare" and not gans.isEnabled()    # Compare draws every GAN
+    views.setCurrentIndex(views.findData("lab+loss"))
+    assert gans.isEnabled()
+    dlg.findChild(QtWidgets.QSpinBox, "exportFramesSpin").setValue(3)
+    dlg.findChild(QtWidgets.QSpinBox, "exportStepsSpin").setValue(2)
+    dlg.findChild(QtWidgets.QLineEdit, "exportPathEdit").setText(str(tmp_path / "k5.png"))
+    with qtbot.waitSignal(dlg.exported, timeout=30_000):
+        assert dlg.start_export()
+    assert asked[-1]["view"] == "lab+loss" and asked[-1]["gan"] == 1
+    gans.setCurrentIndex(0)
+    views.setCurrentIndex(views.findData("compare"))
+    dlg.findChild(QtWidgets.QLineEdit, "exportPathEdit").setText(str(tmp_path / "all.png"))
+    with qtbot.waitSignal(dlg.exported, timeout=30_000):
+        assert dlg.start_export()
+    assert asked[-1]["view"] == "compare" and "gan" not in asked[-1]
+    dlg.reject()
+
+
 def test_settings_stay_in_the_test_runs_temporary_directories(main_window, settings_dir, user_config, tmp_path):
     """A test run leaves the user's configuration alone (tests/conftest.py): a window's settings file
     lies in its test's own directory, and a child process's (as in the close test above) in the run's."""

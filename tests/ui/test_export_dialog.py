@@ -53,6 +53,11 @@ def test_a_finished_export_has_the_chosen_frame_count(qtbot, export_dialog, tmp_
     assert export_dialog.findChild(QtWidgets.QLabel, "exportError").text() == ""
 
 
+def test_a_run_of_one_gan_has_no_gan_to_choose(export_dialog):
+    gans = export_dialog.findChild(QtWidgets.QComboBox, "exportGanCombo")
+    assert gans.count() == 1 and not gans.isVisibleTo(export_dialog)
+
+
 def test_an_unwritable_path_shows_a_clear_message_and_starts_nothing(qtbot, export_dialog, tmp_path):
     configure(export_dialog, tmp_path / "missing" / "x.mp4", frames=5)
     click(qtbot, export_dialog, "exportStartButton")
