@@ -63,6 +63,7 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         self._shape: Optional[LossShape] = None      # the selected loss in its own units (no probability)
         self._span: Optional[tuple[float, float]] = None
         self._text_width = -1
+        self._labels: tuple[str, ...] = ()              # the axis labels, left and bottom, whole
 
         self._d, self._g_of_d = loss_shape_curves()
         _, self._slope_of_d = loss_shape_slopes()
@@ -270,7 +271,7 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
             y0, y1 = SLOPE_RANGE if slope else Y_RANGE
             left = ("slope \u2202J(G)/\u2202f, f = D's logit" if slope
                     else f"G's cost J(G)  (clipped at \u00b1{Y_RANGE[1]:g})")
-            bottom = "D(G(z)) of this batch"
+            bottom = "D(G(z))  (this batch)"
             for loss_id, curve in self.curves.items():
                 curve.setData(self._d, self._slope_of_d[loss_id] if slope else self._g_of_d[loss_id])
                 curve.setVisible(True)
@@ -298,13 +299,40 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
             self.mark_line.setVisible(bool(shape.marks))
         self._plot.setXRange(x0, x1, padding=0.0)
         self._plot.setYRange(y0, y1, padding=0.0)
-        self._plot.setLabel("left", left)
-        self._rug.setLabel("bottom", bottom)
+        self._labels = (left, bottom)
+        self._plot.setLabel("left", self._fitted_label("left"))
+        self._rug.setLabel("bottom", self._fitted_label("bottom"))
         self._bin_edges = np.linspace(x0, x1, HIST_BINS + 1)
         # The axis labels keep the theme's colour and size.
         P.style_panel_plot(self._plot, self._theme, self._presentation)
         P.style_panel_plot(self._rug, self._theme, self._presentation)
         self._rug.showGrid(x=True, y=False, alpha=self._theme.grid_alpha)
+        self._fix_axis_widths()
+
+    def _fitted_label(self, side: str) -> str:
+        """An axis label whole where it fits the panel, else without its parenthesis (the title says
+        the units; a narrow dock cut "critic score v  (no probability)" off at the right)."""
+        text = self._labels[0 if side == "left" else 1]
+        if side == "left":
+            room = self._plot.getViewBox().height() or self.height() / 2
+        else:
+            room = self.width() - self._axis_width() - 16
+        if "  (" in text and P.html_width(text, P.sizes(self._presentation).panel_pt) > room:
+            return text.split("  (")[0]
+        return text
+
+    def _refit_labels(self) -> None:
+        """Shorten or restore the axis labels and the slope toggle after the panel was resized."""
+        toggle = self.slope_toggle
+        room = self.width() - toggle.iconSize().width() - 28
+        text = SLOPE_TEXT if toggle.fontMetrics().horizontalAdvance(SLOPE_TEXT) <= room else SLOPE_TEXT.split(":")[0]
+        if toggle.text() != text:
+            toggle.setText(text)
+        for plot, side in ((self._plot, "left"), (self._rug, "bottom")) if self._labels else ():
+            text = self._fitted_label(side)
+            if plot.getAxis(side).labelText != text:
+                plot.setLabel(side, text)
+                P.style_panel_plot(plot, self._theme, self._presentation)
         self._fix_axis_widths()
 
     def _selected_probability_loss(self) -> Optional[str]:
@@ -412,6 +440,7 @@ class LossShapePanel(P.GanIndexed, SnapshotView, QWidget):
         super().resizeEvent(event)
         if self.width() != self._text_width:
             self._update_text()
+        self._refit_labels()
 
     def _draw_markers(self) -> None:
         snap = self._snap

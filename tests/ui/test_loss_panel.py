@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from ganviz.core.losses import LOSSES, loss_shape, loss_shape_curves, loss_shape_slopes
 from ganviz.engine.snapshot import frozen
-from ganviz.ui.loss_panel import LossShapePanel
+from ganviz.ui.loss_panel import SLOPE_TEXT, LossShapePanel
 from tests.ui.synth import synthetic_snapshot
 
 NO_PROBABILITY = [lid for lid, l in LOSSES.items() if not l.has_probability]
@@ -137,10 +137,11 @@ def test_the_slope_view_of_ebgan_is_one_for_g_and_the_margin_step_for_d(docked):
     np.testing.assert_allclose(panel.markers.getData()[1], [1.0, 1.0])
 
 
-@pytest.mark.parametrize("loss_id", ["ebgan", "fgan-js", "hinge", "ns"])
+@pytest.mark.parametrize("loss_id", ["ebgan", "fgan-js", "hinge", "wgan-gp", "ns"])
 @pytest.mark.parametrize("slope", [False, True])
-def test_the_panels_text_fits_its_width(docked, loss_id, slope):
-    panel = docked(LossShapePanel())
+@pytest.mark.parametrize("width", [420, 210])      # the app's right dock, and that dock in a 1280-wide window
+def test_the_panels_text_fits_its_width(shown, loss_id, slope, width):
+    panel = shown(LossShapePanel(), width, 520, exposed=True)
     panel.set_loss(loss_id)
     panel.set_slope(slope)
     panel.set_snapshot(own_snapshot(loss_id, np.array([0.4, 0.6])) if loss_id != "ns" else synthetic_snapshot())
@@ -152,3 +153,10 @@ def test_the_panels_text_fits_its_width(docked, loss_id, slope):
         label = axis.label.mapRectToScene(axis.label.boundingRect())
         assert label.left() >= 0 and label.top() >= 0, axis.labelText
         assert label.right() <= panel._view.width() and label.bottom() <= panel._view.height(), axis.labelText
+    toggle = panel.findChild(QCheckBox, "lossSlopeToggle")
+    assert toggle.geometry().right() < width and toggle.sizeHint().width() <= toggle.width(), toggle.text()
+    # Only a narrow panel drops the axis labels' parentheses and the toggle's derivative.
+    whole = width == 420
+    assert (toggle.text() == SLOPE_TEXT) == whole
+    if loss_id in NO_PROBABILITY and not slope:
+        assert (panel._rug.getAxis("bottom").labelText == loss_shape(loss_id).x_label) == whole
