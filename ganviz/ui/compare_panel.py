@@ -45,6 +45,7 @@ class ComparePanel(QtWidgets.QFrame):
         self._extent = (0.0, 1.0, 0.0, 1.0)
         self._rect_shape: Optional[tuple] = None
         self._border = QtGui.QColor()
+        self.chosen = False          # the GAN the toolbar's GAN list picks
 
         # Header: colour swatch (the panel's colour in the charts), title, what differs, buttons.
         self.swatch = QtWidgets.QLabel()
@@ -278,8 +279,13 @@ class ComparePanel(QtWidgets.QFrame):
     def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
         p = QtGui.QPainter(self)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        p.setPen(QtGui.QPen(self._border, 1.0))
-        p.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4.0, 4.0)
+        # The GAN the toolbar picks (the one the Lab tab draws and the Controls set) has a border in its colour;
+        # never in an export, which has no toolbar.
+        chosen = self.chosen and self._view.session is not None
+        width = 2.0 if chosen else 1.0
+        p.setPen(QtGui.QPen(QtGui.QColor(panel_colour(self._view.theme, self.index)) if chosen else self._border,
+                            width))
+        p.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(width / 2, width / 2, -width / 2, -width / 2), 4.0, 4.0)
         p.end()
 
     def restyle(self) -> None:

@@ -75,6 +75,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self._settings_key: Any = None
         self._arrangement: tuple = ()
         self._compact = False
+        self._chosen = 0             # the panel of the GAN the toolbar picks (set_chosen)
 
         self._build_toolbar()
         self.mode_charts = ModeCharts(theme, self._presentation)
@@ -316,6 +317,14 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
             if not live:
                 p.set_editor_visible(False)
 
+    def set_chosen(self, index: int) -> None:
+        """Mark the panel of the GAN the toolbar picks (the Lab tab draws it, the Controls set it)."""
+        self._chosen = index
+        for p in self.panels:
+            if p.chosen != (p.index == index):
+                p.chosen = p.index == index
+                p.update()
+
     # ------------------------------------------------------------------ panels
     def _set_panel_count(self, m: int) -> None:
         # The GAN behind a surviving index may be another one now (a removal): trails restart.
@@ -336,6 +345,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self._pdata_key = None
         self._settings_key = None
         self.mode_charts.set_count(m)
+        self.set_chosen(self._chosen)
         self._arrange(force=True)
         self._update_enabled()
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from ganviz.core.losses import LOSSES
 from ganviz.core.scenario import DataSpec, Scenario
-from ganviz.core.settings import (G_NORM_FIELDS, K_HELP, MODEL, MODEL_SCHEMA, RUN, TRAIN, TRAIN_SCHEMA, ModelSettings,
-                                  SettingsError, TrainSettings, check_model_train, switch_loss, validate_model,
-                                  validate_train)
+from ganviz.core.settings import (G_NORM_FIELDS, K_HELP, MODEL, MODEL_SCHEMA, RUN, SHARED_FIELDS, TRAIN,
+                                  TRAIN_SCHEMA, ModelSettings, SettingsError, TrainSettings, check_model_train,
+                                  switch_loss, validate_model, validate_train)
 from ganviz.ui import control_widgets as W
 from ganviz.ui import plotting as P
 from ganviz.ui.base import Styled
@@ -109,6 +109,14 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         # against the schema, and for scripts.
         self.field_widgets: dict[str, QWidget] = {}
 
+        # In a run of several GANs: which GAN the per-GAN settings below are (hidden for one GAN).
+        self.target = QLabel()
+        self.target.setObjectName("controlTarget")
+        self.target.setWordWrap(True)
+        self.target.setVisible(False)
+        # Fields a loss switch leaves alone: in a run of several GANs those they all share.
+        self._keep: tuple[str, ...] = ()
+
         self.error = QLabel()
         self.error.setObjectName("controlError")
         self.error.setWordWrap(True)
@@ -126,6 +134,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
+        outer.addWidget(self.target)
         outer.addWidget(self.error)
         outer.addWidget(self._scroll, 1)
         self._box = QVBoxLayout(self._content)
@@ -169,6 +178,19 @@ class ControlPanel(W.Quiet, Styled, QWidget):
             self._replaced = {f: getattr(base, f) for f, v in defaults.items()
                               if getattr(settings, f) == v and getattr(base, f) != v}
         self.set_error("")
+
+    def set_gan(self, label: str, index: int, n: int) -> None:
+        """Say which GAN of a run of n the training settings shown are, and that a change sets that GAN alone
+        (the fields all GANs share set every GAN); n = 1 hides the line. Emits nothing."""
+        several = n > 1
+        self._keep = SHARED_FIELDS if several else ()
+        self.target.setVisible(several)
+        if several:
+            names = ["data", "model", *(TRAIN[f].label.lower() for f in SHARED_FIELDS)]
+            shared = ", ".join(names[:-1]) + " and " + names[-1]
+            self.target.setText(f"<b>GAN {index + 1} of {n}: {html.escape(label)}</b><br>"
+                                f"Loss, learning rates, k and tricks set this GAN (the toolbar's GAN list "
+                                f"picks it); {shared} set all {n}.")
 
     def show_changes(self, changes: dict) -> None:
         """Show training settings changed elsewhere (the Compare editor, on the GAN these controls set);
@@ -409,7 +431,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
 
     def _loss_switch(self, loss_id: str) -> tuple[dict, dict]:
         """The changes of a switch to `loss_id` with recommended settings, and what they replace."""
-        return switch_loss(asdict(self._train), loss_id, self._replaced, keep=())
+        return switch_loss(asdict(self._train), loss_id, self._replaced, keep=self._keep)
 
     def _apply_train(self, changes: dict, replaced: dict) -> None:
         settings = replace(self._train, **changes)
@@ -484,6 +506,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
             f"#controlPanel QWidget {{ font-size: {size}pt; }}"
             f"#controlPanel QToolButton#sectionHeader {{ font-weight: bold; border: none; "
             f"border-bottom: 1px solid {faint}; padding: 2px 0px; }}"
+            f"#controlPanel QLabel#controlTarget {{ padding: 4px 6px; border-bottom: 1px solid {faint}; }}"
             f"#controlPanel QLabel#controlError {{ color: {theme.highlight}; font-weight: bold; padding: 4px 6px; }}"
             f"#controlPanel QLabel#controlNote {{ color: {faint}; font-style: italic; }}"
         )

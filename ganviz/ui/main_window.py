@@ -19,7 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core import scenario as S
-from ganviz.core.settings import SettingsError
+from ganviz.core.settings import SHARED_FIELDS, SettingsError
 from ganviz.engine.api import SessionAPI
 from ganviz.engine.process import ProcessSession
 from ganviz.engine.snapshot import Snapshot
@@ -93,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_status()
-        self.controls.set_scenario(scenario)
+        self._fill_controls(scenario)
         self.show_view_of(scenario)
         self._apply_theme()
         self._update_title()
@@ -265,6 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if shown != self.view2d.index:
                 for w in self._gan_views():
                     w._index = shown       # the snapshot being drawn is drawn with it: no redraw of the old one
+            self._show_controls_gan()      # a GAN added, removed or renamed, or another run
         self.gan_combo_action.setVisible(len(items) > 1)
 
     def _on_gan_shown(self, i: int) -> None:
@@ -273,6 +274,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         for w in self._gan_views():
             w.index = i
+        self._show_controls_gan()
         if self._last_snapshot is not None:
             self._show_loss(self._last_snapshot)
         self._update_parts()
@@ -393,7 +395,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.gan_combo = QtWidgets.QComboBox()
         self.gan_combo.setObjectName("ganShownCombo")
         self.gan_combo.setToolTip("This run trains several GANs side by side: the one that the Lab's view and the "
-                                  "side panels show (the Compare tab shows them all)")
+                                  "side panels show (the Compare tab shows them all) and whose loss, learning "
+                                  "rates, k and tricks the Controls set")
         self.gan_combo.currentIndexChanged.connect(self._on_gan_shown)
         self.gan_combo_action = tb.addWidget(self.gan_combo)
         self.gan_combo_action.setVisible(False)
@@ -606,15 +609,38 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         return True
 
+    def _controls_gan(self) -> int:
+        """The GAN whose training settings the Controls show and set: the one the toolbar's GAN list shows."""
+        return min(self.view2d.index, len(self.session.scenario.panel_settings()) - 1)
+
+    def _fill_controls(self, sc: S.Scenario) -> None:
+        """Show a scenario (opened, loaded, reset to) in the Controls."""
+        self.controls.set_scenario(sc)
+        self._show_controls_gan(sc)
+
+    def _show_controls_gan(self, sc: Optional[S.Scenario] = None) -> None:
+        """Fill the Controls' training settings with those of the GAN they set, say which it is, and mark its
+        panel in the Compare tab."""
+        sc = sc or self.session.scenario
+        settings = sc.panel_settings()
+        i = min(self.view2d.index, len(settings) - 1)
+        self.compare_view.set_chosen(i if len(settings) > 1 else -1)
+        self.controls.set_train(settings[i])
+        self.controls.set_gan(sc.panel_labels()[i], i, len(settings))
+
     def _on_train(self, changes: dict) -> None:
-        if self._guard(lambda: self.session.set_train(None, **changes)):
+        # One GAN of several: the Controls set the GAN the toolbar shows (the session gives the fields that
+        # lockstep GANs share to all of them); of a single GAN, that GAN.
+        if self._guard(lambda: self.session.set_train(self._controls_gan(), **changes)):
             self.controls.set_error("")
 
     def _on_panel_edited(self, index: int, changes: dict) -> None:
-        # With one GAN the Controls set that GAN: a change made in Compare's editor shows there too (several
-        # GANs: the Controls set what all share, and one panel's change is that panel's alone)
-        if self.session.m == 1 and index == 0:
-            self.controls.show_changes(changes)
+        # A change made in Compare's editor to the GAN the Controls set shows there too, and so does one
+        # to a field every GAN shares
+        shown = changes if index == self._controls_gan() else {k: v for k, v in changes.items()
+                                                                 if k in SHARED_FIELDS}
+        if shown:
+            self.controls.show_changes(shown)
 
     def _on_seed(self, seed: int) -> None:
         self._pending_seed = seed
@@ -683,7 +709,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.rewind.reset(sc)
         self.rewind.replacing()
         self.drawer.forget()
-        self.controls.set_scenario(sc)
+        self._fill_controls(sc)
         self.controls.set_error("")
         is_file = Path(str(name_or_path)).is_file()
         self.path = str(Path(name_or_path).resolve()) if is_file else None
@@ -707,7 +733,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.rewind.replacing()
         self.banner.reset()
         self.drawer.forget()
-        self.controls.set_scenario(sc)
+        self._fill_controls(sc)
         self.path = None
         self._seen = -1
         self._set_playing(False)

@@ -55,11 +55,55 @@ def test_the_controls_follow_a_loss_switched_in_compare(qtbot, main_window):
     shown, trained = w.controls.current_train(), dataclasses.asdict(w.session.scenario.panel_settings()[0])
     assert shown["loss"] == "hinge" and {f: trained[f] for f in shown} == shown
     assert w.compare_view.edit_panel(0, k=3) and w.controls.current_train()["k"] == 3
-    # several GANs: the Controls set what all share; one panel's change is that panel's alone
+    assert not w.controls.target.isVisibleTo(w.controls)      # one GAN: nothing to say which
+    qtbot.waitUntil(lambda: len(w.compare_view.panels) == 1, timeout=5000)
+    assert not w.compare_view.panels[0].chosen
+    # several GANs: the Controls show and set GAN 1 (the toolbar's); another panel's change is that panel's
     w2 = main_window(small("k1-vs-k5"))
     before = w2.controls.current_train()
+    assert before["k"] == 1
     assert w2.compare_view.edit_panel(1, lr_d=1e-4)
     assert w2.controls.current_train() == before
+    assert w2.compare_view.edit_panel(0, lr_d=2e-4) and w2.controls.current_train()["lr_d"] == 2e-4
+
+
+def trained(w) -> list:
+    return [dataclasses.asdict(s) for s in w.session.lab.trainer.settings]
+
+
+def test_the_controls_set_the_gan_the_toolbar_shows_and_what_all_gans_share(qtbot, main_window):
+    # The Controls showed the base [train] of a run of several GANs and sent every change to all of them:
+    # changing the loss in compare-losses-ring8 made all six GANs the same loss.
+    w = main_window(small("k1-vs-k5"))
+    wait_snapshot(qtbot, w, lambda s: s.n_gans == 2)
+    assert w.gan_combo.count() == 2 and w.controls.current_train()["k"] == 1
+    assert "GAN 1 of 2: k = 1" in w.controls.target.text() and w.controls.target.isVisibleTo(w.controls)
+    w.gan_combo.setCurrentIndex(1)
+    assert w.controls.current_train()["k"] == 5 and "GAN 2 of 2: k = 5" in w.controls.target.text()
+    assert [p.chosen for p in w.compare_view.panels] == [False, True]     # its panel in Compare is marked
+    first = trained(w)[0]
+    w.findChild(QtWidgets.QSlider, "kSlider").setValue(3)
+    qtbot.waitUntil(lambda: trained(w)[1]["k"] == 3, timeout=5000)
+    assert trained(w)[0] == first
+    # a loss switch with recommended settings sets this GAN's loss, k and learning rates but not the optimiser
+    # the GANs share (WGAN recommends RMSprop)
+    w.controls.findChild(QtWidgets.QCheckBox, "lossDefaultsCheck").setChecked(True)
+    combo = w.findChild(QtWidgets.QComboBox, "lossCombo")
+    combo.setCurrentIndex(combo.findData("wgan"))
+    qtbot.waitUntil(lambda: trained(w)[1]["loss"] == "wgan", timeout=5000)
+    assert trained(w)[1]["clip"] == 0.01 and trained(w)[1]["lr_d"] == 5e-5
+    assert [s["optimizer"] for s in trained(w)] == ["adam", "adam"] and trained(w)[0] == first
+    assert w.controls.current_train()["optimizer"] == "adam"
+    # a field the GANs share is set for both, and the Controls show it for either
+    opt = w.findChild(QtWidgets.QComboBox, "optimizerCombo")
+    opt.setCurrentIndex(opt.findData("sgd"))
+    qtbot.waitUntil(lambda: [s["optimizer"] for s in trained(w)] == ["sgd", "sgd"], timeout=5000)
+    assert trained(w)[0]["loss"] == "ns" and trained(w)[0]["k"] == 1
+    # back to GAN 1: its own settings, with the shared change
+    qtbot.waitUntil(lambda: w.session.scenario.panel_settings()[0].optimizer == "sgd", timeout=5000)
+    w.gan_combo.setCurrentIndex(0)
+    shown = w.controls.current_train()
+    assert (shown["loss"], shown["k"], shown["optimizer"]) == ("ns", 1, "sgd")
 
 
 def test_weights_are_kept_when_the_loss_changes(qtbot, main_window):
