@@ -126,6 +126,9 @@ class ComparePanel(QtWidgets.QFrame):
             self.plot.addItem(item)
         self.d_key = P.CornerText(self.plot.vb, "top-right", margin=4.0)
         self.banner = _Banner(self.plot.vb)
+        # An export of recorded frames has no toolbar to say that a GAN's fakes are older than the step: the
+        # panel says it (a run recorded while the Lab tab drew one GAN of the set).
+        self.lag = P.CornerText(self.plot.vb, "top-left", margin=4.0)
 
         self.caption = _FitLabel(view.captions)
         self.caption.setObjectName(f"compareCaption_{index}")
@@ -197,11 +200,23 @@ class ComparePanel(QtWidgets.QFrame):
         self.p_data.setData(x, p)
 
     def draw(self, snap: Snapshot, i: int) -> None:
+        # A part never computed for this GAN (-1: the Lab tab drew another GAN of the set since the run
+        # began) is not drawn: its zeros would draw every fake on the origin.
+        fake_at, grid_at = snap.step_of("fake", i), snap.step_of("d_grid", i)
+        if self._view.session() is None:
+            self.lag.set_text("fakes not recorded" if fake_at == -1 and snap.fake_steps is not None
+                              else f"fakes from step {fake_at:,}" if 0 <= fake_at < snap.step else "")
         if snap.dim == 2:
-            fake = self._pin(snap.fake[i])
-            P.move_points(self.fake, fake)
-            self.trails.push(fake[:N_TRAIL], snap.step)
-            if self.heat.isVisible():
+            if snap.fake_steps is None or fake_at >= 0:
+                fake = self._pin(snap.fake[i])
+                P.move_points(self.fake, fake)
+                self.trails.push(fake[:N_TRAIL], snap.step)
+            else:
+                P.move_points(self.fake, np.zeros((0, 2)))
+                self.trails.clear()
+            if self.heat.isVisible() and snap.d_grid_steps is not None and grid_at < 0:
+                self.heat.blank()
+            elif self.heat.isVisible():
                 m = energy_margin(snap, i)
                 if m is None:
                     self._draw_heat(np.asarray(snap.d_grid[i]), bool(snap.d_is_prob[i]))
@@ -235,6 +250,8 @@ class ComparePanel(QtWidgets.QFrame):
         scale = 1.0 if m is None else 1.0 / m
         shown = prob or m is not None
         d = np.asarray(snap.d_grid[i], np.float64) * scale if shown else None
+        if snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
+            d = None     # never computed for this GAN
         ds = None if snap.d_star is None or not shown else np.asarray(snap.d_star[i], np.float64) * scale
         for item, y in ((self.d, d), (self.d_star, ds)):
             if y is None or y.shape != np.shape(snap.grid_x):
@@ -281,7 +298,7 @@ class ComparePanel(QtWidgets.QFrame):
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         # The GAN the toolbar picks (the one the Lab tab draws and the Controls set) has a border in its colour;
         # never in an export, which has no toolbar.
-        chosen = self.chosen and self._view.session is not None
+        chosen = self.chosen and self._view.session() is not None
         width = 2.0 if chosen else 1.0
         p.setPen(QtGui.QPen(QtGui.QColor(panel_colour(self._view.theme, self.index)) if chosen else self._border,
                             width))
@@ -320,6 +337,7 @@ class ComparePanel(QtWidgets.QFrame):
         self.d.setPen(P.pen(t.d, s.line, QtCore.Qt.PenStyle.DashLine))
         self.d_star.setPen(P.pen(t.d_star, s.line * 0.8, QtCore.Qt.PenStyle.DotLine))
         self.d_key.set_style(t, s.tick_pt)
+        self.lag.set_style(t, s.tick_pt, plate_alpha=0.85)
         self.trails.set_color(t.fake, t.background)
         self.trails.set_width(1.0 if not pres else s.thin)
         cmap = P.heat_colormap(t)

@@ -75,7 +75,7 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
         self._settings_key: Any = None
         self._arrangement: tuple = ()
         self._compact = False
-        self._chosen = 0             # the panel of the GAN the toolbar picks (set_chosen)
+        self._chosen = -1            # the panel of the GAN the toolbar picks (set_chosen; -1: none)
 
         self._build_toolbar()
         self.mode_charts = ModeCharts(theme, self._presentation)

@@ -567,6 +567,17 @@ class HeatImage(pg.ImageItem):
         self._shown = (np.array(img, copy=True), levels)
         return True
 
+    def blank(self) -> None:
+        """Show nothing (a D never computed for the GAN drawn)."""
+        if self._shown is not None:
+            self.clear()
+            self._shown = None
+
+    @property
+    def shown(self) -> Optional[np.ndarray]:
+        """The image shown, or None."""
+        return None if self._shown is None else self._shown[0]
+
 
 def pin(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Finite float64 values clipped to [lo - k*w, hi + k*w]: far off-screen but drawable."""

@@ -186,11 +186,9 @@ class Rewind(QtCore.QObject):
             if not path:
                 return None
         a, b = self.clip
-        # The scenario's own view; where that draws one GAN of several, the one the window shows.
-        several = len(rec.scenario.panel_labels()) > 1 and default_view(rec.scenario) not in ALL_GANS_VIEWS
-        gan = {"gan": self.w.view2d.index} if several else {}
         try:
-            job = self.w.export_job(rec.scenario, path, recording=rec, from_step=a, to_step=b, **gan)
+            job = self.w.export_job(rec.scenario, path, recording=rec, from_step=a, to_step=b,
+                                    **self.clip_view(rec.scenario))
             progress = QtWidgets.QProgressDialog("Exporting the clip…", "Cancel", 0, job.total, self.w)
             progress.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
             progress.setMinimumDuration(300)
@@ -213,6 +211,18 @@ class Rewind(QtCore.QObject):
             return None
         self.w.set_status(f"Exported {job.total} recorded frames to {out}.")
         return out
+
+    def clip_view(self, scenario) -> dict:
+        """The view a clip shows: the Lab or Compare tab that is on screen (the Lab's: the GAN the toolbar
+        shows), else the scenario's own view. The recorded frames hold what the window drew while recording:
+        the Lab tab of a run of several GANs has the fakes of the GAN it shows alone computed."""
+        n = len(scenario.panel_labels())
+        tab = self.w.tabs.currentWidget()
+        view = ("compare" if tab is self.w.compare_view else "lab" if tab is self.w.lab_stack
+                else default_view(scenario))
+        if n > 1 and view not in ALL_GANS_VIEWS:
+            return {"view": view, "gan": min(self.w.view2d.index, n - 1)}
+        return {"view": view}
 
     def save(self, path: Optional[str] = None) -> Optional[Path]:
         rec = self.recording

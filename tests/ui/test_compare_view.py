@@ -112,6 +112,30 @@ def test_a_diverged_panel_says_so(compare_view):
     assert not compare_view.panels[1].banner.isVisible()
 
 
+def test_fakes_and_d_never_computed_for_a_gan_are_not_drawn_and_older_fakes_say_so(compare_view):
+    # Frames recorded while the Lab tab drew GAN 0 of three hold the others' parts as zeros (step -1: never
+    # computed) or from the last picture that drew them; an export of those frames drew every fake of GAN 1
+    # on the origin and said nothing of GAN 2's being older than the step.
+    compare_view.heat_check.setChecked(True)
+    snap = synthetic_snapshot(dim=2, m=3, step=40)
+    steps = np.array([40, -1, 25])
+    compare_view.set_snapshot(replace(snap, fake_steps=steps, d_grid_steps=steps))
+    p0, p1, p2 = compare_view.panels
+    assert len(p1.fake.data) == 0 and p1.heat.shown is None
+    assert p1.lag.text() == "fakes not recorded" and p1.lag.isVisible()
+    np.testing.assert_allclose(scatter_xy(p2.fake), snap.fake[2])
+    np.testing.assert_allclose(p2.heat.shown, snap.d_grid[2])
+    assert p2.lag.text() == "fakes from step 25"
+    np.testing.assert_allclose(scatter_xy(p0.fake), snap.fake[0])
+    assert p0.lag.text() == "" and not p0.lag.isVisible()
+    # drawn again once computed
+    compare_view.set_snapshot(replace(snap, step=41, fake_steps=np.array([41, 41, 41]),
+                                      d_grid_steps=np.array([41, 41, 41])))
+    np.testing.assert_allclose(scatter_xy(p1.fake), snap.fake[1])
+    np.testing.assert_allclose(p1.heat.shown, snap.d_grid[1])
+    assert not p1.lag.isVisible() and not p2.lag.isVisible()
+
+
 def test_bar_chart_holds_the_mode_counts(compare_view):
     snap = synthetic_snapshot(dim=2, m=3)
     compare_view.set_snapshot(snap)

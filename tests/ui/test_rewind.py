@@ -139,6 +139,25 @@ def test_bookmarks_clip_points_and_a_clip_exported_from_the_recording(qtbot, mai
     assert n == len(rec.between(10, 20)) >= 3
 
 
+def test_a_clip_shows_the_tab_on_screen_and_the_labs_clip_the_gan_the_toolbar_shows(qtbot, main_window):
+    # A run of several GANs recorded in the Lab tab holds the fakes of the GAN shown alone: its clip exported
+    # the scenario's Compare view, five panels of which had no fakes to draw.
+    sc = small("compare-losses-ring8")
+    sc = dataclasses.replace(sc, panels=sc.panels[:3])
+    w = main_window(sc)
+    qtbot.waitUntil(lambda: w._last_snapshot is not None and w.gan_combo.count() == 3, timeout=10000)
+    w.tabs.setCurrentWidget(w.lab_stack)
+    w.gan_combo.setCurrentIndex(2)
+    run_to(qtbot, w, 6)
+    last = w.rewind.recording.snapshot(len(w.rewind.recording) - 1)
+    assert last.step_of("fake", 2) == 6 and last.step_of("fake", 0) < 6 and last.step_of("fake", 1) < 6
+    assert w.rewind.clip_view(sc) == {"view": "lab", "gan": 2}
+    w.tabs.setCurrentWidget(w.compare_view)
+    assert w.rewind.clip_view(sc) == {"view": "compare"}
+    one = main_window(small())
+    assert one.rewind.clip_view(one.session.scenario) == {"view": "lab"}
+
+
 def test_a_saved_run_opens_with_the_same_pictures(qtbot, main_window, tmp_path):
     w = main_window(small())
     qtbot.waitUntil(lambda: w._last_snapshot is not None, timeout=10000)
