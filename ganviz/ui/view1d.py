@@ -59,6 +59,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._index = 0
         self._visible = {name: True for name in self.LAYERS}
         self._grid_lag = P.LagNote()
+        self._fake_lag = P.LagNote()
         self._grid_key: tuple = ()
         self._edges = np.zeros(0)
         self._real_key: Optional[np.ndarray] = None
@@ -178,7 +179,10 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
 
         pd = np.asarray(snap.p_data, np.float64)
         pg_i = np.asarray(snap.p_g[i], np.float64)
-        fake = snap.fake[i, :, 0] if snap.fake.shape[1] else np.zeros(0, np.float32)
+        # A GAN of a set whose fakes or D were never computed (step -1: a recorded run drew another GAN of the
+        # set) has zeros there: not drawn.
+        missing = snap.fake_steps is not None and snap.step_of("fake", i) < 0
+        fake = snap.fake[i, :, 0] if snap.fake.shape[1] and not missing else np.zeros(0, np.float32)
         dens = self._histogram(fake)
         pd_peak = float(np.max(pd)) if pd.size and np.isfinite(pd).all() else 1.0
         peak = max(pd_peak, _finite_max(pg_i), _finite_max(dens))
@@ -213,6 +217,9 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
                 path = pg.arrayToQPath(np.concatenate([gx, gx[::-1]]), np.concatenate([d_pinned, edge[::-1]]))
                 path.closeSubpath()
                 self.gap_fill.setPath(path)
+        if snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
+            it["d"].setData([], [])           # never computed for this GAN of the set: zeros
+            self.gap_fill.setPath(QtGui.QPainterPath())
         self._has_d_star = ds is not None
         self._set_d_star_label(snap.d_star_labels[i] if i < len(snap.d_star_labels) else "")
 
@@ -222,6 +229,11 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             text += f"   {snap.labels[i]}"
         if bool(np.asarray(snap.diverged)[i]):
             text += "   (diverged)"
+        fake_at = snap.step_of("fake", i)
+        if missing and not snap.running:
+            text += "\nfakes not recorded at this step"
+        elif self._fake_lag.of(snap, fake_at):
+            text += f"\nfakes from step {fake_at:,}"
         grid_step = snap.step_of("d_grid", i)
         if self._grid_lag.of(snap, grid_step) and self._visible["d"]:
             # D on the grid may be reused for a few steps (and is computed for the GAN this view draws).

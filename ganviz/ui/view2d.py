@@ -52,6 +52,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         self._index = 0
         self._visible = dict(self.DEFAULT_VISIBLE)
         self._grid_lag = P.LagNote()
+        self._fake_lag = P.LagNote()
         self._heat_source = "d"
         self._heat_shown = "d"
         self._grid_key: tuple = ()
@@ -174,9 +175,16 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         if self._real_key is None or self._real_key.shape != real.shape or not np.array_equal(self._real_key, real):
             self._real_key = np.array(real)
             it["real"].setData(pos=self._pin_xy(real))
-        fake = self._pin_xy(snap.fake[i])
+        # A GAN of a set whose fakes were never computed (step -1: a recorded run drew another GAN of the set)
+        # has zeros there: drawn, every fake would sit on the origin.
+        fake_at = snap.step_of("fake", i)
+        missing = snap.fake_steps is not None and fake_at < 0
+        fake = np.zeros((0, 2)) if missing else self._pin_xy(snap.fake[i])
         P.move_points(it["fake"], fake)
-        self.trails.push(fake[:self.N_TRAILS], snap.step)
+        if missing:
+            self.trails.clear()
+        else:
+            self.trails.push(fake[:self.N_TRAILS], snap.step)
         self._update_arrows(fake, np.asarray(snap.fake_grad[i], np.float64).reshape(-1, 2))
 
         lines = [f"step {snap.step:,}"]
@@ -186,6 +194,10 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             lines[0] += "   (diverged)"
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
+        if missing and not snap.running:
+            lines.append("fakes not recorded at this step")
+        elif self._fake_lag.of(snap, fake_at):
+            lines.append(f"fakes from step {fake_at:,}")
         grid_step = snap.step_of("d_grid", i)
         if self._grid_lag.of(snap, grid_step) and self._visible["heatmap"] and self._heat_shown != "d_star":
             # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
@@ -230,6 +242,9 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             # Where neither p_data nor p_g has mass, D* is 0/0 and the gap is not measured: draw 0 there.
             weight = np.asarray(snap.p_data, np.float64) + np.asarray(snap.p_g[i], np.float64)
             img = np.where(weight > GAP_MASS * max(float(np.nanmax(weight)), 1e-300), img, 0.0)
+        elif shown == "d" and snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
+            self.item["heatmap"].blank()       # D never computed for this GAN of the set
+            return
         else:
             img = np.asarray(snap.d_star[i] if shown == "d_star" else snap.d_grid[i])
         name = {"d": "D(x)", "d_star": "D*(x)", "d_gap": "D(x) \u2212 D*(x)"}[shown]

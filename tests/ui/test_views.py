@@ -142,6 +142,32 @@ def test_1d_second_snapshot_updates_the_same_items(view1d):
     assert "200" in view1d.step_text.text()
 
 
+@pytest.mark.parametrize("dim", [1, 2])
+def test_a_gans_fakes_never_computed_are_not_drawn_and_older_ones_say_from_when(view1d, view2d, dim):
+    # A recorded picture of a set of GANs has the fakes and D of the GAN the Lab drew while recording; the
+    # others' are zeros (step -1) or older. Drawn, the zeros put every fake on the origin.
+    view = view1d if dim == 1 else view2d
+    snap = synthetic_snapshot(dim=dim, m=3, step=40)
+    steps = frozen(np.array([40, -1, 25]), np.int64)
+    snap = dataclasses.replace(snap, fake_steps=steps, d_grid_steps=steps, running=False)
+    view.index = 1
+    view.set_snapshot(snap)
+    assert "fakes not recorded at this step" in view.step_text.text()
+    if dim == 2:
+        assert len(view.item["fake"].data) == 0 and view.item["heatmap"].shown is None
+    else:
+        assert np.all(xy(view.item["hist"])[1] == 0)
+        d_x = view.item["d"].getData()[0]
+        assert d_x is None or len(d_x) == 0
+    view.index = 2
+    assert "fakes from step 25" in view.step_text.text()
+    if dim == 2:
+        np.testing.assert_allclose(scatter_xy(view.item["fake"]), snap.fake[2], atol=1e-5)
+        np.testing.assert_allclose(view.item["heatmap"].shown, snap.d_grid[2])
+    view.index = 0
+    assert "fakes" not in view.step_text.text()
+
+
 def test_1d_draws_the_chosen_gan(view1d):
     snap = synthetic_snapshot(dim=1, m=3)
     view1d.index = 2
