@@ -133,7 +133,8 @@ class MetricsPanel(P.GanIndexed, SnapshotView, QWidget):
         self._spec_of_key: dict[str, PlotSpec] = {}
         first: Optional[pg.PlotItem] = None
         for row, spec in enumerate(PLOTS, start=1):
-            plot = self._view.addPlot(row=row, col=0)
+            plot = self._view.addPlot(row=row, col=0,
+                                      axisItems={"left": P.LogAxis("left")} if spec.log_y else None)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.setLogMode(y=spec.log_y)

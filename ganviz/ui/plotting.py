@@ -12,6 +12,7 @@ which are cheap enough to call on every snapshot.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -391,6 +392,33 @@ class FittedAxis(pg.AxisItem):
         if span / major < 2 and finer * size / span >= label + 2.0:
             major = finer
         return [(major, 0.0)]
+
+
+class LogAxis(pg.AxisItem):
+    """A log-scale axis whose labels between the powers of ten never run together.
+
+    Within less than a decade or two pyqtgraph labels every multiple 2..9 of each power of ten, however
+    short the axis: on a metrics chart 100 px high they piled up into one smudge. This keeps the densest of
+    these sets of multiples whose labels clear each other."""
+
+    MULTIPLES = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 5), (1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = [(spacing, t) for spacing, t in stdTicks if spacing >= 1.0]
+        if len(ticks) >= 3 or not (np.isfinite(minVal) and np.isfinite(maxVal) and maxVal > minVal and size > 0):
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        metrics = QtGui.QFontMetricsF(self.style.get("tickFont") or QtGui.QFont())
+        room = (metrics.height() + 2.0 if self.orientation in ("left", "right")
+                else metrics.horizontalAdvance("0.5") + 10.0)
+        per_decade = size / (maxVal - minVal)
+        for multiples in self.MULTIPLES:
+            gaps = np.diff(np.log10(np.array(multiples + (10,), float)))
+            if float(gaps.min()) * per_decade >= room:
+                break
+        minor = [v + math.log10(m) for v in range(int(math.floor(minVal)), int(math.ceil(maxVal)))
+                 for m in multiples]
+        ticks.append((None, [x for x in minor if minVal < x < maxVal]))
+        return ticks
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from PySide6 import QtGui
 from PySide6.QtGui import QPalette
 
 from ganviz.core.losses import LOSSES, UnknownLoss, loss_shape_curves
@@ -415,3 +416,22 @@ def test_info_panel_prints_errors_bounds_and_inf_with_the_missed_mass(docked):
     assert "31.0% of p_data lies beyond" in panel.live["kl_data_g"].toolTip()
     panel.set_snapshot(_with_latest(snap, kl_data_g=np.inf, kl_data_g_lower=0.0))
     assert panel.live["kl_data_g"].text().startswith("inf")
+
+
+@pytest.mark.parametrize("height", [60, 100, 200, 600])
+@pytest.mark.parametrize("decades", [(-1.2, -0.4), (-1.0, 0.5), (-2.0, 1.0), (-0.2, 0.7)])
+def test_log_axis_labels_clear_each_other_on_a_short_chart(docked, height, decades):
+    # Within a decade or two pyqtgraph labels every 2..9 times a power of ten however short the axis: on the
+    # metrics panel's divergence chart, 100 px high in a 1280 x 800 window, they piled into one smudge.
+    from ganviz.ui.plotting import LogAxis
+    axis = LogAxis("left")
+    lo, hi = decades
+    axis.setLogMode(False, True)
+    values = sorted({round(v, 9) for _, level in axis.tickValues(lo, hi, height) for v in level})
+    rows = [v for v in values if lo <= v <= hi]
+    height_px = QtGui.QFontMetricsF(axis.style.get("tickFont") or QtGui.QFont()).height()
+    gaps = np.diff(rows) * height / (hi - lo)
+    assert rows, "some label is left"
+    assert gaps.size == 0 or gaps.min() >= height_px, (rows, gaps)
+    if height >= 200 and hi - lo <= 1.5:
+        assert len(rows) >= 3      # room for more than the powers of ten: they are there
