@@ -34,7 +34,7 @@ class ModeCharts(QtWidgets.QWidget):
         self._bar_range = P.StableRange(floor=(0.0, 10.0), pad=0.08, shrink_below=0.4)
 
         self.modes_chart = P.make_plot(theme)
-        self.modes_chart.setAxisItems({"bottom": P.FittedAxis("bottom")})
+        self.modes_chart.setAxisItems({"bottom": P.FittedAxis("bottom"), "left": P.FittedAxis("left", integer=True)})
         P.style_plot(self.modes_chart, theme, presentation)
         self.modes_widget = pg.GraphicsLayoutWidget()
         self.modes_widget.setObjectName("compareModesPlot")
@@ -53,6 +53,7 @@ class ModeCharts(QtWidgets.QWidget):
         self.modes_chart.addItem(self.all_modes)
 
         self.bars_chart = P.make_plot(theme)
+        self.bars_chart.setAxisItems({"left": P.FittedAxis("left", integer=True)})
         self.bars_widget = pg.GraphicsLayoutWidget()
         self.bars_widget.ci.addItem(self.bars_chart, row=0, col=0)
         self.bars_widget.ci.setContentsMargins(8, 2, 8, 2)
@@ -103,8 +104,6 @@ class ModeCharts(QtWidgets.QWidget):
             self.fit_legend()
             self.all_modes.setValue(k)
             self.modes_chart.setYRange(0.0, k + max(0.5, 0.08 * k), padding=0)
-            ticks = [(v, str(v)) for v in range(0, k + 1, max(1, math.ceil(k / 8)))]
-            self.modes_chart.getAxis("left").setTicks([ticks])
             self.bars_chart.setXRange(0.4, k + 0.6, padding=0)
             self.bars_chart.getAxis("bottom").setTicks([[(j + 1, str(j + 1)) for j in
                                                          range(0, k, max(1, math.ceil(k / 12)))]])

@@ -370,17 +370,26 @@ def style_axis(axis: pg.AxisItem, theme: Theme, presentation: bool) -> None:
 
 class FittedAxis(pg.AxisItem):
     """An axis whose tick labels never run together: the major spacing is the smallest of
-    1, 2 or 5 x 10^n that leaves each label its own width (pyqtgraph's choice ignores the
-    labels' width, and on a narrow chart "0 500 1000" becomes "05001000")."""
+    1, 2 or 5 x 10^n that leaves each label its own width, or on a vertical axis its height
+    (pyqtgraph's choice ignores the labels' size: on a narrow chart "0 500 1000" becomes
+    "05001000", and on a short one 0 to 8 stacked nine labels in 60 px)."""
+
+    def __init__(self, orientation: str, integer: bool = False, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self._integer = integer       # counts (modes captured): no tick between two whole numbers
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):
         span = maxVal - minVal
         if not (np.isfinite(span) and span > 0 and size > 0):
             return super().tickSpacing(minVal, maxVal, size)
-        font = self.style.get("tickFont") or QtGui.QFont()
+        metrics = QtGui.QFontMetricsF(self.style.get("tickFont") or QtGui.QFont())
         widest = max(abs(minVal), abs(maxVal))
-        label = QtGui.QFontMetricsF(font).horizontalAdvance(f"{widest:.0f}" if widest >= 10 else f"{widest:.1f}")
-        room = label + 14.0 if self.orientation in ("bottom", "top") else QtGui.QFontMetricsF(font).height() + 6.0
+        if self.orientation in ("bottom", "top"):
+            label = metrics.horizontalAdvance(f"{widest:.0f}" if widest >= 10 else f"{widest:.1f}")
+            room = label + 14.0
+        else:     # labels stacked: each needs its height
+            label = metrics.height()
+            room = label + 6.0
         fits = max(1.0, size / room)
         raw = span / fits
         exp = 10.0 ** np.floor(np.log10(raw))
@@ -391,6 +400,8 @@ class FittedAxis(pg.AxisItem):
         finer = nice[nice.index(major) - 1]
         if span / major < 2 and finer * size / span >= label + 2.0:
             major = finer
+        if self._integer:
+            major = max(major, 1.0)
         return [(major, 0.0)]
 
 

@@ -427,6 +427,24 @@ def test_step_ticks_leave_each_label_its_width(qtbot, width, span):
     assert span / major * (label + 4) <= width + 1e-9                 # labels never touch
 
 
+@pytest.mark.parametrize("height", [45.0, 60.0, 120.0, 300.0, 700.0])
+@pytest.mark.parametrize("k", [8, 25])
+def test_modes_ticks_are_whole_numbers_that_leave_each_label_its_height(qtbot, height, k):
+    # The modes chart labelled every mode from 0 to 8: below three panels in a 1280 x 800 window its plot
+    # is ~60 px high, and the nine labels sat on one another.
+    from PySide6 import QtGui
+
+    from ganviz.ui.plotting import FittedAxis
+    axis = FittedAxis("left", integer=True)
+    top = k + max(0.5, 0.08 * k)
+    ((major, _),) = axis.tickSpacing(0.0, top, height)
+    line = QtGui.QFontMetricsF(axis.style.get("tickFont") or QtGui.QFont()).height()
+    assert major >= 1 and major == int(major)
+    assert major * height / top >= line          # labels never touch
+    if height >= 300 and k == 8:
+        assert major == 1                        # every mode where there is room
+
+
 def test_a_long_panel_title_is_elided_not_cut_and_keeps_its_text(compare_view, qtbot):
     compare_view.set_snapshot(synthetic_snapshot(dim=1, m=2))
     p = compare_view.panels[0]
