@@ -394,6 +394,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # A run of several GANs (a Compare scenario): which one the Lab's view and the side panels show.
         self.gan_combo = QtWidgets.QComboBox()
         self.gan_combo.setObjectName("ganShownCombo")
+        # Its items come with the first picture, after the window is shown: it must grow to them then.
+        self.gan_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.gan_combo.setToolTip("This run trains several GANs side by side: the one that the Lab's view and the "
                                   "side panels show (the Compare tab shows them all) and whose loss, learning "
                                   "rates, k and tricks the Controls set")

@@ -654,3 +654,17 @@ def test_the_metric_charts_are_drawn_in_a_frame_without_a_new_picture(qtbot, mai
     qtbot.waitUntil(lambda: w.session.latest() is not None and w.session.latest().step == 4, timeout=5000)
     w._tick()                                          # a new picture, but the charts have waited long enough
     assert w._last_snapshot.step == 4 and w._charts_pending is None
+
+
+def test_the_toolbars_gan_list_is_wide_enough_for_its_longest_name(qtbot, main_window):
+    # It kept the width it first showed with: after k1-vs-k5 ("GAN: k = 1"), saturating-vs-nonsaturating's
+    # list read "GAN: minim" for "GAN: minimax log(1 - D)".
+    w = main_window(small("k1-vs-k5"))
+    wait_snapshot(qtbot, w, lambda s: s.labels[0] == "k = 1")
+    qtbot.waitUntil(lambda: w.gan_combo.isVisible(), timeout=5000)
+    assert w.open_scenario("saturating-vs-nonsaturating")
+    wait_snapshot(qtbot, w, lambda s: s.labels[0].startswith("minimax"))
+    qtbot.waitUntil(lambda: w.gan_combo.isVisible(), timeout=5000)
+    longest = max(w.gan_combo.fontMetrics().horizontalAdvance(w.gan_combo.itemText(i))
+                  for i in range(w.gan_combo.count()))
+    qtbot.waitUntil(lambda: w.gan_combo.width() > longest, timeout=5000)
