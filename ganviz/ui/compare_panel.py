@@ -93,6 +93,8 @@ class ComparePanel(QtWidgets.QFrame):
         self.canvas = pg.PlotWidget(plotItem=self.plot)
         self.canvas.setObjectName(f"comparePlot_{index}")
         self.canvas.setMinimumSize(80, 80)
+        # A click on the plot picks this GAN in the toolbar: the Lab tab draws it, the Controls set it.
+        self.canvas.viewport().installEventFilter(self)
         # The grid's equal stretch, not the editors' size hints, sets the panels' widths.
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
         # Bilinear scaling turns the coarse D grid into the smooth field it approximates.
@@ -287,6 +289,12 @@ class ComparePanel(QtWidgets.QFrame):
         x0, x1, y0, y1 = self._extent
         xy = np.asarray(xy, np.float64).reshape(-1, 2)
         return np.column_stack([P.pin(xy[:, 0], x0, x1), P.pin(xy[:, 1], y0, y1)])
+
+    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:
+        if (ev.type() == QtCore.QEvent.Type.MouseButtonPress and self._view.session() is not None
+                and ev.button() == QtCore.Qt.MouseButton.LeftButton):
+            self._view.panelChosen.emit(self.index)
+        return False
 
     # ------------------------------------------------------------------ style
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:

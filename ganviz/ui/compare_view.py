@@ -61,6 +61,8 @@ class CompareView(SnapshotView, QtWidgets.QWidget):
 
     # (panel index, the TrainSettings fields changed): a GAN's settings changed here, sent to the session
     trainEdited = QtCore.Signal(int, dict)
+    # a panel's plot was clicked: pick its GAN (the Lab tab draws it, the Controls set it)
+    panelChosen = QtCore.Signal(int)
 
     def __init__(self, theme: Theme = LIGHT, parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)

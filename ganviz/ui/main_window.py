@@ -149,6 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_view.attach(self.session)
         self.compare_view.heat_check.toggled.connect(self._update_parts)
         self.compare_view.trainEdited.connect(self._on_panel_edited)
+        self.compare_view.panelChosen.connect(lambda i: self.gan_combo.setCurrentIndex(i))
         self.tabs.addTab(self.compare_view, "Compare")
         self.game_view = None
         try:

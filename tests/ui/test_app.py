@@ -81,6 +81,11 @@ def test_the_controls_set_the_gan_the_toolbar_shows_and_what_all_gans_share(qtbo
     w.gan_combo.setCurrentIndex(1)
     assert w.controls.current_train()["k"] == 5 and "GAN 2 of 2: k = 5" in w.controls.target.text()
     assert [p.chosen for p in w.compare_view.panels] == [False, True]     # its panel in Compare is marked
+    canvas = w.compare_view.panels[0].canvas
+    qtbot.mouseClick(canvas.viewport(), QtCore.Qt.LeftButton, pos=canvas.viewport().rect().center())
+    assert w.gan_combo.currentIndex() == 0 and w.controls.current_train()["k"] == 1   # a click picks a panel
+    assert [p.chosen for p in w.compare_view.panels] == [True, False]
+    w.gan_combo.setCurrentIndex(1)
     first = trained(w)[0]
     w.findChild(QtWidgets.QSlider, "kSlider").setValue(3)
     qtbot.waitUntil(lambda: trained(w)[1]["k"] == 3, timeout=5000)
