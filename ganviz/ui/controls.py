@@ -74,12 +74,20 @@ def _loss_tip(loss_id: str) -> str:
     return f"<b>{html.escape(loss.name)}</b><table>{body}</table>{ref}"
 
 
+def _and(names) -> str:
+    """'a, b and c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _defaults_tip() -> str:
     lines = [f"{lid}: " + ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
                                     for k, v in loss.defaults.items())
              for lid, loss in LOSSES.items() if loss.defaults]
     return ("On (the default): choosing a loss also applies its recommended settings; switching to "
-            "another loss restores the settings they replaced, unless you changed them since.\n"
+            "another loss restores the settings they replaced, unless you changed them since. In a run of several "
+            "GANs it leaves the " + _and(TRAIN[f].label.lower() for f in SHARED_FIELDS) + " alone: every GAN "
+            "of the run shares them.\n"
             + "\n".join(lines))
 
 
@@ -186,8 +194,7 @@ class ControlPanel(W.Quiet, Styled, QWidget):
         self._keep = SHARED_FIELDS if several else ()
         self.target.setVisible(several)
         if several:
-            names = ["data", "model", *(TRAIN[f].label.lower() for f in SHARED_FIELDS)]
-            shared = ", ".join(names[:-1]) + " and " + names[-1]
+            shared = _and(["data", "model", *(TRAIN[f].label.lower() for f in SHARED_FIELDS)])
             self.target.setText(f"<b>GAN {index + 1} of {n}: {html.escape(label)}</b><br>"
                                 f"Loss, learning rates, k and tricks set this GAN (the toolbar's GAN list "
                                 f"picks it); {shared} set all {n}.")
