@@ -268,6 +268,14 @@ class MainWindow(QtWidgets.QMainWindow):
                     w._index = shown       # the snapshot being drawn is drawn with it: no redraw of the old one
             self._show_controls_gan()      # a GAN added, removed or renamed, or another run
         self.gan_combo_action.setVisible(len(items) > 1)
+        for a in (self.prev_gan_action, self.next_gan_action):
+            a.setEnabled(len(items) > 1)
+
+    def _step_gan(self, delta: int) -> None:
+        """Show the GAN `delta` places on in the toolbar's list, round the end (nothing with one GAN)."""
+        n = self.gan_combo.count()
+        if n > 1:
+            self.gan_combo.setCurrentIndex((self.gan_combo.currentIndex() + delta) % n)
 
     def _on_gan_shown(self, i: int) -> None:
         """Show GAN i of the run in the Lab's view and the side panels; the session computes its parts."""
@@ -482,6 +490,15 @@ class MainWindow(QtWidgets.QMainWindow):
                                                 tip="Large fonts, controls hidden, full screen (F5; Esc leaves)")
         vm.addAction(self.dark_action)
         vm.addAction(self.presentation_action)
+        vm.addSeparator()
+        # Flipping between the GANs of a run from the keyboard, controls hidden in front of a class included.
+        self.prev_gan_action = self._action("P&revious GAN", "previousGanAction", lambda: self._step_gan(-1), "[",
+                                            tip="The previous GAN of a run of several: the Lab view, the side "
+                                                "panels and the Controls follow ([)")
+        self.next_gan_action = self._action("&Next GAN", "nextGanAction", lambda: self._step_gan(1), "]",
+                                            tip="The next GAN of a run of several ( ] )")
+        vm.addAction(self.prev_gan_action)
+        vm.addAction(self.next_gan_action)
         vm.addSeparator()
         for dock in (self.controls_dock, self.loss_dock, self.info_dock, self.metrics_dock):
             vm.addAction(dock.toggleViewAction())

@@ -56,6 +56,8 @@ def test_the_controls_follow_a_loss_switched_in_compare(qtbot, main_window):
     assert shown["loss"] == "hinge" and {f: trained[f] for f in shown} == shown
     assert w.compare_view.edit_panel(0, k=3) and w.controls.current_train()["k"] == 3
     assert not w.controls.target.isVisibleTo(w.controls)      # one GAN: nothing to say which
+    wait_snapshot(qtbot, w, lambda s: True)
+    assert not w.next_gan_action.isEnabled() and not w.prev_gan_action.isEnabled()
     qtbot.waitUntil(lambda: len(w.compare_view.panels) == 1, timeout=5000)
     assert not w.compare_view.panels[0].chosen
     # several GANs: the Controls show and set GAN 1 (the toolbar's); another panel's change is that panel's
@@ -85,7 +87,12 @@ def test_the_controls_set_the_gan_the_toolbar_shows_and_what_all_gans_share(qtbo
     qtbot.mouseClick(canvas.viewport(), QtCore.Qt.LeftButton, pos=canvas.viewport().rect().center())
     assert w.gan_combo.currentIndex() == 0 and w.controls.current_train()["k"] == 1   # a click picks a panel
     assert [p.chosen for p in w.compare_view.panels] == [True, False]
-    w.gan_combo.setCurrentIndex(1)
+    qtbot.keyClick(w, "]")          # ] and [ flip between the GANs, round the ends
+    assert w.gan_combo.currentIndex() == 1 and w.controls.current_train()["k"] == 5
+    qtbot.keyClick(w, "]")
+    assert w.gan_combo.currentIndex() == 0 and w.controls.current_train()["k"] == 1
+    qtbot.keyClick(w, "[")
+    assert w.gan_combo.currentIndex() == 1 and w.controls.current_train()["k"] == 5
     first = trained(w)[0]
     w.findChild(QtWidgets.QSlider, "kSlider").setValue(3)
     qtbot.waitUntil(lambda: trained(w)[1]["k"] == 3, timeout=5000)
