@@ -496,7 +496,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                             tip="The previous GAN of a run of several: the Lab view, the side "
                                                 "panels and the Controls follow ([)")
         self.next_gan_action = self._action("&Next GAN", "nextGanAction", lambda: self._step_gan(1), "]",
-                                            tip="The next GAN of a run of several ( ] )")
+                                            tip="The next GAN of a run of several: the Lab view, the side panels "
+                                                "and the Controls follow (])")
         vm.addAction(self.prev_gan_action)
         vm.addAction(self.next_gan_action)
         vm.addSeparator()
