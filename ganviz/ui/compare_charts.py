@@ -157,6 +157,7 @@ class ModeCharts(QtWidgets.QWidget):
     def set_short_label(self, on: bool) -> None:
         # The axis's label must fit the chart's height, or its end is cut off.
         self.modes_chart.setLabel("left", "modes" if on else "modes captured")
+        self.bars_chart.setLabel("left", "HQ" if on else "HQ samples")
 
     def set_legend_shown(self, on: bool) -> None:
         ci = self.modes_widget.ci

@@ -462,3 +462,14 @@ def test_a_critic_panel_shows_no_empty_d_key_from_its_first_frame(shown):
     w = shown(CompareView(), 800, 400)
     w.set_snapshot(replace(synthetic_snapshot(dim=1, m=2), d_is_prob=(True, False)))
     assert w.panels[0].d_key.isVisible() and not w.panels[1].d_key.isVisible()
+
+
+def test_a_short_compare_view_keeps_its_charts_axis_labels_whole(compare_view, qtbot):
+    # A 560 x 350 export of three GANs: the bars chart's "HQ samples" ran past its ~50 px axis ("HQ samp").
+    compare_view.set_snapshot(synthetic_snapshot(dim=2, m=3))
+    compare_view.resize(560, 290)
+    qtbot.waitUntil(lambda: compare_view.compact, timeout=2000)
+    QtWidgets.QApplication.processEvents()
+    for chart in (compare_view.modes_chart, compare_view.bars_chart):
+        axis = chart.getAxis("left")
+        assert axis.label.boundingRect().width() <= axis.height(), (axis.label.toPlainText(), axis.height())
