@@ -123,7 +123,8 @@ class ComparePanel(QtWidgets.QFrame):
         # 1D: D (dashed) and the loss's optimal D* (dotted) on the panel's height, 0 at the
         # bottom and 1 at the top (the density axis is hidden, so the two scales cannot clash).
         self.d = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
-        self.d_star = P.device_curve(pg.PlotDataItem(antialias=True, skipFiniteCheck=True))
+        # connect="finite": D* where p_data or p_g has mass (P.has_mass), with gaps elsewhere
+        self.d_star = P.device_curve(pg.PlotDataItem(antialias=True, connect="finite"))
         for item in (self.p_data, self.p_g, self.d_star, self.d):
             self.plot.addItem(item)
         self.d_key = P.CornerText(self.plot.vb, "top-right", margin=4.0)
@@ -259,7 +260,10 @@ class ComparePanel(QtWidgets.QFrame):
             if y is None or y.shape != np.shape(snap.grid_x):
                 item.setData([], [])
             else:
-                item.setData(snap.grid_x, np.clip(np.nan_to_num(y, nan=0.5), 0.0, 1.0) * top)
+                y = np.clip(np.nan_to_num(y, nan=0.5), 0.0, 1.0) * top
+                if item is self.d_star:
+                    y = np.where(P.has_mass(snap.p_data, snap.p_g[i]), y, np.nan)
+                item.setData(snap.grid_x, y)
         if m is not None:
             self.d_key.set_text(f"energy – –   E* ···  (top = m = {m:g})" if ds is not None
                                 else f"energy – –  (top = m = {m:g})")

@@ -208,18 +208,24 @@ class DeviceCurve(pg.PlotCurveItem):
         if key != self._device_key:
             px = np.asarray(x, np.float64) * t.m11() + t.dx()
             py = np.asarray(y, np.float64) * t.m22() + t.dy()
-            if not (np.isfinite(px).all() and np.isfinite(py).all()):
+            finite = np.isfinite(px) & np.isfinite(py)
+            if not finite.all() and o["connect"] != "finite":
                 super().paint(p, opt, widget)
                 return
-            px, py = simplify_line(px, py, self.TOLERANCE, self.PASSES)
-            self._device_points = (px, py)
-            if pen.style() == QtCore.Qt.PenStyle.SolidLine:
-                self._device_lines = line_segments(px, py, "all")
+            # connect="finite": the line breaks where a value is missing (D* where neither density has mass)
+            pieces = [simplify_line(px[a:b], py[a:b], self.TOLERANCE, self.PASSES) for a, b in finite_runs(finite)]
+            width = max(pen.widthF(), 1.0)
+            if len(pieces) == 1 and pen.style() == QtCore.Qt.PenStyle.SolidLine:
+                self._device_lines = line_segments(*pieces[0], "all")
             else:
-                width = max(pen.widthF(), 1.0)
-                dx, dy = dash_segments(px, py, np.asarray(pen.dashPattern(), np.float64) * width,
-                                       pen.dashOffset() * width)
-                self._device_lines = line_segments(dx, dy, "pairs")
+                pairs = [line_pairs(*piece) if pen.style() == QtCore.Qt.PenStyle.SolidLine else
+                         dash_segments(*piece, np.asarray(pen.dashPattern(), np.float64) * width,
+                                       pen.dashOffset() * width) for piece in pieces]
+                self._device_lines = line_segments(np.concatenate([a for a, _ in pairs] or [np.empty(0)]),
+                                                   np.concatenate([b for _, b in pairs] or [np.empty(0)]), "pairs")
+            self._device_points = pieces[0] if len(pieces) == 1 else (
+                np.concatenate([np.append(a, np.nan) for a, _ in pieces] or [np.empty(0)]),
+                np.concatenate([np.append(b, np.nan) for _, b in pieces] or [np.empty(0)]))
             self._device_key = key
         # the pen of this paint (a theme's colour may have changed since the lines were cut)
         lines_pen = QtGui.QPen(pen)
@@ -234,6 +240,29 @@ class DeviceCurve(pg.PlotCurveItem):
         p.setPen(lines_pen)
         p.drawLines(*self._device_lines[1])
         p.restore()
+
+
+# D* = p_data / (p_data + p_g) is 0/0 where neither density has mass: off the data and the fakes, the estimate
+# of p_g's far tail (a few stray samples) sets it anywhere from 0 to 1. Views draw D* and D - D* only where
+# p_data + p_g is above this share of its peak (the weight of the RMS gap there is under 1 % as well).
+MASS_SHARE = 0.01
+
+
+def has_mass(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
+    """Where p_data + p_g is above MASS_SHARE of its peak (bool, the grid's shape)."""
+    weight = np.nan_to_num(np.asarray(p_data, np.float64)) + np.nan_to_num(np.asarray(p_g, np.float64))
+    return weight > MASS_SHARE * max(float(weight.max()) if weight.size else 0.0, 1e-300)
+
+
+def finite_runs(finite: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, stop) index ranges of the runs of two or more True values in `finite`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], finite, [False]]).astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= 2]
+
+
+def line_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The polyline (x, y) as separate segments: (x[2i], y[2i]) to (x[2i+1], y[2i+1])."""
+    return (np.column_stack([x[:-1], x[1:]]).ravel(), np.column_stack([y[:-1], y[1:]]).ravel())
 
 
 def dash_segments(x: np.ndarray, y: np.ndarray, pattern: np.ndarray, offset: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

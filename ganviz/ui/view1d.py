@@ -49,7 +49,6 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
     Y_CAP = 4.0
     # D - D* is shaded where p_data + p_g exceeds this fraction of its peak: elsewhere neither
     # player has samples, D* is a formality and the gap is not measured.
-    GAP_MASS = 0.01
 
     def __init__(self, theme: Theme = LIGHT, presentation: bool = False,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
@@ -113,7 +112,8 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         it["real"] = P.segmented(pg.PlotDataItem(name="real samples", connect="pairs", skipFiniteCheck=True))
         it["d"] = P.device_curve(pg.PlotDataItem(name="D(x)", antialias=True, skipFiniteCheck=True))
         it["d_half"] = pg.InfiniteLine(pos=0.5, angle=0, movable=False, name="D = 1/2")
-        it["d_star"] = P.device_curve(pg.PlotDataItem(name="D*(x)", antialias=True, skipFiniteCheck=True))
+        # connect="finite": D* is drawn where p_data or p_g has mass (P.has_mass), with gaps elsewhere
+        it["d_star"] = P.device_curve(pg.PlotDataItem(name="D*(x)", antialias=True, connect="finite"))
         for key, z in (("hist", -10), ("real", -5), ("p_data", 2), ("p_g", 3)):
             it[key].setZValue(z)
             self.plot.addItem(it[key])
@@ -208,10 +208,9 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         dlo, dhi = self.d_view.viewRange()[1]
         it["d"].setData(gx, P.pin(d, dlo, dhi))
         if ds is not None:
-            it["d_star"].setData(gx, P.pin(ds, dlo, dhi))
+            mass = P.has_mass(pd, pg_i)
+            it["d_star"].setData(gx, np.where(mass, P.pin(ds, dlo, dhi), np.nan))
             if self._visible["d_gap"] and self._visible["d"] and self._visible["d_star"]:
-                weight = pd + pg_i
-                mass = weight > self.GAP_MASS * max(_finite_max(weight), 1e-300)
                 d_pinned = P.pin(d, dlo, dhi)
                 edge = np.where(mass, P.pin(ds, dlo, dhi), d_pinned)
                 path = pg.arrayToQPath(np.concatenate([gx, gx[::-1]]), np.concatenate([d_pinned, edge[::-1]]))

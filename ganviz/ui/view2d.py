@@ -20,8 +20,6 @@ from ganviz.ui.theme import LIGHT, Theme
 from ganviz.ui.trails import Trails
 
 HEAT_SOURCES = ("d", "d_star", "d_gap")
-# D - D* is drawn where p_data + p_g exceeds this fraction of its peak (as in the 1D view).
-GAP_MASS = 0.01
 
 
 class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
@@ -240,8 +238,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         if shown == "d_gap":
             img = np.asarray(snap.d_grid[i], np.float64) - np.asarray(snap.d_star[i], np.float64)
             # Where neither p_data nor p_g has mass, D* is 0/0 and the gap is not measured: draw 0 there.
-            weight = np.asarray(snap.p_data, np.float64) + np.asarray(snap.p_g[i], np.float64)
-            img = np.where(weight > GAP_MASS * max(float(np.nanmax(weight)), 1e-300), img, 0.0)
+            img = np.where(P.has_mass(snap.p_data, snap.p_g[i]), img, 0.0)
         elif shown == "d" and snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
             self.item["heatmap"].blank()       # D never computed for this GAN of the set
             return

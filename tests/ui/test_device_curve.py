@@ -183,3 +183,44 @@ def test_the_fixed_latents_are_set_once_while_their_images_move(view1d):
     np.testing.assert_array_equal(z_dots.getData()[0], z_before)
     assert not np.array_equal(x_dots.getData()[0], x_before)   # the images G(z) moved
     np.testing.assert_allclose(np.sort(x_dots.getData()[0]), np.sort(x_before + 0.5), atol=1e-9)
+
+
+@pytest.mark.parametrize("style", ["solid", "dot"])
+def test_a_curve_with_gaps_paints_its_finite_runs_and_nothing_across_the_gaps(qtbot, style):
+    # D* is NaN where neither density has mass: the device path drew nothing of such a curve (it fell back
+    # to pyqtgraph's) and must not bridge a gap with a line.
+    from PySide6 import QtCore
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    for side in ("left", "bottom"):
+        widget.getPlotItem().hideAxis(side)
+    x = np.linspace(0.0, 10.0, 400)
+    y = np.sin(x)
+    gap = (x > 3.0) & (x < 6.0)
+    y[gap] = np.nan
+    y[x > 9.5] = np.nan
+    pen = pg.mkPen("k", width=2, style=QtCore.Qt.PenStyle.DotLine if style == "dot" else QtCore.Qt.PenStyle.SolidLine)
+    item = P.device_curve(pg.PlotDataItem(x, y, pen=pen, antialias=True, connect="finite"))
+    widget.addItem(item)
+    widget.show()
+    qtbot.waitExposed(widget)
+    image = widget.grab().toImage()
+    curve = item.curve
+    px, py = curve._device_points
+    assert np.isnan(px).sum() == 2              # two finite runs, each ended by NaN
+    vb = widget.getPlotItem().vb
+    left = vb.mapViewToDevice(QtCore.QPointF(3.0, 0.0)).x()
+    right = vb.mapViewToDevice(QtCore.QPointF(6.0, 0.0)).x()
+    finite_px = px[np.isfinite(px)]
+    assert not ((finite_px > left + 1) & (finite_px < right - 1)).any()
+    # painted: dark pixels left of the gap, none inside it (no line bridges it)
+    offset = vb.mapToScene(vb.rect().topLeft())
+    top = int(widget.mapFromScene(offset).y())
+    rows = range(top + 2, top + int(vb.height()) - 2)
+
+    def dark(x0: float, x1: float) -> int:
+        xs = range(int(x0), int(x1))
+        return sum(image.pixelColor(x, y).lightness() < 128 for x in xs for y in rows)
+    assert dark(left - 60, left - 5) > 0
+    assert dark(left + 5, right - 5) == 0

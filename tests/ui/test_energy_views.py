@@ -9,6 +9,7 @@ from PySide6 import QtWidgets
 
 from ganviz.core.losses import LOSSES
 from ganviz.engine.snapshot import frozen
+from ganviz.ui import plotting as P
 from ganviz.ui.energy import energy_as_heat, energy_margin
 from ganviz.ui.view1d import d_name
 from tests.ui.synth import synthetic_snapshot
@@ -66,7 +67,9 @@ def test_compare_draws_an_energy_on_its_panels(compare_view):
     for i, p in enumerate(compare_view.panels):
         top = p._y_range.hi
         np.testing.assert_allclose(p.d.getOriginalDataset()[1], np.clip(snap.d_grid[i] / 2.0, 0, 1) * top)
-        np.testing.assert_allclose(p.d_star.getOriginalDataset()[1], np.clip(snap.d_star[i] / 2.0, 0, 1) * top)
+        np.testing.assert_allclose(p.d_star.getOriginalDataset()[1],
+                                   np.where(P.has_mass(snap.p_data, snap.p_g[i]),
+                                            np.clip(snap.d_star[i] / 2.0, 0, 1) * top, np.nan))
         assert "energy" in p.d_key.text() and "m = 2" in p.d_key.text()
     snap2 = ebgan_snapshot(2, m=2, margin=2.0)
     compare_view.set_snapshot(snap2)

@@ -38,8 +38,11 @@ def test_1d_curves_equal_the_snapshot(view1d):
     snap = synthetic_snapshot(dim=1, n=300)
     view1d.set_snapshot(snap)
     it = view1d.item
+    # D* where p_data or p_g has mass; a gap (NaN) where neither has, where it is 0/0 (P.has_mass)
+    d_star = np.where(P.has_mass(snap.p_data, snap.p_g[0]), snap.d_star[0], np.nan)
+    assert np.isnan(d_star).any() and np.isfinite(d_star).any()
     for key, want in (("p_data", snap.p_data), ("p_g", snap.p_g[0]), ("d", snap.d_grid[0]),
-                      ("d_star", snap.d_star[0])):
+                      ("d_star", d_star)):
         x, y = xy(it[key])
         np.testing.assert_allclose(x, snap.grid_x, err_msg=key)
         np.testing.assert_allclose(y, want, rtol=1e-6, err_msg=key)
