@@ -48,23 +48,6 @@ TICK_BUDGET_S = 0.012        # ... unless computing it takes longer (the Dirac-G
 MIN_DISTANCE = 1e-16         # below this the distance is rounding noise; the log plot needs > 0
 TEXT_SHARE = 0.6             # the most of the right column the eigenvalues and verdicts take from the plot
 
-class _LogAxis(pg.AxisItem):
-    """A log axis that labels only 1, 2 and 5 times a power of ten.
-
-    pyqtgraph labels every minor tick of a short log axis (0.09, 0.08, ...), and those
-    labels crowd into each other just below each decade.
-    """
-
-    def tickStrings(self, values, scale, spacing):
-        strings = super().tickStrings(values, scale, spacing)
-        if not self.logMode:
-            return strings
-        out = []
-        for v, s in zip(values, strings):
-            mantissa = 10 ** (v - math.floor(v + 1e-9))
-            out.append(s if min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
-        return out
-
 
 class GameView(Styled, QWidget):
     """A self-contained page: game, field, trajectories, distance plot and controls."""
@@ -165,7 +148,7 @@ class GameView(Styled, QWidget):
         vb.sigResized.connect(self._on_plot_resized)
         self.field_plot.scene().sigMouseClicked.connect(self._on_click)
 
-        self.dist_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
+        self.dist_plot = pg.PlotWidget(axisItems={"left": P.LogAxis("left")})
         self.dist_plot.setObjectName("gameDistancePlot")
         self.dist_plot.setMinimumSize(200, 160)
         self.dist_plot.setLogMode(x=False, y=True)

@@ -435,13 +435,16 @@ class FittedAxis(pg.AxisItem):
 
 
 class LogAxis(pg.AxisItem):
-    """A log-scale axis whose labels between the powers of ten never run together.
+    """A log-scale axis whose labels between the powers of ten never run together, and are more than one.
 
     Within less than a decade or two pyqtgraph labels every multiple 2..9 of each power of ten, however
     short the axis: on a metrics chart 100 px high they piled up into one smudge. This keeps the densest of
-    these sets of multiples whose labels clear each other."""
+    these sets of multiples whose labels clear each other. Within less than a decade, where the whole numbers
+    leave fewer than three labels (the Dirac-GAN's distance from 1.3 to 3: "2" alone), it adds halves
+    (1.5, 2.5, 3.5) and fifths (1.2) where they fit, labelled to two digits."""
 
     MULTIPLES = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 5), (1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))
+    FINER = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9)
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         ticks = [(spacing, t) for spacing, t in stdTicks if spacing >= 1.0]
@@ -451,14 +454,29 @@ class LogAxis(pg.AxisItem):
         room = (metrics.height() + 2.0 if self.orientation in ("left", "right")
                 else metrics.horizontalAdvance("0.5") + 10.0)
         per_decade = size / (maxVal - minVal)
-        for multiples in self.MULTIPLES:
-            gaps = np.diff(np.log10(np.array(multiples + (10,), float)))
-            if float(gaps.min()) * per_decade >= room:
-                break
-        minor = [v + math.log10(m) for v in range(int(math.floor(minVal)), int(math.ceil(maxVal)))
-                 for m in multiples]
-        ticks.append((None, [x for x in minor if minVal < x < maxVal]))
+
+        def inside(multiples) -> list[float]:
+            return [x for v in range(int(math.floor(minVal)), int(math.ceil(maxVal)))
+                    for x in (v + math.log10(m) for m in multiples) if minVal < x < maxVal]
+
+        def fits(multiples) -> bool:
+            return float(np.diff(np.log10(np.array(tuple(multiples) + (10,), float))).min()) * per_decade >= room
+
+        multiples = next((m for m in self.MULTIPLES if fits(m)), self.MULTIPLES[-1])
+        if len(inside(multiples)) < 3 and multiples == self.MULTIPLES[0] and fits(self.FINER):
+            multiples = self.FINER
+        ticks.append((None, inside(multiples)))
         return ticks
+
+    def logTickStrings(self, values, scale, spacing):
+        strings = super().logTickStrings(values, scale, spacing)
+        # pyqtgraph writes one digit ("%0.1g": 1.5 reads "2"); a half or a fifth gets its second one
+        out = []
+        for v, text in zip(values, strings):
+            x = 10.0 ** float(v) * scale
+            mantissa = x / 10.0 ** math.floor(math.log10(x)) if x > 0 else 1.0
+            out.append(f"{x:.2g}" if abs(mantissa - round(mantissa)) > 1e-6 and 1e-3 <= x < 1e4 else text)
+        return out
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, presentation: bool) -> None:

@@ -435,3 +435,18 @@ def test_log_axis_labels_clear_each_other_on_a_short_chart(docked, height, decad
     assert gaps.size == 0 or gaps.min() >= height_px, (rows, gaps)
     if height >= 200 and hi - lo <= 1.5:
         assert len(rows) >= 3      # room for more than the powers of ten: they are there
+
+
+def test_log_axis_within_half_a_decade_labels_halves_to_two_digits(docked):
+    # The Dirac-GAN's distance chart spans 1.3 to 3 (log 0.107 to 0.477, 327 px): the whole numbers leave
+    # "2" alone; halves give it 1.5, 2 and 2.5, written as such (pyqtgraph's one digit reads 1.5 as "2").
+    from ganviz.ui.plotting import LogAxis
+    axis = LogAxis("left")
+    axis.setLogMode(False, True)
+    (level,) = axis.tickValues(0.107, 0.4767, 327.0)
+    values = level[1]
+    assert axis.tickStrings(values, 1.0, 0.1) == ["1.5", "2", "2.5"]
+    # a short axis over the same range keeps to what fits
+    (short,) = axis.tickValues(0.107, 0.4767, 60.0)
+    height = QtGui.QFontMetricsF(axis.style.get("tickFont") or QtGui.QFont()).height()
+    assert len(short[1]) <= 2 and np.all(np.diff(short[1]) * 60.0 / 0.3697 >= height)
