@@ -193,6 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
         and needs the room."""
         lab_like = self.tabs.currentWidget() not in (self.game_view, self.inspector)
         self.timeline.setVisible(lab_like)          # the game lab and the inspector record no training run
+        self._sync_training_actions()
         if not lab_like and self._lab_docks_visible is None:
             # isHidden, not isVisible: before the window is first shown (an exercise given on the command
             # line) every dock reads not visible, and restoring that would hide them for good
@@ -206,6 +207,18 @@ class MainWindow(QtWidgets.QMainWindow):
         if lab_like and self._last_snapshot is not None:
             self.show_snapshot(self._last_snapshot)
         self._update_parts()
+
+    def _sync_training_actions(self) -> None:
+        """The training toolbar drives the training run: greyed where the page shows something else (the game
+        lab, an exercise in the step inspector, each with buttons of its own), so that Space or Step there
+        does not quietly train a run that is not on screen."""
+        page = self.tabs.currentWidget()
+        lab_like = page not in (self.game_view, self.inspector)
+        drives = lab_like or (page is self.inspector and self.inspector.training)
+        for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
+            a.setEnabled(drives)
+        self.heat_combo.setEnabled(lab_like)
+        self.gan_combo.setEnabled(lab_like)
 
     def _restore_lab_docks(self) -> None:
         """Show the lab's docks as they were before the game lab or the inspector hid them."""
@@ -793,6 +806,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tabs.setCurrentWidget(self.compare_view)
         else:
             self.tabs.setCurrentWidget(self.lab_stack)
+        self._sync_training_actions()      # the inspector may have changed between exercise and training
 
     def export_dialog(self):
         """The Export dialog, on a copy of the running scenario with its current settings; it renders

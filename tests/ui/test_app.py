@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ganviz.core import scenario as S
 from tests.conftest import REAL_CONFIG
@@ -633,6 +633,31 @@ def test_the_game_lab_computes_nothing_on_a_tab_never_shown(qtbot, main_window):
     w.tabs.setCurrentWidget(w.game_view)
     qtbot.waitUntil(w.game_view.isVisible, timeout=2000)
     assert w.game_view.animating() or all(r.done for r in w.game_view._runners.values())
+
+
+def test_the_training_toolbar_is_greyed_on_pages_that_do_not_show_the_training_run(qtbot, main_window):
+    # Space or Step in the game lab, or in an exercise of the step inspector (each with buttons of its own),
+    # trained the hidden run.
+    training = ("playAction", "stepAction", "stepDAction", "stepGAction", "resetAction")
+
+    def enabled(w) -> list:
+        return [w.findChild(QtGui.QAction, name).isEnabled() for name in training]
+    w = main_window(small("ring8"))
+    assert all(enabled(w)) and w.heat_combo.isEnabled()
+    w.tabs.setCurrentWidget(w.game_view)
+    assert not any(enabled(w)) and not w.heat_combo.isEnabled()
+    step = w.session.step_count
+    qtbot.keyClick(w, "s")
+    QtCore.QCoreApplication.processEvents()
+    time.sleep(0.2)
+    assert w.session.step_count == step                 # S did not step the hidden run
+    w.tabs.setCurrentWidget(w.inspector)                # the run's step summary: the toolbar steps it
+    assert all(enabled(w)) and not w.heat_combo.isEnabled()
+    w.tabs.setCurrentWidget(w.compare_view)
+    assert all(enabled(w)) and w.heat_combo.isEnabled()
+    assert w.open_scenario("kcl-q3-one-step")           # an exercise: the inspector has its own buttons
+    assert w.tabs.currentWidget() is w.inspector and not any(enabled(w))
+    assert w.open_scenario("ring8") and all(enabled(w))
 
 
 def test_the_metric_charts_are_drawn_in_a_frame_without_a_new_picture(qtbot, main_window):
