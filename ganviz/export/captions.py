@@ -79,7 +79,12 @@ class CaptionBar(QtWidgets.QWidget):
 
 
 class ClaimLine(QtWidgets.QWidget):
-    """The lesson's claims under the caption bar, in italics: at most two lines, the second elided."""
+    """The lesson's claims under the caption bar, in italics, in at most MAX_LINES lines: the claims that fit
+    whole and "… (N more)" for the rest, never a claim cut mid-sentence (one claim too long for the lines
+    alone is elided)."""
+
+    # Two cut the Dirac-GAN's three claims mid-sentence at 560 x 350 ("... do not converge: after 400 step…").
+    MAX_LINES = 3
 
     def __init__(self, theme: Theme, text: str, width: int, pixel_size: int,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
@@ -92,25 +97,38 @@ class ClaimLine(QtWidgets.QWidget):
         self._font.setHintingPreference(QtGui.QFont.HintingPreference.PreferNoHinting)
         fm = QtGui.QFontMetrics(self._font)
         self._margin = max(6, pixel_size)
-        self.lines = self._wrap(text, fm, width - 2 * self._margin)
+        room = width - 2 * self._margin
+        claims = text.split(CLAIM_SEPARATOR)
+        for keep in range(len(claims), 0, -1):
+            shown = CLAIM_SEPARATOR.join(claims[:keep])
+            if keep < len(claims):
+                shown += f"{CLAIM_SEPARATOR}\u2026 ({len(claims) - keep} more)"
+            self.lines, cut = self._wrap(shown, fm, room)
+            if not cut:
+                break
+        self.shown_claims = keep
         self.setFixedHeight(round(len(self.lines) * fm.height() + 0.6 * pixel_size))
 
-    @staticmethod
-    def _wrap(text: str, fm: QtGui.QFontMetrics, room: int) -> list[str]:
+    @classmethod
+    def _wrap(cls, text: str, fm: QtGui.QFontMetrics, room: int) -> tuple[list[str], bool]:
+        """The lines of `text` in width `room`, at most MAX_LINES of them, and whether the last was elided."""
         words, lines, line = text.split(), [], ""
         for i, w in enumerate(words):
             trial = f"{line} {w}".strip()
             if fm.horizontalAdvance(trial) <= room or not line:
                 line = trial
                 continue
-            if len(lines) == 1:            # the second line takes the rest, elided
+            if len(lines) == cls.MAX_LINES - 1:      # the last line takes the rest, elided
                 line = " ".join([line] + words[i:])
                 break
             lines.append(line)
             line = w
+        cut = False
         if line:
-            lines.append(fm.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room))
-        return lines
+            elided = fm.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room)
+            cut = elided != line
+            lines.append(elided)
+        return lines, cut
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         p = QtGui.QPainter(self)
@@ -126,9 +144,12 @@ class ClaimLine(QtWidgets.QWidget):
         p.end()
 
 
+CLAIM_SEPARATOR = "; "
+
+
 def claim_text(claims) -> str:
     """What a lesson's export says it shows: its claims' sentences, joined."""
-    return "; ".join(c.text.rstrip(".") for c in claims)
+    return CLAIM_SEPARATOR.join(c.text.rstrip(".") for c in claims)
 
 
 def _joined(values: list[str]) -> str:
