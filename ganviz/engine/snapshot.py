@@ -109,6 +109,12 @@ class Snapshot:
         steps = getattr(self, name + "_steps")
         return -1 if steps is None or not 0 <= i < len(steps) else int(steps[i])
 
+    def never_computed(self, name: str, i: int) -> bool:
+        """Whether GAN i's `name` was never computed in this run (the view of one GAN of a set drew another
+        GAN since the run began): its rows hold zeros, not a picture. False where the snapshot does not say
+        (no `name`_steps: an older recording, whose parts are all computed)."""
+        return getattr(self, name + "_steps") is not None and self.step_of(name, i) < 0
+
     @property
     def n_gans(self) -> int:
         return len(self.loss_ids)

@@ -205,19 +205,19 @@ class ComparePanel(QtWidgets.QFrame):
     def draw(self, snap: Snapshot, i: int) -> None:
         # A part never computed for this GAN (-1: the Lab tab drew another GAN of the set since the run
         # began) is not drawn: its zeros would draw every fake on the origin.
-        fake_at, grid_at = snap.step_of("fake", i), snap.step_of("d_grid", i)
+        fake_at, no_fakes = snap.step_of("fake", i), snap.never_computed("fake", i)
         if self._view.session() is None:
-            self.lag.set_text("fakes not recorded" if fake_at == -1 and snap.fake_steps is not None
+            self.lag.set_text("fakes not recorded" if no_fakes
                               else f"fakes from step {fake_at:,}" if 0 <= fake_at < snap.step else "")
         if snap.dim == 2:
-            if snap.fake_steps is None or fake_at >= 0:
+            if not no_fakes:
                 fake = self._pin(snap.fake[i])
                 P.move_points(self.fake, fake)
                 self.trails.push(fake[:N_TRAIL], snap.step)
             else:
                 P.move_points(self.fake, np.zeros((0, 2)))
                 self.trails.clear()
-            if self.heat.isVisible() and snap.d_grid_steps is not None and grid_at < 0:
+            if self.heat.isVisible() and snap.never_computed("d_grid", i):
                 self.heat.blank()
             elif self.heat.isVisible():
                 m = energy_margin(snap, i)
@@ -253,8 +253,8 @@ class ComparePanel(QtWidgets.QFrame):
         scale = 1.0 if m is None else 1.0 / m
         shown = prob or m is not None
         d = np.asarray(snap.d_grid[i], np.float64) * scale if shown else None
-        if snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
-            d = None     # never computed for this GAN
+        if snap.never_computed("d_grid", i):
+            d = None
         ds = None if snap.d_star is None or not shown else np.asarray(snap.d_star[i], np.float64) * scale
         for item, y in ((self.d, d), (self.d_star, ds)):
             if y is None or y.shape != np.shape(snap.grid_x):

@@ -191,7 +191,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_tab(self, _index: int) -> None:
         """The lab's docks belong to the Lab (and Compare) tabs; the game lab has its own controls
         and needs the room."""
-        lab_like = self.tabs.currentWidget() not in (self.game_view, self.inspector)
+        lab_like = self._lab_like()
         self.timeline.setVisible(lab_like)          # the game lab and the inspector record no training run
         self._sync_training_actions()
         if not lab_like and self._lab_docks_visible is None:
@@ -208,13 +208,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_snapshot(self._last_snapshot)
         self._update_parts()
 
+    def _lab_like(self) -> bool:
+        """Whether the page on screen shows the training run (the Lab or Compare tab)."""
+        return self.tabs.currentWidget() not in (self.game_view, self.inspector)
+
     def _sync_training_actions(self) -> None:
         """The training toolbar drives the training run: greyed where the page shows something else (the game
         lab, an exercise in the step inspector, each with buttons of its own), so that Space or Step there
         does not quietly train a run that is not on screen."""
-        page = self.tabs.currentWidget()
-        lab_like = page not in (self.game_view, self.inspector)
-        drives = lab_like or (page is self.inspector and self.inspector.training)
+        lab_like = self._lab_like()
+        drives = lab_like or (self.tabs.currentWidget() is self.inspector and self.inspector.training)
         for a in (self.play_action, self.step_action, self.step_d_action, self.step_g_action, self.reset_action):
             a.setEnabled(drives)
         self.heat_combo.setEnabled(lab_like)
@@ -643,9 +646,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         return True
 
-    def _controls_gan(self) -> int:
-        """The GAN whose training settings the Controls show and set: the one the toolbar's GAN list shows."""
-        return min(self.view2d.index, len(self.session.scenario.panel_settings()) - 1)
+    def _controls_gan(self, sc: Optional[S.Scenario] = None) -> int:
+        """The GAN of `sc` (the session's scenario) whose training settings the Controls show and set: the one
+        the toolbar's GAN list shows."""
+        return min(self.view2d.index, len((sc or self.session.scenario).panel_settings()) - 1)
 
     def _fill_controls(self, sc: S.Scenario) -> None:
         """Show a scenario (opened, loaded, reset to) in the Controls."""
@@ -656,8 +660,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Fill the Controls' training settings with those of the GAN they set, say which it is, and mark its
         panel in the Compare tab."""
         sc = sc or self.session.scenario
-        settings = sc.panel_settings()
-        i = min(self.view2d.index, len(settings) - 1)
+        settings, i = sc.panel_settings(), self._controls_gan(sc)
         self.compare_view.set_chosen(i if len(settings) > 1 else -1)
         self.controls.set_train(settings[i])
         self.controls.set_gan(sc.panel_labels()[i], i, len(settings))

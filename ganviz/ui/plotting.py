@@ -631,6 +631,16 @@ class LagNote:
         return grid_step >= 0 and self.show(snap.step - grid_step, snap.steps_per_sec, snap.running)
 
 
+def fakes_note(lag: LagNote, snap, i: int) -> str:
+    """The line a view of GAN i adds about its fakes: none computed in this run (said on a still picture: a
+    moment of a recording made while another GAN of the set was drawn), or from an earlier step (`lag` keeps
+    that steady while training); "" when they are the picture's own."""
+    if snap.never_computed("fake", i):
+        return "" if snap.running else "fakes not recorded at this step"
+    at = snap.step_of("fake", i)
+    return f"fakes from step {at:,}" if lag.of(snap, at) else ""
+
+
 class HeatImage(pg.ImageItem):
     """An ImageItem that maps and uploads an image only when it differs from the one it shows.
 

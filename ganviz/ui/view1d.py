@@ -181,7 +181,7 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
         pg_i = np.asarray(snap.p_g[i], np.float64)
         # A GAN of a set whose fakes or D were never computed (step -1: a recorded run drew another GAN of the
         # set) has zeros there: not drawn.
-        missing = snap.fake_steps is not None and snap.step_of("fake", i) < 0
+        missing = snap.never_computed("fake", i)
         fake = snap.fake[i, :, 0] if snap.fake.shape[1] and not missing else np.zeros(0, np.float32)
         dens = self._histogram(fake)
         pd_peak = float(np.max(pd)) if pd.size and np.isfinite(pd).all() else 1.0
@@ -216,8 +216,8 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
                 path = pg.arrayToQPath(np.concatenate([gx, gx[::-1]]), np.concatenate([d_pinned, edge[::-1]]))
                 path.closeSubpath()
                 self.gap_fill.setPath(path)
-        if snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
-            it["d"].setData([], [])           # never computed for this GAN of the set: zeros
+        if snap.never_computed("d_grid", i):
+            it["d"].setData([], [])
             self.gap_fill.setPath(QtGui.QPainterPath())
         self._has_d_star = ds is not None
         self._set_d_star_label(snap.d_star_labels[i] if i < len(snap.d_star_labels) else "")
@@ -228,11 +228,9 @@ class View1D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             text += f"   {snap.labels[i]}"
         if bool(np.asarray(snap.diverged)[i]):
             text += "   (diverged)"
-        fake_at = snap.step_of("fake", i)
-        if missing and not snap.running:
-            text += "\nfakes not recorded at this step"
-        elif self._fake_lag.of(snap, fake_at):
-            text += f"\nfakes from step {fake_at:,}"
+        note = P.fakes_note(self._fake_lag, snap, i)
+        if note:
+            text += "\n" + note
         grid_step = snap.step_of("d_grid", i)
         if self._grid_lag.of(snap, grid_step) and self._visible["d"]:
             # D on the grid may be reused for a few steps (and is computed for the GAN this view draws).

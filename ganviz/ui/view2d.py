@@ -175,8 +175,7 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             it["real"].setData(pos=self._pin_xy(real))
         # A GAN of a set whose fakes were never computed (step -1: a recorded run drew another GAN of the set)
         # has zeros there: drawn, every fake would sit on the origin.
-        fake_at = snap.step_of("fake", i)
-        missing = snap.fake_steps is not None and fake_at < 0
+        missing = snap.never_computed("fake", i)
         fake = np.zeros((0, 2)) if missing else self._pin_xy(snap.fake[i])
         P.move_points(it["fake"], fake)
         if missing:
@@ -192,10 +191,9 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             lines[0] += "   (diverged)"
         if self._heat_source != "d" and self._heat_shown == "d":
             lines.append("D* is not defined for this loss: showing D")
-        if missing and not snap.running:
-            lines.append("fakes not recorded at this step")
-        elif self._fake_lag.of(snap, fake_at):
-            lines.append(f"fakes from step {fake_at:,}")
+        note = P.fakes_note(self._fake_lag, snap, i)
+        if note:
+            lines.append(note)
         grid_step = snap.step_of("d_grid", i)
         if self._grid_lag.of(snap, grid_step) and self._visible["heatmap"] and self._heat_shown != "d_star":
             # D on the grid is the costly part of a picture: when it cannot be afforded every picture the
@@ -239,8 +237,8 @@ class View2D(P.GanIndexed, P.Layered, SnapshotView, QtWidgets.QWidget):
             img = np.asarray(snap.d_grid[i], np.float64) - np.asarray(snap.d_star[i], np.float64)
             # Where neither p_data nor p_g has mass, D* is 0/0 and the gap is not measured: draw 0 there.
             img = np.where(P.has_mass(snap.p_data, snap.p_g[i]), img, 0.0)
-        elif shown == "d" and snap.d_grid_steps is not None and snap.step_of("d_grid", i) < 0:
-            self.item["heatmap"].blank()       # D never computed for this GAN of the set
+        elif shown == "d" and snap.never_computed("d_grid", i):
+            self.item["heatmap"].blank()
             return
         else:
             img = np.asarray(snap.d_star[i] if shown == "d_star" else snap.d_grid[i])
